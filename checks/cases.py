@@ -1,0 +1,128 @@
+"""Turning many checked instances into one verdict with honest evidence.
+
+A claim check evaluates instances; each yields a :class:`Case` that passed, failed, or
+could not be decided (for example when the working precision ran out). A :class:`Part`
+collects the cases of one property; :func:`combine` turns parts into an
+:class:`~checks.registry.Outcome`:
+
+* any failed case refutes the claim, and the smallest failing instance is its
+  counterexample;
+* otherwise any undecided case makes it inconclusive, saying why;
+* otherwise it is confirmed, with the worst margin observed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.registry import Outcome
+
+PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
+_EXAMPLES_KEPT = 4
+
+
+@dataclass
+class Case:
+    instance: dict[str, Any]
+    measured: float
+    tolerance: float
+    status: str
+    size: float = 0.0          # orders counterexamples: smaller instances first
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.measured / self.tolerance if self.tolerance else float("inf")
+
+    def as_json(self) -> dict[str, Any]:
+        out = {"instance": self.instance, "measured": self.measured,
+               "tolerance": self.tolerance, "status": self.status}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def judge(measured, tolerance) -> str:
+    return PASS if measured <= tolerance else FAIL
+
+
+@dataclass
+class Part:
+    """One property checked over many instances: ``measured ≤ tolerance`` for each."""
+
+    name: str
+    description: str
+    quantity: str
+    cases: list[Case] = field(default_factory=list)
+    settle: str = "a larger budget"
+
+    def add(self, instance: dict[str, Any], measured, tolerance, *, size: float = 0.0,
+            status: str | None = None, note: str = "") -> Case:
+        measured, tolerance = float(measured), float(tolerance)
+        case = Case(instance, measured, tolerance, status or judge(measured, tolerance), size, note)
+        self.cases.append(case)
+        return case
+
+    def by_status(self, status: str) -> list[Case]:
+        return [c for c in self.cases if c.status == status]
+
+    @property
+    def verdict(self) -> str:
+        if not self.cases:
+            return "inconclusive"
+        if self.by_status(FAIL):
+            return "refuted"
+        if self.by_status(UNDECIDED):
+            return "inconclusive"
+        return "confirmed"
+
+    def counterexample(self) -> Case | None:
+        failures = self.by_status(FAIL)
+        return min(failures, key=lambda c: (c.size, -c.ratio)) if failures else None
+
+    def worst(self) -> Case | None:
+        decided = [c for c in self.cases if c.status != UNDECIDED]
+        return max(decided, key=lambda c: c.ratio) if decided else None
+
+    def as_json(self) -> dict[str, Any]:
+        worst, counter = self.worst(), self.counterexample()
+        out: dict[str, Any] = {
+            "description": self.description, "quantity": self.quantity,
+            "verdict": self.verdict, "cases": len(self.cases),
+            "failed": len(self.by_status(FAIL)), "undecided": len(self.by_status(UNDECIDED)),
+            "worst": worst.as_json() if worst else None,
+            "worst_ratio": worst.ratio if worst else None,
+            "examples": [c.as_json() for c in self.cases[:_EXAMPLES_KEPT]],
+        }
+        if counter:
+            out["counterexample"] = counter.as_json()
+        if self.verdict == "inconclusive":
+            out["why"] = (f"{len(self.by_status(UNDECIDED))} of {len(self.cases)} cases undecided: "
+                          + "; ".join(sorted({c.note for c in self.by_status(UNDECIDED)}))
+                          if self.cases else "no cases were run")
+            out["settle"] = self.settle
+        return out
+
+
+def combine(parts: list[Part], summary_confirmed: str, **extra: Any) -> Outcome:
+    """One outcome from several parts; the summary names the deciding part."""
+    verdicts = [p.verdict for p in parts]
+    evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
+    if "refuted" in verdicts:
+        part = next(p for p in parts if p.verdict == "refuted")
+        counter = part.counterexample()
+        evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
+                               f"cases fail ({part.quantity} = {counter.measured:.3g} > "
+                               f"{counter.tolerance:.3g})")
+        evidence["counterexample"] = {"part": part.name, **counter.as_json()}
+        return Outcome("refuted", evidence)
+    if "inconclusive" in verdicts:
+        part = next(p for p in parts if p.verdict == "inconclusive")
+        why = part.as_json()["why"]
+        evidence["summary"] = f"{part.name}: {why}"
+        evidence["why"] = why
+        evidence["settle"] = part.settle
+        return Outcome("inconclusive", evidence)
+    evidence["summary"] = summary_confirmed
+    return Outcome("confirmed", evidence)

@@ -1,0 +1,108 @@
+"""The ``theorycheck`` command.
+
+Exit codes: 0 no claim refuted, 1 at least one refuted, 2 usage or input error (one line on
+stderr, no traceback), 130 interrupted (previous outputs left intact).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from checks import registry, report
+
+EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """A problem with how the command was called; reported in one line with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print the whole usage block
+        raise UsageError(message)
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}")
+    return seed
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
+                        help="how much work each check does (default: quick)")
+    parser.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="theorycheck",
+                     description="Check the claims of Du et al. (ICML 2018) and report the evidence.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the claims: id, source, title")
+    check = sub.add_parser("check", help="run some claims and print their verdicts")
+    check.add_argument("ids", nargs="+", metavar="ID", help="claim ids (see `theorycheck list`)")
+    _add_run_options(check)
+    rep = sub.add_parser("report", help="run every claim and write claims.json and index.html")
+    rep.add_argument("--out", type=Path, default=Path("reports"),
+                     help="output directory (default: reports/)")
+    _add_run_options(rep)
+    return parser
+
+
+def _list(args) -> int:
+    for claim in registry.all_claims():
+        print(f"{claim.id:<24} {claim.source:<8} {claim.title}")
+    return EXIT_OK
+
+
+def _exit_code(results) -> int:
+    return EXIT_REFUTED if any(r["verdict"] == "refuted" for r in results) else EXIT_OK
+
+
+def _check(args) -> int:
+    try:
+        claims = [registry.get(claim_id) for claim_id in dict.fromkeys(args.ids)]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    results = report.run_claims(claims, registry.Budget(args.budget), args.seed,
+                                report.progress_to_stderr)
+    for r in results:
+        print(f"{r['id']}: {r['verdict']} — {r['evidence']['summary']}")
+        if "counterexample" in r["evidence"]:
+            print(f"  counterexample: {r['evidence']['counterexample']}")
+    return _exit_code(results)
+
+
+def _report(args) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} exists and is not a directory")
+    budget = registry.Budget(args.budget)
+    results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr)
+    doc = report.document(results, budget, args.seed)
+    json_path, html_path = report.write_report(doc, args.out)
+    counts = ", ".join(f"{n} {v}" for v, n in doc["summary"]["counts"].items())
+    print(f"{counts}; wrote {json_path} and {html_path}")
+    return _exit_code(results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        command = {"list": _list, "check": _check, "report": _report}[args.command]
+        return command(args)
+    except (UsageError, OSError) as exc:
+        print(f"theorycheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

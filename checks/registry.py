@@ -1,0 +1,100 @@
+"""The claim registry: what a claim is, how it is run, and where its randomness comes from."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+VERDICTS = ("confirmed", "refuted", "inconclusive")
+SOURCES = ("paper", "cited", "derived")
+BUDGETS = ("quick", "standard", "thorough")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much work a check may do: ``pick(quick=…, standard=…, thorough=…)``."""
+
+    name: str
+
+    def __post_init__(self):
+        if self.name not in BUDGETS:
+            raise ValueError(f"budget must be one of {', '.join(BUDGETS)}, got {self.name!r}")
+
+    def pick(self, **per_budget):
+        return per_budget[self.name]
+
+
+@dataclass
+class Outcome:
+    """A verdict with its structured evidence (JSON-serializable).
+
+    ``evidence`` always has a one-line ``summary``; a refuted outcome carries its smallest
+    ``counterexample``; an inconclusive one says ``why`` and what would settle it.
+    """
+
+    verdict: str
+    evidence: dict[str, Any]
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        if "summary" not in self.evidence:
+            raise ValueError("evidence must carry a one-line 'summary'")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    title: str
+    source: str
+    statement: str
+    check: Callable[[Budget, int], Outcome] = field(repr=False)
+    # For `paper` and `cited` claims: the words we attribute, and what we reconstructed.
+    wording: str = ""
+    reconstruction: str = ""
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+
+    def run(self, budget: Budget, seed: int) -> tuple[Outcome, float]:
+        start = time.perf_counter()
+        outcome = self.check(budget, seed)
+        return outcome, time.perf_counter() - start
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def register(claim: Claim) -> Claim:
+    if claim.id in _REGISTRY:
+        raise ValueError(f"claim {claim.id!r} registered twice")
+    _REGISTRY[claim.id] = claim
+    return claim
+
+
+def all_claims() -> list[Claim]:
+    _load_claim_modules()
+    return list(_REGISTRY.values())
+
+
+def get(claim_id: str) -> Claim:
+    _load_claim_modules()
+    try:
+        return _REGISTRY[claim_id]
+    except KeyError:
+        raise ValueError(f"unknown claim {claim_id!r}; `theorycheck list` shows the ids") from None
+
+
+def _load_claim_modules() -> None:
+    from checks import CLAIM_MODULES  # noqa: F401  (importing registers them)
+
+
+def rng_for(seed: int, claim_id: str, *labels: int | str) -> np.random.Generator:
+    """A generator derived from (seed, claim, labels) alone: independent of run order and workers."""
+    key = tuple(zlib.crc32(str(x).encode()) for x in (claim_id, *labels))
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=key))

@@ -1,0 +1,147 @@
+"""Running claims and writing the report: ``claims.json`` for machines, ``index.html`` for people."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import jinja2
+import mpmath
+import numpy as np
+
+from checks.registry import VERDICTS, Budget, Claim
+
+SCHEMA_VERSION = 1
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment(budget: Budget, seed: int) -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "mpmath": mpmath.__version__,
+        "hypothesis": _version("hypothesis"),
+        "backend": mpmath.libmp.BACKEND,
+        "seed": seed,
+        "budget": budget.name,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def reproducer(claim_id: str, budget: Budget, seed: int) -> str:
+    return f"theorycheck check {claim_id} --budget {budget.name} --seed {seed}"
+
+
+def jsonable(x: Any) -> Any:
+    """Evidence as strict JSON: numpy and mpmath numbers become floats, non-finite ones strings."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating, mpmath.mpf)):
+        x = float(x)
+        return x if math.isfinite(x) else str(x)
+    if x is None or isinstance(x, str):
+        return x
+    return str(x)
+
+
+def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
+               progress: Callable[[str], None] = lambda line: None) -> list[dict[str, Any]]:
+    claims = list(claims)
+    results = []
+    for i, claim in enumerate(claims, 1):
+        progress(f"[{i}/{len(claims)}] {claim.id} …")
+        outcome, seconds = claim.run(budget, seed)
+        progress(f"[{i}/{len(claims)}] {claim.id}: {outcome.verdict} ({seconds:.1f} s)")
+        results.append(jsonable({
+            "id": claim.id, "title": claim.title, "source": claim.source,
+            "statement": claim.statement, "wording": claim.wording,
+            "reconstruction": claim.reconstruction, "verdict": outcome.verdict,
+            "evidence": outcome.evidence, "seconds": round(seconds, 3),
+            "reproducer": reproducer(claim.id, budget, seed),
+        }))
+    return results
+
+
+def document(results: list[dict[str, Any]], budget: Budget, seed: int) -> dict[str, Any]:
+    counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
+    return {"schema_version": SCHEMA_VERSION, "claims": results,
+            "summary": {"counts": counts, "seconds": round(sum(r["seconds"] for r in results), 3)},
+            "environment": environment(budget, seed)}
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("checks", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _format_number
+    return env.get_template("report.html.j2").render(doc=doc)
+
+
+def _format_number(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    return str(x)
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place.
+
+    An interrupted run leaves the previous files untouched (and no partial ones).
+    """
+    staged: list[tuple[str, Path]] = []
+    mode = 0o666 & ~_current_umask()
+    try:
+        for path, text in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            os.chmod(tmp, mode)  # mkstemp creates 0600; outputs are ordinary files
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_report(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "claims.json", out_dir / "index.html"
+    write_atomically({
+        json_path: json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+        html_path: render_html(doc),
+    })
+    return json_path, html_path
+
+
+def progress_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

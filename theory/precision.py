@@ -1,0 +1,45 @@
+"""Increasing-precision evaluation: trust an mpmath value only once more digits stop changing it.
+
+Closed forms with cancellation (g(φ) near φ = π loses about 2·log10(1/δ) digits) need
+more working precision than the digits asked for. :func:`converged` raises the precision
+until two successive evaluations agree to the requested number of digits, in the manner of
+SciPy's mpmath test helpers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import mpmath
+
+
+class PrecisionNotReached(ArithmeticError):
+    """Raised when successive evaluations still disagree at the largest precision allowed."""
+
+
+@dataclass(frozen=True)
+class Converged:
+    value: mpmath.mpf
+    dps: int
+
+
+def relative_difference(x, y) -> mpmath.mpf:
+    """|x − y| / max(|x|, |y|), with 0 when both are 0."""
+    scale = max(abs(x), abs(y))
+    return abs(x - y) / scale if scale else mpmath.mpf(0)
+
+
+def converged(evaluate: Callable[[int], mpmath.mpf], digits: int, start_dps: int | None = None,
+              max_dps: int = 2000) -> Converged:
+    """Evaluate ``evaluate(dps)`` at growing dps until two results agree to ``digits`` digits."""
+    dps = start_dps or digits + 10
+    previous = evaluate(dps)
+    while dps < max_dps:
+        dps = min(2 * dps, max_dps)
+        current = evaluate(dps)
+        with mpmath.workdps(dps):
+            if relative_difference(current, previous) <= mpmath.mpf(10) ** (-digits - 2):
+                return Converged(current, dps)
+        previous = current
+    raise PrecisionNotReached(f"no {digits}-digit agreement up to {max_dps} digits")

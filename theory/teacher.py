@@ -1,0 +1,76 @@
+"""The teacher network (w*, a*) that labels the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory import validation
+
+
+@dataclass(frozen=True, eq=False)
+class Teacher:
+    """An immutable, validated teacher: filter w* ∈ Rᵖ (any norm ≠ 0) and output weights a* ∈ Rᵏ."""
+
+    w_star: np.ndarray
+    a_star: np.ndarray
+
+    def __post_init__(self):
+        w = validation.vector(self.w_star, "w_star")
+        a = validation.vector(self.a_star, "a_star")
+        validation.nonzero(w, "w_star")
+        validation.nonzero(a, "a_star")
+        for arr in (w, a):
+            arr.setflags(write=False)
+        object.__setattr__(self, "w_star", w)
+        object.__setattr__(self, "a_star", a)
+
+    @classmethod
+    def random(cls, k: int, p: int, rng: np.random.Generator) -> "Teacher":
+        """w* and a* with i.i.d. N(0, 1) entries (a.s. nonzero)."""
+        k = validation.positive_int(k, "k")
+        p = validation.positive_int(p, "p")
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+        while True:
+            w, a = rng.standard_normal(p), rng.standard_normal(k)
+            if np.any(w != 0) and np.any(a != 0):
+                return cls(w, a)
+
+    @property
+    def k(self) -> int:
+        """Number of patches (hidden units)."""
+        return self.a_star.size
+
+    @property
+    def p(self) -> int:
+        """Patch (filter) size."""
+        return self.w_star.size
+
+    @property
+    def w_norm(self) -> float:
+        """c* = ‖w*‖."""
+        return float(np.linalg.norm(self.w_star))
+
+    @property
+    def spurious_ratio(self) -> float:
+        """(1ᵀa*)² / ‖a*‖², the quantity the spurious-minimum condition compares with (k+π−1)/π."""
+        return float(self.a_star.sum() ** 2 / (self.a_star @ self.a_star))
+
+    def __eq__(self, other):
+        if not isinstance(other, Teacher):
+            return NotImplemented
+        return (np.array_equal(self.w_star, other.w_star)
+                and np.array_equal(self.a_star, other.a_star))
+
+    def __hash__(self):
+        return hash((self.w_star.tobytes(), self.a_star.tobytes()))
+
+    def __repr__(self):
+        return (f"Teacher(w_star={np.array2string(self.w_star, precision=17)}, "
+                f"a_star={np.array2string(self.a_star, precision=17)})")
+
+    def to_json(self) -> dict:
+        """Exact (repr-round-trip) JSON form, for reproducers."""
+        return {"w_star": [float(x) for x in self.w_star], "a_star": [float(x) for x in self.a_star]}

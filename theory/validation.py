@@ -1,0 +1,64 @@
+"""Input checks shared by the public API: every bad input is a ValueError naming its argument."""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any
+
+import mpmath
+import numpy as np
+
+
+def _is_finite(x: Any) -> bool:
+    if isinstance(x, mpmath.mpf):
+        return bool(mpmath.isfinite(x))
+    return math.isfinite(x)
+
+
+def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False) -> np.ndarray:
+    """A finite 1-D vector of real numbers, as float64 (or as given, when ``exact``).
+
+    ``exact=True`` keeps mpf entries as they are (for the mpmath path); anything else
+    must be a real number representable as float64.
+    """
+    try:
+        raw = np.asarray(x, dtype=object)
+    except Exception as exc:  # ragged nesting and the like
+        raise ValueError(f"{name} must be a 1-D array of real numbers ({exc})") from None
+    if raw.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array, got shape {raw.shape}")
+    if raw.size == 0:
+        raise ValueError(f"{name} must have at least one entry")
+    if length is not None and raw.size != length:
+        raise ValueError(f"{name} must have length {length}, got {raw.size}")
+    for i, xi in enumerate(raw):
+        if isinstance(xi, (bool, np.bool_)) or not isinstance(xi, (Real, mpmath.mpf)):
+            raise ValueError(f"{name}[{i}] must be a real number, got {xi!r}")
+        if not _is_finite(xi):
+            raise ValueError(f"{name}[{i}] must be finite, got {xi!r}")
+    if exact and any(isinstance(xi, mpmath.mpf) for xi in raw):
+        return raw
+    out = raw.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} overflows float64")
+    return out
+
+
+def nonzero(x: np.ndarray, name: str) -> None:
+    if not any(xi != 0 for xi in x):
+        raise ValueError(f"{name} must not be the zero vector")
+
+
+def positive_int(x: Any, name: str) -> int:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or x < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {x!r}")
+    return int(x)
+
+
+def positive_real(x: Any, name: str) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
+        raise ValueError(f"{name} must be a positive real number, got {x!r}")
+    if not _is_finite(x) or not x > 0:
+        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    return x
