@@ -47,6 +47,10 @@ class Float64Arith:
     def precision() -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
 
+    @staticmethod
+    def pi_minus(x: float) -> float:
+        return math.pi - x
+
 
 # Below 16 digits an mpf cannot hold a float64 exactly, so inputs would be rounded.
 MIN_DPS = 16
@@ -72,6 +76,13 @@ class MpmathArith:
     def scalar(x: Any) -> mpmath.mpf:
         # mpf(float) is exact, so float64 inputs enter without rounding.
         return mpmath.mpf(x)
+
+    @staticmethod
+    def pi_minus(x: mpmath.mpf) -> mpmath.mpf:
+        """π − x to full working precision even when a float64 x is as close to π as it can be."""
+        with mpmath.extraprec(1100):
+            difference = mpmath.pi - x
+        return +difference
 
     def vector(self, x: Any) -> np.ndarray:
         return np.array([self.scalar(xi) for xi in np.asarray(x, dtype=object).ravel()],
@@ -114,6 +125,9 @@ class ArbArith:
     @property
     def pi(self):
         return self._flint.arb.pi()
+
+    def pi_minus(self, x):
+        return self._flint.arb.pi() - x  # a rigorous enclosure whatever the cancellation
 
     def scalar(self, x: Any):
         if isinstance(x, self._flint.arb):

@@ -25,12 +25,12 @@ class Angle(NamedTuple):
 
 def angle_from_phi(phi, ar) -> Angle:
     phi = ar.scalar(phi)
-    return Angle(phi, ar.pi - phi)
+    return Angle(phi, ar.pi_minus(phi))
 
 
 def angle_from_delta(delta, ar) -> Angle:
     delta = ar.scalar(delta)
-    return Angle(ar.pi - delta, delta)
+    return Angle(ar.pi_minus(delta), delta)
 
 
 def norm(x: np.ndarray, ar):
@@ -125,7 +125,8 @@ def grad_a(ar, *, a, a_star, angle: Angle, c, s):
 
 def grad_v(ar, *, geo: Geometry, a_dot):
     """∂ℓ/∂v = −(aᵀa*) (π − φ) / (2π ‖v‖) · (I − v̂v̂ᵀ) w*; orthogonal to v by construction."""
-    return -(a_dot * geo.angle.delta / (2 * ar.pi * geo.r)) * geo.proj_w
+    # Divide the vector by ‖v‖ (not the scalar), so a vanishing P w* at tiny ‖v‖ stays 0.
+    return -(a_dot * geo.angle.delta / (2 * ar.pi)) * (geo.proj_w / geo.r)
 
 
 def hessian_blocks(ar, *, geo: Geometry, a_dot, a_star, c):
@@ -147,8 +148,8 @@ def hessian_blocks(ar, *, geo: Geometry, a_dot, a_star, c):
     if pw_norm != 0:
         e = pw / pw_norm
         curvature = curvature - c * sin_phi * np.outer(e, e)
-    h_vv = (a_dot / (2 * ar.pi * geo.r * geo.r)) * curvature
-    h_va = -(delta / (2 * ar.pi * geo.r)) * np.outer(pw, a_star)
+    h_vv = (a_dot / (2 * ar.pi)) * (curvature / geo.r / geo.r)
+    h_va = -(delta / (2 * ar.pi)) * np.outer(pw / geo.r, a_star)
     ones = np.outer(ar.vector(np.ones(k)), ar.vector(np.ones(k)))
     h_aa = ((ar.pi - 1) * ar.eye(k) + ones) / (2 * ar.pi)
     return h_vv, h_va, h_aa

@@ -1,0 +1,28 @@
+"""Hypothesis profiles and per-test hygiene.
+
+Profiles (select with HYPOTHESIS_PROFILE=name; CI=true selects `ci`):
+  dev       quick local runs, random seeds;
+  ci        Hypothesis' built-in ci profile (derandomized, no database) with more examples;
+  thorough  many examples, for occasional deep runs.
+"""
+
+import os
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", parent=settings.get_profile("ci"), max_examples=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def restore_mpmath_precision():
+    """No test may leak a changed mpmath precision into the next one."""
+    prec = mpmath.mp.prec
+    yield
+    mpmath.mp.prec = prec

@@ -1,0 +1,102 @@
+"""Every registered claim: confirmed by the real formulas, refuted by planted wrong ones,
+deterministic in its seed, and honest about what it could not decide."""
+
+import pytest
+
+from checks import cases, gaussian_kernel
+from checks.registry import SOURCES, Budget, Claim, all_claims, get, rng_for
+from tests.faults import FAULTS
+
+QUICK = Budget("quick")
+CLAIM_IDS = [c.id for c in all_claims()]
+
+
+def test_claims_are_well_formed():
+    assert len(CLAIM_IDS) == len(set(CLAIM_IDS)) >= 3
+    for claim in all_claims():
+        assert claim.source in SOURCES and claim.title and claim.statement
+        assert claim.wording or claim.source == "derived", "paper/cited claims quote their words"
+
+
+def test_every_claim_has_a_planted_fault_that_refutes_it():
+    covered = {claim_id for fault in FAULTS for claim_id in fault.refutes}
+    assert set(CLAIM_IDS) <= covered
+
+
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_claim_is_confirmed(claim_id):
+    outcome, _ = get(claim_id).run(QUICK, seed=0)
+    assert outcome.verdict == "confirmed", outcome.evidence["summary"]
+    for part in outcome.evidence["parts"].values():
+        assert part["cases"] > 0 and part["failed"] == 0 and part["worst"]["measured"] <= part["worst"]["tolerance"]
+
+
+@pytest.mark.parametrize("fault, claim_id", [(f, c) for f in FAULTS for c in f.refutes],
+                         ids=lambda x: getattr(x, "name", x))
+def test_planted_fault_is_refuted(fault, claim_id, monkeypatch):
+    fault.plant(monkeypatch)
+    outcome, _ = get(claim_id).run(QUICK, seed=0)
+    assert outcome.verdict == "refuted", outcome.evidence["summary"]
+    counter = outcome.evidence["counterexample"]
+    assert counter["measured"] > counter["tolerance"]
+
+
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_same_seed_same_evidence(claim_id):
+    claim = get(claim_id)
+    assert claim.run(QUICK, 3)[0].evidence == claim.run(QUICK, 3)[0].evidence
+
+
+def test_different_seeds_draw_different_instances():
+    first, second = (get("population-loss").run(QUICK, s)[0] for s in (1, 2))
+    assert first.evidence["parts"]["monte-carlo"]["examples"] != second.evidence["parts"]["monte-carlo"]["examples"]
+
+
+def test_untrusted_quadrature_makes_the_kernel_claim_inconclusive(monkeypatch):
+    monkeypatch.setattr(gaussian_kernel, "QUAD_TRUSTED", 0.0)
+    outcome, _ = get("gaussian-kernel").run(QUICK, 0)
+    assert outcome.verdict == "inconclusive"
+    assert "quadrature error estimate" in outcome.evidence["why"] and outcome.evidence["settle"]
+
+
+def test_rng_streams_depend_only_on_seed_and_labels():
+    a, b = rng_for(5, "x", 1).random(3), rng_for(5, "x", 1).random(3)
+    assert (a == b).all()
+    assert (rng_for(5, "x", 2).random(3) != a).all() and (rng_for(5, "y", 1).random(3) != a).all()
+
+
+def test_part_verdicts_and_smallest_counterexample():
+    part = cases.Part("p", "demo", "error")
+    part.add({"k": 9}, 0.5, 1.0, size=9)
+    assert part.verdict == "confirmed"
+    part.add({"k": 7}, 3.0, 1.0, size=7)
+    part.add({"k": 2}, 2.0, 1.0, size=2)
+    part.add({"k": 1}, 0.0, 1.0, size=1, status=cases.UNDECIDED, note="ran out")
+    assert part.verdict == "refuted"
+    assert part.counterexample().instance == {"k": 2}
+    outcome = cases.combine([part], "unused")
+    assert outcome.verdict == "refuted" and outcome.evidence["counterexample"]["instance"] == {"k": 2}
+
+
+def test_undecided_without_failures_is_inconclusive():
+    part = cases.Part("p", "demo", "error", settle="more digits")
+    part.add({}, 0.1, 1.0)
+    part.add({}, float("inf"), 1.0, status=cases.UNDECIDED, note="precision ran out")
+    outcome = cases.combine([part], "unused")
+    assert outcome.verdict == "inconclusive" and "precision ran out" in outcome.evidence["why"]
+    assert cases.combine([cases.Part("empty", "", "")], "unused").verdict == "inconclusive"
+
+
+@pytest.mark.parametrize("field, value", [("source", "blog"), ("verdict", "maybe")])
+def test_registry_rejects_unknown_vocabulary(field, value):
+    from checks.registry import Outcome
+    with pytest.raises(ValueError):
+        if field == "source":
+            Claim("x", "t", value, "s", check=lambda b, s: None)
+        else:
+            Outcome(value, {"summary": ""})
+
+
+def test_budget_names_are_validated():
+    with pytest.raises(ValueError, match="budget must be one of"):
+        Budget("huge")
