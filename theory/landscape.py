@@ -68,7 +68,8 @@ def loss(teacher: Teacher, v, a, dps: int | None = None):
 def gradient(teacher: Teacher, v, a, dps: int | None = None):
     """``(∂ℓ/∂v, ∂ℓ/∂a)``: float64 arrays, or lists of mpf when ``dps`` is set."""
     ar = arith_for(dps)
-    with ar.precision():
+    # Overflow at subnormal ‖v‖ is detected below and reported as a ValueError.
+    with ar.precision(), np.errstate(over="ignore", invalid="ignore"):
         pt = _point(teacher, v, a, ar)
         geo = formulas.geometry(pt.v, pt.w_star, ar)
         gv = formulas.grad_v(ar, geo=geo, a_dot=pt.a @ pt.a_star)
@@ -86,7 +87,7 @@ def hessian(teacher: Teacher, v, a, dps: int | None = None):
     continuously differentiable everywhere with v ≠ 0, including φ ∈ {0, π}.
     """
     ar = arith_for(dps)
-    with ar.precision():
+    with ar.precision(), np.errstate(over="ignore", invalid="ignore"):
         pt = _point(teacher, v, a, ar)
         geo = formulas.geometry(pt.v, pt.w_star, ar)
         h_vv, h_va, h_aa = formulas.hessian_blocks(
