@@ -3,6 +3,6 @@
 Registration order is report order.
 """
 
-from checks import gaussian_kernel, population_loss, gradients  # noqa: F401,I001
+from checks import gaussian_kernel, population_loss, gradients, global_minimum, spurious_minimum  # noqa: F401,I001
 
-CLAIM_MODULES = (gaussian_kernel, population_loss, gradients)
+CLAIM_MODULES = (gaussian_kernel, population_loss, gradients, global_minimum, spurious_minimum)

@@ -31,10 +31,6 @@ class Case:
     size: float = 0.0          # orders counterexamples: smaller instances first
     note: str = ""
 
-    @property
-    def ratio(self) -> float:
-        return self.measured / self.tolerance if self.tolerance else float("inf")
-
     def as_json(self) -> dict[str, Any]:
         out = {"instance": self.instance, "measured": self.measured,
                "tolerance": self.tolerance, "status": self.status}
@@ -43,26 +39,38 @@ class Case:
         return out
 
 
-def judge(measured, tolerance) -> str:
-    return PASS if measured <= tolerance else FAIL
-
-
 @dataclass
 class Part:
-    """One property checked over many instances: ``measured ≤ tolerance`` for each."""
+    """One property checked over many instances.
+
+    Each case passes when ``measured ≤ tolerance`` (an error bound), or, for a part with
+    ``lower_bound=True``, when ``measured > tolerance`` (a positivity or margin claim).
+    """
 
     name: str
     description: str
     quantity: str
     cases: list[Case] = field(default_factory=list)
     settle: str = "a larger budget"
+    lower_bound: bool = False
+
+    def judge(self, measured: float, tolerance: float) -> str:
+        ok = measured > tolerance if self.lower_bound else measured <= tolerance
+        return PASS if ok else FAIL
 
     def add(self, instance: dict[str, Any], measured, tolerance, *, size: float = 0.0,
             status: str | None = None, note: str = "") -> Case:
         measured, tolerance = float(measured), float(tolerance)
-        case = Case(instance, measured, tolerance, status or judge(measured, tolerance), size, note)
+        case = Case(instance, measured, tolerance, status or self.judge(measured, tolerance),
+                    size, note)
         self.cases.append(case)
         return case
+
+    def badness(self, case: Case) -> float:
+        """How close a case comes to failing (larger is worse), comparable within the part."""
+        if self.lower_bound:
+            return -(case.measured - case.tolerance)
+        return case.measured / case.tolerance if case.tolerance else float("inf")
 
     def by_status(self, status: str) -> list[Case]:
         return [c for c in self.cases if c.status == status]
@@ -79,20 +87,20 @@ class Part:
 
     def counterexample(self) -> Case | None:
         failures = self.by_status(FAIL)
-        return min(failures, key=lambda c: (c.size, -c.ratio)) if failures else None
+        return min(failures, key=lambda c: (c.size, -self.badness(c))) if failures else None
 
     def worst(self) -> Case | None:
         decided = [c for c in self.cases if c.status != UNDECIDED]
-        return max(decided, key=lambda c: c.ratio) if decided else None
+        return max(decided, key=self.badness) if decided else None
 
     def as_json(self) -> dict[str, Any]:
         worst, counter = self.worst(), self.counterexample()
         out: dict[str, Any] = {
             "description": self.description, "quantity": self.quantity,
+            "bound": ">" if self.lower_bound else "≤",
             "verdict": self.verdict, "cases": len(self.cases),
             "failed": len(self.by_status(FAIL)), "undecided": len(self.by_status(UNDECIDED)),
             "worst": worst.as_json() if worst else None,
-            "worst_ratio": worst.ratio if worst else None,
             "examples": [c.as_json() for c in self.cases[:_EXAMPLES_KEPT]],
         }
         if counter:
@@ -105,24 +113,25 @@ class Part:
         return out
 
 
-def combine(parts: list[Part], summary_confirmed: str, **extra: Any) -> Outcome:
+def combine(parts: list[Part], summary_confirmed: str, figures: tuple = (), **extra: Any) -> Outcome:
     """One outcome from several parts; the summary names the deciding part."""
     verdicts = [p.verdict for p in parts]
     evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
     if "refuted" in verdicts:
         part = next(p for p in parts if p.verdict == "refuted")
         counter = part.counterexample()
+        violated = "≤" if part.lower_bound else ">"
         evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
-                               f"cases fail ({part.quantity} = {counter.measured:.3g} > "
+                               f"cases fail ({part.quantity} = {counter.measured:.3g} {violated} "
                                f"{counter.tolerance:.3g})")
         evidence["counterexample"] = {"part": part.name, **counter.as_json()}
-        return Outcome("refuted", evidence)
+        return Outcome("refuted", evidence, list(figures))
     if "inconclusive" in verdicts:
         part = next(p for p in parts if p.verdict == "inconclusive")
         why = part.as_json()["why"]
         evidence["summary"] = f"{part.name}: {why}"
         evidence["why"] = why
         evidence["settle"] = part.settle
-        return Outcome("inconclusive", evidence)
+        return Outcome("inconclusive", evidence, list(figures))
     evidence["summary"] = summary_confirmed
-    return Outcome("confirmed", evidence)
+    return Outcome("confirmed", evidence, list(figures))

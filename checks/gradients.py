@@ -8,8 +8,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.instances import point_json, random_point, random_teacher
-from checks.population_loss import energy
+from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import landscape
 
@@ -71,7 +70,7 @@ def check_instance(teacher, v, a, rng, parts: dict[str, Part]) -> None:
         along_v = abs(sum(vi * gi for vi, gi in zip(x[:teacher.p], gv)))
         parts["orthogonal"].add(instance, along_v / (_norm(x[:teacher.p]) * gv_norm) if gv_norm else 0,
                                 IDENTITY_TOLERANCE, size=size)
-        base, scale = landscape.loss(teacher, v, a, dps=DPS), energy(teacher, v, a)
+        base, scale = landscape.loss(teacher, v, a, dps=DPS), loss_scale(teacher, v, a)
         for c in 10.0 ** rng.uniform(-8, 8, size=3):
             parts["scale-invariance"].add(
                 {**instance, "c": float(c)},

@@ -10,7 +10,9 @@ import math
 
 import numpy as np
 
-from theory import Teacher
+import mpmath
+
+from theory import Teacher, landscape
 
 
 def random_teacher(rng: np.random.Generator, max_k: int, max_p: int,
@@ -46,3 +48,67 @@ def random_point(teacher: Teacher, rng: np.random.Generator,
 def point_json(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> dict:
     """An exact description of (teacher, v, a) for a reproducer."""
     return {**teacher.to_json(), "v": [float(x) for x in v], "a": [float(x) for x in a]}
+
+
+def boundary_ratio(k: int) -> float:
+    """(k + π − 1)/π: the spurious minimum exists iff (1ᵀa*)²/‖a*‖² is below it."""
+    return (k + math.pi - 1) / math.pi
+
+
+def a_star_with_ratio(k: int, ratio: float, rng: np.random.Generator) -> np.ndarray:
+    """An a* ∈ Rᵏ with (1ᵀa*)²/‖a*‖² = ratio ∈ [0, k] (up to rounding).
+
+    a* = α·1/√k + β·e with e ⟂ 1 a random unit vector: the ratio is kα²/(α² + β²).
+    """
+    if not 0 <= ratio <= k:
+        raise ValueError(f"ratio must lie in [0, k={k}], got {ratio}")
+    if k == 1:
+        return np.array([rng.choice([-1.0, 1.0]) * math.exp(rng.uniform(-1, 1))])
+    e = rng.standard_normal(k)
+    e -= e.mean()
+    e /= np.linalg.norm(e)
+    alpha = math.sqrt(ratio / k)
+    beta = math.sqrt(max(1 - ratio / k, 0.0))
+    return (alpha * np.ones(k) / math.sqrt(k) + beta * e) * math.exp(rng.uniform(-1, 1))
+
+
+def landscape_teachers(rng: np.random.Generator, per_family: int, max_k: int = 16,
+                       max_p: int = 8, boundary_gap: float = 1e-9) -> list[tuple[str, Teacher]]:
+    """Teachers from every family the landscape claims must cover, labelled by family.
+
+    gaussian (a* ~ N(0, I)); one-hot a* (ratio 1); balanced a* with 1ᵀa* = 0 (ratio 0);
+    average pooling a* = 1 (ratio k); k = 1 (ratio 1 = boundary: the degenerate equality);
+    and teachers at relative distance ``boundary_gap`` inside and outside the boundary.
+    """
+    def w_star(p):
+        w = rng.standard_normal(p)
+        return w / np.linalg.norm(w) * math.exp(rng.uniform(math.log(0.25), math.log(4)))
+
+    def dims(min_k=2):
+        return int(rng.integers(min_k, max_k + 1)), int(rng.integers(2, max_p + 1))
+
+    out = []
+    for _ in range(per_family):
+        k, p = dims()
+        out.append(("gaussian", Teacher(w_star(p), rng.standard_normal(k))))
+        k, p = dims()
+        out.append(("one-hot", Teacher(w_star(p), np.eye(k)[rng.integers(k)] * rng.choice([-2.0, 0.5]))))
+        k, p = dims()
+        out.append(("zero-sum", Teacher(w_star(p), a_star_with_ratio(k, 0.0, rng))))
+        k, p = dims()
+        out.append(("average-pooling", Teacher(w_star(p), np.ones(k))))
+        k, p = dims()
+        out.append(("k=1", Teacher(w_star(p), a_star_with_ratio(1, 1.0, rng))))
+        for side, factor in (("inside", 1 - boundary_gap), ("outside", 1 + boundary_gap)):
+            k, p = dims()
+            out.append((f"boundary-{side}",
+                        Teacher(w_star(p), a_star_with_ratio(k, boundary_ratio(k) * factor, rng))))
+    return out
+
+
+def loss_scale(teacher: Teacher, v, a):
+    """½(E f² + E f*²) at the current mpmath precision: the size of the terms whose difference
+    is ℓ, used to scale absolute errors. By polarization ℓ(v, a) + ℓ(v, −a) = E f² + E f*²,
+    since only the cross term changes sign with a."""
+    dps, a = mpmath.mp.dps, np.asarray(a, dtype=object)
+    return (landscape.loss(teacher, v, a, dps) + landscape.loss(teacher, v, -a, dps)) / 2

@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.instances import point_json, random_point, random_teacher
+from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import gaussian, landscape
 
@@ -58,17 +58,10 @@ def float64_part(budget: Budget, seed: int) -> Part:
         v, a = random_point(teacher, rng)
         with mpmath.workdps(REFERENCE_DPS):
             reference = landscape.loss(teacher, v, a, dps=REFERENCE_DPS)
-            scale = energy(teacher, v, a)
+            scale = loss_scale(teacher, v, a)
             error = abs(landscape.loss(teacher, v, a) - reference) / scale
         part.add(point_json(teacher, v, a), error, FLOAT64_TOLERANCE, size=teacher.k + teacher.p)
     return part
-
-
-def energy(teacher, v, a):
-    """½(E f² + E f*²) at the current precision, from the loss by polarization:
-    ℓ(a) + ℓ(−a) = E f² + E f*², since the cross term changes sign with a."""
-    dps = mpmath.mp.dps
-    return (landscape.loss(teacher, v, a, dps) + landscape.loss(teacher, v, -a, dps)) / 2
 
 
 def check(budget: Budget, seed: int) -> Outcome:

@@ -28,9 +28,18 @@ class Budget:
         return per_budget[self.name]
 
 
+@dataclass(frozen=True)
+class Figure:
+    """An inline SVG figure with its title and a caption saying what to look for."""
+
+    title: str
+    caption: str
+    svg: str = field(repr=False)
+
+
 @dataclass
 class Outcome:
-    """A verdict with its structured evidence (JSON-serializable).
+    """A verdict with its structured evidence (JSON-serializable) and figures.
 
     ``evidence`` always has a one-line ``summary``; a refuted outcome carries its smallest
     ``counterexample``; an inconclusive one says ``why`` and what would settle it.
@@ -38,6 +47,7 @@ class Outcome:
 
     verdict: str
     evidence: dict[str, Any]
+    figures: list[Figure] = field(default_factory=list)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:

@@ -78,6 +78,8 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
             "reconstruction": claim.reconstruction, "verdict": outcome.verdict,
             "evidence": outcome.evidence, "seconds": round(seconds, 3),
             "reproducer": reproducer(claim.id, budget, seed),
+            "figures": [{"title": f.title, "caption": f.caption, "svg": f.svg}
+                        for f in outcome.figures],
         }))
     return results
 
@@ -133,11 +135,18 @@ def _current_umask() -> int:
     return mask
 
 
+def without_svg(doc: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document: figures keep their titles and captions; the SVG lives in the HTML."""
+    claims = [{**c, "figures": [{k: v for k, v in f.items() if k != "svg"} for f in c["figures"]]}
+              for c in doc["claims"]]
+    return {**doc, "claims": claims}
+
+
 def write_report(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "claims.json", out_dir / "index.html"
     write_atomically({
-        json_path: json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+        json_path: json.dumps(without_svg(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
         html_path: render_html(doc),
     })
     return json_path, html_path

@@ -153,3 +153,32 @@ def hessian_blocks(ar, *, geo: Geometry, a_dot, a_star, c):
     ones = np.outer(ar.vector(np.ones(k)), ar.vector(np.ones(k)))
     h_aa = ((ar.pi - 1) * ar.eye(k) + ones) / (2 * ar.pi)
     return h_vv, h_va, h_aa
+
+
+# --- Critical points (notes §4) ----------------------------------------------------------
+
+def optimal_a(ar, *, angle: Angle, a_star, c, s):
+    """a(φ) = argmin_a ℓ(φ, a) = c M⁻¹((g(φ) − 1) I + 11ᵀ) a*
+           = (c/(π − 1)) [(g − 1) a* + s (π − g)/(k + π − 1) · 1].
+
+    Affine in g: a(0) = c a* (global minimum), a(π) = a_s (spurious point).
+    """
+    k, gv = len(a_star), g(angle, ar)
+    return (c / (ar.pi - 1)) * ((gv - 1) * a_star + s * (ar.pi - gv) / (k + ar.pi - 1))
+
+
+def spurious_loss(ar, *, k, c, s, astar_sq):
+    """ℓ(−w*, a_s) = c² [(π − 2)‖a*‖² + π s²/(k + π − 1)] / (4(π − 1)), always > 0."""
+    return c * c * ((ar.pi - 2) * astar_sq + ar.pi * s * s / (k + ar.pi - 1)) / (4 * (ar.pi - 1))
+
+
+def saddle_g(ar, *, k, s, astar_sq):
+    """g(φ_s) on the saddle cone a(φ)ᵀa* = 0: [(k+π−1)‖a*‖² − π s²] / [(k+π−1)‖a*‖² − s²]."""
+    d = k + ar.pi - 1
+    return (d * astar_sq - ar.pi * s * s) / (d * astar_sq - s * s)
+
+
+def profile_slope(ar, *, angle: Angle, a_dot_opt, c):
+    """m'(φ) for m(φ) = min_a ℓ(φ, a): (π − φ) sin φ · c · a(φ)ᵀa* / (2π)."""
+    sin_phi, _ = sin_cos(angle, ar)
+    return angle.delta * sin_phi * c * a_dot_opt / (2 * ar.pi)

@@ -6,6 +6,7 @@ N decimal digits (float64 inputs enter exactly; mpf inputs are used as given).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import mpmath
@@ -98,3 +99,210 @@ def hessian(teacher: Teacher, v, a, dps: int | None = None):
             _finite_float(full, "Hessian", pt.v)
             return full
         return mpmath.matrix(full.tolist())
+
+
+# --- Critical points --------------------------------------------------------------------
+
+def _teacher_arith(teacher: Teacher, dps: int | None):
+    if not isinstance(teacher, Teacher):
+        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    ar = arith_for(dps)
+    return ar, ar.vector(teacher.w_star), ar.vector(teacher.a_star)
+
+
+def _out(vector, dps):
+    return np.asarray(vector, dtype=float) if dps is None else [+x for x in vector]
+
+
+def global_minimum(teacher: Teacher, dps: int | None = None):
+    """(v, a) = (w*/‖w*‖, ‖w*‖ a*): ℓ = 0 there (and along v = λ w*, λ > 0)."""
+    ar, w_star, a_star = _teacher_arith(teacher, dps)
+    with ar.precision():
+        c = formulas.norm(w_star, ar)
+        a = formulas.optimal_a(ar, angle=formulas.angle_from_phi(0, ar), a_star=a_star, c=c,
+                               s=a_star.sum())
+        return _out(formulas.unit(w_star, ar), dps), _out(a, dps)
+
+
+def spurious_point(teacher: Teacher, dps: int | None = None):
+    """(v, a) = (−w*/‖w*‖, a_s), a_s = (‖w*‖/(π−1)) [−a* + π (1ᵀa*)/(k+π−1) · 1].
+
+    A critical point for every teacher; a local minimum iff :func:`has_spurious_minimum`.
+    """
+    ar, w_star, a_star = _teacher_arith(teacher, dps)
+    with ar.precision():
+        c = formulas.norm(w_star, ar)
+        a = formulas.optimal_a(ar, angle=formulas.angle_from_delta(0, ar), a_star=a_star, c=c,
+                               s=a_star.sum())
+        return _out(-formulas.unit(w_star, ar), dps), _out(a, dps)
+
+
+def has_spurious_minimum(teacher: Teacher) -> bool:
+    """(1ᵀa*)² < ((k + π − 1)/π) ‖a*‖², decided exactly (never misclassifies near the boundary).
+
+    For p ≥ 2 this is when the spurious point is a local minimum. For p = 1 the angle can
+    only be 0 or π, so the spurious point is a local minimum for every teacher; this
+    function still answers the condition itself.
+    """
+    if not isinstance(teacher, Teacher):
+        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    from theory.certify import spurious_condition
+    return spurious_condition(teacher)
+
+
+def saddle_angle(teacher: Teacher, dps: int = 50):
+    """φ_s with a(φ_s)ᵀa* = 0 (an mpf in [π/2, π)), or None when no saddle cone exists."""
+    if not has_spurious_minimum(teacher) or teacher.p < 2:
+        return None
+    ar, _, a_star = _teacher_arith(teacher, dps)
+    with ar.precision():
+        target = formulas.saddle_g(ar, k=teacher.k, s=a_star.sum(), astar_sq=a_star @ a_star)
+        if target == 1:  # 1ᵀa* = 0: the cone sits exactly at φ = π/2, where g = 1
+            return ar.pi / 2
+        return ar.pi_minus(_solve_g_by_delta(target, ar))
+
+
+def _solve_g_by_delta(target, ar):
+    """δ ∈ (0, π/2] with g(π − δ) = target ∈ (0, 1], by bisection on δ to full relative precision.
+
+    g(π − δ) = sin δ − δ cos δ increases strictly in δ, from 0 (like δ³/3) to 1 at δ = π/2;
+    bisecting δ (not φ) keeps relative accuracy when the root is close to π. Guard digits
+    absorb the cancellation in sin δ − δ cos δ.
+    """
+    with mpmath.workdps(mpmath.mp.dps + 30):
+        lo, hi = mpmath.mpf(0), mpmath.pi / 2
+        eps = mpmath.mpf(10) ** (-(mpmath.mp.dps - 25))
+        while hi - lo > eps * hi:
+            mid = (lo + hi) / 2
+            if formulas.g(formulas.angle_from_delta(mid, ar), ar) < target:
+                lo = mid
+            else:
+                hi = mid
+        root = (lo + hi) / 2
+    return +root
+
+
+class CriticalPoint(NamedTuple):
+    """A critical point (a representative v for the saddle cone) with its loss and inertia.
+
+    ``inertia`` = (positive, zero, negative) eigenvalue counts of the Hessian in (v, a),
+    zero meaning |λ| ≤ 1e-25 · max|λ| at 40 digits.
+    """
+
+    kind: str
+    phi: float
+    v: np.ndarray
+    a: np.ndarray
+    loss: float
+    inertia: tuple[int, int, int]
+
+
+def inertia(teacher: Teacher, v, a, dps: int = 40, rel_zero: float = 1e-25) -> tuple[int, int, int]:
+    with mpmath.workdps(dps):
+        eigenvalues = mpmath.eigsy(hessian(teacher, v, a, dps=dps), eigvals_only=True)
+        values = [eigenvalues[i] for i in range(eigenvalues.rows)]
+        zero = rel_zero * max(abs(x) for x in values)
+        return (sum(x > zero for x in values), sum(abs(x) <= zero for x in values),
+                sum(x < -zero for x in values))
+
+
+def critical_points(teacher: Teacher, dps: int = 40) -> list[CriticalPoint]:
+    """Every critical point up to v's positive scale: global, spurious and (if any) the saddle cone.
+
+    ∂ℓ/∂v = 0 iff φ ∈ {0, π} or aᵀa* = 0, and ∂ℓ/∂a = 0 iff a = a(φ); a(φ)ᵀa* decreases
+    strictly in φ, so the saddle cone (a(φ)ᵀa* = 0 with 0 < φ < π) has at most one angle.
+    The spurious point is listed whether or not it is a local minimum (its inertia and
+    :func:`has_spurious_minimum` tell). Locations, losses and inertias are computed at
+    ``dps`` digits, so float64 rounding of the location cannot fake tiny eigenvalues.
+    """
+    located = [("global", 0.0, *global_minimum(teacher, dps)),
+               ("spurious", math.pi, *spurious_point(teacher, dps))]
+    phi_s = saddle_angle(teacher, dps)
+    if phi_s is not None:
+        ar, w_star, a_star = _teacher_arith(teacher, dps)
+        with ar.precision():
+            a = formulas.optimal_a(ar, angle=formulas.angle_from_phi(phi_s, ar), a_star=a_star,
+                                   c=formulas.norm(w_star, ar), s=a_star.sum())
+            located.append(("saddle", float(phi_s), _cone_representative(w_star, phi_s, ar),
+                            _out(a, dps)))
+    return [CriticalPoint(kind, phi, np.array(v, dtype=float), np.array(a, dtype=float),
+                          float(loss(teacher, v, a, dps)), inertia(teacher, v, a, dps))
+            for kind, phi, v, a in located]
+
+
+def cone_point(teacher: Teacher, phi, dps: int | None = None):
+    """A unit v at angle φ from w* (a fixed representative of the cone of such v).
+
+    For p = 1 only φ ∈ {0, π} exist, and other angles raise ValueError.
+    """
+    ar, w_star, _ = _teacher_arith(teacher, dps)
+    with ar.precision():
+        angle = formulas.angle_from_phi(phi, ar)
+        if teacher.p == 1 and angle.phi != 0 and angle.delta != 0:
+            raise ValueError(f"phi must be 0 or π when p = 1, got {phi}")
+        return _out(_cone_representative(w_star, phi, ar), dps)
+
+
+def _cone_representative(w_star: np.ndarray, phi, ar) -> list:
+    """A unit vector at angle φ from w*, turned towards the coordinate axis least aligned with it."""
+    w_hat = formulas.unit(w_star, ar)
+    e = ar.vector(np.zeros(len(w_hat)))
+    e[int(np.argmin([abs(x) for x in w_hat]))] = ar.scalar(1)
+    if len(w_hat) > 1:
+        e = formulas.unit(e - (e @ w_hat) * w_hat, ar)
+    sin_phi, cos_phi = formulas.sin_cos(formulas.angle_from_phi(phi, ar), ar)
+    return [+x for x in cos_phi * w_hat + sin_phi * e]
+
+
+# --- Reduced coordinates (φ, a) -------------------------------------------------------------
+
+def _reduced(teacher: Teacher, phi, dps):
+    ar, w_star, a_star = _teacher_arith(teacher, dps)
+    angle = formulas.angle_from_phi(phi, ar)
+    if not 0 <= angle.phi <= ar.pi:
+        raise ValueError(f"phi must lie in [0, π], got {phi}")
+    return ar, angle, formulas.norm(w_star, ar), a_star
+
+
+def reduced_loss(teacher: Teacher, phi, a, dps: int | None = None):
+    """ℓ as a function of the angle φ = ∠(v, w*) and a (ℓ depends on v only through φ)."""
+    ar = arith_for(dps)
+    with ar.precision():
+        ar, angle, c, a_star = _reduced(teacher, phi, dps)
+        a = ar.vector(validation.vector(a, "a", teacher.k, exact=dps is not None))
+        value = formulas.loss_from_scalars(ar, angle=angle, a_sq=a @ a, a_sum=a.sum(),
+                                           a_dot=a @ a_star, c=c, s=a_star.sum(),
+                                           astar_sq=a_star @ a_star)
+        return float(value) if dps is None else +value
+
+
+def optimal_a(teacher: Teacher, phi, dps: int | None = None):
+    """a(φ) = argmin_a ℓ(φ, a); a(0) = ‖w*‖a*, a(π) = a_s."""
+    ar = arith_for(dps)
+    with ar.precision():
+        ar, angle, c, a_star = _reduced(teacher, phi, dps)
+        return _out(formulas.optimal_a(ar, angle=angle, a_star=a_star, c=c, s=a_star.sum()), dps)
+
+
+def profile(teacher: Teacher, phi, dps: int | None = None):
+    """m(φ) = min_a ℓ(φ, a) = ℓ(φ, a(φ))."""
+    return reduced_loss(teacher, phi, optimal_a(teacher, phi, dps), dps)
+
+
+def profile_slope(teacher: Teacher, phi, dps: int | None = None):
+    """m'(φ) = (π − φ) sin φ · ‖w*‖ a(φ)ᵀa* / (2π): m decreases towards π while a(φ)ᵀa* < 0."""
+    ar = arith_for(dps)
+    with ar.precision():
+        ar, angle, c, a_star = _reduced(teacher, phi, dps)
+        a = formulas.optimal_a(ar, angle=angle, a_star=a_star, c=c, s=a_star.sum())
+        value = formulas.profile_slope(ar, angle=angle, a_dot_opt=a @ a_star, c=c)
+        return float(value) if dps is None else +value
+
+
+def spurious_loss(teacher: Teacher, dps: int | None = None):
+    """ℓ(−w*, a_s) = ‖w*‖² [(π − 2)‖a*‖² + π (1ᵀa*)²/(k + π − 1)] / (4(π − 1)) > 0."""
+    ar, w_star, a_star = _teacher_arith(teacher, dps)
+    with ar.precision():
+        value = formulas.spurious_loss(ar, k=teacher.k, c=formulas.norm(w_star, ar),
+                                       s=a_star.sum(), astar_sq=a_star @ a_star)
+        return float(value) if dps is None else +value
