@@ -3,6 +3,10 @@
 Registration order is report order.
 """
 
-from checks import gaussian_kernel, population_loss, gradients, global_minimum, spurious_minimum  # noqa: F401,I001
+from checks import (  # noqa: F401,I001
+    gaussian_kernel, population_loss, gradients,
+    global_minimum, spurious_minimum, spurious_sharp, critical_points,
+)
 
-CLAIM_MODULES = (gaussian_kernel, population_loss, gradients, global_minimum, spurious_minimum)
+CLAIM_MODULES = (gaussian_kernel, population_loss, gradients,
+                 global_minimum, spurious_minimum, spurious_sharp, critical_points)

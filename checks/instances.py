@@ -72,11 +72,18 @@ def a_star_with_ratio(k: int, ratio: float, rng: np.random.Generator) -> np.ndar
     return (alpha * np.ones(k) / math.sqrt(k) + beta * e) * math.exp(rng.uniform(-1, 1))
 
 
+def exactly_zero_sum(k: int, rng: np.random.Generator) -> np.ndarray:
+    """An a* with 1ᵀa* = 0 exactly in floating point: pairs ±x (and a 0 when k is odd), shuffled."""
+    half = rng.standard_normal(k // 2)
+    a = np.concatenate([half, -half, np.zeros(k % 2)])
+    return rng.permutation(a)
+
+
 def landscape_teachers(rng: np.random.Generator, per_family: int, max_k: int = 16,
                        max_p: int = 8, boundary_gap: float = 1e-9) -> list[tuple[str, Teacher]]:
     """Teachers from every family the landscape claims must cover, labelled by family.
 
-    gaussian (a* ~ N(0, I)); one-hot a* (ratio 1); balanced a* with 1ᵀa* = 0 (ratio 0);
+    gaussian (a* ~ N(0, I)); one-hot a* (ratio 1); 1ᵀa* = 0 exactly (ratio 0);
     average pooling a* = 1 (ratio k); k = 1 (ratio 1 = boundary: the degenerate equality);
     and teachers at relative distance ``boundary_gap`` inside and outside the boundary.
     """
@@ -94,7 +101,7 @@ def landscape_teachers(rng: np.random.Generator, per_family: int, max_k: int = 1
         k, p = dims()
         out.append(("one-hot", Teacher(w_star(p), np.eye(k)[rng.integers(k)] * rng.choice([-2.0, 0.5]))))
         k, p = dims()
-        out.append(("zero-sum", Teacher(w_star(p), a_star_with_ratio(k, 0.0, rng))))
+        out.append(("zero-sum", Teacher(w_star(p), exactly_zero_sum(k, rng))))
         k, p = dims()
         out.append(("average-pooling", Teacher(w_star(p), np.ones(k))))
         k, p = dims()

@@ -43,3 +43,28 @@ def gradient(teacher, v, a):
     proj = [w[i] - u_dot_w * v[i] / nv for i in range(len(v))]
     grad_v = [-a_dot * (mpmath.pi - phi) / (2 * mpmath.pi * nv) * x for x in proj]
     return grad_v, grad_a
+
+
+def spurious_condition(teacher, dps: int = 200):
+    """Sign of π(1ᵀa*)² − (k + π − 1)‖a*‖² at ``dps`` digits: True (minimum), False, or None (tie)."""
+    with mpmath.workdps(dps):
+        s = mpmath.fsum(mpmath.mpf(x) for x in teacher.a_star)
+        a_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.a_star)
+        margin = mpmath.pi * s * s - (teacher.k + mpmath.pi - 1) * a_sq
+        if abs(margin) <= mpmath.mpf(10) ** (20 - dps) * a_sq:
+            return None
+        return bool(margin < 0)
+
+
+def spurious_a(teacher, dps: int = 60):
+    """a_s by solving M a = c (11ᵀ − I) a* with mpmath's LU, not the project's closed form."""
+    with mpmath.workdps(dps):
+        k = teacher.k
+        c = mpmath.sqrt(mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.w_star))
+        M = mpmath.matrix(k, k)
+        for i in range(k):
+            for j in range(k):
+                M[i, j] = (mpmath.pi - 1 if i == j else 0) + 1
+        s = mpmath.fsum(mpmath.mpf(x) for x in teacher.a_star)
+        rhs = mpmath.matrix([c * (s - mpmath.mpf(x)) for x in teacher.a_star])
+        return [x for x in mpmath.lu_solve(M, rhs)]

@@ -169,6 +169,8 @@ def _solve_g_by_delta(target, ar):
     bisecting δ (not φ) keeps relative accuracy when the root is close to π. Guard digits
     absorb the cancellation in sin δ − δ cos δ.
     """
+    if not 0 < target <= 1:
+        raise ValueError(f"g(φ_s) = {target} lies outside (0, 1]: no saddle angle in [π/2, π)")
     with mpmath.workdps(mpmath.mp.dps + 30):
         lo, hi = mpmath.mpf(0), mpmath.pi / 2
         eps = mpmath.mpf(10) ** (-(mpmath.mp.dps - 25))

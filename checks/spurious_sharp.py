@@ -1,0 +1,128 @@
+"""Claim `spurious-condition-sharp`: the condition is exactly where the spurious minimum exists.
+
+Outside the condition (including the boundary itself), an explicit descent direction from the
+spurious point is exhibited and its decrease measured; inside, the arb certificate of
+a_sᵀa* < 0 holds. The exact decider :func:`theory.landscape.has_spurious_minimum` is compared
+with an independent 100-digit evaluation of π(1ᵀa*)² − (k + π − 1)‖a*‖².
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+
+from checks.cases import FAIL, PASS, Part, combine
+from checks.instances import landscape_teachers
+from checks.landscape_figures import phase_diagram
+from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.spurious_minimum import certificate_case
+from theory import Teacher, landscape
+
+CLAIM_ID = "spurious-condition-sharp"
+DPS = 50
+EPSILONS = (1e-1, 1e-2, 1e-3)   # how far v is turned off −w* in the descent direction
+ROUNDING = 1e-40                # decreases must exceed this × ℓ_s to count at 50 digits
+
+
+def independent_condition(teacher: Teacher) -> bool | None:
+    """π s² < (k + π − 1)‖a*‖² at 100 digits from exact sums; None on an exact tie (k = 1)."""
+    with mpmath.workdps(100):
+        s = mpmath.fsum(mpmath.mpf(x) for x in teacher.a_star)
+        a_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.a_star)
+        margin = mpmath.pi * s * s - (teacher.k + mpmath.pi - 1) * a_sq
+        if abs(margin) < mpmath.mpf(10) ** -90 * a_sq:
+            return None
+        return bool(margin < 0)
+
+
+def descent(teacher: Teacher, epsilon: float) -> dict:
+    """The step from (−w*, a_s) to (v(π − ε), a(π − ε)) and the loss decrease it gives."""
+    with mpmath.workdps(DPS):
+        phi = mpmath.pi - mpmath.mpf(epsilon)
+        v_s, a_s = landscape.spurious_point(teacher, DPS)
+        v, a = landscape.cone_point(teacher, phi, DPS), landscape.optimal_a(teacher, phi, DPS)
+        decrease = landscape.spurious_loss(teacher, DPS) - landscape.loss(teacher, v, a, DPS)
+        return {"epsilon": epsilon, "decrease": decrease,
+                "direction_v": [float(x - y) for x, y in zip(v, v_s)],
+                "direction_a": [float(x - y) for x, y in zip(a, a_s)]}
+
+
+def check(budget: Budget, seed: int) -> Outcome:
+    decider = Part("exact-decider", "has_spurious_minimum vs an independent 100-digit sign of "
+                   "π(1ᵀa*)² − (k+π−1)‖a*‖² (ties, as at k = 1, mean no minimum)",
+                   "disagreement (0 or 1)")
+    outside = Part("descent-outside", "condition fails (boundary included): ℓ_s − ℓ(v(π−ε), a(π−ε)) "
+                   f"for ε ∈ {EPSILONS}, 50 digits", "decrease / ℓ_s", lower_bound=True)
+    inside = Part("certified-inside", "condition holds: arb-certified sign of a_sᵀa* (must be −1)",
+                  "certified sign of a_sᵀa*", settle="more bits of arb precision")
+    edge = Part("p=1-edge", "outside the hypothesis p ≥ 2: for p = 1, φ ∈ {0, π} only, so the spurious "
+                "point is a local minimum even where the condition fails (descent needs p ≥ 2)",
+                "min over probes of (ℓ(x_s + r d) − ℓ_s)/ℓ_s", lower_bound=True)
+    rng = rng_for(seed, CLAIM_ID)
+    teachers = landscape_teachers(rng, budget.pick(quick=3, standard=8, thorough=30),
+                                  max_k=budget.pick(quick=16, standard=32, thorough=64))
+    diagram, examples = [], {}
+    for family, teacher in teachers:
+        size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
+        exists = landscape.has_spurious_minimum(teacher)
+        reference = independent_condition(teacher)
+        decider.add({**instance, "has_spurious_minimum": exists, "independent": reference},
+                    int(exists != bool(reference)), 0, size=size)
+        if exists:
+            certificate_case(inside, instance, teacher, size)
+            verdict = {PASS: "local minimum (certified)", FAIL: "not a local minimum (descent shown)"}
+            diagram.append((teacher.k, teacher.spurious_ratio,
+                            verdict.get(inside.cases[-1].status, "undecided")))
+            continue
+        steps = [descent(teacher, eps) for eps in EPSILONS]
+        loss_s = landscape.spurious_loss(teacher, DPS)
+        for step in steps:
+            outside.add({**instance, "epsilon": step["epsilon"]}, step["decrease"] / loss_s,
+                        ROUNDING, size=size)
+        descends = all(c.status == PASS for c in outside.cases[-len(steps):])
+        diagram.append((teacher.k, teacher.spurious_ratio,
+                        "not a local minimum (descent shown)" if descends else "undecided"))
+        examples.setdefault(family, {**instance, "steps": [
+            {**s, "decrease": float(s["decrease"])} for s in steps]})
+    check_p1_edge(edge, rng)
+    n_out = len({tuple(c.instance["a_star"]) for c in outside.cases})
+    return combine(
+        [decider, outside, inside, edge],
+        f"{len(teachers)} teachers (p ≥ 2): the exact decider agrees with 100 digits everywhere "
+        f"(incl. ±1e-9 of the boundary and k = 1); {n_out} outside the condition descend "
+        f"(smallest relative decrease {outside.worst().measured:.2g}); "
+        f"{len(inside.cases)} inside are certified minima",
+        figures=[phase_diagram(diagram)], descent_examples=examples)
+
+
+def check_p1_edge(part: Part, rng) -> None:
+    """For p = 1 and a teacher without the condition, ℓ still rises around the spurious point."""
+    for k in (1, 2, 5):
+        teacher = Teacher([math.exp(rng.uniform(-1, 1))], [1.0] * k)  # average pooling: no condition
+        with mpmath.workdps(DPS):
+            v_s, a_s = landscape.spurious_point(teacher, DPS)
+            base = landscape.loss(teacher, v_s, a_s, DPS)
+            rises = []
+            for r in (1e-2, 1e-5):
+                for _ in range(4):
+                    d = rng.standard_normal(1 + k)
+                    y = [x + mpmath.mpf(r) * float(di) for x, di in zip(v_s + a_s, d)]
+                    rises.append((landscape.loss(teacher, y[:1], y[1:], DPS) - base) / base)
+            part.add({**teacher.to_json(), "has_spurious_minimum": landscape.has_spurious_minimum(teacher)},
+                     min(rises), 0, size=1 + k)
+
+
+CLAIM = register(Claim(
+    id=CLAIM_ID,
+    title="The spurious-minimum condition is sharp",
+    source="derived",
+    statement=("For p ≥ 2, the spurious point (−w*, a_s) is a local minimum if and only if "
+               "(1ᵀa*)² < ((k + π − 1)/π)‖a*‖². When the condition fails — including equality, as "
+               "for every k = 1 teacher — turning v by ε off −w* while moving a to a(π − ε) lowers "
+               "the loss. Teachers within 1e-9 (relative) of the boundary on both sides, k = 1 and "
+               "average pooling a* = 1 (never a spurious minimum for k ≥ 2) are included."),
+    check=check,
+    reconstruction=("Derived (notes §4). For p = 1 the condition is not necessary: the angle "
+                    "cannot move, and the spurious point is a local minimum for every teacher."),
+))
