@@ -26,17 +26,18 @@ def landscape_figure(teacher: Teacher, n_phi: int = 121, n_t: int = 81) -> Figur
     levels = np.quantile(values, np.linspace(0, 1, 25))
     contour = ax.contourf(phis, ts, values, levels=np.unique(levels), cmap="viridis")
     fig.colorbar(contour, ax=ax, label="population loss ℓ (dimensionless)")
-    ax.plot([0], [0], "o", color="white", markeredgecolor="black", label="global minimum")
-    ax.plot([math.pi], [1], "s", color="red", markeredgecolor="black", label="spurious point")
+    marker = {"markeredgecolor": "black", "clip_on": False, "zorder": 5}
+    ax.plot([0], [0], "o", color="white", label="global minimum", **marker)
+    ax.plot([math.pi], [1], "s", color="red", label="spurious point", **marker)
     phi_s = landscape.saddle_angle(teacher)
     if phi_s is not None:
         g_s = float((math.pi - phi_s) * math.cos(phi_s) + math.sin(phi_s))
-        ax.plot([float(phi_s)], [(math.pi - g_s) / math.pi], "X", color="orange",
-                markeredgecolor="black", markersize=9, label="saddle (φ_s)")
+        ax.plot([float(phi_s)], [(math.pi - g_s) / math.pi], "X", color="orange", markersize=9,
+                label="saddle (φ_s)", **marker)
     ax.set_xlabel("angle φ between v and w* (radians)")
     ax.set_ylabel("t: a = (1 − t)·‖w*‖a* + t·a_s")
     ax.set_title(f"Loss landscape, k = {teacher.k}, (1ᵀa*)²/‖a*‖² = {teacher.spurious_ratio:.3g}")
-    ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+    ax.legend(loc="lower right", fontsize="small", framealpha=0.9)
     return to_figure(fig, "The loss over (φ, t)",
                      "The global minimum (φ = 0, t = 0) and the spurious local minimum (φ = π, t = 1) "
                      "sit in separate basins divided by the saddle; along φ near π the floor is flat "

@@ -102,5 +102,5 @@ def certify_spurious(teacher: Teacher, prec: int = 256) -> SpuriousCertificate:
         global_value, _ = loss_at(at_zero)
         a_s_dot = a_s @ a_star
         gap = spurious_value - global_value
-        return SpuriousCertificate(a_s_dot.str(radius=True), gap.str(radius=True),
+        return SpuriousCertificate(a_s_dot.str(20, radius=True), gap.str(20, radius=True),
                                    _sign(a_s_dot), _sign(gap), prec)
