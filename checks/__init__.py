@@ -6,7 +6,11 @@ Registration order is report order.
 from checks import (  # noqa: F401,I001
     gaussian_kernel, population_loss, gradients,
     global_minimum, spurious_minimum, spurious_sharp, critical_points,
+    convergence_in_region, success_probability, spurious_probability, restarts,
+    norm_monotone, two_phase, spurious_sublinear, fixed_output_layer,
 )
 
 CLAIM_MODULES = (gaussian_kernel, population_loss, gradients,
-                 global_minimum, spurious_minimum, spurious_sharp, critical_points)
+                 global_minimum, spurious_minimum, spurious_sharp, critical_points,
+                 convergence_in_region, success_probability, spurious_probability, restarts,
+                 norm_monotone, two_phase, spurious_sublinear, fixed_output_layer)

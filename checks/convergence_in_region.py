@@ -1,0 +1,108 @@
+"""Claim `convergence-in-region`: from the theorem's region, GD reaches the global minimum."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.figures import new_figure, to_figure
+from checks.gd_common import MAX_STEPS, gd_teachers, region_init
+from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from theory import Teacher, dynamics
+
+CLAIM_ID = "convergence-in-region"
+ETA_MULTIPLES = (1, 2, 4, 8, 16)   # of the default step size; 4× is the stability limit 2/λ_max
+
+
+def judge_runs(part: Part, result: dynamics.GDResult, instance: dict, size: int) -> None:
+    """One case per teacher: any spurious outcome or descent violation fails; undecided is undecided."""
+    counts = result.counts()
+    ascended = int(np.sum(result.ascents > 0))
+    failures = counts["spurious"] + ascended
+    status = FAIL if failures else (UNDECIDED if counts["undecided"] else PASS)
+    part.add({**instance, **counts, "ascending_runs": ascended, "eta": result.eta,
+              "steps": result.steps}, failures, 0, size=size, status=status,
+             note="runs not decided within the step budget" if status == UNDECIDED else "")
+
+
+def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator) -> list[dict]:
+    """Outcome fractions from the same region starts as η grows past the default."""
+    V0, A0 = region_init(teacher, n, rng)
+    rows = []
+    for multiple in ETA_MULTIPLES:
+        result = dynamics.run_gd(teacher, V0, A0, eta=multiple * dynamics.default_eta(teacher),
+                                 steps=MAX_STEPS // 4, until_decided=True)
+        rows.append({"eta_multiple": multiple, "eta": result.eta, **result.counts(),
+                     "ascending_runs": int(np.sum(result.ascents > 0))})
+    return rows
+
+
+def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
+    """Trajectories in the (φ, aᵀa*) plane from the paper's initialization, coloured by outcome."""
+    V0, A0 = dynamics.random_init(teacher, 60, rng)
+    result = dynamics.run_gd(teacher, V0, A0, steps=1500, record=("phi", "a_dot"))
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    scale = teacher.w_norm * float(teacher.a_star @ teacher.a_star)
+    ax.axvspan(0, math.pi / 2, ymin=0.5, ymax=1, color="tab:green", alpha=0.08)
+    colours = {"global": "tab:blue", "spurious": "tab:red", "undecided": "tab:gray"}
+    for i in range(V0.shape[0]):
+        ax.plot(result.history["phi"][:, i], result.history["a_dot"][:, i] / scale,
+                color=colours[result.outcome[i]], linewidth=0.7, alpha=0.7)
+    for name, colour in colours.items():
+        ax.plot([], [], color=colour, label=f"{name} ({int(np.sum(result.outcome == name))})")
+    limit = max(1.2, float(np.max(np.abs(result.history["a_dot"]))) / scale * 1.05)
+    ax.set_ylim(-limit, limit)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.axvline(math.pi / 2, color="black", linewidth=0.5)
+    ax.set_xlim(0, math.pi)
+    ax.set_xlabel("angle φ between v and w* (radians)")
+    ax.set_ylabel("aᵀa* / (‖w*‖‖a*‖²)  (1 at the global minimum)")
+    ax.set_title(f"GD trajectories, k = {teacher.k}, p = {teacher.p}")
+    ax.legend(fontsize="small", loc="lower left")
+    return to_figure(fig, "Trajectories in the (φ, aᵀa*) plane",
+                     "Shaded: the theorem's region φ < π/2, aᵀa* > 0. Blue runs end at the global "
+                     "minimum (φ = 0, aᵀa* = ‖w*‖‖a*‖²), red ones at the spurious minimum (φ = π).")
+
+
+def check(budget: Budget, seed: int) -> Outcome:
+    part = Part("region-runs", "runs started in the region at the default η (¼ of the stability "
+                "limit): spurious outcomes plus runs whose loss ever rose", "failing runs",
+                settle="more steps per run")
+    rng = rng_for(seed, CLAIM_ID)
+    n = budget.pick(quick=400, standard=2000, thorough=20_000)
+    teachers = gd_teachers(rng, budget.pick(quick=2, standard=5, thorough=20))
+    for family, teacher in teachers:
+        V0, A0 = region_init(teacher, n, rng)
+        result = dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
+        judge_runs(part, result, {"family": family, **teacher.to_json()}, teacher.k + teacher.p)
+    sweep_teacher = next(t for f, t in teachers if f == "gaussian")
+    sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=5000), rng)
+    runs = sum(c.instance["global"] + c.instance["spurious"] + c.instance["undecided"] for c in part.cases)
+    figure_teacher = next(t for f, t in teachers if f == "one-hot")
+    past = " ".join(f"{row['eta_multiple']}×: {row['global']}/{sum(row[o] for o in dynamics.OUTCOMES)}"
+                    for row in sweep)
+    return combine([part], f"all {runs:,} runs from the region (incl. its edges) over {len(teachers)} "
+                   f"teachers reached the global minimum at the default η; global runs as η grows "
+                   f"(4× = stability limit): {past}",
+                   figures=[trajectories_figure(figure_teacher, rng)], eta_sweep=sweep,
+                   eta_rule="η = ¼ · 2/λ_max, λ_max = max((k+π−1)/(2π), ‖w*‖²‖a*‖²/2)")
+
+
+CLAIM = register(Claim(
+    id=CLAIM_ID,
+    title="Convergence from the theorem's region",
+    source="paper",
+    wording=("Gradient descent with weight normalization … can still be proven to recover the true "
+             "parameters"),
+    reconstruction=("The region and step size are our reconstruction (notes §5): φ₀ < π/2, "
+                    "a₀ᵀa* > 0, |1ᵀa₀| ≤ |1ᵀa*|‖w*‖ and η small enough; the paper's η bound hides "
+                    "its constants, so the check uses a documented default and sweeps η past it."),
+    statement=("Every GD run started with φ₀ < π/2, a₀ᵀa* > 0 and |1ᵀa₀| ≤ |1ᵀa*|‖w*‖ (interior and "
+               "edges) at the default η = ¼ of the stability limit descends monotonically and enters "
+               "the global minimum's decision region (a region containing no other critical point, "
+               "which a descending run cannot leave)."),
+    check=check,
+))
