@@ -51,7 +51,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                 gv, ga = landscape.gradient(teacher, v, a, DPS)
                 v_next = [x - eta * g for x, g in zip(v, gv)]
                 lhs = mpmath.fsum(x * x for x in v_next) - mpmath.fsum(x * x for x in v)
-                rhs = eta ** 2 * mpmath.fsum(g * g for g in gv)
+                rhs = mpmath.mpf(eta) ** 2 * mpmath.fsum(g * g for g in gv)
                 residual = max(residual, abs(lhs - rhs) / mpmath.fsum(x * x for x in v_next))
                 v, a = v_next, [x - eta * g for x, g in zip(a, ga)]
             exact.add(instance, residual, MP_TOLERANCE, size=size)

@@ -1,0 +1,90 @@
+"""Claim `empirical-loss`: finite samples — near the population solution, and the same spurious basin."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from checks.cases import Part, combine
+from checks.registry import Budget, Claim, Outcome, register, rng_for
+from theory import Teacher, dynamics, landscape
+from theory.empirical import draw_sample, run_empirical_gd
+
+CLAIM_ID = "empirical-loss"
+NOISE = 0.1                 # label noise, as a fraction of the teacher's output scale
+SLOPE_TOLERANCE = 0.2      # |log-log slope of the gap against n + ½| (1/√n is −0.5)
+NOISELESS_GAP = 1e-6
+
+
+def gap(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> float:
+    """Distance of (v/‖v‖, a) to the population minimum (ŵ*, ‖w*‖a*), each part relative."""
+    w_hat = teacher.w_star / teacher.w_norm
+    target = teacher.w_norm * teacher.a_star
+    return float(np.linalg.norm(v / np.linalg.norm(v) - w_hat) + np.linalg.norm(a - target) / np.linalg.norm(target))
+
+
+def check(budget: Budget, seed: int) -> Outcome:
+    rng = rng_for(seed, CLAIM_ID)
+    teacher = Teacher(rng.standard_normal(4) / 2, np.array([1.0, 0.2, -0.3, 0.1]))  # has a spurious minimum
+    scale = math.sqrt(2 * landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k)))
+    eta = 2 * dynamics.default_eta(teacher)
+    steps = budget.pick(quick=600, standard=1500, thorough=4000)
+    sizes = budget.pick(quick=(250, 1000, 4000), standard=(250, 1000, 4000, 16000),
+                        thorough=(250, 1000, 4000, 16000, 64000))
+    repeats = budget.pick(quick=3, standard=5, thorough=10)
+    V0, A0 = dynamics.random_init(teacher, 400, rng)
+    population = dynamics.run_gd(teacher, V0, A0, steps=5000, until_decided=True)
+    # Starts deep inside each basin (far from the saddle), so that sampling noise cannot flip them.
+    depth = V0 @ teacher.w_star / teacher.w_norm + A0 @ teacher.a_star / np.linalg.norm(teacher.a_star)
+    start_global = max(np.flatnonzero(population.outcome == "global"), key=lambda i: depth[i])
+    start_spurious = min(np.flatnonzero(population.outcome == "spurious"), key=lambda i: depth[i])
+    noiseless = Part("noiseless-exact", "without label noise the teacher fits every sample exactly: "
+                     "empirical GD from a global-basin start ends at the population minimum",
+                     "gap to (ŵ*, ‖w*‖a*)")
+    rate = Part("gap-rate", f"with label noise σ = {NOISE:g}·(output scale), log-log slope of the median gap "
+                f"against n ∈ {sizes}", "|slope + 0.5|")
+    basin = Part("spurious-basin", "from a start that population GD takes to the spurious minimum, "
+                 "empirical GD (noisy labels, smallest and largest n) ends inside the population's "
+                 "spurious decision region (φ > φ_s and ℓ < ℓ_saddle)", "outside the region (0 or 1)")
+    regions = dynamics.Regions.for_teacher(teacher)
+    means = []
+    for n in sizes:
+        gaps = []
+        for _ in range(repeats):
+            sample = draw_sample(teacher, n, rng, noise=NOISE * scale)
+            v, a, _ = run_empirical_gd(sample, V0[start_global], A0[start_global], eta, steps)
+            gaps.append(gap(teacher, v, a))
+        means.append(float(np.median(gaps)))
+        if n in (sizes[0], sizes[-1]):
+            sample = draw_sample(teacher, n, rng, noise=NOISE * scale)
+            v, a, _ = run_empirical_gd(sample, V0[start_spurious], A0[start_spurious], eta, steps)
+            phi = math.acos(np.clip(v @ teacher.w_star / (np.linalg.norm(v) * teacher.w_norm), -1, 1))
+            inside = regions.classify(phi, landscape.loss(teacher, v, a)) == 2
+            basin.add({"n": n, **teacher.to_json(), "final_phi": phi}, int(not inside), 0, size=n)
+    slope = float(np.polyfit(np.log(sizes), np.log(means), 1)[0])
+    rate.add({"n": list(sizes), "median_gap": means, "repeats": repeats, "slope": slope},
+             abs(slope + 0.5), SLOPE_TOLERANCE)
+    sample = draw_sample(teacher, sizes[0], rng)
+    v, a, _ = run_empirical_gd(sample, V0[start_global], A0[start_global], eta, 4 * steps)
+    noiseless.add({"n": sizes[0]}, gap(teacher, v, a), NOISELESS_GAP)
+    return combine([noiseless, rate, basin],
+                   f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "
+                   f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
+                   f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
+                   eta=eta, steps=steps)
+
+
+CLAIM = register(Claim(
+    id=CLAIM_ID,
+    title="Finite samples: near the population solution",
+    source="derived",
+    statement=("With n real Gaussian samples through the real network: noiseless labels are fitted "
+               "exactly (empirical GD from the global basin ends at the population minimum); with label "
+               f"noise σ = {NOISE:g}× the output scale the distance to the population minimum shrinks like "
+               f"1/√n (log-log slope −0.5 ± {SLOPE_TOLERANCE:g}); and a start that population GD takes to the "
+               "spurious minimum still ends near φ = π at finite n."),
+    check=check,
+    reconstruction=("Derived (notes §6). The notes' 'gap shrinking like 1/√n' needs label noise: with "
+                    "realizable noiseless labels the teacher is an exact empirical minimizer."),
+))
