@@ -124,7 +124,8 @@ def combine(parts: list[Part], summary_confirmed: str, figures: tuple = (), **ex
         evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
                                f"cases fail ({part.quantity} = {counter.measured:.3g} {violated} "
                                f"{counter.tolerance:.3g})")
-        evidence["counterexample"] = {"part": part.name, **counter.as_json()}
+        evidence["counterexample"] = {"part": part.name, "bound": "≤" if not part.lower_bound else ">",
+                                      **counter.as_json()}
         return Outcome("refuted", evidence, list(figures))
     if "inconclusive" in verdicts:
         part = next(p for p in parts if p.verdict == "inconclusive")

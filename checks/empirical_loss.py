@@ -9,7 +9,7 @@ import numpy as np
 from checks.cases import Part, combine
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, dynamics, landscape
-from theory.empirical import draw_sample, run_empirical_gd
+from theory import empirical
 
 CLAIM_ID = "empirical-loss"
 NOISE = 0.1                 # label noise, as a fraction of the teacher's output scale
@@ -52,21 +52,21 @@ def check(budget: Budget, seed: int) -> Outcome:
     for n in sizes:
         gaps = []
         for _ in range(repeats):
-            sample = draw_sample(teacher, n, rng, noise=NOISE * scale)
-            v, a, _ = run_empirical_gd(sample, V0[start_global], A0[start_global], eta, steps)
+            sample = empirical.draw_sample(teacher, n, rng, noise=NOISE * scale)
+            v, a, _ = empirical.run_empirical_gd(sample, V0[start_global], A0[start_global], eta, steps)
             gaps.append(gap(teacher, v, a))
         means.append(float(np.median(gaps)))
         if n in (sizes[0], sizes[-1]):
-            sample = draw_sample(teacher, n, rng, noise=NOISE * scale)
-            v, a, _ = run_empirical_gd(sample, V0[start_spurious], A0[start_spurious], eta, steps)
+            sample = empirical.draw_sample(teacher, n, rng, noise=NOISE * scale)
+            v, a, _ = empirical.run_empirical_gd(sample, V0[start_spurious], A0[start_spurious], eta, steps)
             phi = math.acos(np.clip(v @ teacher.w_star / (np.linalg.norm(v) * teacher.w_norm), -1, 1))
             inside = regions.classify(phi, landscape.loss(teacher, v, a)) == 2
             basin.add({"n": n, **teacher.to_json(), "final_phi": phi}, int(not inside), 0, size=n)
     slope = float(np.polyfit(np.log(sizes), np.log(means), 1)[0])
     rate.add({"n": list(sizes), "median_gap": means, "repeats": repeats, "slope": slope},
              abs(slope + 0.5), SLOPE_TOLERANCE)
-    sample = draw_sample(teacher, sizes[0], rng)
-    v, a, _ = run_empirical_gd(sample, V0[start_global], A0[start_global], eta, 4 * steps)
+    sample = empirical.draw_sample(teacher, sizes[0], rng)
+    v, a, _ = empirical.run_empirical_gd(sample, V0[start_global], A0[start_global], eta, 4 * steps)
     noiseless.add({"n": sizes[0]}, gap(teacher, v, a), NOISELESS_GAP)
     return combine([noiseless, rate, basin],
                    f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "

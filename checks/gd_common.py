@@ -8,7 +8,7 @@ import numpy as np
 
 from checks.instances import a_star_with_ratio, boundary_ratio, exactly_zero_sum
 from checks.stats import clopper_pearson
-from theory import Teacher
+from theory import Teacher, dynamics
 
 MAX_STEPS = 20_000
 
@@ -81,3 +81,32 @@ def proportion(successes: int, trials: int, alpha: float) -> dict:
     lo, hi = clopper_pearson(successes, trials, alpha)
     return {"successes": successes, "trials": trials, "estimate": successes / trials,
             "ci_low": lo, "ci_high": hi, "confidence": 1 - alpha}
+
+
+def run_outcomes(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str = "paper"):
+    """n runs from the given initialization, each stopped at its decision."""
+    V0, A0 = dynamics.random_init(teacher, n, rng, scheme)
+    return dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
+
+
+def angle_to_teacher(teacher: Teacher, V: np.ndarray) -> np.ndarray:
+    cos = V @ teacher.w_star / (np.linalg.norm(V, axis=1) * teacher.w_norm)
+    return np.arccos(np.clip(cos, -1, 1))
+
+
+def decisions_that_fail_to_hold(teacher: Teacher, result, outcome: str, max_runs: int = 50,
+                                extra_steps: int = 2000) -> tuple[int, int]:
+    """Continue up to ``max_runs`` runs decided as ``outcome`` and count those that do not keep
+    going: still in the region at the restart, and closer to the minimum (φ towards 0 for
+    `global`, towards π for `spurious`) after ``extra_steps`` more steps. Returns (failed, checked).
+
+    The regions are invariant for the true dynamics; this guards the decisions against an
+    engine that would violate the argument."""
+    chosen = np.flatnonzero(result.outcome == outcome)[:max_runs]
+    if len(chosen) == 0:
+        return 0, 0
+    more = dynamics.run_gd(teacher, result.V[chosen], result.A[chosen], eta=result.eta, steps=extra_steps)
+    before, after = angle_to_teacher(teacher, result.V[chosen]), angle_to_teacher(teacher, more.V)
+    progressed = after <= before + 1e-12 if outcome == "global" else after >= before - 1e-12
+    held = (more.outcome == outcome) & (more.decided_step == 0) & progressed
+    return int(np.sum(~held)), len(chosen)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_common import gd_teachers, proportion, ratio_sweep
+from checks.gd_common import decisions_that_fail_to_hold, gd_teachers, proportion, ratio_sweep, run_outcomes
 from checks.instances import boundary_ratio
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from checks.success_probability import outcome_counts, probability_figure
+from checks.success_probability import probability_figure
 from theory import landscape
 
 CLAIM_ID = "spurious-probability"
@@ -26,9 +26,15 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"{alpha:.2g} each, for teachers with ratio ≤ {DOMAIN}× boundary: confirmed when its "
                 f"lower end > 0, refuted when its upper end < {NEGLIGIBLE:g}",
                 "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher")
+    held = Part("decisions-hold", "runs decided `spurious`, continued 2000 steps: still in the region and "
+                "closer to φ = π", "decisions that did not hold")
     rows, edges = [], []
     for family, teacher in teachers:
-        counts = outcome_counts(teacher, n, rng)
+        result = run_outcomes(teacher, n, rng)
+        counts = result.counts()
+        failed, checked = decisions_that_fail_to_hold(teacher, result, "spurious")
+        held.add({"family": family, **teacher.to_json(), "checked": checked}, failed, 0,
+                 size=teacher.k + teacher.p)
         ratio = teacher.spurious_ratio / boundary_ratio(teacher.k)
         row = {"family": family, **teacher.to_json(), **counts, "ratio_over_boundary": ratio,
                "p_spurious": proportion(counts["spurious"], n, alpha),
@@ -50,7 +56,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                 "boundary, where the minimum's basin closes.")
     edge_text = "; ".join(f"{e['ratio_over_boundary']:.3f}×boundary: {e['p_spurious']['estimate']:.4f}"
                           for e in edges)
-    return combine([part], f"P(spurious) > 0 for all {len(inside)} teachers up to {DOMAIN}× the "
+    return combine([part, held], f"P(spurious) > 0 for all {len(inside)} teachers up to {DOMAIN}× the "
                    f"boundary (lowest {lowest['p_spurious']['estimate']:.3f}, CI ≥ "
                    f"{lowest['p_spurious']['ci_low']:.3f}); near the boundary it vanishes: {edge_text}",
                    figures=[figure], teachers=rows, edges=edges, family_alpha=FAMILY_ALPHA)

@@ -96,10 +96,16 @@ def check(budget: Budget, seed: int) -> Outcome:
     fitted = max(float(r[0::2].max()) for _, _, r, _ in ratios)
     for instance, size, ratio, eta in ratios:
         held_out = ratio[1::2][ratio[1::2] > 0]
+        if not np.all(np.isfinite(ratio)) or not np.isfinite(fitted):
+            bound_part.add({**instance, "never_left_phase_one": int(np.sum(~np.isfinite(ratio)))},
+                           math.inf, HOLDOUT_FACTOR, size=size, note="a run never ended Phase I")
+            continue
         bound_part.add({**instance, "runs": len(held_out), "eta": eta, "fitted_C": fitted,
                         "median_looseness": float(np.median(fitted / held_out))},
                        float(held_out.max()) / fitted, HOLDOUT_FACTOR, size=size)
         looseness.extend((fitted / ratio[np.isfinite(ratio) & (ratio > 0)]).tolist())
+    if bound_part.verdict != "confirmed" or rate_part.verdict != "confirmed":
+        return combine([bound_part, rate_part], "", figures=[phase_figure(*figure_data)])
     return combine(
         [bound_part, rate_part],
         f"T₁ ≤ C·bound with fitted C = {fitted:.2f} (held-out runs within "

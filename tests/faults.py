@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
 
-from theory import certify, formulas
+import numpy as np
+
+from theory import certify, dynamics, empirical, formulas
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
 _optimal_a = formulas.optimal_a
+_step, _random_init, _draw_sample = dynamics._step, dynamics.random_init, empirical.draw_sample
 
 
 def _wrong_g_constant(angle, ar):
@@ -50,6 +53,40 @@ def _threshold_k_plus_pi(teacher):
     return bool(s * s < (teacher.k + math.pi) / math.pi * a_sq)  # should be (k + π − 1)/π
 
 
+def _grad_v_unprojected(ar, *, geo, a_dot):
+    return -(a_dot * geo.angle.delta / (2 * ar.pi)) * ((geo.proj_w + geo.u * geo.r) / geo.r)
+
+
+def _v_step_wrong_sign(x, y, z1, z2, residual_sq, eta, eta_a, *consts):
+    nx, ny, *rest = _step(x, y, z1, z2, residual_sq, eta, eta_a, *consts)
+    return (2 * x - nx, 2 * y - ny, *rest)  # v moves up the gradient
+
+
+def _v_step_ignores_sign(x, y, z1, z2, residual_sq, eta, eta_a, *consts):
+    _, _, _, _, _, _, a_dot, _ = _step(x, y, z1, z2, residual_sq, eta, eta_a, *consts)
+    nx, ny, *rest = _step(x, y, z1, z2, residual_sq, eta * np.sign(a_dot), eta_a, *consts)
+    return (nx, ny, *rest)  # φ always decreases, as if aᵀa* were always positive
+
+
+def _v_step_extra_delta(x, y, z1, z2, residual_sq, eta, eta_a, *consts):
+    delta = np.arctan2(np.abs(y), -x)
+    nx, ny, *_ = _step(x, y, z1, z2, residual_sq, eta * delta, eta_a, *consts)
+    return (nx, ny, *_step(x, y, z1, z2, residual_sq, eta, eta_a, *consts)[2:])
+
+
+def _labels_without_relu(teacher, n, rng, noise=0.0):
+    sample = _draw_sample(teacher, n, rng, noise)
+    linear = (sample.Z @ teacher.w_star) @ teacher.a_star  # σ dropped from the teacher's labels
+    return empirical.Sample(sample.Z, linear + (sample.y - sample.y))
+
+
+def _init_wrong_hemisphere(teacher, n, rng, scheme="paper"):
+    V0, A0 = _random_init(teacher, n, rng, scheme)
+    w_hat = teacher.w_star / teacher.w_norm
+    along = V0 @ w_hat
+    return V0 - 2 * np.maximum(along, 0)[:, None] * w_hat, A0  # v₀ never within 90° of w*
+
+
 @dataclass(frozen=True)
 class Fault:
     name: str
@@ -60,6 +97,8 @@ class Fault:
 
     def plant(self, monkeypatch) -> None:
         monkeypatch.setattr(self.module, self.target, self.replacement)
+        if self.module is dynamics:  # the compiled kernel would bypass the patched step
+            monkeypatch.setattr(dynamics, "_compiled_kernel", lambda: None)
 
 
 FAULTS = (
@@ -74,4 +113,14 @@ FAULTS = (
           ("spurious-local-minimum", "spurious-condition-sharp", "critical-points")),
     Fault("threshold-k-plus-pi", "spurious_condition", _threshold_k_plus_pi,
           ("spurious-local-minimum", "spurious-condition-sharp"), module=certify),
+    Fault("grad-v-unprojected", "grad_v", _grad_v_unprojected, ("gradients", "norm-monotone")),
+    Fault("v-step-wrong-sign", "_step", _v_step_wrong_sign,
+          ("convergence-in-region", "restarts", "two-phase", "fixed-output-layer"), module=dynamics),
+    Fault("v-step-ignores-sign", "_step", _v_step_ignores_sign,
+          ("spurious-probability",), module=dynamics),
+    Fault("init-wrong-hemisphere", "random_init", _init_wrong_hemisphere, ("success-probability",),
+          module=dynamics),
+    Fault("v-step-extra-delta", "_step", _v_step_extra_delta, ("spurious-sublinear",), module=dynamics),
+    Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
+          module=empirical),
 )
