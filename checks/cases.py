@@ -113,8 +113,12 @@ class Part:
         return out
 
 
-def combine(parts: list[Part], summary_confirmed: str, figures: tuple = (), **extra: Any) -> Outcome:
-    """One outcome from several parts; the summary names the deciding part."""
+def combine(parts: list[Part], summary_confirmed, figures: tuple = (), **extra: Any) -> Outcome:
+    """One outcome from several parts; the summary names the deciding part.
+
+    ``summary_confirmed`` is a callable, evaluated only when every part is confirmed (it may
+    read the parts' worst cases, which need not exist otherwise).
+    """
     verdicts = [p.verdict for p in parts]
     evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
     if "refuted" in verdicts:
@@ -134,5 +138,5 @@ def combine(parts: list[Part], summary_confirmed: str, figures: tuple = (), **ex
         evidence["why"] = why
         evidence["settle"] = part.settle
         return Outcome("inconclusive", evidence, list(figures))
-    evidence["summary"] = summary_confirmed
+    evidence["summary"] = summary_confirmed()
     return Outcome("confirmed", evidence, list(figures))

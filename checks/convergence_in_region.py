@@ -84,7 +84,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     figure_teacher = next(t for f, t in teachers if f == "one-hot")
     past = " ".join(f"{row['eta_multiple']}×: {row['global']}/{sum(row[o] for o in dynamics.OUTCOMES)}"
                     for row in sweep)
-    return combine([part], f"all {runs:,} runs from the region (incl. its edges) over {len(teachers)} "
+    return combine([part], lambda: f"all {runs:,} runs from the region (incl. its edges) over {len(teachers)} "
                    f"teachers reached the global minimum at the default η; global runs as η grows "
                    f"(4× = stability limit): {past}",
                    figures=[trajectories_figure(figure_teacher, rng)], eta_sweep=sweep,

@@ -143,7 +143,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                 angle_part.add({**instance, "phi_s": saddle.phi}, gap, 0, size=size)
     return combine(
         [found_part, exists_part, angle_part, right_angle_part, inertia_part],
-        f"{sum(counts.values()) - counts['not converged']} converged Newton searches over "
+        lambda: f"{sum(counts.values()) - counts['not converged']} converged Newton searches over "
         f"{len(teachers)} teachers all landed in the three families ({counts['global']} global, "
         f"{counts['spurious']} spurious, {counts['saddle']} saddle; {counts['not converged']} starts "
         f"did not converge); the saddle cone exists iff the spurious minimum does, at φ_s ≥ π/2, "

@@ -69,7 +69,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     v, a, _ = empirical.run_empirical_gd(sample, V0[start_global], A0[start_global], eta, 4 * steps)
     noiseless.add({"n": sizes[0]}, gap(teacher, v, a), NOISELESS_GAP)
     return combine([noiseless, rate, basin],
-                   f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "
+                   lambda: f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "
                    f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
                    f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
                    eta=eta, steps=steps)

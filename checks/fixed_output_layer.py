@@ -7,8 +7,8 @@ import math
 import mpmath
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.gd_common import gd_teachers
+from checks.cases import UNDECIDED, Part, combine
+from checks.gd_common import angle_to_teacher, gd_teachers
 from checks.instances import vector_at_angle
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics, landscape
@@ -21,12 +21,12 @@ def check(budget: Budget, seed: int) -> Outcome:
     profile = Part("loss-monotone-in-angle", "∂ℓ/∂φ at a = ‖w*‖a* on a grid of φ ∈ (0, π), 50 digits: "
                    "c(π − φ) sin φ · ‖w*‖‖a*‖²/(2π) > 0, so φ = 0 is the only minimum",
                    "min over the grid of ∂ℓ/∂φ / ℓ(π)", lower_bound=True)
-    runs = Part("gd-converges", f"GD on v alone from φ₀ up to π − {{margin}}: φ_t never increases and "
-                f"ends below {FINAL_ANGLE:g}", "runs failing either test")
+    runs = Part("gd-converges", f"GD on v alone from φ₀ up to π − {{margin}}: φ_t never increases (ℓ never "
+                f"rises beyond rounding; a rise fails) and ends below {FINAL_ANGLE:g} (else undecided)", "runs whose angle rose")
     rng = rng_for(seed, CLAIM_ID)
-    margin = budget.pick(quick=1e-2, standard=1e-3, thorough=1e-4)
+    margin = budget.pick(quick=1e-2, standard=1e-2, thorough=1e-3)
     runs.description = runs.description.format(margin=margin)
-    steps = budget.pick(quick=20_000, standard=100_000, thorough=400_000)
+    runs.settle = "more steps: escaping from π − φ₀ = δ takes about 2π/(η‖w*‖²‖a*‖²δ) steps"
     for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=5)):
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         a_fixed = teacher.w_norm * teacher.a_star
@@ -40,13 +40,21 @@ def check(budget: Budget, seed: int) -> Outcome:
         phis = np.concatenate([rng.uniform(0, math.pi - margin, 30), [math.pi - margin, 1e-3]])
         V0 = np.array([vector_at_angle(teacher.w_star, phi, 1.0, rng) for phi in phis])
         A0 = np.tile(a_fixed, (len(phis), 1))
-        result = dynamics.run_gd(teacher, V0, A0, steps=steps, record=("phi",), train_a=False)
-        phi_t = result.history["phi"]
-        rises = np.any(np.diff(phi_t, axis=0) > 1e-12, axis=0)
-        far = phi_t[-1] > FINAL_ANGLE
-        runs.add({**instance, "runs": len(phis), "steps": steps, "largest_final_phi": float(phi_t[-1].max())},
-                 int(np.sum(rises | far)), 0, size=size)
-    return combine([profile, runs], f"with a = ‖w*‖a* the loss increases in φ on (0, π) for all "
+        eta = dynamics.default_eta(teacher)
+        # Escaping from near π is slow (the v-step is ∝ (π − φ)² there); budget for it.
+        steps = int(min(400_000, 40 * math.pi / (eta * teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star)
+                                                 * margin))) + 2000
+        result = dynamics.run_gd(teacher, V0, A0, eta=eta, steps=steps, train_a=False)
+        # With a fixed, ℓ is strictly increasing in φ (part one), so "the loss never rose" (the
+        # engine's ascent count, up to rounding) is "φ never rose".
+        rises = int(np.sum(result.ascents > 0))
+        final_phi = angle_to_teacher(teacher, result.V)
+        far = int(np.sum(final_phi > FINAL_ANGLE))
+        runs.add({**instance, "runs": len(phis), "steps": steps, "angle_rose": rises,
+                  "not_yet_below": far, "largest_final_phi": float(final_phi.max())},
+                 rises, 0, size=size, status=UNDECIDED if far and not rises else None,
+                 note="a monotone run had not reached the final angle within the steps" if far else "")
+    return combine([profile, runs], lambda: f"with a = ‖w*‖a* the loss increases in φ on (0, π) for all "
                    f"{len(profile.cases)} teachers, and GD on v from φ₀ ≤ π − {margin:g} reached "
                    f"φ < {FINAL_ANGLE:g} monotonically in every run")
 

@@ -56,7 +56,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                 v, a = v_next, [x - eta * g for x, g in zip(a, ga)]
             exact.add(instance, residual, MP_TOLERANCE, size=size)
     return combine([float_part, grows, exact],
-                   f"‖v_(t+1)‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖² to {float_part.worst().measured:.1e} (float64, "
+                   lambda: f"‖v_(t+1)‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖² to {float_part.worst().measured:.1e} (float64, "
                    f"{len(float_part.cases)} teachers × {n} runs × {steps} steps) and "
                    f"{exact.worst().measured:.0e} at {DPS} digits; ‖v‖ never decreases")
 

@@ -56,7 +56,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                 "boundary, where the minimum's basin closes.")
     edge_text = "; ".join(f"{e['ratio_over_boundary']:.3f}×boundary: {e['p_spurious']['estimate']:.4f}"
                           for e in edges)
-    return combine([part, held], f"P(spurious) > 0 for all {len(inside)} teachers up to {DOMAIN}× the "
+    return combine([part, held], lambda: f"P(spurious) > 0 for all {len(inside)} teachers up to {DOMAIN}× the "
                    f"boundary (lowest {lowest['p_spurious']['estimate']:.3f}, CI ≥ "
                    f"{lowest['p_spurious']['ci_low']:.3f}); near the boundary it vanishes: {edge_text}",
                    figures=[figure], teachers=rows, edges=edges, family_alpha=FAMILY_ALPHA)

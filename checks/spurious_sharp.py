@@ -89,7 +89,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     n_out = len({tuple(c.instance["a_star"]) for c in outside.cases})
     return combine(
         [decider, outside, inside, edge],
-        f"{len(teachers)} teachers (p ≥ 2): the exact decider agrees with 100 digits everywhere "
+        lambda: f"{len(teachers)} teachers (p ≥ 2): the exact decider agrees with 100 digits everywhere "
         f"(incl. ±1e-9 of the boundary and k = 1); {n_out} outside the condition descend "
         f"(smallest relative decrease {outside.worst().measured:.2g}); "
         f"{len(inside.cases)} inside are certified minima",

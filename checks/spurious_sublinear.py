@@ -47,7 +47,7 @@ def check(budget: Budget, seed: int) -> Outcome:
             slope = np.polyfit(np.log(t), np.log(delta[half:, i]), 1)[0]
             slopes.add(instance, abs(slope + 1), 0.05, size=k)
         examples.append({"k": k, "final_pi_minus_phi": float(np.median(delta[-1])), "steps": steps})
-    return combine([part, slopes], f"on {len(part.cases)} spurious runs, 1/(π − φ_t) grows at "
+    return combine([part, slopes], lambda: f"on {len(part.cases)} spurious runs, 1/(π − φ_t) grows at "
                    f"κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²) to {part.worst().measured:.2%}; log-log slope "
                    f"−1 ± {slopes.worst().measured:.3f}", examples=examples)
 

@@ -105,10 +105,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                        float(held_out.max()) / fitted, HOLDOUT_FACTOR, size=size)
         looseness.extend((fitted / ratio[np.isfinite(ratio) & (ratio > 0)]).tolist())
     if bound_part.verdict != "confirmed" or rate_part.verdict != "confirmed":
-        return combine([bound_part, rate_part], "", figures=[phase_figure(*figure_data)])
+        return combine([bound_part, rate_part], lambda: "", figures=[phase_figure(*figure_data)])
     return combine(
         [bound_part, rate_part],
-        f"T₁ ≤ C·bound with fitted C = {fitted:.2f} (held-out runs within "
+        lambda: f"T₁ ≤ C·bound with fitted C = {fitted:.2f} (held-out runs within "
         f"{bound_part.worst().measured:.2f}×C); C·bound overestimates T₁ by ×{np.median(looseness):.0f} in "
         f"the median; Phase II rate = spectral radius of I − ηH to "
         f"{rate_part.worst().measured:.2%}; Phase II faster per step than Phase I's slowest stretch in "
