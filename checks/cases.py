@@ -102,6 +102,7 @@ class Part:
             "failed": len(self.by_status(FAIL)), "undecided": len(self.by_status(UNDECIDED)),
             "worst": worst.as_json() if worst else None,
             "examples": [c.as_json() for c in self.cases[:_EXAMPLES_KEPT]],
+            "families": sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance}),
         }
         if counter:
             out["counterexample"] = counter.as_json()

@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(check)
     rep = sub.add_parser("report", help="run every claim and write claims.json and index.html")
     rep.add_argument("--out", type=Path, default=Path("reports"),
-                     help="output directory (default: reports/)")
+                     help="output directory (default: reports/; inside the source tree only reports/)")
+    rep.add_argument("--compare", type=Path, metavar="OLD.json",
+                     help="an earlier claims.json: print and record what changed")
     _add_run_options(rep)
     return parser
 
@@ -79,12 +81,32 @@ def _check(args) -> int:
     return _exit_code(results)
 
 
+SOURCE_TREE = Path(__file__).resolve().parent.parent
+
+
+def _check_out_dir(out: Path) -> None:
+    """Outputs go anywhere outside the source tree, and inside it only under reports/."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    resolved = out.resolve()
+    if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
+            and not resolved.is_relative_to(SOURCE_TREE / "reports"):
+        raise UsageError(f"--out {out} is inside the source tree; use reports/ or a directory outside it")
+
+
 def _report(args) -> int:
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} exists and is not a directory")
+    _check_out_dir(args.out)
+    try:
+        previous = report.load_previous(args.compare) if args.compare else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
     results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr)
     doc = report.document(results, budget, args.seed)
+    if previous is not None:
+        doc["comparison"] = {"against": str(args.compare), "changes": report.compare(doc, previous)}
+        for change in doc["comparison"]["changes"]:
+            print(report.describe_change(change))
     json_path, html_path = report.write_report(doc, args.out)
     counts = ", ".join(f"{n} {v}" for v, n in doc["summary"]["counts"].items())
     print(f"{counts}; wrote {json_path} and {html_path}")

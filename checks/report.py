@@ -16,7 +16,7 @@ import jinja2
 import mpmath
 import numpy as np
 
-from checks.registry import VERDICTS, Budget, Claim
+from checks.registry import SOURCES, VERDICTS, Budget, Claim
 
 SCHEMA_VERSION = 1
 
@@ -29,6 +29,7 @@ def _version(package: str) -> str:
 
 
 def environment(budget: Budget, seed: int) -> dict[str, Any]:
+    from theory import dynamics
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -37,6 +38,12 @@ def environment(budget: Budget, seed: int) -> dict[str, Any]:
         "backend": mpmath.libmp.BACKEND,
         "seed": seed,
         "budget": budget.name,
+        "mpmath_default_dps": mpmath.mp.dps,
+        "scipy": _version("scipy"),
+        "python-flint": _version("python-flint"),
+        "numba": _version("numba"),
+        "gd_engine": "reduced-numba" if dynamics._compiled_kernel() else "reduced-numpy",
+        "hypothesis_profile_for_tests": os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
     }
@@ -86,9 +93,50 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
 
 def document(results: list[dict[str, Any]], budget: Budget, seed: int) -> dict[str, Any]:
     counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
+    by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in results) for v in VERDICTS}
+                 for src in SOURCES}
     return {"schema_version": SCHEMA_VERSION, "claims": results,
-            "summary": {"counts": counts, "seconds": round(sum(r["seconds"] for r in results), 3)},
+            "summary": {"counts": counts, "by_source": by_source,
+                        "seconds": round(sum(r["seconds"] for r in results), 3)},
             "environment": environment(budget, seed)}
+
+
+def compare(doc: dict[str, Any], old: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed since an earlier claims.json: verdicts, added and removed claims, summaries."""
+    before = {c["id"]: c for c in old.get("claims", [])}
+    after = {c["id"]: c for c in doc["claims"]}
+    changes = []
+    for claim_id, claim in after.items():
+        if claim_id not in before:
+            changes.append({"id": claim_id, "change": "added", "verdict": claim["verdict"]})
+        elif before[claim_id]["verdict"] != claim["verdict"]:
+            changes.append({"id": claim_id, "change": "verdict",
+                            "from": before[claim_id]["verdict"], "to": claim["verdict"]})
+        elif before[claim_id]["evidence"].get("summary") != claim["evidence"].get("summary"):
+            changes.append({"id": claim_id, "change": "evidence", "from": before[claim_id]["evidence"].get("summary"),
+                            "to": claim["evidence"].get("summary")})
+    changes += [{"id": claim_id, "change": "removed", "verdict": before[claim_id]["verdict"]}
+                for claim_id in before if claim_id not in after]
+    return changes
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    if change["change"] == "verdict":
+        return f"{change['id']}: {change['from']} → {change['to']}"
+    if change["change"] == "evidence":
+        return f"{change['id']}: evidence changed ({change['to']})"
+    return f"{change['id']}: {change['change']} ({change['verdict']})"
+
+
+def load_previous(path: Path) -> dict[str, Any]:
+    """An earlier claims.json, checked just enough to compare against."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"--compare {path}: cannot read a claims.json ({exc})") from None
+    if not isinstance(old, dict) or not isinstance(old.get("claims"), list):
+        raise ValueError(f"--compare {path}: not a theorycheck claims.json (no 'claims' list)")
+    return old
 
 
 def render_html(doc: dict[str, Any]) -> str:

@@ -4,7 +4,9 @@ import html.parser
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from checks import cli, registry, report
@@ -12,12 +14,19 @@ from checks.registry import Claim, Outcome
 from tests.faults import FAULTS
 
 REPORT_KEYS = {"id", "title", "source", "statement", "verdict", "evidence", "seconds"}
+SCHEMA = json.loads((Path(__file__).parent.parent / "reports" / "claims.schema.json").read_text())
 ENVIRONMENT_KEYS = {"python", "numpy", "mpmath", "hypothesis", "backend", "seed", "budget"}
 
 
 def _fake_claim(verdict="confirmed", title="fake", summary="ok"):
+    evidence = {"summary": summary, "parts": {}}
+    if verdict == "refuted":
+        evidence["counterexample"] = {"part": "p", "bound": "≤", "instance": {"k": 1}, "measured": 2.0,
+                                      "tolerance": 1.0, "status": "fail"}
+    if verdict == "inconclusive":
+        evidence.update(why="undecided", settle="more time")
     return Claim(id="fake", title=title, source="derived", statement="a <b>bold</b> & claim",
-                 check=lambda budget, seed: Outcome(verdict, {"summary": summary, "parts": {}}))
+                 check=lambda budget, seed: Outcome(verdict, evidence))
 
 
 @pytest.fixture
@@ -70,6 +79,7 @@ def test_report_writes_json_and_html(tmp_path, capsys):
     code, out, err = run(["report", "--out", str(tmp_path), "--seed", "4"], capsys)
     assert code == 0
     doc = json.loads((tmp_path / "claims.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
     assert [c["id"] for c in doc["claims"]] == [c.id for c in registry.all_claims()]
     for claim in doc["claims"]:
         assert REPORT_KEYS <= claim.keys() and claim["verdict"] == "confirmed"
@@ -89,8 +99,10 @@ def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys,
     code, out, _ = run(["report", "--out", str(tmp_path)], capsys)
     assert code == 1 and "refuted" in out
     doc = json.loads((tmp_path / "claims.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
     assert doc["summary"]["counts"]["refuted"] >= 1
     page = (tmp_path / "index.html").read_text()
+    assert page.index("Counterexample") < page.index('id="environment"')
     summary = page[page.index('id="summary"'):page.index('id="claim-')]
     assert 'class="verdict refuted"' in summary
 
@@ -188,3 +200,46 @@ def _assert_valid_self_contained_html(page: str) -> None:
     checker = _Checker()
     checker.feed(page)
     assert checker.errors == [] and checker.stack == []
+
+
+def test_compare_reports_what_changed(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_fake_claim("confirmed", summary="fine"))
+    run(["report", "--out", str(tmp_path / "old")], capsys)
+    only_fake_claim(_fake_claim("refuted", summary="broken"))
+    code, out, _ = run(["report", "--out", str(tmp_path / "new"), "--compare",
+                        str(tmp_path / "old" / "claims.json")], capsys)
+    assert code == 1 and "fake: confirmed → refuted" in out
+    doc = json.loads((tmp_path / "new" / "claims.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["comparison"]["changes"] == [{"id": "fake", "change": "verdict", "from": "confirmed", "to": "refuted"}]
+    assert "Changes since" in (tmp_path / "new" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("content, fragment", [("not json", "cannot read"), ('{"x": 1}', "no 'claims' list")])
+def test_compare_with_a_bad_file_is_a_usage_error(tmp_path, capsys, only_fake_claim, content, fragment):
+    only_fake_claim(_fake_claim())
+    old = tmp_path / "old.json"
+    old.write_text(content)
+    code, _, err = run(["report", "--out", str(tmp_path / "r"), "--compare", str(old)], capsys)
+    assert code == 2 and fragment in err and err.count("\n") == 1
+
+
+def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_claim):
+    only_fake_claim(_fake_claim())
+    tree = Path(__file__).resolve().parent.parent
+    code, _, err = run(["report", "--out", str(tree / "theory")], capsys)
+    assert code == 2 and "inside the source tree" in err
+    code, _, _ = run(["report", "--out", str(tree / "reports" / "test-out")], capsys)
+    assert code == 0
+    import shutil
+    shutil.rmtree(tree / "reports" / "test-out")
+
+
+def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_fake_claim(summary="summary-of-run-one"))
+    run(["report", "--out", str(tmp_path)], capsys)
+    only_fake_claim(_fake_claim(summary="summary-of-run-two"))
+    run(["report", "--out", str(tmp_path)], capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.json", "index.html"]
+    page = (tmp_path / "index.html").read_text()
+    assert "summary-of-run-two" in page and "summary-of-run-one" not in page
