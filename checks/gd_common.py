@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from checks.cases import Part
 from checks.instances import a_star_with_ratio, boundary_ratio, exactly_zero_sum
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics
@@ -110,3 +111,24 @@ def decisions_that_fail_to_hold(teacher: Teacher, result, outcome: str, max_runs
     progressed = after <= before + 1e-12 if outcome == "global" else after >= before - 1e-12
     held = (more.outcome == outcome) & (more.decided_step == 0) & progressed
     return int(np.sum(~held)), len(chosen)
+
+
+def decisions_part(outcome: str) -> Part:
+    towards = "φ = 0" if outcome == "global" else "φ = π"
+    return Part("decisions-hold", f"runs decided `{outcome}`, continued 2000 steps: still in the region "
+                f"and closer to {towards}", "decisions that did not hold")
+
+
+def outcome_row(family: str, teacher: Teacher, n: int, rng: np.random.Generator, alpha: float,
+                held: Part, outcome: str) -> dict:
+    """Outcomes of n paper-initialized runs with exact intervals on P(global) and P(spurious);
+    the runs decided as ``outcome`` are re-checked by continuing them (cases added to ``held``)."""
+    result = run_outcomes(teacher, n, rng)
+    counts = result.counts()
+    failed, checked = decisions_that_fail_to_hold(teacher, result, outcome)
+    held.add({"family": family, **teacher.to_json(), "checked": checked}, failed, 0,
+             size=teacher.k + teacher.p)
+    return {"family": family, **teacher.to_json(), **counts,
+            "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
+            "p_global": proportion(counts["global"], n, alpha),
+            "p_spurious": proportion(counts["spurious"], n, alpha)}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_common import decisions_that_fail_to_hold, gd_teachers, proportion, ratio_sweep, run_outcomes
-from checks.instances import boundary_ratio
+from checks.gd_common import decisions_part, gd_teachers, outcome_row, ratio_sweep
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from checks.success_probability import probability_figure
 from theory import landscape
@@ -26,19 +25,11 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"{alpha:.2g} each, for teachers with ratio ≤ {DOMAIN}× boundary: confirmed when its "
                 f"lower end > 0, refuted when its upper end < {NEGLIGIBLE:g}",
                 "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher")
-    held = Part("decisions-hold", "runs decided `spurious`, continued 2000 steps: still in the region and "
-                "closer to φ = π", "decisions that did not hold")
+    held = decisions_part("spurious")
     rows, edges = [], []
     for family, teacher in teachers:
-        result = run_outcomes(teacher, n, rng)
-        counts = result.counts()
-        failed, checked = decisions_that_fail_to_hold(teacher, result, "spurious")
-        held.add({"family": family, **teacher.to_json(), "checked": checked}, failed, 0,
-                 size=teacher.k + teacher.p)
-        ratio = teacher.spurious_ratio / boundary_ratio(teacher.k)
-        row = {"family": family, **teacher.to_json(), **counts, "ratio_over_boundary": ratio,
-               "p_spurious": proportion(counts["spurious"], n, alpha),
-               "p_global": proportion(counts["global"], n, alpha)}
+        row = outcome_row(family, teacher, n, rng, alpha, held, "spurious")
+        ratio = row["ratio_over_boundary"]
         rows.append(row)
         if ratio > DOMAIN:
             edges.append({"family": family, "ratio_over_boundary": ratio, "p_spurious": row["p_spurious"]})

@@ -6,9 +6,7 @@ import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
-from checks.gd_common import (decisions_that_fail_to_hold, gd_teachers, proportion, ratio_sweep,
-                               run_outcomes)
-from checks.instances import boundary_ratio
+from checks.gd_common import decisions_part, gd_teachers, outcome_row, ratio_sweep, run_outcomes
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics
 
@@ -66,19 +64,12 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"global), confidence 1 − {alpha:.2g} each: refuted when its upper end < 1/4, "
                 "confirmed when its lower end > 1/4", "CI lower end on P(global)", lower_bound=True,
                 settle="more runs per teacher")
-    held = Part("decisions-hold", "runs decided `global`, continued 2000 steps: still in the region and "
-                "closer to φ = 0", "decisions that did not hold")
+    held = decisions_part("global")
     rows = []
     for family, teacher in teachers:
-        result = run_outcomes(teacher, n, rng)
-        counts = result.counts()
-        failed, checked = decisions_that_fail_to_hold(teacher, result, "global")
-        held.add({"family": family, **teacher.to_json(), "checked": checked}, failed, 0,
-                 size=teacher.k + teacher.p)
-        interval = proportion(counts["global"], n, alpha)
-        row = {"family": family, **teacher.to_json(), **counts,
-               "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
-               "p_global": interval, "degenerate_ball": dynamics.paper_radius(teacher) == 0}
+        row = {**outcome_row(family, teacher, n, rng, alpha, held, "global"),
+               "degenerate_ball": dynamics.paper_radius(teacher) == 0}
+        interval = row["p_global"]
         rows.append(row)
         status = PASS if interval["ci_low"] > BOUND else FAIL if interval["ci_high"] < BOUND else UNDECIDED
         part.add(row, interval["ci_low"], BOUND, size=teacher.k + teacher.p, status=status,
