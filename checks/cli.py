@@ -7,6 +7,7 @@ stderr, no traceback), 130 interrupted (previous outputs left intact).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,31 @@ def _seed(text: str) -> int:
     return seed
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _list_of(convert, what):
+    def parse(text: str):
+        try:
+            values = tuple(convert(x) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
+        return values
+    return parse
+
+
+_int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
                         help="how much work each check does (default: quick)")
@@ -54,6 +80,21 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--compare", type=Path, metavar="OLD.json",
                      help="an earlier claims.json: print and record what changed")
     _add_run_options(rep)
+    sweep = sub.add_parser("sweep", help="success probability over a grid k × ratio × η, on a process "
+                           "pool or a Dask cluster, cached and resumable")
+    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values")
+    sweep.add_argument("--ratios", type=_float_list, default=(0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5),
+                       help="(1ᵀa*)²/‖a*‖² as multiples of the boundary (k+π−1)/π")
+    sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
+    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell")
+    sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
+    sweep.add_argument("--seed", type=_seed, default=0)
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                       help="local processes (default: CPU count)")
+    where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep")
+    sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep")
     return parser
 
 
@@ -113,10 +154,48 @@ def _report(args) -> int:
     return _exit_code(results)
 
 
+def _executor(args):
+    """A process pool, or a Dask cluster's concurrent.futures executor; and how to close it."""
+    if args.dask:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
+        try:
+            client = Client(args.dask, timeout="5s")
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {args.dask} ({exc})") from None
+        return client.get_executor(), client.close
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    # spawn, not fork: numba's parallel threading layer is not fork-safe once it has run
+    pool = ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn"))
+    return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def _sweep(args) -> int:
+    from checks import sweep
+    _check_out_dir(args.out)
+    try:
+        grid = sweep.Grid(args.ks, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    executor, close = _executor(args)
+    try:
+        result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache), sweep.stderr_progress)
+    finally:
+        close()
+    paths = sweep.write_outputs(result, args.out)
+    print(f"{len(result['rows'])} cells, {result['chunks']} chunks ({result['from_cache']} from cache, "
+          f"{result['corrupted_cache_entries']} corrupted entries recomputed); wrote "
+          + ", ".join(str(p) for p in paths))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        command = {"list": _list, "check": _check, "report": _report}[args.command]
+        command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep}[args.command]
         return command(args)
     except (UsageError, OSError) as exc:
         print(f"theorycheck: error: {exc}", file=sys.stderr)

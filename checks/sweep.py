@@ -1,0 +1,214 @@
+"""Sweeps: a claim's measurement over a grid, split into seeded chunks, cached, on any Executor.
+
+Each grid cell (k, ratio, η multiple) fixes a teacher from the master seed and the cell alone;
+its runs are split into chunks whose seeds depend only on (seed, cell, chunk index). Counts are
+summed over chunks, so the numbers do not depend on the number of workers or on the order in
+which chunks finish. Finished chunks are cached on disk under a hash of their configuration
+(written atomically, with a checksum): an interrupted sweep resumes without recomputing them,
+and a corrupted entry is detected and recomputed, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import Executor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from checks.instances import a_star_with_ratio, boundary_ratio
+from checks.registry import rng_for
+from checks.stats import clopper_pearson
+from theory import Teacher, dynamics
+
+CACHE_VERSION = 1   # bump when a chunk's computation changes meaning
+
+
+@dataclass(frozen=True)
+class Grid:
+    ks: tuple[int, ...] = (2, 4, 8)
+    ratios: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5)   # × the boundary (k+π−1)/π
+    eta_multiples: tuple[float, ...] = (1.0, 2.0)                       # × dynamics.default_eta
+    runs: int = 2000
+    chunk_runs: int = 500
+    p: int = 6
+    seed: int = 0
+
+    def __post_init__(self):
+        if not self.ks or any(k < 1 for k in self.ks):
+            raise ValueError("ks must be integers >= 1")
+        if not self.ratios or any(not 0 <= r for r in self.ratios):
+            raise ValueError("ratios must be numbers >= 0")
+        if not self.eta_multiples or any(not e > 0 for e in self.eta_multiples):
+            raise ValueError("eta multiples must be positive")
+        if self.runs < 1 or self.chunk_runs < 1 or self.p < 1 or self.seed < 0:
+            raise ValueError("runs, chunk_runs and p must be >= 1 and seed >= 0")
+
+    def cells(self):
+        return list(itertools.product(self.ks, self.ratios, self.eta_multiples))
+
+    def chunks(self):
+        per_cell = math.ceil(self.runs / self.chunk_runs)
+        return [(cell, i, min(self.chunk_runs, self.runs - i * self.chunk_runs))
+                for cell in self.cells() for i in range(per_cell)]
+
+
+def cell_teacher(grid: Grid, k: int, ratio: float) -> Teacher:
+    """The teacher of a cell: (1ᵀa*)²/‖a*‖² = ratio × (k+π−1)/π (capped at k), from the seed alone."""
+    rng = rng_for(grid.seed, "sweep-teacher", k, repr(ratio))
+    w = rng.standard_normal(grid.p)
+    return Teacher(w / np.linalg.norm(w), a_star_with_ratio(k, min(ratio * boundary_ratio(k), k), rng))
+
+
+def run_chunk(grid: Grid, cell: tuple, index: int, runs: int) -> dict:
+    """Outcome counts of one chunk (a pure function of its arguments)."""
+    k, ratio, eta_multiple = cell
+    teacher = cell_teacher(grid, k, ratio)
+    rng = rng_for(grid.seed, "sweep-runs", k, repr(ratio), repr(eta_multiple), index)
+    V0, A0 = dynamics.random_init(teacher, runs, rng)
+    result = dynamics.run_gd(teacher, V0, A0, eta=eta_multiple * dynamics.default_eta(teacher),
+                             steps=20_000, until_decided=True)
+    return result.counts()
+
+
+def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
+    config = {"version": CACHE_VERSION, "kind": "success-probability", "p": grid.p, "seed": grid.seed,
+              "cell": [cell[0], repr(cell[1]), repr(cell[2])], "chunk": index, "runs": runs}
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+class ChunkCache:
+    """One JSON file per finished chunk: {"key", "counts", "checksum"}; bad entries are recomputed."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.corrupted = 0
+
+    @staticmethod
+    def _checksum(key: str, counts: dict) -> str:
+        return hashlib.sha256(json.dumps([key, counts], sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        path = self.directory / f"{key}.json"
+        if not path.exists():
+            return None
+        try:
+            entry = json.loads(path.read_text())
+            if entry["key"] == key and entry["checksum"] == self._checksum(key, entry["counts"]):
+                return entry["counts"]
+        except (ValueError, KeyError, TypeError, OSError):
+            pass
+        self.corrupted += 1
+        path.unlink(missing_ok=True)
+        return None
+
+    def put(self, key: str, counts: dict) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"key": key, "counts": counts, "checksum": self._checksum(key, counts)}, handle)
+            os.replace(tmp, self.directory / f"{key}.json")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _progress_line(done: int, total: int, start: float) -> str:
+    elapsed = time.perf_counter() - start
+    eta = f"{elapsed / done * (total - done):5.0f} s" if done else "    ? s"
+    width = 30
+    bar = "#" * int(width * done / total) + "-" * (width - int(width * done / total))
+    return f"\r[{bar}] {done}/{total} chunks, ETA {eta}"
+
+
+def run_sweep(grid: Grid, executor: Executor, cache: ChunkCache,
+              progress: Callable[[str], None] = lambda line: None) -> dict:
+    """Counts per cell, from the cache where possible and the executor otherwise."""
+    chunks = grid.chunks()
+    counts = {cell: {"global": 0, "spurious": 0, "undecided": 0} for cell in grid.cells()}
+    pending, done, start, cached = {}, 0, time.perf_counter(), 0
+    def store(key):  # cache each chunk the moment it finishes, even if we are interrupted later
+        return lambda future: future.exception() is None and cache.put(key, future.result())
+
+    for cell, index, runs in chunks:
+        key = chunk_key(grid, cell, index, runs)
+        hit = cache.get(key)
+        if hit is None:
+            future = executor.submit(run_chunk, grid, cell, index, runs)
+            future.add_done_callback(store(key))
+            pending[future] = (cell, key)
+        else:
+            cached += 1
+            done += 1
+            for name, value in hit.items():
+                counts[cell][name] += value
+    progress(_progress_line(done, len(chunks), start))
+    for future in as_completed(pending):
+        cell, _ = pending[future]
+        result = future.result()
+        for name, value in result.items():
+            counts[cell][name] += value
+        done += 1
+        progress(_progress_line(done, len(chunks), start))
+    progress("\n")
+    rows = []
+    for (k, ratio, eta_multiple), c in counts.items():
+        n = sum(c.values())
+        lo, hi = clopper_pearson(c["global"], n, 1e-3 / len(counts))
+        rows.append({"k": k, "ratio_over_boundary": ratio, "eta_multiple": eta_multiple, **c, "runs": n,
+                     "p_global": c["global"] / n, "ci_low": lo, "ci_high": hi,
+                     "p_spurious": c["spurious"] / n})
+    return {"grid": asdict(grid), "rows": rows, "chunks": len(chunks), "from_cache": cached,
+            "corrupted_cache_entries": cache.corrupted}
+
+
+def write_outputs(result: dict, out_dir: Path) -> list[Path]:
+    """sweep.json, sweep.csv and sweep.svg, each written atomically."""
+    from checks.report import write_atomically
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = result["rows"]
+    header = list(rows[0])
+    csv = "\n".join([",".join(header)] + [",".join(str(r[h]) for h in header) for r in rows]) + "\n"
+    files = {out_dir / "sweep.json": json.dumps(result, indent=2) + "\n", out_dir / "sweep.csv": csv,
+             out_dir / "sweep.svg": sweep_figure(result).svg}
+    write_atomically(files)
+    return list(files)
+
+
+def sweep_figure(result: dict):
+    from checks.figures import new_figure, to_figure
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    rows = result["rows"]
+    for k in sorted({r["k"] for r in rows}):
+        for eta in sorted({r["eta_multiple"] for r in rows}):
+            chosen = sorted((r for r in rows if r["k"] == k and r["eta_multiple"] == eta),
+                            key=lambda r: r["ratio_over_boundary"])
+            x = [r["ratio_over_boundary"] for r in chosen]
+            ax.errorbar(x, [r["p_global"] for r in chosen],
+                        yerr=[[r["p_global"] - r["ci_low"] for r in chosen],
+                              [r["ci_high"] - r["p_global"] for r in chosen]],
+                        marker="o", markersize=3, capsize=2, label=f"k = {k}, η = {eta:g}×default")
+    ax.axhline(0.25, color="black", linestyle="--", label="cited bound 1/4")
+    ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
+    ax.set_xlabel("(1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
+    ax.set_ylabel("P(global) (Clopper–Pearson interval)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Success probability over the grid")
+    ax.legend(fontsize="x-small", ncol=2)
+    return to_figure(fig, "Success probability over the grid", "Paper's initialization; one teacher per cell.")
+
+
+def stderr_progress(line: str) -> None:
+    sys.stderr.write(line)
+    sys.stderr.flush()

@@ -1,0 +1,115 @@
+"""Sweeps: identical numbers whatever the workers, chunk order or executor (process pool or a real
+Dask LocalCluster on loopback); a corrupted cache entry is recomputed; an interrupted sweep resumes."""
+
+import json
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+
+import pytest
+
+from checks import cli, sweep
+
+SMALL = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300, chunk_runs=100, p=3)
+
+
+class ReversedExecutor(Executor):
+    """Runs submitted work only when asked for results, last submitted first."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, fn, *args):
+        future = Future()
+        self.jobs.append((future, fn, args))
+        if len(self.jobs) == len(SMALL.chunks()):
+            for fut, f, a in reversed(self.jobs):
+                fut.set_result(f(*a))
+        return future
+
+
+def rows(result):
+    return sorted((r["k"], r["ratio_over_boundary"], r["global"], r["spurious"], r["undecided"])
+                  for r in result["rows"])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    with ThreadPoolExecutor(1) as pool:
+        return rows(sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path_factory.mktemp("ref"))))
+
+
+def test_results_do_not_depend_on_workers_or_chunk_order(reference, tmp_path):
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert rows(sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path / "a"))) == reference
+    assert rows(sweep.run_sweep(SMALL, ReversedExecutor(), sweep.ChunkCache(tmp_path / "b"))) == reference
+
+
+def test_dask_local_cluster_gives_identical_numbers(reference, tmp_path, capsys):
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        args = ["sweep", "--ks", "2,3", "--ratios", "0,0.5,1.5", "--etas", "1", "--runs", "300",
+                "--chunk-runs", "100", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"),
+                "--dask", cluster.scheduler_address]
+        grid = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300,
+                          chunk_runs=100)   # the CLI's p (6) differs from SMALL's (3)
+        assert cli.main(args) == 0
+    capsys.readouterr()
+    dask_rows = rows(json.loads((tmp_path / "out" / "sweep.json").read_text()))
+    with ThreadPoolExecutor(2) as pool:
+        assert dask_rows == rows(sweep.run_sweep(grid, pool, sweep.ChunkCache(tmp_path / "local")))
+
+
+def test_corrupted_cache_entry_is_recomputed(reference, tmp_path):
+    cache = sweep.ChunkCache(tmp_path)
+    with ThreadPoolExecutor(2) as pool:
+        sweep.run_sweep(SMALL, pool, cache)
+        victim = sorted(tmp_path.glob("*.json"))[0]
+        entry = json.loads(victim.read_text())
+        entry["counts"]["global"] += 1           # a plausible-looking but wrong number
+        victim.write_text(json.dumps(entry))
+        (sorted(tmp_path.glob("*.json"))[1]).write_text("{truncated")
+        again = sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
+    assert again["corrupted_cache_entries"] == 2 and rows(again) == reference
+
+
+def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
+    class Interrupting(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, fn, *args):
+            Interrupting.submitted += 1
+            if Interrupting.submitted > 5:
+                raise KeyboardInterrupt
+            return super().submit(fn, *args)
+
+    with pytest.raises(KeyboardInterrupt):
+        with Interrupting(1) as pool:
+            sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
+    with ThreadPoolExecutor(1) as pool:
+        resumed = sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
+    assert resumed["from_cache"] >= 1 and rows(resumed) == reference
+
+
+def test_sweep_cli_writes_table_and_figure(tmp_path, capsys):
+    code = cli.main(["sweep", "--ks", "2", "--ratios", "0.5", "--etas", "1", "--runs", "50",
+                     "--chunk-runs", "25", "--workers", "1", "--out", str(tmp_path / "o"),
+                     "--cache", str(tmp_path / "c")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "1 cells, 2 chunks" in out and "2/2 chunks" in err
+    assert (tmp_path / "o" / "sweep.csv").read_text().startswith("k,ratio_over_boundary")
+    assert "<svg" in (tmp_path / "o" / "sweep.svg").read_text()
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["sweep", "--ks", "a,b"], "expected comma-separated integers"),
+    (["sweep", "--ks", "0"], "ks must be"),
+    (["sweep", "--etas", "-1"], "eta multiples must be positive"),
+    (["sweep", "--runs", "0"], "expected a positive integer"),
+    (["sweep", "--workers", "1", "--dask", "tcp://127.0.0.1:1"], "not allowed with"),
+    (["sweep", "--dask", "tcp://127.0.0.1:1", "--runs", "1"], "cannot reach the Dask scheduler"),
+])
+def test_sweep_usage_errors(argv, fragment, capsys, tmp_path):
+    code = cli.main(argv + ["--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
+    _, err = capsys.readouterr()
+    assert code == 2 and fragment in err and err.count("\n") == 1
