@@ -7,6 +7,7 @@ stderr, no traceback), 130 interrupted (previous outputs left intact).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -60,6 +61,18 @@ def _list_of(convert, what):
 _int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
 
 
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1)
+    try:
+        seconds = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a duration like 60s or 2m, got {text!r}") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
+    return seconds
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
                         help="how much work each check does (default: quick)")
@@ -80,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--compare", type=Path, metavar="OLD.json",
                      help="an earlier claims.json: print and record what changed")
     _add_run_options(rep)
+    fuzz = sub.add_parser("fuzz", help="search the claims' edges with Hypothesis (target-guided), "
+                          "re-checking candidates at high precision; findings go to DIR/fuzz.json")
+    fuzz.add_argument("ids", nargs="*", metavar="CLAIM", help="claims to fuzz (default: all with a target)")
+    fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
+    fuzz.add_argument("--out", type=Path, default=Path("reports"))
     sweep = sub.add_parser("sweep", help="success probability over a grid k × ratio × η, on a process "
                            "pool or a Dask cluster, cached and resumable")
     sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values")
@@ -144,6 +162,12 @@ def _report(args) -> int:
     budget = registry.Budget(args.budget)
     results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr)
     doc = report.document(results, budget, args.seed)
+    fuzz_file = args.out / "fuzz.json"
+    if fuzz_file.exists():
+        try:
+            doc["fuzz"] = json.loads(fuzz_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            print(f"theorycheck: ignoring unreadable {fuzz_file}", file=sys.stderr)
     if previous is not None:
         doc["comparison"] = {"against": str(args.compare), "changes": report.compare(doc, previous)}
         for change in doc["comparison"]["changes"]:
@@ -173,6 +197,27 @@ def _executor(args):
     return pool, lambda: pool.shutdown(cancel_futures=True)
 
 
+def _fuzz(args) -> int:
+    from dataclasses import asdict
+
+    from checks import fuzz
+    _check_out_dir(args.out)
+    claims = list(dict.fromkeys(args.ids)) or list(fuzz.TARGETS)
+    unknown = [c for c in claims if c not in fuzz.TARGETS]
+    if unknown:
+        raise UsageError(f"no fuzz target for {', '.join(unknown)}; targets: {', '.join(fuzz.TARGETS)}")
+    found = []
+    for claim in claims:
+        print(f"fuzzing {claim} for {args.time / len(claims):.0f} s …", file=sys.stderr, flush=True)
+        exploration = fuzz.run_target(claim, args.time / len(claims))
+        found.append(report.jsonable(asdict(exploration)))
+        print(fuzz.describe(exploration))
+    args.out.mkdir(parents=True, exist_ok=True)
+    report.write_atomically({args.out / "fuzz.json": json.dumps(
+        {"time_budget_seconds": args.time, "targets": found}, indent=2, ensure_ascii=False) + "\n"})
+    return EXIT_REFUTED if any(f["counterexample"] for f in found) else EXIT_OK
+
+
 def _sweep(args) -> int:
     from checks import sweep
     _check_out_dir(args.out)
@@ -195,7 +240,8 @@ def _sweep(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep}[args.command]
+        command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
+                   "fuzz": _fuzz}[args.command]
         return command(args)
     except (UsageError, OSError) as exc:
         print(f"theorycheck: error: {exc}", file=sys.stderr)

@@ -25,15 +25,15 @@ EPSILONS = (1e-1, 1e-2, 1e-3)   # how far v is turned off −w* in the descent d
 ROUNDING = 1e-40                # decreases must exceed this × ℓ_s to count at 50 digits
 
 
-def independent_condition(teacher: Teacher) -> bool | None:
-    """π s² < (k + π − 1)‖a*‖² at 100 digits from exact sums; None on an exact tie (k = 1)."""
-    with mpmath.workdps(100):
+def independent_condition(teacher: Teacher, dps: int = 100) -> tuple[bool | None, float]:
+    """π s² < (k + π − 1)‖a*‖² at ``dps`` digits from exact sums (None on an exact tie, as at
+    k = 1), with the relative margin |π s² − (k+π−1)‖a*‖²| / ‖a*‖²."""
+    with mpmath.workdps(dps):
         s = mpmath.fsum(mpmath.mpf(x) for x in teacher.a_star)
         a_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.a_star)
         margin = mpmath.pi * s * s - (teacher.k + mpmath.pi - 1) * a_sq
-        if abs(margin) < mpmath.mpf(10) ** -90 * a_sq:
-            return None
-        return bool(margin < 0)
+        relative = abs(margin) / a_sq
+        return (None if relative < mpmath.mpf(10) ** (20 - dps) else bool(margin < 0)), float(relative)
 
 
 def descent(teacher: Teacher, epsilon: float) -> dict:
@@ -66,7 +66,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     for family, teacher in teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         exists = landscape.has_spurious_minimum(teacher)
-        reference = independent_condition(teacher)
+        reference, _ = independent_condition(teacher)
         decider.add({**instance, "has_spurious_minimum": exists, "independent": reference},
                     int(exists != bool(reference)), 0, size=size)
         if exists:

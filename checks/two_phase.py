@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
@@ -32,6 +33,30 @@ def predicted_rate(teacher: Teacher, eta: float, v_norm: float) -> float:
     return max(abs(1 - eta * lam) for lam in curvatures)
 
 
+def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_steps: int = 6000):
+    """The Phase II rate error measured in mpmath GD over ℓ/ℓ₀ ∈ [1e-34, 1e-24], where the slowest
+    mode has long dominated; None if that window is not reached within ``max_steps``."""
+    with mpmath.workdps(dps):
+        v, a = [mpmath.mpf(x) for x in v0], [mpmath.mpf(x) for x in a0]
+        scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k), dps)
+        logs, steps = [], []
+        for t in range(max_steps):
+            relative = landscape.loss(teacher, v, a, dps) / scale
+            if relative < mpmath.mpf("1e-34"):
+                break
+            if relative < mpmath.mpf("1e-24"):
+                logs.append(float(mpmath.log(relative)) / 2)
+                steps.append(t)
+            gv, ga = landscape.gradient(teacher, v, a, dps)
+            v = [x - eta * g for x, g in zip(v, gv)]
+            a = [x - eta * g for x, g in zip(a, ga)]
+        if len(steps) < 8:
+            return None
+        slope = np.polyfit(steps, logs, 1)[0]
+        v_norm = float(mpmath.sqrt(mpmath.fsum(x * x for x in v)))
+        return abs(slope / math.log(predicted_rate(teacher, eta, v_norm)) - 1)
+
+
 def phase_one_bound(teacher: Teacher, eta: float, V0: np.ndarray, A0: np.ndarray) -> np.ndarray:
     """1/(η cos φ₀ β₀) + 1/η with β₀ = min(a₀ᵀa*‖w*‖, (g(φ₀) − 1)‖a*‖²‖w*‖²) (reconstructed)."""
     c, a_sq = teacher.w_norm, float(teacher.a_star @ teacher.a_star)
@@ -48,7 +73,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                       f"checked on the odd-numbered ones with C × {HOLDOUT_FACTOR:g}",
                       "max held-out T₁/bound ÷ fitted C")
     rate_part = Part("phase-two-rate", "per-step contraction of √ℓ over ℓ/ℓ(a=0) ∈ [1e-12, 1e-8] vs the "
-                     "spectral radius of I − ηH at the minimum", "|measured / predicted − 1|")
+                     "spectral radius of I − ηH at the minimum; runs off by more than the tolerance are "
+                     "re-measured in 40-digit GD over [1e-34, 1e-24], which decides",
+                     "|measured / predicted − 1|")
     shape = []   # reported, not judged: see the claim's reconstruction note
     rng = rng_for(seed, CLAIM_ID)
     n = budget.pick(quick=60, standard=200, thorough=1000)
@@ -71,20 +98,28 @@ def check(budget: Budget, seed: int) -> Outcome:
         ratios.append((instance, size, ratio, eta))
         scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
         relative = h["loss"] / scale
-        errors, speedups = [], []
+        errors, speedups, deep_checked = [], [], 0
         for i in range(n):
             window = np.where((relative[:, i] < WINDOW[1]) & (relative[:, i] > WINDOW[0]))[0]
             if len(window) < 8 or t1[i] < 8:
                 continue
             slope = np.polyfit(window, 0.5 * np.log(relative[window, i]), 1)[0]
             rho = predicted_rate(teacher, eta, h["v_norm"][window[-1], i])
-            errors.append(abs(slope / math.log(rho) - 1))
+            error = abs(slope / math.log(rho) - 1)
+            if error > RATE_TOLERANCE and deep_checked < 3:
+                # float64 stops at ℓ/ℓ₀ ~ 1e-12, possibly before the slowest mode dominates (two
+                # close curvatures): re-measure this run deep in mpmath, which then decides.
+                deep_checked += 1
+                deep = deep_rate_error(teacher, eta, V0[i], A0[i])
+                error = error if deep is None else deep
+            errors.append(error)
             width = t1[i] // 4
             log_loss = np.log(relative[: t1[i] + 1, i])
             phase_one = max(float(np.min((log_loss[:-width] - log_loss[width:]) / width)), 1e-300)
             phase_two = -np.log(relative[window[-1], i] / relative[t1[i], i]) / (window[-1] - t1[i])
             speedups.append(phase_two / phase_one)
-        rate_part.add({**instance, "runs_fitted": len(errors)}, max(errors) if errors else math.inf,
+        rate_part.add({**instance, "runs_fitted": len(errors), "remeasured_at_40_digits": deep_checked},
+                      max(errors) if errors else math.inf,
                       RATE_TOLERANCE, size=size, status=None if errors else UNDECIDED,
                       note="" if errors else "no run reached the Phase II window within the steps")
         if speedups:

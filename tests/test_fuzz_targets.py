@@ -1,0 +1,47 @@
+"""The fuzz targets: they run, find nothing against the real formulas, find a planted fault, and
+feed the report. (They are Hypothesis properties, so HypoFuzz can drive them as well.)"""
+
+import json
+
+import pytest
+
+from checks import cli, fuzz
+from tests.faults import FAULTS
+
+
+@pytest.mark.parametrize("claim", list(fuzz.TARGETS))
+def test_target_explores_without_counterexample(claim, tmp_path):
+    found = fuzz.run_target(claim, 3.0, database=tmp_path)
+    assert found.examples > 0 and found.counterexample is None
+    assert found.inside, "the search must report the extreme it reached inside the hypotheses"
+    assert claim in fuzz.describe(found)
+
+
+def test_planted_wrong_threshold_is_found_inside_the_hypotheses(tmp_path, monkeypatch):
+    next(f for f in FAULTS if f.name == "threshold-k-plus-pi").plant(monkeypatch)
+    found = fuzz.run_target("spurious-condition-sharp", 20.0, database=tmp_path)
+    assert found.counterexample is not None and found.counterexample["reference"] is not None
+
+
+def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(fuzz, "DATABASE", tmp_path / "db")
+    assert cli.main(["fuzz", "spurious-condition-sharp", "--time", "2s", "--out", str(tmp_path)]) == 0
+    findings = json.loads((tmp_path / "fuzz.json").read_text())
+    assert findings["targets"][0]["claim"] == "spurious-condition-sharp"
+    from checks import registry
+    monkeypatch.setattr(registry, "all_claims", lambda: [registry.get("gaussian-kernel")])
+    assert cli.main(["report", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text()
+    assert "Edge cases explored" in page
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["fuzz", "gradients"], "no fuzz target for gradients"),
+    (["fuzz", "--time", "soon"], "expected a duration"),
+    (["fuzz", "--time", "0s"], "expected a positive duration"),
+])
+def test_fuzz_usage_errors(argv, fragment, capsys, tmp_path):
+    assert cli.main(argv + ["--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
