@@ -28,6 +28,10 @@ from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
 
 DATABASE = Path(".theorycheck-cache") / "fuzz-db"
+# The `fuzz` profile: rounds of 25 examples repeated until the time budget is spent (Hypothesis
+# has no time limit of its own); no deadline, since re-checks at high precision are slow.
+settings.register_profile("fuzz", max_examples=25, deadline=None, print_blob=False,
+                          suppress_health_check=list(HealthCheck))
 
 
 @dataclass
@@ -188,9 +192,8 @@ def run_target(claim: str, seconds: float, database: Path | None = None) -> Expl
     name, objective, factory = TARGETS[claim]
     found = Exploration(name, claim, objective)
     prop = factory(found)
-    fuzz_settings = settings(max_examples=25, deadline=None,
-                             database=DirectoryBasedExampleDatabase(database or DATABASE),
-                             suppress_health_check=list(HealthCheck), print_blob=False)
+    fuzz_settings = settings(settings.get_profile("fuzz"),
+                             database=DirectoryBasedExampleDatabase(database or DATABASE))
     test = fuzz_settings(prop)
     end = time.monotonic() + seconds
     while time.monotonic() < end and found.counterexample is None:
