@@ -4,6 +4,7 @@ feed the report. (They are Hypothesis properties, so HypoFuzz can drive them as 
 import json
 
 import pytest
+from hypothesis import settings
 
 from checks import cli, fuzz
 from tests.faults import FAULTS
@@ -45,3 +46,13 @@ def test_fuzz_usage_errors(argv, fragment, capsys, tmp_path):
     assert cli.main(argv + ["--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+# The same properties as module-level Hypothesis tests, so that HypoFuzz (which fuzzes the
+# Hypothesis tests of a pytest suite) can drive them for as long as it likes.
+test_property_spurious_condition = settings(max_examples=10)(
+    fuzz.fuzz_spurious_condition(fuzz.Exploration("spurious-condition", "spurious-condition-sharp", "")))
+test_property_success_probability = settings(max_examples=3)(
+    fuzz.fuzz_success_probability(fuzz.Exploration("success-probability", "success-probability", "")))
+test_property_two_phase_rate = settings(max_examples=3)(
+    fuzz.fuzz_two_phase_rate(fuzz.Exploration("two-phase-rate", "two-phase", "")))
