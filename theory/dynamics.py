@@ -56,8 +56,7 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     * ``gaussian``: N(0, σ²I) with σ = ‖w*‖‖a*‖/√k (never degenerate);
     * ``zero-a``: a₀ = 0 (what the paper's scheme gives when 1ᵀa* = 0).
     """
-    if not isinstance(teacher, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
@@ -233,8 +232,7 @@ class GDResult:
 
 
 def _validate_run(teacher, V0, A0, eta, steps, record):
-    if not isinstance(teacher, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    validation.teacher(teacher)
     V0, A0 = np.asarray(V0, dtype=float), np.asarray(A0, dtype=float)
     if V0.ndim != 2 or V0.shape[1] != teacher.p:
         raise ValueError(f"V0 must have shape (n, p={teacher.p}), got {V0.shape}")

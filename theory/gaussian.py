@@ -120,8 +120,7 @@ def network_output(Z: np.ndarray, w: np.ndarray, a: np.ndarray) -> np.ndarray:
 def monte_carlo_loss(teacher: Teacher, v, a, n: int, rng: np.random.Generator,
                      chunk: int = 65536) -> MonteCarloEstimate:
     """Estimate ℓ(v, a) from n i.i.d. Gaussian inputs through the real network (w = v/‖v‖)."""
-    if not isinstance(teacher, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    validation.teacher(teacher)
     v = validation.vector(v, "v", teacher.p)
     a = validation.vector(a, "a", teacher.k)
     validation.nonzero(v, "v")

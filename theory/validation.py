@@ -62,3 +62,11 @@ def positive_real(x: Any, name: str) -> float:
     if not _is_finite(x) or not x > 0:
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
     return x
+
+
+def teacher(x: Any):
+    """A theory.Teacher, or a ValueError naming the argument."""
+    from theory.teacher import Teacher  # theory.teacher imports this module
+    if not isinstance(x, Teacher):
+        raise ValueError(f"teacher must be a theory.Teacher, got {type(x).__name__}")
+    return x
