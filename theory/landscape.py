@@ -30,8 +30,7 @@ class _Point(NamedTuple):
 
 
 def _point(teacher: Teacher, v, a, ar) -> _Point:
-    if not isinstance(teacher, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    validation.teacher(teacher)
     exact = ar is not arith_for(None)
     v = validation.vector(v, "v", teacher.p, exact=exact)
     a = validation.vector(a, "a", teacher.k, exact=exact)
@@ -104,8 +103,7 @@ def hessian(teacher: Teacher, v, a, dps: int | None = None):
 # --- Critical points --------------------------------------------------------------------
 
 def _teacher_arith(teacher: Teacher, dps: int | None):
-    if not isinstance(teacher, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    validation.teacher(teacher)
     ar = arith_for(dps)
     return ar, ar.vector(teacher.w_star), ar.vector(teacher.a_star)
 
@@ -114,14 +112,20 @@ def _out(vector, dps):
     return np.asarray(vector, dtype=float) if dps is None else [+x for x in vector]
 
 
-def global_minimum(teacher: Teacher, dps: int | None = None):
-    """(v, a) = (w*/‖w*‖, ‖w*‖ a*): ℓ = 0 there (and along v = λ w*, λ > 0)."""
+def _minimum_on_axis(teacher: Teacher, at_pi: bool, dps):
+    """(±w*/‖w*‖, a(φ)) for φ = 0 (the global minimum) or φ = π (the spurious point)."""
     ar, w_star, a_star = _teacher_arith(teacher, dps)
     with ar.precision():
-        c = formulas.norm(w_star, ar)
-        a = formulas.optimal_a(ar, angle=formulas.angle_from_phi(0, ar), a_star=a_star, c=c,
+        angle = formulas.angle_from_delta(0, ar) if at_pi else formulas.angle_from_phi(0, ar)
+        a = formulas.optimal_a(ar, angle=angle, a_star=a_star, c=formulas.norm(w_star, ar),
                                s=a_star.sum())
-        return _out(formulas.unit(w_star, ar), dps), _out(a, dps)
+        w_hat = formulas.unit(w_star, ar)
+        return _out(-w_hat if at_pi else w_hat, dps), _out(a, dps)
+
+
+def global_minimum(teacher: Teacher, dps: int | None = None):
+    """(v, a) = (w*/‖w*‖, ‖w*‖ a*): ℓ = 0 there (and along v = λ w*, λ > 0)."""
+    return _minimum_on_axis(teacher, False, dps)
 
 
 def spurious_point(teacher: Teacher, dps: int | None = None):
@@ -129,12 +133,7 @@ def spurious_point(teacher: Teacher, dps: int | None = None):
 
     A critical point for every teacher; a local minimum iff :func:`has_spurious_minimum`.
     """
-    ar, w_star, a_star = _teacher_arith(teacher, dps)
-    with ar.precision():
-        c = formulas.norm(w_star, ar)
-        a = formulas.optimal_a(ar, angle=formulas.angle_from_delta(0, ar), a_star=a_star, c=c,
-                               s=a_star.sum())
-        return _out(-formulas.unit(w_star, ar), dps), _out(a, dps)
+    return _minimum_on_axis(teacher, True, dps)
 
 
 def has_spurious_minimum(teacher: Teacher) -> bool:
@@ -144,8 +143,7 @@ def has_spurious_minimum(teacher: Teacher) -> bool:
     only be 0 or π, so the spurious point is a local minimum for every teacher; this
     function still answers the condition itself.
     """
-    if not isinstance(teacher, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(teacher).__name__}")
+    validation.teacher(teacher)
     from theory.certify import spurious_condition
     return spurious_condition(teacher)
 
@@ -221,12 +219,8 @@ def critical_points(teacher: Teacher, dps: int = 40) -> list[CriticalPoint]:
                ("spurious", math.pi, *spurious_point(teacher, dps))]
     phi_s = saddle_angle(teacher, dps)
     if phi_s is not None:
-        ar, w_star, a_star = _teacher_arith(teacher, dps)
-        with ar.precision():
-            a = formulas.optimal_a(ar, angle=formulas.angle_from_phi(phi_s, ar), a_star=a_star,
-                                   c=formulas.norm(w_star, ar), s=a_star.sum())
-            located.append(("saddle", float(phi_s), _cone_representative(w_star, phi_s, ar),
-                            _out(a, dps)))
+        located.append(("saddle", float(phi_s), cone_point(teacher, phi_s, dps),
+                        optimal_a(teacher, phi_s, dps)))
     return [CriticalPoint(kind, phi, np.array(v, dtype=float), np.array(a, dtype=float),
                           float(loss(teacher, v, a, dps)), inertia(teacher, v, a, dps))
             for kind, phi, v, a in located]
