@@ -18,8 +18,8 @@ def batch_state(teacher, V, A):
     w_hat = teacher.w_star / teacher.w_norm
     r = np.linalg.norm(V, axis=1)
     U = V / r[:, None]
-    phi = 2 * np.arctan2(np.linalg.norm(U - w_hat, axis=1), np.linalg.norm(U + w_hat, axis=1))
-    delta = 2 * np.arctan2(np.linalg.norm(U + w_hat, axis=1), np.linalg.norm(U - w_hat, axis=1))
+    apart, together = np.linalg.norm(U - w_hat, axis=1), np.linalg.norm(U + w_hat, axis=1)
+    phi, delta = 2 * np.arctan2(apart, together), 2 * np.arctan2(together, apart)
     g = delta * np.cos(phi) + np.sin(phi)
     c, a_star = teacher.w_norm, teacher.a_star
     a_dot, a_sum, a_sq = A @ a_star, A.sum(axis=1), np.einsum("ij,ij->i", A, A)
