@@ -135,7 +135,7 @@ def fuzz_success_probability(found: Exploration):
 # --- target 3: the Phase II rate ---------------------------------------------------------------------
 
 def fuzz_two_phase_rate(found: Exploration):
-    from checks.two_phase import RATE_TOLERANCE, WINDOW, deep_rate_error, predicted_rate
+    from checks.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
 
     @given(st.data())
     def prop(data):
@@ -148,15 +148,8 @@ def fuzz_two_phase_rate(found: Exploration):
         result = dynamics.run_gd(teacher, V0, A0, eta=eta, steps=4000, record=("loss", "v_norm"))
         scale = landscape.loss(teacher, teacher.w_star, np.zeros(k))
         relative = result.history["loss"] / scale
-        errors = []
-        for i in range(4):
-            window = np.where((relative[:, i] < WINDOW[1]) & (relative[:, i] > WINDOW[0]))[0]
-            if len(window) >= 8 and result.outcome[i] == "global":
-                slope = np.polyfit(window, 0.5 * np.log(relative[window, i]), 1)[0]
-                rho = predicted_rate(teacher, eta, result.history["v_norm"][window[-1], i])
-                errors.append(abs(slope / math.log(rho) - 1))
-            else:
-                errors.append(None)
+        errors = [rate_error(teacher, eta, relative[:, i], result.history["v_norm"][:, i])
+                  if result.outcome[i] == "global" else None for i in range(4)]
         if not any(e is not None for e in errors):
             return
         error = max(e for e in errors if e is not None)

@@ -57,6 +57,21 @@ def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_ste
         return abs(slope / math.log(predicted_rate(teacher, eta, v_norm)) - 1)
 
 
+def phase_two_window(relative: np.ndarray) -> np.ndarray:
+    """The steps of one run whose ℓ/ℓ(a = 0) lies in the fit WINDOW."""
+    return np.where((relative < WINDOW[1]) & (relative > WINDOW[0]))[0]
+
+
+def rate_error(teacher: Teacher, eta: float, relative: np.ndarray, v_norm: np.ndarray) -> float | None:
+    """|measured / predicted − 1| for one run's Phase II contraction of √ℓ, fitted over the
+    window (None when fewer than 8 steps fall in it); ``v_norm`` is the run's ‖v_t‖ history."""
+    window = phase_two_window(relative)
+    if len(window) < 8:
+        return None
+    slope = np.polyfit(window, 0.5 * np.log(relative[window]), 1)[0]
+    return abs(slope / math.log(predicted_rate(teacher, eta, v_norm[window[-1]])) - 1)
+
+
 def phase_one_bound(teacher: Teacher, eta: float, V0: np.ndarray, A0: np.ndarray) -> np.ndarray:
     """1/(η cos φ₀ β₀) + 1/η with β₀ = min(a₀ᵀa*‖w*‖, (g(φ₀) − 1)‖a*‖²‖w*‖²) (reconstructed)."""
     c, a_sq = teacher.w_norm, float(teacher.a_star @ teacher.a_star)
@@ -100,12 +115,10 @@ def check(budget: Budget, seed: int) -> Outcome:
         relative = h["loss"] / scale
         errors, speedups, deep_checked = [], [], 0
         for i in range(n):
-            window = np.where((relative[:, i] < WINDOW[1]) & (relative[:, i] > WINDOW[0]))[0]
-            if len(window) < 8 or t1[i] < 8:
+            error = rate_error(teacher, eta, relative[:, i], h["v_norm"][:, i])
+            if error is None or t1[i] < 8:
                 continue
-            slope = np.polyfit(window, 0.5 * np.log(relative[window, i]), 1)[0]
-            rho = predicted_rate(teacher, eta, h["v_norm"][window[-1], i])
-            error = abs(slope / math.log(rho) - 1)
+            window = phase_two_window(relative[:, i])
             if error > RATE_TOLERANCE and deep_checked < 3:
                 # float64 stops at ℓ/ℓ₀ ~ 1e-12, possibly before the slowest mode dominates (two
                 # close curvatures): re-measure this run deep in mpmath, which then decides.
