@@ -28,7 +28,7 @@ def _evidence(without_gmpy: bool) -> dict:
     if without_gmpy:
         env["MPMATH_NOGMPY"] = "1"   # mpmath then uses its pure-Python integers
     result = subprocess.run([sys.executable, "-c", EVIDENCE_SCRIPT], capture_output=True, text=True,
-                            env=env, check=True)
+                            env=env, check=True, timeout=300)
     return json.loads(result.stdout)
 
 

@@ -26,6 +26,7 @@ shrinks like 1/t) is small, so slow convergence is not mistaken for failure.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -168,46 +169,56 @@ def _step(x, y, z1, z2, residual_sq, eta, eta_a, c, s, astar_sq, q1a, q1b, qaa, 
 
 
 _KERNEL = None
+_prange = range   # numba.prange once numba is loaded
+_KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered by two threads
 
 
 def _compiled_kernel():
-    """The numba kernel, compiled (and cached on disk) on first use; None without numba."""
-    global _KERNEL
-    if _KERNEL is None:
-        try:
-            import numba
-        except ImportError:
-            _KERNEL = False
-            return None
-        step = numba.njit(cache=True)(_step)
-        classify = numba.njit(cache=True)(_classify)
+    """The numba kernel, compiled (and cached on disk) on first use; None without numba.
 
-        @numba.njit(parallel=True, cache=True)
-        def kernel(x, y, z1, z2, residual_sq, rho_sq, steps, eta, eta_a, consts, thresholds,
-                   outcome, decided_step, ascents, until_decided):
-            c, s, astar_sq, q1a, q1b, qaa, qab = consts
-            phi_split, global_loss, spurious_loss, slack = thresholds
-            for i in numba.prange(x.shape[0]):
-                xi, yi, z1i, z2i, res = x[i], y[i], z1[i], z2[i], residual_sq[i]
-                previous = np.inf
-                for t in range(steps + 1):
-                    nx, ny, nz1, nz2, phi, loss, _, _ = step(xi, yi, z1i, z2i, res, eta, eta_a, c,
-                                                             s, astar_sq, q1a, q1b, qaa, qab)
-                    if loss > previous + slack:
-                        ascents[i] += 1
-                    previous = loss
-                    if decided_step[i] < 0:
-                        code = classify(phi, loss, phi_split, global_loss, spurious_loss)
-                        if code != 0:
-                            outcome[i], decided_step[i] = code, t
-                    if until_decided and decided_step[i] >= 0:
-                        break
-                    if t < steps:
-                        xi, yi, z1i, z2i, res = nx, ny, nz1, nz2, res * rho_sq
-                x[i], y[i], z1[i], z2[i], residual_sq[i] = xi, yi, z1i, z2i, res
-
-        _KERNEL = kernel
+    The jitted helpers are module globals, not closure cells: numba keys its disk cache on the
+    pickled closure, which differs in every process, so a closure would recompile (and add a
+    cache file) each time. Living in this file, the kernel's cache is also invalidated when
+    ``_step`` changes.
+    """
+    global _KERNEL, _jit_step, _jit_classify, _prange
+    with _KERNEL_LOCK:
+        if _KERNEL is None:
+            try:
+                import numba
+            except ImportError:
+                _KERNEL = False
+                return None
+            _prange = numba.prange
+            _jit_step = numba.njit(cache=True)(_step)
+            _jit_classify = numba.njit(cache=True)(_classify)
+            _KERNEL = numba.njit(parallel=True, cache=True)(_kernel)
     return _KERNEL or None
+
+
+def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, eta, eta_a, consts, thresholds,
+            outcome, decided_step, ascents, until_decided):
+    """All trajectories for ``steps`` steps, in place; compiled by :func:`_compiled_kernel`."""
+    c, s, astar_sq, q1a, q1b, qaa, qab = consts
+    phi_split, global_loss, spurious_loss, slack = thresholds
+    for i in _prange(x.shape[0]):
+        xi, yi, z1i, z2i, res = x[i], y[i], z1[i], z2[i], residual_sq[i]
+        previous = np.inf
+        for t in range(steps + 1):
+            nx, ny, nz1, nz2, phi, loss, _, _ = _jit_step(xi, yi, z1i, z2i, res, eta, eta_a, c, s,
+                                                          astar_sq, q1a, q1b, qaa, qab)
+            if loss > previous + slack:
+                ascents[i] += 1
+            previous = loss
+            if decided_step[i] < 0:
+                code = _jit_classify(phi, loss, phi_split, global_loss, spurious_loss)
+                if code != 0:
+                    outcome[i], decided_step[i] = code, t
+            if until_decided and decided_step[i] >= 0:
+                break
+            if t < steps:
+                xi, yi, z1i, z2i, res = nx, ny, nz1, nz2, res * rho_sq
+        x[i], y[i], z1[i], z2[i], residual_sq[i] = xi, yi, z1i, z2i, res
 
 
 # --- public entry point --------------------------------------------------------------------
@@ -304,8 +315,9 @@ def _run_reduced(teacher, V0, A0, eta, steps, record, kernel, train_a, until_dec
     if teacher.p == 1 and train_a:  # the angle cannot move: decided at step 0
         outcome[:], decided[:] = np.where(x > 0, 1, 2), 0
     if kernel is not None:
-        kernel(x, y, z1, z2, residual_sq, rho * rho, steps, eta, eta_a, np.array(consts),
-               np.array(thresholds), outcome, decided, ascents, until_decided)
+        with _KERNEL_LOCK:
+            kernel(x, y, z1, z2, residual_sq, rho * rho, steps, eta, eta_a, np.array(consts),
+                   np.array(thresholds), outcome, decided, ascents, until_decided)
         engine = "reduced-numba"
     else:
         history = {key: np.empty((steps + 1, n)) for key in record}
