@@ -16,7 +16,7 @@ import numpy as np
 from checks.cases import UNDECIDED, Part, combine
 from checks.instances import landscape_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import Teacher, landscape
+from theory import Teacher, landscape, precision
 from theory.certify import exact_sums
 
 CLAIM_ID = "critical-points"
@@ -135,7 +135,7 @@ def check(budget: Budget, seed: int) -> Outcome:
             inertia_part.add({**instance, "kind": point.kind, "inertia": list(point.inertia)},
                              int(tuple(point.inertia) != expected[point.kind]), 0, size=size)
         if saddle is not None:
-            with mpmath.workdps(50):
+            with precision.workdps(50):
                 gap = landscape.saddle_angle(teacher, 50) - mpmath.pi / 2
             if exact_sums(teacher)[0] == 0:
                 right_angle_part.add({**instance, "phi_s": saddle.phi}, abs(gap), 1e-45, size=size)

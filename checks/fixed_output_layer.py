@@ -11,7 +11,7 @@ from checks.cases import UNDECIDED, Part, combine
 from checks.gd_common import angle_to_teacher, gd_teachers
 from checks.instances import vector_at_angle
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import dynamics, landscape
+from theory import dynamics, landscape, precision
 
 CLAIM_ID = "fixed-output-layer"
 FINAL_ANGLE = 1e-3
@@ -30,7 +30,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=5)):
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         a_fixed = teacher.w_norm * teacher.a_star
-        with mpmath.workdps(50):
+        with precision.workdps(50):
             top = landscape.reduced_loss(teacher, mpmath.pi, a_fixed, 50)
             slopes = []
             for phi in np.linspace(0.01, math.pi - 0.01, 25):

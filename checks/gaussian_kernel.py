@@ -10,7 +10,7 @@ from checks.cases import UNDECIDED, Part, combine
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, gaussian
 from theory.arith import MpmathArith
-from theory.precision import PrecisionNotReached, converged, relative_difference
+from theory.precision import PrecisionNotReached, converged, relative_difference, workdps
 
 CLAIM_ID = "gaussian-kernel"
 DIGITS = 30             # agreement demanded, in significant digits
@@ -25,7 +25,7 @@ def _angle(kind: str, value: float) -> formulas.Angle:
 
 
 def _closed_cross_moment(norm_u: float, norm_w: float, kind: str, value: float, dps: int):
-    with mpmath.workdps(dps):
+    with workdps(dps):
         return gaussian.relu_cross_moment(norm_u, norm_w, _angle(kind, value), dps)
 
 
@@ -37,7 +37,7 @@ def evaluate(norm_u: float, norm_w: float, kind: str, value: float) -> dict:
     """
     cross = converged(lambda dps: _closed_cross_moment(norm_u, norm_w, kind, value, dps),
                       DIGITS + 5)
-    with mpmath.workdps(QUAD_DPS):
+    with workdps(QUAD_DPS):
         quad = gaussian.quadrature_moments(norm_u, norm_w, _angle(kind, value), dps=QUAD_DPS)
         closed = (gaussian.relu_mean(norm_u, QUAD_DPS), gaussian.relu_second_moment(norm_u, QUAD_DPS),
                   cross.value)

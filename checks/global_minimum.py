@@ -9,7 +9,7 @@ import numpy as np
 from checks.cases import FAIL, Part, combine
 from checks.instances import loss_scale, landscape_teachers, point_json, random_point
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import formulas
+from theory import formulas, precision
 from theory.arith import ArbArith
 from theory.landscape import global_minimum, hessian, loss
 
@@ -61,7 +61,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         size = teacher.k + teacher.p
         instance = {"family": family, **teacher.to_json()}
         v_min, a_min = global_minimum(teacher, DPS)
-        with mpmath.workdps(DPS):
+        with precision.workdps(DPS):
             scale = loss_scale(teacher, v_min, a_min)
             for lam in (mpmath.mpf("1e-6"), mpmath.mpf(1), mpmath.mpf("1e6")):
                 value = loss(teacher, [lam * x for x in v_min], a_min, DPS)

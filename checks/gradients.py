@@ -10,7 +10,7 @@ import numpy as np
 from checks.cases import Part, combine
 from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import landscape
+from theory import landscape, precision
 
 CLAIM_ID = "gradients"
 DPS = 50
@@ -50,7 +50,7 @@ def directions(rng: np.random.Generator, dim: int, count: int) -> list[np.ndarra
 def check_instance(teacher, v, a, rng, parts: dict[str, Part]) -> None:
     instance, size = point_json(teacher, v, a), teacher.k + teacher.p
     dim = teacher.k + teacher.p
-    with mpmath.workdps(DPS):
+    with precision.workdps(DPS):
         x = _mp(np.concatenate([v, a]))
         gv, ga = landscape.gradient(teacher, v, a, dps=DPS)
         grad = np.array(gv + ga, dtype=object)

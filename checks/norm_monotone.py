@@ -8,7 +8,7 @@ import numpy as np
 from checks.cases import Part, combine
 from checks.gd_common import gd_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import dynamics, landscape
+from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
 
 CLAIM_ID = "norm-monotone"
@@ -43,7 +43,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         float_part.add({**instance, "runs": n, "steps": steps, "eta": eta}, worst, FLOAT64_TOLERANCE,
                        size=size)
         grows.add({**instance, "runs": n, "steps": steps}, shrink, ROUNDING, size=size)
-        with mpmath.workdps(DPS):
+        with precision.workdps(DPS):
             v = [mpmath.mpf(x) for x in V[0]]
             a = [mpmath.mpf(x) for x in A[0]]
             residual = mpmath.mpf(0)

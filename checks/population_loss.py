@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from statistics import NormalDist
 
-import mpmath
-
 from checks.cases import Part, combine
 from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import gaussian, landscape
+from theory import gaussian, landscape, precision
 
 CLAIM_ID = "population-loss"
 # Family-wise false-alarm rate of the Monte Carlo part: the probability that a correct
@@ -55,7 +53,7 @@ def float64_part(budget: Budget, seed: int) -> Part:
     for _ in range(n_instances):
         teacher = random_teacher(rng, max_k=64, max_p=64, norm_range=(1e-3, 1e3))
         v, a = random_point(teacher, rng)
-        with mpmath.workdps(REFERENCE_DPS):
+        with precision.workdps(REFERENCE_DPS):
             reference = landscape.loss(teacher, v, a, dps=REFERENCE_DPS)
             scale = loss_scale(teacher, v, a)
             error = abs(landscape.loss(teacher, v, a) - reference) / scale

@@ -18,7 +18,7 @@ from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.instances import landscape_teachers, loss_scale
 from checks.landscape_figures import landscape_figure, profile_figure
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import landscape
+from theory import landscape, precision
 from theory.certify import certify_spurious
 
 CLAIM_ID = "spurious-local-minimum"
@@ -67,7 +67,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     certificates = []
     for family, teacher in teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
-        with mpmath.workdps(DPS):
+        with precision.workdps(DPS):
             v_s, a_s = landscape.spurious_point(teacher, DPS)
             gv, ga = landscape.gradient(teacher, v_s, a_s, DPS)
             gradient_part.add(instance, mpmath.norm(gv + ga), GRADIENT_TOLERANCE, size=size)

@@ -17,7 +17,7 @@ from checks.instances import landscape_teachers
 from checks.landscape_figures import phase_diagram
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from checks.spurious_minimum import certificate_case
-from theory import Teacher, landscape
+from theory import Teacher, landscape, precision
 
 CLAIM_ID = "spurious-condition-sharp"
 DPS = 50
@@ -28,7 +28,7 @@ ROUNDING = 1e-40                # decreases must exceed this × ℓ_s to count a
 def independent_condition(teacher: Teacher, dps: int = 100) -> tuple[bool | None, float]:
     """π s² < (k + π − 1)‖a*‖² at ``dps`` digits from exact sums (None on an exact tie, as at
     k = 1), with the relative margin |π s² − (k+π−1)‖a*‖²| / ‖a*‖²."""
-    with mpmath.workdps(dps):
+    with precision.workdps(dps):
         s = mpmath.fsum(mpmath.mpf(x) for x in teacher.a_star)
         a_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.a_star)
         margin = mpmath.pi * s * s - (teacher.k + mpmath.pi - 1) * a_sq
@@ -38,7 +38,7 @@ def independent_condition(teacher: Teacher, dps: int = 100) -> tuple[bool | None
 
 def descent(teacher: Teacher, epsilon: float) -> dict:
     """The step from (−w*, a_s) to (v(π − ε), a(π − ε)) and the loss decrease it gives."""
-    with mpmath.workdps(DPS):
+    with precision.workdps(DPS):
         phi = mpmath.pi - mpmath.mpf(epsilon)
         v_s, a_s = landscape.spurious_point(teacher, DPS)
         v, a = landscape.cone_point(teacher, phi, DPS), landscape.optimal_a(teacher, phi, DPS)
@@ -100,7 +100,7 @@ def check_p1_edge(part: Part, rng) -> None:
     """For p = 1 and a teacher without the condition, ℓ still rises around the spurious point."""
     for k in (1, 2, 5):
         teacher = Teacher([math.exp(rng.uniform(-1, 1))], [1.0] * k)  # average pooling: no condition
-        with mpmath.workdps(DPS):
+        with precision.workdps(DPS):
             v_s, a_s = landscape.spurious_point(teacher, DPS)
             base = landscape.loss(teacher, v_s, a_s, DPS)
             rises = []

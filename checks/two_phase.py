@@ -11,7 +11,7 @@ from checks.cases import UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
 from checks.gd_common import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, dynamics, landscape
+from theory import Teacher, dynamics, landscape, precision
 
 CLAIM_ID = "two-phase"
 # T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η): C is fitted (the max ratio) on half of the runs and every run
@@ -36,7 +36,7 @@ def predicted_rate(teacher: Teacher, eta: float, v_norm: float) -> float:
 def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_steps: int = 6000):
     """The Phase II rate error measured in mpmath GD over ℓ/ℓ₀ ∈ [1e-34, 1e-24], where the slowest
     mode has long dominated; None if that window is not reached within ``max_steps``."""
-    with mpmath.workdps(dps):
+    with precision.workdps(dps):
         v, a = [mpmath.mpf(x) for x in v0], [mpmath.mpf(x) for x in a0]
         scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k), dps)
         logs, steps = [], []

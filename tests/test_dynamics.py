@@ -1,9 +1,6 @@
 """theory.dynamics: the engines agree, initialization is as documented, outcomes are principled."""
 
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -82,37 +79,6 @@ def test_same_seed_same_numbers_any_engine():
     first = dynamics.run_gd(teacher, *dynamics.random_init(teacher, 64, np.random.default_rng(9)), steps=300)
     again = dynamics.run_gd(teacher, *dynamics.random_init(teacher, 64, np.random.default_rng(9)), steps=300)
     assert np.array_equal(first.V, again.V) and np.array_equal(first.outcome, again.outcome)
-
-
-THREADED_RUNS = """
-import sys
-from concurrent.futures import ThreadPoolExecutor
-import numpy as np
-from theory import Teacher, dynamics
-teacher = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4])
-starts = [dynamics.random_init(teacher, 2000, np.random.default_rng(seed)) for seed in range(8)]
-run = lambda start: dynamics.run_gd(teacher, *start, steps=400, engine="reduced-numba")
-alone = [run(start) for start in starts]
-with ThreadPoolExecutor(4) as pool:
-    together = list(pool.map(run, starts))
-assert all(np.array_equal(a.V, b.V) and np.array_equal(a.outcome, b.outcome)
-           for a, b in zip(alone, together))
-import numba
-print(numba.threading_layer())
-"""
-
-
-@pytest.mark.parametrize("layer", ["default", "workqueue"])
-def test_compiled_engine_is_safe_to_call_from_many_threads(layer):
-    """Dask workers and thread pools call run_gd concurrently; numba's workqueue layer aborts
-    the process on concurrent entry unless the engine serializes it."""
-    pytest.importorskip("numba")
-    env = {**os.environ, "NUMBA_THREADING_LAYER": layer}
-    result = subprocess.run([sys.executable, "-c", THREADED_RUNS], capture_output=True, text=True,
-                            env=env, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    if layer != "default":
-        assert result.stdout.strip() == layer
 
 
 def test_until_decided_keeps_outcomes():

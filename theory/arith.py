@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any
+from typing import Any, Iterator
 
 import mpmath
 import numpy as np
+
+from theory import precision as _precision
 
 
 class Float64Arith:
@@ -66,7 +68,7 @@ class MpmathArith:
         self.name = f"mpmath[{self.dps}]"
 
     def precision(self) -> contextlib.AbstractContextManager:
-        return mpmath.workdps(self.dps)
+        return _precision.workdps(self.dps)
 
     @property
     def pi(self) -> mpmath.mpf:
@@ -80,7 +82,7 @@ class MpmathArith:
     @staticmethod
     def pi_minus(x: mpmath.mpf) -> mpmath.mpf:
         """π − x to full working precision even when a float64 x is as close to π as it can be."""
-        with mpmath.extraprec(1100):
+        with _precision.extraprec(1100):
             difference = mpmath.pi - x
         return +difference
 
@@ -110,17 +112,15 @@ class ArbArith:
         self.prec = int(prec)
         self.name = f"arb[{self.prec} bits]"
 
-    def precision(self) -> contextlib.AbstractContextManager:
-        @contextlib.contextmanager
-        def _ctx():
+    @contextlib.contextmanager
+    def precision(self) -> Iterator[None]:
+        with _precision.PRECISION_LOCK:   # flint's ctx.prec is process-wide, like mpmath's
             saved = self._flint.ctx.prec
             self._flint.ctx.prec = self.prec
             try:
                 yield
             finally:
                 self._flint.ctx.prec = saved
-
-        return _ctx()
 
     @property
     def pi(self):

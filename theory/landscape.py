@@ -12,7 +12,7 @@ from typing import NamedTuple
 import mpmath
 import numpy as np
 
-from theory import formulas, validation
+from theory import formulas, precision, validation
 from theory.arith import arith_for
 from theory.teacher import Teacher
 
@@ -169,7 +169,7 @@ def _solve_g_by_delta(target, ar):
     """
     if not 0 < target <= 1:
         raise ValueError(f"g(φ_s) = {target} lies outside (0, 1]: no saddle angle in [π/2, π)")
-    with mpmath.workdps(mpmath.mp.dps + 30):
+    with precision.extradps(30):
         lo, hi = mpmath.mpf(0), mpmath.pi / 2
         eps = mpmath.mpf(10) ** (-(mpmath.mp.dps - 25))
         while hi - lo > eps * hi:
@@ -198,7 +198,7 @@ class CriticalPoint(NamedTuple):
 
 
 def inertia(teacher: Teacher, v, a, dps: int = 40, rel_zero: float = 1e-25) -> tuple[int, int, int]:
-    with mpmath.workdps(dps):
+    with precision.workdps(dps):
         eigenvalues = mpmath.eigsy(hessian(teacher, v, a, dps=dps), eigvals_only=True)
         values = [eigenvalues[i] for i in range(eigenvalues.rows)]
         zero = rel_zero * max(abs(x) for x in values)

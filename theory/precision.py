@@ -8,10 +8,41 @@ SciPy's mpmath test helpers.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import mpmath
+
+# mpmath (and python-flint) keep one working precision for the whole process, not one per
+# thread. Two threads that each set it compute at each other's precision, silently — or forever:
+# a bisection whose tolerance was chosen at 80 digits never ends once another thread drops the
+# precision to 15 (seen: a sweep on a thread pool hung). Every change of precision in
+# theorycheck goes through the context managers below (and ArbArith.precision), which hold this
+# lock — re-entrant, so they nest — for as long as the precision is changed.
+PRECISION_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def workdps(dps: int) -> Iterator[None]:
+    """mpmath.workdps(dps), holding :data:`PRECISION_LOCK`."""
+    with PRECISION_LOCK, mpmath.workdps(dps):
+        yield
+
+
+@contextlib.contextmanager
+def extradps(digits: int) -> Iterator[None]:
+    """``digits`` more than the current precision, read and raised under :data:`PRECISION_LOCK`."""
+    with PRECISION_LOCK, mpmath.workdps(mpmath.mp.dps + digits):
+        yield
+
+
+@contextlib.contextmanager
+def extraprec(bits: int) -> Iterator[None]:
+    """mpmath.extraprec(bits), holding :data:`PRECISION_LOCK`."""
+    with PRECISION_LOCK, mpmath.extraprec(bits):
+        yield
 
 
 class PrecisionNotReached(ArithmeticError):
@@ -38,7 +69,7 @@ def converged(evaluate: Callable[[int], mpmath.mpf], digits: int, start_dps: int
     while dps < max_dps:
         dps = min(2 * dps, max_dps)
         current = evaluate(dps)
-        with mpmath.workdps(dps):
+        with workdps(dps):
             if relative_difference(current, previous) <= mpmath.mpf(10) ** (-digits - 2):
                 return Converged(current, dps)
         previous = current
