@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("ids", nargs="*", metavar="CLAIM", help="claims to fuzz (default: all with a target)")
     fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
     fuzz.add_argument("--out", type=Path, default=Path("reports"))
+    fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
     sweep = sub.add_parser("sweep", help="success probability over a grid k × ratio × η, on a process "
                            "pool or a Dask cluster, cached and resumable")
     sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values")
@@ -206,12 +207,12 @@ def _fuzz(args) -> int:
     found = []
     for claim in claims:
         print(f"fuzzing {claim} for {args.time / len(claims):.0f} s …", file=sys.stderr, flush=True)
-        exploration = fuzz.run_target(claim, args.time / len(claims))
+        exploration = fuzz.run_target(claim, args.time / len(claims), seed=args.seed)
         found.append(report.jsonable(asdict(exploration)))
         print(fuzz.describe(exploration))
     args.out.mkdir(parents=True, exist_ok=True)
     report.write_atomically({args.out / "fuzz.json": json.dumps(
-        {"time_budget_seconds": args.time, "targets": found}, indent=2, ensure_ascii=False) + "\n"})
+        {"time_budget_seconds": args.time, "seed": args.seed, "targets": found}, indent=2, ensure_ascii=False) + "\n"})
     return EXIT_REFUTED if any(f["counterexample"] for f in found) else EXIT_OK
 
 

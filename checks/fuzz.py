@@ -11,18 +11,21 @@ reported, never called a refutation). Findings persist in a Hypothesis example d
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import hypothesis
 import numpy as np
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from checks.instances import a_star_with_ratio, boundary_ratio
+from checks.registry import rng_for
 from checks.spurious_sharp import independent_condition
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
@@ -181,17 +184,25 @@ TARGETS: dict[str, tuple[str, str, Callable]] = {
 }
 
 
-def run_target(claim: str, seconds: float, database: Path | None = None) -> Exploration:
+def run_target(claim: str, seconds: float, database: Path | None = None, seed: int = 0) -> Exploration:
+    """Rounds of the claim's property until ``seconds`` are spent or a counterexample is confirmed.
+
+    Each round has its own seed, derived from (``seed``, claim, round): without it, a seed fixed
+    for the whole process (pytest's ``--hypothesis-seed``, or a derandomized profile) would make
+    every round replay the same examples, and the search would stop exploring after one round.
+    """
     name, objective, factory = TARGETS[claim]
     found = Exploration(name, claim, objective)
-    prop = factory(found)
     fuzz_settings = settings(settings.get_profile("fuzz"),
                              database=DirectoryBasedExampleDatabase(database or DATABASE))
-    test = fuzz_settings(prop)
+    test = fuzz_settings(factory(found))
     end = time.monotonic() + seconds
-    while time.monotonic() < end and found.counterexample is None:
+    for round_index in itertools.count():
+        if time.monotonic() >= end or found.counterexample is not None:
+            break
+        round_seed = int(rng_for(seed, claim, "fuzz round", round_index).integers(2**63))
         try:
-            test()
+            hypothesis.seed(round_seed)(test)()
         except AssertionError:
             break
     return found

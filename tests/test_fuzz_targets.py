@@ -24,6 +24,24 @@ def test_planted_wrong_threshold_is_found_inside_the_hypotheses(tmp_path, monkey
     assert found.counterexample is not None and found.counterexample["reference"] is not None
 
 
+def test_each_round_explores_new_examples_even_under_a_fixed_process_seed(tmp_path, monkeypatch):
+    """pytest --hypothesis-seed fixes one seed for the whole process; the rounds must still differ."""
+    import hypothesis.core
+    from hypothesis import given, strategies as st
+    monkeypatch.setattr(hypothesis.core, "global_force_seed", 22, raising=True)
+    drawn = []
+
+    def recording(found):
+        @given(st.integers(0, 2**60))
+        def prop(x):
+            drawn.append(x)
+        return prop
+    monkeypatch.setitem(fuzz.TARGETS, "recording", ("recording", "draws", recording))
+    fuzz.run_target("recording", 1.0, database=tmp_path)
+    per_round = settings.get_profile("fuzz").max_examples
+    assert len(drawn) > 3 * per_round and len(set(drawn)) > 2 * per_round
+
+
 def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(fuzz, "DATABASE", tmp_path / "db")
     assert cli.main(["fuzz", "spurious-condition-sharp", "--time", "2s", "--out", str(tmp_path)]) == 0
