@@ -149,3 +149,32 @@ def test_dps_does_not_leak_into_the_caller():
     before = mpmath.mp.dps
     loss(teacher, [1.0], [1.0], dps=80)
     assert mpmath.mp.dps == before
+
+
+@given(st.floats(0, 250))
+def test_saddle_bisection_keeps_full_relative_accuracy_for_tiny_targets(exponent):
+    """g(π − δ) = target near δ = 0 cancels ~(2/3)·log10(1/target) digits; the guard digits grow."""
+    from theory import formulas, landscape
+    from theory.arith import MpmathArith
+    target = mpmath.mpf(10) ** -mpmath.mpf(exponent)
+    with MpmathArith(40).precision():
+        delta = landscape._solve_g_by_delta(target, MpmathArith(40))
+    reference = MpmathArith(600)
+    with reference.precision():
+        residual = formulas.g(formulas.angle_from_delta(delta, reference), reference) / target - 1
+    assert abs(residual) < mpmath.mpf(10) ** -38
+
+
+def test_saddle_bisection_stops_with_a_clear_error_if_the_precision_is_changed_under_it(monkeypatch):
+    """Another thread dropping mpmath's precision mid-bisection must not hang it."""
+    from theory import formulas, landscape
+    from theory.arith import MpmathArith
+    exact_g = formulas.g
+
+    def g_while_another_thread_resets_the_precision(angle, ar):
+        mpmath.mp.dps = 15
+        return exact_g(angle, ar)
+    monkeypatch.setattr(formulas, "g", g_while_another_thread_resets_the_precision)
+    with MpmathArith(40).precision():
+        with pytest.raises(ArithmeticError, match="precision was changed"):
+            landscape._solve_g_by_delta(mpmath.mpf("0.3"), MpmathArith(40))

@@ -164,15 +164,23 @@ def _solve_g_by_delta(target, ar):
     """δ ∈ (0, π/2] with g(π − δ) = target ∈ (0, 1], by bisection on δ to full relative precision.
 
     g(π − δ) = sin δ − δ cos δ increases strictly in δ, from 0 (like δ³/3) to 1 at δ = π/2;
-    bisecting δ (not φ) keeps relative accuracy when the root is close to π. Guard digits
-    absorb the cancellation in sin δ − δ cos δ.
+    bisecting δ (not φ) keeps relative accuracy when the root is close to π. Guard digits,
+    more the smaller the target, absorb the cancellation in sin δ − δ cos δ.
     """
     if not 0 < target <= 1:
         raise ValueError(f"g(φ_s) = {target} lies outside (0, 1]: no saddle angle in [π/2, π)")
-    with precision.extradps(30):
+    # sin δ − δ cos δ ≈ δ³/3 cancels about 2·log10(1/δ) ≈ (2/3)·log10(1/target) digits.
+    cancelled = int(mpmath.ceil(-2 * mpmath.log10(target) / 3))
+    with precision.extradps(30 + cancelled):
         lo, hi = mpmath.mpf(0), mpmath.pi / 2
-        eps = mpmath.mpf(10) ** (-(mpmath.mp.dps - 25))
+        eps = mpmath.mpf(10) ** (-(mpmath.mp.dps - 25 - cancelled))
+        # Each halving gains a bit; δ³/3 ≈ target bounds the bits before the root's leading one.
+        halvings_left = mpmath.mp.prec + int(-mpmath.log(target, 2) / 3) + 64
         while hi - lo > eps * hi:
+            if halvings_left == 0:  # only if the working precision changed under us
+                raise ArithmeticError("saddle-angle bisection did not converge: mpmath's precision "
+                                      "was changed during it (use theory.precision.workdps in threads)")
+            halvings_left -= 1
             mid = (lo + hi) / 2
             if formulas.g(formulas.angle_from_delta(mid, ar), ar) < target:
                 lo = mid
