@@ -50,11 +50,17 @@ def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_ste
             gv, ga = landscape.gradient(teacher, v, a, dps)
             v = [x - eta * g for x, g in zip(v, gv)]
             a = [x - eta * g for x, g in zip(a, ga)]
-        if len(steps) < 8:
-            return None
-        slope = np.polyfit(steps, logs, 1)[0]
         v_norm = float(mpmath.sqrt(mpmath.fsum(x * x for x in v)))
-        return abs(slope / math.log(predicted_rate(teacher, eta, v_norm)) - 1)
+    return _fitted_rate_error(teacher, eta, steps, logs, v_norm)
+
+
+def _fitted_rate_error(teacher: Teacher, eta: float, steps, half_log_losses, v_norm: float) -> float | None:
+    """|fitted slope of ½ log ℓ per step / log ρ − 1|, ρ the predicted rate at ‖v‖ = ``v_norm``;
+    None when fewer than 8 steps were fitted."""
+    if len(steps) < 8:
+        return None
+    slope = np.polyfit(steps, half_log_losses, 1)[0]
+    return abs(slope / math.log(predicted_rate(teacher, eta, v_norm)) - 1)
 
 
 def phase_two_window(relative: np.ndarray) -> np.ndarray:
@@ -66,10 +72,9 @@ def rate_error(teacher: Teacher, eta: float, relative: np.ndarray, v_norm: np.nd
     """|measured / predicted − 1| for one run's Phase II contraction of √ℓ, fitted over the
     window (None when fewer than 8 steps fall in it); ``v_norm`` is the run's ‖v_t‖ history."""
     window = phase_two_window(relative)
-    if len(window) < 8:
+    if len(window) == 0:
         return None
-    slope = np.polyfit(window, 0.5 * np.log(relative[window]), 1)[0]
-    return abs(slope / math.log(predicted_rate(teacher, eta, v_norm[window[-1]])) - 1)
+    return _fitted_rate_error(teacher, eta, window, 0.5 * np.log(relative[window]), v_norm[window[-1]])
 
 
 def phase_one_bound(teacher: Teacher, eta: float, V0: np.ndarray, A0: np.ndarray) -> np.ndarray:
