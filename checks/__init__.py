@@ -1,16 +1,9 @@
-"""The claim catalogue of theorycheck: one module per claim, each registering itself on import.
+"""theorycheck's claims and the machinery they share.
 
-Registration order is report order.
+* ``checks/claims/`` — one module per claim, named after its id (``-`` becomes ``_``);
+* shared machinery — ``registry`` (what a claim is), ``cases`` (verdicts from cases),
+  ``instances`` (generated teachers and points), ``stats``, ``figures``, ``gd_outcomes``
+  (what the gradient-descent claims share), ``landscape_figures``;
+* the programs that run the claims — ``cli``, ``report``, ``fuzz``, ``sweep`` and
+  ``templates/``. No claim imports a program.
 """
-
-from checks import (  # noqa: F401,I001
-    gaussian_kernel, population_loss, gradients,
-    global_minimum, spurious_minimum, spurious_sharp, critical_points,
-    convergence_in_region, success_probability, spurious_probability, restarts,
-    norm_monotone, two_phase, spurious_sublinear, fixed_output_layer, empirical_loss,
-)
-
-CLAIM_MODULES = (gaussian_kernel, population_loss, gradients,
-                 global_minimum, spurious_minimum, spurious_sharp, critical_points,
-                 convergence_in_region, success_probability, spurious_probability, restarts,
-                 norm_monotone, two_phase, spurious_sublinear, fixed_output_layer, empirical_loss)

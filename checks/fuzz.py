@@ -26,7 +26,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from checks.instances import a_star_with_ratio, boundary_ratio
 from checks.registry import rng_for
-from checks.spurious_sharp import independent_condition
+from checks.claims.spurious_condition_sharp import independent_condition
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
 
@@ -138,7 +138,7 @@ def fuzz_success_probability(found: Exploration):
 # --- target 3: the Phase II rate ---------------------------------------------------------------------
 
 def fuzz_two_phase_rate(found: Exploration):
-    from checks.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
+    from checks.claims.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
 
     @given(st.data())
     def prop(data):

@@ -101,7 +101,7 @@ def get(claim_id: str) -> Claim:
 
 
 def _load_claim_modules() -> None:
-    from checks import CLAIM_MODULES  # noqa: F401  (importing registers them)
+    from checks.claims import CLAIM_MODULES  # noqa: F401  (importing registers them)
 
 
 def rng_for(seed: int, claim_id: str, *labels: int | str) -> np.random.Generator:

@@ -3,7 +3,8 @@ deterministic in its seed, and honest about what it could not decide."""
 
 import pytest
 
-from checks import cases, gaussian_kernel
+from checks import cases
+from checks.claims import gaussian_kernel
 from checks.registry import SOURCES, Budget, Claim, all_claims, get, rng_for
 from tests.faults import FAULTS
 

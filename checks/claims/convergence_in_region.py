@@ -8,7 +8,7 @@ import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
-from checks.gd_common import MAX_STEPS, gd_teachers, region_init
+from checks.gd_outcomes import MAX_STEPS, gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_common import MAX_STEPS, gd_teachers, proportion
+from checks.gd_outcomes import MAX_STEPS, gd_teachers, proportion
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics
 

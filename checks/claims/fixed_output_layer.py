@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
-from checks.gd_common import angle_to_teacher, gd_teachers
+from checks.gd_outcomes import angle_to_teacher, gd_teachers
 from checks.instances import vector_at_angle
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics, landscape, precision

@@ -6,7 +6,7 @@ import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
-from checks.gd_common import decisions_part, gd_teachers, outcome_row, ratio_sweep, run_outcomes
+from checks.gd_outcomes import decisions_part, gd_teachers, outcome_row, ratio_sweep, run_outcomes
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics
 

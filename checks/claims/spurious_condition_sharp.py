@@ -16,7 +16,7 @@ from checks.cases import FAIL, PASS, Part, combine
 from checks.instances import landscape_teachers
 from checks.landscape_figures import phase_diagram
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from checks.spurious_minimum import certificate_case
+from checks.claims.spurious_local_minimum import certificate_case
 from theory import Teacher, landscape, precision
 
 CLAIM_ID = "spurious-condition-sharp"

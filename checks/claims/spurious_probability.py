@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_common import decisions_part, gd_teachers, outcome_row, ratio_sweep
+from checks.gd_outcomes import decisions_part, gd_teachers, outcome_row, ratio_sweep
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from checks.success_probability import probability_figure
+from checks.claims.success_probability import probability_figure
 from theory import landscape
 
 CLAIM_ID = "spurious-probability"

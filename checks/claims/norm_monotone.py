@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.gd_common import gd_teachers
+from checks.gd_outcomes import gd_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
