@@ -1,81 +1,21 @@
-"""Shared pieces of the gradient-descent claims: teachers, initial points, outcome statistics."""
+"""What the gradient-descent claims share: outcome statistics of GD runs, with exact intervals,
+the check that decisions hold, and the figure of a probability against the teacher ratio.
+
+The teachers and initial points they run from are in :mod:`checks.instances`.
+"""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from checks.cases import Part
-from checks.instances import a_star_with_ratio, boundary_ratio, exactly_zero_sum
+from checks.figures import new_figure, to_figure
+from checks.instances import boundary_ratio
+from checks.registry import Figure
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics
 
 MAX_STEPS = 20_000
-
-
-def _w_star(rng, p):
-    w = rng.standard_normal(p)
-    return w / np.linalg.norm(w) * math.exp(rng.uniform(math.log(0.5), math.log(2)))
-
-
-def gd_teachers(rng: np.random.Generator, per_family: int, max_k: int = 12, max_p: int = 12):
-    """(family, teacher) pairs: gaussian, one-hot, 1ᵀa* = 0, average pooling, and a sweep of
-    the ratio (1ᵀa*)²/‖a*‖² from 0 to k (through the spurious-minimum boundary)."""
-    out = []
-    for _ in range(per_family):
-        k, p = int(rng.integers(2, max_k + 1)), int(rng.integers(2, max_p + 1))
-        out.append(("gaussian", Teacher(_w_star(rng, p), rng.standard_normal(k))))
-        out.append(("one-hot", Teacher(_w_star(rng, p), np.eye(k)[rng.integers(k)])))
-        out.append(("zero-sum", Teacher(_w_star(rng, p), exactly_zero_sum(k, rng))))
-        out.append(("average-pooling", Teacher(_w_star(rng, p), np.ones(k))))
-    return out
-
-
-def ratio_sweep(rng: np.random.Generator, fractions, k: int = 6, p: int = 6):
-    """Teachers whose ratio is the given fractions of the boundary (k + π − 1)/π (capped at k)."""
-    return [(f"ratio {f:g}×boundary",
-             Teacher(_w_star(rng, p), a_star_with_ratio(k, min(f * boundary_ratio(k), k), rng)))
-            for f in fractions]
-
-
-def region_init(teacher: Teacher, n: int, rng: np.random.Generator):
-    """Initial points inside the theorem's region: φ₀ < π/2, a₀ᵀa* > 0, |1ᵀa₀| ≤ |1ᵀa*|‖w*‖.
-
-    a₀ = α u + β 1/√k + r with u the unit part of a* orthogonal to 1 and r ⟂ {1, a*}: β sets
-    1ᵀa₀ = β√k within the bound, α then sets a₀ᵀa* to a chosen positive target. A quarter of
-    the points each sit at an edge: φ₀ within 1e-3 of π/2, a₀ᵀa* at 1e-3 of its scale,
-    |1ᵀa₀| exactly at its bound.
-    """
-    k, p, a_star = teacher.k, teacher.p, teacher.a_star
-    c, s = teacher.w_norm, float(a_star.sum())
-    w_hat = teacher.w_star / c
-    edge = rng.integers(0, 4, n)          # 0: interior, 1: φ₀ edge, 2: a₀ᵀa* edge, 3: 1ᵀa₀ edge
-    phi = np.where(edge == 1, math.pi / 2 - 1e-3 * rng.random(n), rng.uniform(0, math.pi / 2, n))
-    if p == 1:
-        V0 = np.tile(w_hat, (n, 1))
-    else:
-        e = rng.standard_normal((n, p))
-        e -= (e @ w_hat)[:, None] * w_hat
-        e /= np.linalg.norm(e, axis=1, keepdims=True)
-        V0 = np.cos(phi)[:, None] * w_hat + np.sin(phi)[:, None] * e
-    ones = np.ones(k) / math.sqrt(k)
-    a_perp = a_star - (a_star @ ones) * ones
-    scale = c * float(a_star @ a_star)
-    bound = abs(s) * c
-    beta = np.where(edge == 3, rng.choice([-1.0, 1.0], n), rng.uniform(-1, 1, n)) * bound / math.sqrt(k)
-    target = np.where(edge == 2, 1e-3, rng.uniform(0.05, 1.0, n)) * scale
-    r = rng.standard_normal((n, k)) * c * np.linalg.norm(a_star) / math.sqrt(k)
-    r -= np.outer(r @ ones, ones)
-    if np.linalg.norm(a_perp) > 1e-12 * np.linalg.norm(a_star):
-        u = a_perp / np.linalg.norm(a_perp)
-        r -= np.outer(r @ u, u)
-        alpha = (target - beta * s / math.sqrt(k)) / (u @ a_star)
-        A0 = alpha[:, None] * u + beta[:, None] * ones + r
-    else:  # a* ∥ 1: a₀ᵀa* = (a*·1/√k) β, so β takes the sign of 1ᵀa* and cannot be 0
-        beta = np.sign(s) * np.maximum(np.abs(beta), 1e-3 * bound / math.sqrt(k))
-        A0 = beta[:, None] * ones + r
-    return V0, A0
 
 
 def proportion(successes: int, trials: int, alpha: float) -> dict:
@@ -132,3 +72,24 @@ def outcome_row(family: str, teacher: Teacher, n: int, rng: np.random.Generator,
             "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
             "p_global": proportion(counts["global"], n, alpha),
             "p_spurious": proportion(counts["spurious"], n, alpha)}
+
+
+def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    for family in sorted({r["family"] for r in rows}):
+        chosen = [r for r in rows if r["family"] == family]
+        x = [r["ratio_over_boundary"] for r in chosen]
+        y = [r[key]["estimate"] for r in chosen]
+        err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
+               [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
+        ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, markersize=4, label=family)
+    if bound is not None:
+        ax.axhline(bound, color="black", linestyle="--", label=f"bound {bound:g}")
+    ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
+    ax.set_xlabel("(1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
+    ax.set_ylabel("probability (Clopper–Pearson interval)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(title)
+    ax.legend(fontsize="x-small", ncol=2)
+    return to_figure(fig, title, caption)

@@ -119,3 +119,67 @@ def loss_scale(teacher: Teacher, v, a):
     since only the cross term changes sign with a."""
     dps, a = mpmath.mp.dps, np.asarray(a, dtype=object)
     return (landscape.loss(teacher, v, a, dps) + landscape.loss(teacher, v, -a, dps)) / 2
+
+
+def _w_star(rng, p):
+    w = rng.standard_normal(p)
+    return w / np.linalg.norm(w) * math.exp(rng.uniform(math.log(0.5), math.log(2)))
+
+
+def gd_teachers(rng: np.random.Generator, per_family: int, max_k: int = 12, max_p: int = 12):
+    """(family, teacher) pairs: gaussian, one-hot, 1ᵀa* = 0, average pooling, and a sweep of
+    the ratio (1ᵀa*)²/‖a*‖² from 0 to k (through the spurious-minimum boundary)."""
+    out = []
+    for _ in range(per_family):
+        k, p = int(rng.integers(2, max_k + 1)), int(rng.integers(2, max_p + 1))
+        out.append(("gaussian", Teacher(_w_star(rng, p), rng.standard_normal(k))))
+        out.append(("one-hot", Teacher(_w_star(rng, p), np.eye(k)[rng.integers(k)])))
+        out.append(("zero-sum", Teacher(_w_star(rng, p), exactly_zero_sum(k, rng))))
+        out.append(("average-pooling", Teacher(_w_star(rng, p), np.ones(k))))
+    return out
+
+
+def ratio_sweep(rng: np.random.Generator, fractions, k: int = 6, p: int = 6):
+    """Teachers whose ratio is the given fractions of the boundary (k + π − 1)/π (capped at k)."""
+    return [(f"ratio {f:g}×boundary",
+             Teacher(_w_star(rng, p), a_star_with_ratio(k, min(f * boundary_ratio(k), k), rng)))
+            for f in fractions]
+
+
+def region_init(teacher: Teacher, n: int, rng: np.random.Generator):
+    """Initial points inside the theorem's region: φ₀ < π/2, a₀ᵀa* > 0, |1ᵀa₀| ≤ |1ᵀa*|‖w*‖.
+
+    a₀ = α u + β 1/√k + r with u the unit part of a* orthogonal to 1 and r ⟂ {1, a*}: β sets
+    1ᵀa₀ = β√k within the bound, α then sets a₀ᵀa* to a chosen positive target. A quarter of
+    the points each sit at an edge: φ₀ within 1e-3 of π/2, a₀ᵀa* at 1e-3 of its scale,
+    |1ᵀa₀| exactly at its bound.
+    """
+    k, p, a_star = teacher.k, teacher.p, teacher.a_star
+    c, s = teacher.w_norm, float(a_star.sum())
+    w_hat = teacher.w_star / c
+    edge = rng.integers(0, 4, n)          # 0: interior, 1: φ₀ edge, 2: a₀ᵀa* edge, 3: 1ᵀa₀ edge
+    phi = np.where(edge == 1, math.pi / 2 - 1e-3 * rng.random(n), rng.uniform(0, math.pi / 2, n))
+    if p == 1:
+        V0 = np.tile(w_hat, (n, 1))
+    else:
+        e = rng.standard_normal((n, p))
+        e -= (e @ w_hat)[:, None] * w_hat
+        e /= np.linalg.norm(e, axis=1, keepdims=True)
+        V0 = np.cos(phi)[:, None] * w_hat + np.sin(phi)[:, None] * e
+    ones = np.ones(k) / math.sqrt(k)
+    a_perp = a_star - (a_star @ ones) * ones
+    scale = c * float(a_star @ a_star)
+    bound = abs(s) * c
+    beta = np.where(edge == 3, rng.choice([-1.0, 1.0], n), rng.uniform(-1, 1, n)) * bound / math.sqrt(k)
+    target = np.where(edge == 2, 1e-3, rng.uniform(0.05, 1.0, n)) * scale
+    r = rng.standard_normal((n, k)) * c * np.linalg.norm(a_star) / math.sqrt(k)
+    r -= np.outer(r @ ones, ones)
+    if np.linalg.norm(a_perp) > 1e-12 * np.linalg.norm(a_star):
+        u = a_perp / np.linalg.norm(a_perp)
+        r -= np.outer(r @ u, u)
+        alpha = (target - beta * s / math.sqrt(k)) / (u @ a_star)
+        A0 = alpha[:, None] * u + beta[:, None] * ones + r
+    else:  # a* ∥ 1: a₀ᵀa* = (a*·1/√k) β, so β takes the sign of 1ᵀa* and cannot be 0
+        beta = np.sign(s) * np.maximum(np.abs(beta), 1e-3 * bound / math.sqrt(k))
+        A0 = beta[:, None] * ones + r
+    return V0, A0

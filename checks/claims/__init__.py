@@ -1,16 +1,20 @@
-"""The claim catalogue: one module per claim, each registering itself on import.
+"""The claim catalogue: one module per claim in this folder, named after the claim's id
+(``-`` becomes ``_``). Importing a module registers its claim.
 
-Registration order is report order.
+The modules are found by listing the folder, so adding a claim is adding one file (and its
+tests). Each module's ``REPORT_ORDER`` places its claim in the report: the landscape claims
+(10–99), then gradient descent on the population loss (100–199), then finite samples (200–).
 """
 
-from checks.claims import (  # noqa: F401,I001
-    gaussian_kernel, population_loss, gradients,
-    global_minimum, spurious_local_minimum, spurious_condition_sharp, critical_points,
-    convergence_in_region, success_probability, spurious_probability, restarts,
-    norm_monotone, two_phase, spurious_sublinear, fixed_output_layer, empirical_loss,
-)
+from __future__ import annotations
 
-CLAIM_MODULES = (gaussian_kernel, population_loss, gradients,
-                 global_minimum, spurious_local_minimum, spurious_condition_sharp, critical_points,
-                 convergence_in_region, success_probability, spurious_probability, restarts,
-                 norm_monotone, two_phase, spurious_sublinear, fixed_output_layer, empirical_loss)
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def claim_modules() -> list[ModuleType]:
+    """Every claim module of this folder, imported, in report order."""
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
+    return sorted(modules, key=lambda module: (module.REPORT_ORDER, module.__name__))

@@ -8,10 +8,12 @@ import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
-from checks.gd_outcomes import MAX_STEPS, gd_teachers, region_init
+from checks.gd_outcomes import MAX_STEPS
+from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics
 
+REPORT_ORDER = 110
 CLAIM_ID = "convergence-in-region"
 ETA_MULTIPLES = (1, 2, 4, 8, 16)   # of the default step size; 4× is the stability limit 2/λ_max
 

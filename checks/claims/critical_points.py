@@ -19,6 +19,7 @@ from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, landscape, precision
 from theory.certify import exact_sums
 
+REPORT_ORDER = 70
 CLAIM_ID = "critical-points"
 MAX_NEWTON_STEPS = 300
 MATCH_TOLERANCE = 1e-6        # relative distance of a found point to its family member

@@ -11,6 +11,7 @@ from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, dynamics, landscape
 from theory import empirical
 
+REPORT_ORDER = 210
 CLAIM_ID = "empirical-loss"
 NOISE = 0.1                 # label noise, as a fraction of the teacher's output scale
 SLOPE_TOLERANCE = 0.2      # |log-log slope of the gap against n + ½| (1/√n is −0.5)

@@ -8,11 +8,12 @@ import mpmath
 import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
-from checks.gd_outcomes import angle_to_teacher, gd_teachers
-from checks.instances import vector_at_angle
+from checks.gd_outcomes import angle_to_teacher
+from checks.instances import gd_teachers, vector_at_angle
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics, landscape, precision
 
+REPORT_ORDER = 180
 CLAIM_ID = "fixed-output-layer"
 FINAL_ANGLE = 1e-3
 

@@ -12,6 +12,7 @@ from theory import formulas, gaussian
 from theory.arith import MpmathArith
 from theory.precision import PrecisionNotReached, converged, relative_difference, workdps
 
+REPORT_ORDER = 10
 CLAIM_ID = "gaussian-kernel"
 DIGITS = 30             # agreement demanded, in significant digits
 QUAD_DPS = 50           # working precision of the quadrature

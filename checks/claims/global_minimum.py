@@ -13,6 +13,7 @@ from theory import formulas, precision
 from theory.arith import ArbArith
 from theory.landscape import global_minimum, hessian, loss
 
+REPORT_ORDER = 40
 CLAIM_ID = "global-minimum"
 DPS = 50
 ZERO_TOLERANCE = 1e-45        # |ℓ| / ½(E f² + E f*²) at the minimum, 50 digits

@@ -12,6 +12,7 @@ from checks.instances import loss_scale, point_json, random_point, random_teache
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import landscape, precision
 
+REPORT_ORDER = 30
 CLAIM_ID = "gradients"
 DPS = 50
 DERIVATIVE_TOLERANCE = 1e-30   # relative to max(1, ‖∇ℓ‖) or max(1, ‖H‖_F)

@@ -6,11 +6,12 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.gd_outcomes import gd_teachers
+from checks.instances import gd_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
 
+REPORT_ORDER = 150
 CLAIM_ID = "norm-monotone"
 FLOAT64_TOLERANCE = 1e-13     # relative to ‖v_{t+1}‖²
 DPS, MP_TOLERANCE = 50, 1e-45

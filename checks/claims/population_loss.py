@@ -9,6 +9,7 @@ from checks.instances import loss_scale, point_json, random_point, random_teache
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import gaussian, landscape, precision
 
+REPORT_ORDER = 20
 CLAIM_ID = "population-loss"
 # Family-wise false-alarm rate of the Monte Carlo part: the probability that a correct
 # closed form is refuted in one run, split over the instances (Bonferroni).

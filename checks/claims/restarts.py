@@ -7,10 +7,12 @@ import math
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import MAX_STEPS, gd_teachers, proportion
+from checks.gd_outcomes import MAX_STEPS, proportion
+from checks.instances import gd_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics
 
+REPORT_ORDER = 140
 CLAIM_ID = "restarts"
 RESTARTS = (1, 2, 3, 5)
 FAMILY_ALPHA = 1e-3

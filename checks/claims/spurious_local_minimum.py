@@ -14,13 +14,14 @@ import math
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.instances import landscape_teachers, loss_scale
-from checks.landscape_figures import landscape_figure, profile_figure
-from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import landscape, precision
-from theory.certify import certify_spurious
+from checks.cases import FAIL, Part, combine
+from checks.certificates import certificate_case
+from checks.figures import new_figure, to_figure
+from checks.instances import boundary_ratio, landscape_teachers, loss_scale
+from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from theory import Teacher, landscape, precision
 
+REPORT_ORDER = 50
 CLAIM_ID = "spurious-local-minimum"
 DPS = 50
 GRADIENT_TOLERANCE = 1e-40
@@ -37,15 +38,60 @@ def spurious_teachers(budget: Budget, seed: int):
     return [(f, t) for f, t in pool if landscape.has_spurious_minimum(t)], rng
 
 
-def certificate_case(part: Part, instance: dict, teacher, size: int) -> dict:
-    """Adds the arb certificate of a_sᵀa* < 0 and ℓ_s − ℓ_global > 0; returns its enclosures."""
-    cert = certify_spurious(teacher)
-    enclosures = {"a_s_dot_a_star": cert.a_s_dot_a_star, "loss_gap": cert.loss_gap}
-    status = (PASS if cert.a_s_dot_sign == -1 and cert.loss_gap_sign == 1
-              else UNDECIDED if None in (cert.a_s_dot_sign, cert.loss_gap_sign) else FAIL)
-    part.add({**instance, **enclosures}, cert.a_s_dot_sign or 0, 0, size=size, status=status,
-             note="" if status != UNDECIDED else "an arb ball contains 0")
-    return enclosures
+def landscape_figure(teacher: Teacher, n_phi: int = 121, n_t: int = 81) -> Figure:
+    """ℓ(φ, a(t)) with a(t) = (1 − t)·‖w*‖a* + t·a_s, both minima and the saddle marked.
+
+    a(φ) is affine in g(φ), so the saddle's a lies on this very segment, at t = (π − g(φ_s))/π.
+    """
+    a_global, a_spurious = landscape.global_minimum(teacher)[1], landscape.spurious_point(teacher)[1]
+    phis, ts = np.linspace(0, math.pi, n_phi), np.linspace(-0.25, 1.25, n_t)
+    values = np.array([[landscape.reduced_loss(teacher, phi, (1 - t) * a_global + t * a_spurious)
+                        for phi in phis] for t in ts])
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    levels = np.quantile(values, np.linspace(0, 1, 25))
+    contour = ax.contourf(phis, ts, values, levels=np.unique(levels), cmap="viridis")
+    fig.colorbar(contour, ax=ax, label="population loss ℓ (dimensionless)")
+    marker = {"markeredgecolor": "black", "clip_on": False, "zorder": 5}
+    ax.plot([0], [0], "o", color="white", label="global minimum", **marker)
+    ax.plot([math.pi], [1], "s", color="red", label="spurious point", **marker)
+    phi_s = landscape.saddle_angle(teacher)
+    if phi_s is not None:
+        g_s = float((math.pi - phi_s) * math.cos(phi_s) + math.sin(phi_s))
+        ax.plot([float(phi_s)], [(math.pi - g_s) / math.pi], "X", color="orange", markersize=9,
+                label="saddle (φ_s)", **marker)
+    ax.set_xlabel("angle φ between v and w* (radians)")
+    ax.set_ylabel("t: a = (1 − t)·‖w*‖a* + t·a_s")
+    ax.set_title(f"Loss landscape, k = {teacher.k}, (1ᵀa*)²/‖a*‖² = {teacher.spurious_ratio:.3g}")
+    ax.legend(loc="lower right", fontsize="small", framealpha=0.9)
+    return to_figure(fig, "The loss over (φ, t)",
+                     "The global minimum (φ = 0, t = 0) and the spurious local minimum (φ = π, t = 1) "
+                     "sit in separate basins divided by the saddle; along φ near π the floor is flat "
+                     "to third order, which is why the spurious minimum is degenerate.")
+
+
+def profile_figure(with_minimum: Teacher, seed: int, n_phi: int = 200) -> Figure:
+    """m(φ)/m(π) for a teacher with the spurious minimum and its average-pooling sibling (without)."""
+    without = Teacher(with_minimum.w_star, np.ones(max(with_minimum.k, 2)))
+    phis = np.linspace(0, math.pi, n_phi)
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    for teacher, style, label in ((with_minimum, "-", "with spurious minimum"),
+                                  (without, "--", "without (a* = 1)")):
+        m = np.array([landscape.profile(teacher, phi) for phi in phis])
+        ratio = teacher.spurious_ratio / boundary_ratio(teacher.k)
+        ax.plot(phis, m / landscape.spurious_loss(teacher), style,
+                label=f"{label}: k = {teacher.k}, ratio/boundary = {ratio:.3g}")
+    phi_s = landscape.saddle_angle(with_minimum)
+    if phi_s is not None:
+        ax.axvline(float(phi_s), color="orange", linestyle=":", label="saddle angle φ_s")
+    ax.set_xlabel("angle φ between v and w* (radians)")
+    ax.set_ylabel("m(φ) / m(π)  (m = min over a of ℓ)")
+    ax.set_title("Profile of the loss minimized over a")
+    ax.legend(fontsize="small")
+    return to_figure(fig, "The profile m(φ) = min_a ℓ(φ, a)",
+                     "With the spurious minimum, m rises to a maximum at the saddle angle φ_s and "
+                     "falls again towards φ = π; without it, m increases all the way to π.")
 
 
 def check(budget: Budget, seed: int) -> Outcome:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import decisions_part, gd_teachers, outcome_row, ratio_sweep
+from checks.gd_outcomes import decisions_part, outcome_row, probability_figure
+from checks.instances import gd_teachers, ratio_sweep
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from checks.claims.success_probability import probability_figure
 from theory import landscape
 
+REPORT_ORDER = 130
 CLAIM_ID = "spurious-probability"
 FAMILY_ALPHA = 1e-3
 NEGLIGIBLE = 0.01        # below this (with confidence) a probability is not "constant"

@@ -10,6 +10,7 @@ from checks.cases import Part, combine
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, dynamics, landscape
 
+REPORT_ORDER = 170
 CLAIM_ID = "spurious-sublinear"
 TOLERANCE = 0.02   # |measured κ / predicted κ − 1|
 

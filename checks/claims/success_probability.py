@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.figures import new_figure, to_figure
-from checks.gd_outcomes import decisions_part, gd_teachers, outcome_row, ratio_sweep, run_outcomes
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.gd_outcomes import decisions_part, outcome_row, probability_figure, run_outcomes
+from checks.instances import gd_teachers, ratio_sweep
+from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, dynamics
 
+REPORT_ORDER = 120
 CLAIM_ID = "success-probability"
 BOUND = 0.25
 FAMILY_ALPHA = 1e-3     # family-wise: the chance that any interval of one run misses its truth
@@ -29,27 +30,6 @@ def adversarial_teacher(rng: np.random.Generator, k: int, p: int, candidates: in
         if rate < best_rate:
             best, best_rate = teacher, rate
     return best
-
-
-def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
-    fig, axes = new_figure()
-    ax = axes[0, 0]
-    for family in sorted({r["family"] for r in rows}):
-        chosen = [r for r in rows if r["family"] == family]
-        x = [r["ratio_over_boundary"] for r in chosen]
-        y = [r[key]["estimate"] for r in chosen]
-        err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
-               [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
-        ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, markersize=4, label=family)
-    if bound is not None:
-        ax.axhline(bound, color="black", linestyle="--", label=f"bound {bound:g}")
-    ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
-    ax.set_xlabel("(1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
-    ax.set_ylabel("probability (Clopper–Pearson interval)")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title(title)
-    ax.legend(fontsize="x-small", ncol=2)
-    return to_figure(fig, title, caption)
 
 
 def check(budget: Budget, seed: int) -> Outcome:

@@ -9,10 +9,11 @@ import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
-from checks.gd_outcomes import gd_teachers, region_init
+from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics, landscape, precision
 
+REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
 # T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η): C is fitted (the max ratio) on half of the runs and every run
 # of the other half must satisfy the bound with C × HOLDOUT_FACTOR (pre-registered).
