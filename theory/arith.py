@@ -54,6 +54,25 @@ class Float64Arith:
         return math.pi - x
 
 
+class Float64ElementwiseArith(Float64Arith):
+    """float64 on numpy arrays of angles, elementwise (tables of φ; see formulas.sin_cos)."""
+
+    name = "float64[elementwise]"
+    elementwise = True
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    atan2 = staticmethod(np.arctan2)
+    sqrt = staticmethod(np.sqrt)
+
+    @staticmethod
+    def scalar(x: Any) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    @staticmethod
+    def pi_minus(x):
+        return math.pi - x
+
+
 # Below 16 digits an mpf cannot hold a float64 exactly, so inputs would be rounded.
 MIN_DPS = 16
 
@@ -168,6 +187,7 @@ class ArbArith:
 
 
 FLOAT64 = Float64Arith()
+FLOAT64_ELEMENTWISE = Float64ElementwiseArith()
 
 
 def arith_for(dps: int | None):

@@ -57,6 +57,10 @@ def angle_between(u: np.ndarray, w: np.ndarray, ar) -> Angle:
 
 def sin_cos(angle: Angle, ar):
     """(sin φ, cos φ), taken from whichever of φ, δ is smaller (the accurate one)."""
+    if getattr(ar, "elementwise", False):   # arrays of angles: choose per element
+        near_zero = angle.phi <= angle.delta
+        return (np.where(near_zero, ar.sin(angle.phi), ar.sin(angle.delta)),
+                np.where(near_zero, ar.cos(angle.phi), -ar.cos(angle.delta)))
     if angle.phi <= angle.delta:
         return ar.sin(angle.phi), ar.cos(angle.phi)
     return ar.sin(angle.delta), -ar.cos(angle.delta)
@@ -157,14 +161,30 @@ def hessian_blocks(ar, *, geo: Geometry, a_dot, a_star, c):
 
 # --- Critical points (notes §4) ----------------------------------------------------------
 
-def optimal_a(ar, *, angle: Angle, a_star, c, s):
-    """a(φ) = argmin_a ℓ(φ, a) = c M⁻¹((g(φ) − 1) I + 11ᵀ) a*
-           = (c/(π − 1)) [(g − 1) a* + s (π − g)/(k + π − 1) · 1].
+def optimal_a_coefficients(ar, *, angle: Angle, k, c, s):
+    """(μ, ν) with a(φ) = argmin_a ℓ(φ, a) = c M⁻¹((g(φ) − 1) I + 11ᵀ) a* = μ a* + ν 1:
+    μ = c (g − 1)/(π − 1), ν = c s (π − g)/((π − 1)(k + π − 1)).
 
     Affine in g: a(0) = c a* (global minimum), a(π) = a_s (spurious point).
     """
-    k, gv = len(a_star), g(angle, ar)
-    return (c / (ar.pi - 1)) * ((gv - 1) * a_star + s * (ar.pi - gv) / (k + ar.pi - 1))
+    gv = g(angle, ar)
+    return c * (gv - 1) / (ar.pi - 1), c * s * (ar.pi - gv) / ((ar.pi - 1) * (k + ar.pi - 1))
+
+
+def optimal_a(ar, *, angle: Angle, a_star, c, s):
+    """a(φ) = μ a* + ν 1 (see :func:`optimal_a_coefficients`)."""
+    mu, nu = optimal_a_coefficients(ar, angle=angle, k=len(a_star), c=c, s=s)
+    return mu * a_star + nu
+
+
+def profile_from_scalars(ar, *, angle: Angle, k, c, s, astar_sq):
+    """(m(φ), a(φ)ᵀa*) with m(φ) = min_a ℓ(φ, a) = ℓ(φ, a(φ)), from a(φ) = μ a* + ν 1 alone:
+    a(φ)ᵀa* = μ‖a*‖² + ν s, 1ᵀa(φ) = μ s + ν k, ‖a(φ)‖² = μ²‖a*‖² + 2μν s + ν² k."""
+    mu, nu = optimal_a_coefficients(ar, angle=angle, k=k, c=c, s=s)
+    a_dot = mu * astar_sq + nu * s
+    value = loss_from_scalars(ar, angle=angle, a_sq=mu * mu * astar_sq + 2 * mu * nu * s + nu * nu * k,
+                              a_sum=mu * s + nu * k, a_dot=a_dot, c=c, s=s, astar_sq=astar_sq)
+    return value, a_dot
 
 
 def spurious_loss(ar, *, k, c, s, astar_sq):
