@@ -29,7 +29,7 @@ def _version(package: str) -> str:
 
 
 def environment(budget: Budget, seed: int) -> dict[str, Any]:
-    from theory import dynamics
+    from theory import reduced_gd
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -42,7 +42,7 @@ def environment(budget: Budget, seed: int) -> dict[str, Any]:
         "scipy": _version("scipy"),
         "python-flint": _version("python-flint"),
         "numba": _version("numba"),
-        "gd_engine": "reduced-numba" if dynamics._compiled_kernel() else "reduced-numpy",
+        "gd_engine": "reduced-numba" if reduced_gd.compiled_kernel() else "reduced-numpy",
         "hypothesis_profile_for_tests": os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),

@@ -30,7 +30,7 @@ from checks.registry import rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics
 
-CACHE_VERSION = 1   # bump when a chunk's computation changes meaning
+CACHE_VERSION = 2   # bump when a chunk's computation changes meaning (2: transient-proof decisions, diverged)
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def run_sweep(grid: Grid, executor: Executor, cache: ChunkCache,
               progress: Callable[[str], None] = lambda line: None) -> dict:
     """Counts per cell, from the cache where possible and the executor otherwise."""
     chunks = grid.chunks()
-    counts = {cell: {"global": 0, "spurious": 0, "undecided": 0} for cell in grid.cells()}
+    counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
     pending, done, start, cached = {}, 0, time.perf_counter(), 0
     def store(key):  # cache each chunk the moment it finishes, even if we are interrupted later
         return lambda future: future.exception() is None and cache.put(key, future.result())

@@ -13,11 +13,12 @@ from typing import Callable
 
 import numpy as np
 
-from theory import certify, dynamics, empirical, formulas
+from theory import certify, dynamics, empirical, formulas, reduced_gd
+from theory.reduced_gd import register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
 _optimal_a = formulas.optimal_a
-_step, _random_init, _draw_sample = dynamics._step, dynamics.random_init, empirical.draw_sample
+_step, _random_init, _draw_sample = reduced_gd.step, dynamics.random_init, empirical.draw_sample
 
 
 def _wrong_g_constant(angle, ar):
@@ -57,21 +58,30 @@ def _grad_v_unprojected(ar, *, geo, a_dot):
     return -(a_dot * geo.angle.delta / (2 * ar.pi)) * ((geo.proj_w + geo.u * geo.r) / geo.r)
 
 
-def _v_step_wrong_sign(x, y, z1, z2, residual_sq, eta, eta_a, *consts):
-    nx, ny, *rest = _step(x, y, z1, z2, residual_sq, eta, eta_a, *consts)
-    return (2 * x - nx, 2 * y - ny, *rest)  # v moves up the gradient
+# The step faults are compiled into a fresh kernel (Fault.plant), so they are numba-compatible.
+
+@register_jitable
+def _v_step_wrong_sign(x, y, z1, z2, residual_sq, consts):
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    return (2 * x - out[0], 2 * y - out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8])  # v goes uphill
 
 
-def _v_step_ignores_sign(x, y, z1, z2, residual_sq, eta, eta_a, *consts):
-    _, _, _, _, _, _, a_dot, _ = _step(x, y, z1, z2, residual_sq, eta, eta_a, *consts)
-    nx, ny, *rest = _step(x, y, z1, z2, residual_sq, eta * np.sign(a_dot), eta_a, *consts)
-    return (nx, ny, *rest)  # φ always decreases, as if aᵀa* were always positive
+@register_jitable
+def _scaled_v_move(x, y, z1, z2, residual_sq, consts, factor):
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    return (x + factor * (out[0] - x), y + factor * (out[1] - y), out[2], out[3], out[4], out[5], out[6],
+            out[7], out[8])
 
 
-def _v_step_extra_delta(x, y, z1, z2, residual_sq, eta, eta_a, *consts):
-    delta = np.arctan2(np.abs(y), -x)
-    nx, ny, *_ = _step(x, y, z1, z2, residual_sq, eta * delta, eta_a, *consts)
-    return (nx, ny, *_step(x, y, z1, z2, residual_sq, eta, eta_a, *consts)[2:])
+@register_jitable
+def _v_step_ignores_sign(x, y, z1, z2, residual_sq, consts):
+    a_dot = _step(x, y, z1, z2, residual_sq, consts)[6]
+    return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.sign(a_dot))  # as if aᵀa* > 0 always
+
+
+@register_jitable
+def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
+    return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.arctan2(np.abs(y), -x))  # an extra π − φ
 
 
 def _labels_without_relu(teacher, n, rng, noise=0.0):
@@ -97,8 +107,8 @@ class Fault:
 
     def plant(self, monkeypatch) -> None:
         monkeypatch.setattr(self.module, self.target, self.replacement)
-        if self.module is dynamics:  # the compiled kernel would bypass the patched step
-            monkeypatch.setattr(dynamics, "_compiled_kernel", lambda: None)
+        if self.module is reduced_gd:  # the cached kernel holds the real step: compile one afresh
+            monkeypatch.setattr(reduced_gd, "_KERNEL", reduced_gd.build_kernel(cache=False) or False)
 
 
 FAULTS = (
@@ -114,13 +124,13 @@ FAULTS = (
     Fault("threshold-k-plus-pi", "spurious_condition", _threshold_k_plus_pi,
           ("spurious-local-minimum", "spurious-condition-sharp"), module=certify),
     Fault("grad-v-unprojected", "grad_v", _grad_v_unprojected, ("gradients", "norm-monotone")),
-    Fault("v-step-wrong-sign", "_step", _v_step_wrong_sign,
-          ("convergence-in-region", "restarts", "two-phase", "fixed-output-layer"), module=dynamics),
-    Fault("v-step-ignores-sign", "_step", _v_step_ignores_sign,
-          ("spurious-probability",), module=dynamics),
+    Fault("v-step-wrong-sign", "step", _v_step_wrong_sign,
+          ("convergence-in-region", "restarts", "two-phase", "fixed-output-layer"), module=reduced_gd),
+    Fault("v-step-ignores-sign", "step", _v_step_ignores_sign,
+          ("spurious-probability",), module=reduced_gd),
     Fault("init-wrong-hemisphere", "random_init", _init_wrong_hemisphere, ("success-probability",),
           module=dynamics),
-    Fault("v-step-extra-delta", "_step", _v_step_extra_delta, ("spurious-sublinear",), module=dynamics),
+    Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

@@ -117,13 +117,18 @@ def test_fixed_output_layer_keeps_a():
     assert result.outcome[0] == "undecided"
 
 
-def test_too_large_eta_stops_descending_and_stays_undecided():
+def test_above_the_stability_limit_runs_are_reported_as_diverged():
+    """η(k + π − 1)/(2π) > 2 expands the output layer's 1-direction: every run diverges, is said
+    to, and stops at the certifying step with finite iterates."""
     teacher = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4])
     V0, A0 = dynamics.random_init(teacher, 100, np.random.default_rng(3))
-    result = dynamics.run_gd(teacher, V0, A0, eta=40 * dynamics.default_eta(teacher), steps=500)
-    assert np.all(result.ascents[result.outcome == "undecided"] >= 0)
-    assert np.any(result.ascents > 0)
-    assert np.all(result.outcome[result.ascents > 0] == "undecided")
+    eta = 40 * dynamics.default_eta(teacher)
+    assert eta * (teacher.k + math.pi - 1) / (2 * math.pi) > 2
+    for engine in ENGINES:
+        result = dynamics.run_gd(teacher, V0, A0, eta=eta, steps=500, engine=engine)
+        assert result.counts()["diverged"] == 100
+        assert np.all(np.isfinite(result.V)) and np.all(np.isfinite(result.A))
+        assert np.all(result.decided_step < 500)
 
 
 GOOD = Teacher([1.0, 2.0], [1.0, -1.0, 0.5])

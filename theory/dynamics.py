@@ -2,45 +2,41 @@
 
 Two engines that must agree (tests/test_dynamics.py checks it to ~1e-12 over hundreds of steps):
 
-* the **reduced** engine (default): population GD stays in the plane span{v₀, w*}, and a moves
-  in span{a*, 1} plus a residual that only shrinks by ρ = 1 − η(π − 1)/(2π) per step. Each
-  trajectory is therefore advanced in O(1) per step — two plane coordinates of v and two of a —
-  whatever k and p are. One step function serves a compiled numba kernel (parallel over
-  trajectories) and a vectorized numpy fallback.
-* the **full** engine: plain full-dimensional batched numpy GD on V (n×p) and A (n×k).
+* the **reduced** engine (default, :mod:`theory.reduced_gd`): population GD stays in the plane
+  span{v₀, w*} and a in span{a*, 1} plus a shrinking residual, so each trajectory costs O(1) per
+  step whatever k and p are; a compiled numba kernel (parallel over trajectories) and a
+  vectorized numpy loop share one step function;
+* the **full** engine (:mod:`theory.full_gd`): plain full-dimensional batched numpy GD.
 
-Outcomes are decided by entering a region that contains exactly one critical point and that GD
-cannot leave while it descends (every step's loss decrease is checked; a trajectory whose loss
-ever rises stays ``undecided``):
+Outcomes (:data:`OUTCOMES`): a run is ``global`` or ``spurious`` from the first step at which it
+provably cannot leave that minimum's basin any more, whatever its loss did before (the argument,
+made for discrete steps, is in :mod:`theory.decisions`); ``diverged`` once its output layer
+provably grows without bound (or its state leaves float64); ``undecided`` otherwise. Every η > 0
+is accepted. Below the a-block's stability limit η < 4π/(k + π − 1) every run that converges
+with a margin of stability is decided; above it the output layer's 1-direction is expanded by
+|1 − η(k + π − 1)/(2π)| > 1 each step, so runs diverge (and are reported so) unless that
+direction is never excited. :func:`default_eta` is a conservative ¼ of the stability limit at
+the global minimum for ‖v‖ = 1.
 
-* with a spurious minimum (saddle angle φ_s, saddle loss ℓ_sad): ``global`` once
-  φ < φ_s and ℓ < ℓ_sad; ``spurious`` once φ > φ_s and ℓ < ℓ_sad. Since ℓ(φ, a) ≥ m(φ) and
-  m rises to m(φ_s) = ℓ_sad at φ_s, a descending trajectory cannot cross φ_s afterwards;
-* without one: ``global`` once ℓ < ℓ_s (the spurious point's loss; the only other critical point);
-* p = 1: φ ∈ {0, π} never changes, so the outcome is fixed at step 0.
-
-A trajectory converging to the spurious minimum enters its region long before π − φ_t (which
-shrinks like 1/t) is small, so slow convergence is not mistaken for failure.
+A trajectory converging to the spurious minimum is decided long before π − φ_t (which shrinks
+like 1/t) is small, so slow convergence is not mistaken for failure.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory import landscape, validation
+from theory import decisions, reduced_gd, validation
 from theory.teacher import Teacher
 
-OUTCOMES = ("undecided", "global", "spurious")
+OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
 SCHEMES = ("paper", "gaussian", "zero-a")
 RECORDABLE = ("phi", "a_dot", "a_sum", "v_norm", "loss")
-# A loss increase counts as an ascent only above this fraction of ½E f*² (the loss at a = 0):
-# below it, it is rounding in the loss formula, not a failure of descent.
-ASCENT_SLACK = 1e-12
 
 
 # --- initialization -----------------------------------------------------------------------
@@ -83,144 +79,6 @@ def default_eta(teacher: Teacher) -> float:
                      teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star) / 2)
 
 
-# --- classification regions -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class Regions:
-    """Thresholds of the two decision regions (see the module docstring)."""
-
-    phi_split: float          # φ_s, or π when there is no spurious minimum
-    global_loss: float        # ℓ must fall below this to decide `global`
-    spurious_loss: float      # … and below this (with φ > φ_split) to decide `spurious`
-    ascent_slack: float       # loss increases up to this are rounding, not ascents
-
-    @classmethod
-    def for_teacher(cls, teacher: Teacher) -> "Regions":
-        loss_s = landscape.spurious_loss(teacher)
-        slack = ASCENT_SLACK * landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
-        phi_s = landscape.saddle_angle(teacher)
-        if phi_s is None:
-            return cls(math.pi, loss_s, -math.inf, slack)
-        saddle_loss = landscape.profile(teacher, float(phi_s))
-        return cls(float(phi_s), saddle_loss, saddle_loss, slack)
-
-    def classify(self, phi, loss):
-        return _classify(phi, loss, self.phi_split, self.global_loss, self.spurious_loss)
-
-
-def _classify(phi, loss, phi_split, global_loss, spurious_loss):
-    """1 (global), 2 (spurious) or 0, elementwise; arithmetic only, so numba compiles it too."""
-    return 1 * ((phi < phi_split) & (loss < global_loss)) + 2 * ((phi > phi_split) & (loss < spurious_loss))
-
-
-# --- the reduced engine ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Plane:
-    """Teacher constants in the reduced coordinates: Q = orthonormal basis of span{a*, 1}."""
-
-    c: float
-    s: float
-    astar_sq: float
-    basis: np.ndarray      # (k, 2); second column 0 when a* ∥ 1
-    q_one: np.ndarray      # Qᵀ1
-    q_astar: np.ndarray    # Qᵀa*
-
-    @classmethod
-    def for_teacher(cls, teacher: Teacher) -> "_Plane":
-        a_star, k = teacher.a_star, teacher.k
-        e1 = a_star / np.linalg.norm(a_star)
-        ones = np.ones(k)
-        rest = ones - (ones @ e1) * e1
-        e2 = rest / np.linalg.norm(rest) if np.linalg.norm(rest) > 1e-12 * math.sqrt(k) else 0 * rest
-        basis = np.stack([e1, e2], axis=1)
-        return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), basis,
-                   basis.T @ ones, basis.T @ a_star)
-
-
-def _step(x, y, z1, z2, residual_sq, eta, eta_a, c, s, astar_sq, q1a, q1b, qaa, qab):
-    """One GD step in reduced coordinates; returns the new state and (φ, ℓ) at the old one.
-
-    v = x ŵ* + y e; a = z₁Q₁ + z₂Q₂ + residual. ∂ℓ/∂v = −(aᵀa*)(π − φ)/(2π‖v‖) P w* with
-    P w* = c (y², −xy)/‖v‖² in the plane; ∂ℓ/∂a in Q-coordinates is
-    ((π − 1) z + (1ᵀa − c s) Qᵀ1 − c (g − 1) Qᵀa*)/(2π). Written with scalar-or-array
-    arithmetic only, so numpy runs it on arrays and numba on scalars. ``eta_a`` is the step
-    size of a (0 keeps a fixed).
-    """
-    pi = math.pi
-    r2 = x * x + y * y
-    r = np.sqrt(r2)
-    abs_y = np.abs(y)
-    phi = np.arctan2(abs_y, x)
-    delta = np.arctan2(abs_y, -x)
-    g = delta * (x / r) + abs_y / r
-    a_dot = qaa * z1 + qab * z2
-    a_sum = q1a * z1 + q1b * z2
-    a_sq = z1 * z1 + z2 * z2 + residual_sq
-    loss = ((pi - 1) * (a_sq + c * c * astar_sq) + (a_sum - c * s) ** 2
-            - 2 * c * (g - 1) * a_dot) / (4 * pi)
-    v_gain = eta * a_dot * delta * c / (2 * pi * r * r2)
-    a_rate = eta_a / (2 * pi)
-    pull = a_sum - c * s
-    return (x + v_gain * y * y, y - v_gain * x * y,
-            z1 - a_rate * ((pi - 1) * z1 + pull * q1a - c * (g - 1) * qaa),
-            z2 - a_rate * ((pi - 1) * z2 + pull * q1b - c * (g - 1) * qab),
-            phi, loss, a_dot, a_sum)
-
-
-_KERNEL = None
-_prange = range   # numba.prange once numba is loaded
-_KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered by two threads
-
-
-def _compiled_kernel():
-    """The numba kernel, compiled (and cached on disk) on first use; None without numba.
-
-    The jitted helpers are module globals, not closure cells: numba keys its disk cache on the
-    pickled closure, which differs in every process, so a closure would recompile (and add a
-    cache file) each time. Living in this file, the kernel's cache is also invalidated when
-    ``_step`` changes.
-    """
-    global _KERNEL, _jit_step, _jit_classify, _prange
-    with _KERNEL_LOCK:
-        if _KERNEL is None:
-            try:
-                import numba
-            except ImportError:
-                _KERNEL = False
-                return None
-            _prange = numba.prange
-            _jit_step = numba.njit(cache=True)(_step)
-            _jit_classify = numba.njit(cache=True)(_classify)
-            _KERNEL = numba.njit(parallel=True, cache=True)(_kernel)
-    return _KERNEL or None
-
-
-def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, eta, eta_a, consts, thresholds,
-            outcome, decided_step, ascents, until_decided):
-    """All trajectories for ``steps`` steps, in place; compiled by :func:`_compiled_kernel`."""
-    c, s, astar_sq, q1a, q1b, qaa, qab = consts
-    phi_split, global_loss, spurious_loss, slack = thresholds
-    for i in _prange(x.shape[0]):
-        xi, yi, z1i, z2i, res = x[i], y[i], z1[i], z2[i], residual_sq[i]
-        previous = np.inf
-        for t in range(steps + 1):
-            nx, ny, nz1, nz2, phi, loss, _, _ = _jit_step(xi, yi, z1i, z2i, res, eta, eta_a, c, s,
-                                                          astar_sq, q1a, q1b, qaa, qab)
-            if loss > previous + slack:
-                ascents[i] += 1
-            previous = loss
-            if decided_step[i] < 0:
-                code = _jit_classify(phi, loss, phi_split, global_loss, spurious_loss)
-                if code != 0:
-                    outcome[i], decided_step[i] = code, t
-            if until_decided and decided_step[i] >= 0:
-                break
-            if t < steps:
-                xi, yi, z1i, z2i, res = nx, ny, nz1, nz2, res * rho_sq
-        x[i], y[i], z1[i], z2[i], residual_sq[i] = xi, yi, z1i, z2i, res
-
-
 # --- public entry point --------------------------------------------------------------------
 
 @dataclass
@@ -231,7 +89,8 @@ class GDResult:
     A: np.ndarray
     outcome: np.ndarray            # strings from OUTCOMES
     decided_step: np.ndarray       # −1 where undecided
-    ascents: np.ndarray            # steps whose loss rose (a descent violation)
+    ascents: np.ndarray            # steps whose loss rose (transients before the decision)
+    late_ascents: np.ndarray       # … after the decision: 0 unless the decision argument failed
     eta: float
     steps: int
     engine: str
@@ -271,89 +130,98 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
 
     ``engine``: ``auto`` (compiled reduced engine, numpy reduced when recording or without
     numba), ``reduced-numba``, ``reduced-numpy`` or ``full``. ``eta=None`` uses
-    :func:`default_eta`. ``record`` names histories to keep, each of shape (steps + 1, n).
+    :func:`default_eta`; any η > 0 is accepted (see the module docstring for what happens above
+    the stability limit). ``record`` names histories to keep, each of shape (steps + 1, n).
     ``train_a=False`` keeps a fixed at A0 (Brutzkus & Globerson's setting); the decision
     regions are those of the trained landscape, so such runs are left ``undecided``.
     ``until_decided=True`` stops each trajectory at its decision (V, A are then the decided
-    iterates) — for outcome statistics, where the rest of the run adds nothing.
+    iterates) — for outcome statistics, where the rest of the run adds nothing. A diverged
+    trajectory always stops at the step that certified it (its last iterates stay finite).
     """
     V0, A0, eta, steps = _validate_run(teacher, V0, A0, eta, steps, record)
-    if engine == "full":
-        if not train_a:
-            raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
-        from theory.full_gd import run_full
-        return run_full(teacher, V0, A0, eta, steps, record, Regions.for_teacher(teacher))
-    if engine not in ("auto", "reduced-numba", "reduced-numpy"):
+    if engine not in ("auto", "reduced-numba", "reduced-numpy", "full"):
         raise ValueError(f"engine must be auto, reduced-numba, reduced-numpy or full, got {engine!r}")
-    kernel = _compiled_kernel() if engine != "reduced-numpy" and not record else None
+    if engine == "full" and not train_a:
+        raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
+    table = decision_table(teacher, eta, train_a)
+    if engine == "full":
+        from theory.full_gd import run_full
+        return run_full(teacher, V0, A0, table, steps, record, until_decided)
+    kernel = reduced_gd.compiled_kernel() if engine != "reduced-numpy" and not record else None
     if engine == "reduced-numba" and kernel is None:
         raise ValueError("engine reduced-numba needs numba (and no record=…)")
-    return _run_reduced(teacher, V0, A0, eta, steps, tuple(record), kernel, train_a, until_decided)
+    return _run_reduced(teacher, V0, A0, table, steps, tuple(record), kernel, train_a, until_decided)
 
 
-def _run_reduced(teacher, V0, A0, eta, steps, record, kernel, train_a, until_decided) -> GDResult:
-    start = time.perf_counter()
-    plane, regions = _Plane.for_teacher(teacher), Regions.for_teacher(teacher)
-    if not train_a:
-        regions = Regions(math.pi, -math.inf, -math.inf, regions.ascent_slack)
-    eta_a = eta if train_a else 0.0
-    w_hat = teacher.w_star / teacher.w_norm
-    x = V0 @ w_hat
-    perp = V0 - x[:, None] * w_hat
-    y = np.linalg.norm(perp, axis=1)
-    e = np.divide(perp, y[:, None], out=np.zeros_like(perp), where=y[:, None] > 0)
-    z = A0 @ plane.basis
-    residual = A0 - z @ plane.basis.T
-    residual_sq = np.einsum("ij,ij->i", residual, residual)
-    rho = 1 - eta_a * (math.pi - 1) / (2 * math.pi)
-    consts = (plane.c, plane.s, plane.astar_sq, *plane.q_one, *plane.q_astar)
-    thresholds = (regions.phi_split, regions.global_loss, regions.spurious_loss, regions.ascent_slack)
-    n = V0.shape[0]
+@functools.lru_cache(maxsize=64)
+def decision_table(teacher: Teacher, eta: float, train_a: bool = True) -> decisions.DecisionTable:
+    """The decision table of (teacher, η), kept for repeated runs (teachers are immutable)."""
+    return decisions.DecisionTable.for_run(teacher, eta, train_a)
+
+
+def initial_outcomes(table: decisions.DecisionTable, along_w_star: np.ndarray):
+    """(outcome codes, decided steps) before the first step: p = 1 runs, whose angle cannot move,
+    are decided at step 0 when the output layer contracts (it then converges for fixed φ)."""
+    n = along_w_star.shape[0]
     outcome, decided = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    ascents = np.zeros(n, dtype=np.int64)
-    z1, z2, history = z[:, 0].copy(), z[:, 1].copy(), {}
-    if teacher.p == 1 and train_a:  # the angle cannot move: decided at step 0
-        outcome[:], decided[:] = np.where(x > 0, 1, 2), 0
-    if kernel is not None:
-        with _KERNEL_LOCK:
-            kernel(x, y, z1, z2, residual_sq, rho * rho, steps, eta, eta_a, np.array(consts),
-                   np.array(thresholds), outcome, decided, ascents, until_decided)
-        engine = "reduced-numba"
-    else:
-        history = {key: np.empty((steps + 1, n)) for key in record}
-        previous = np.full(n, np.inf)
-        for t in range(steps + 1):
-            nx, ny, nz1, nz2, phi, loss, a_dot, a_sum = _step(x, y, z1, z2, residual_sq, eta, eta_a,
-                                                              *consts)
-            ascents += loss > previous + regions.ascent_slack
-            previous = loss
-            code = regions.classify(phi, loss)
-            newly = (decided < 0) & (code != 0)
-            outcome[newly], decided[newly] = code[newly], t
-            for key, value in (("phi", phi), ("loss", loss), ("a_dot", a_dot), ("a_sum", a_sum),
-                               ("v_norm", np.sqrt(x * x + y * y))):
-                if key in history:
-                    history[key][t] = value
-            if until_decided and np.all(decided >= 0):
-                break
-            if t < steps:
-                moving = (decided < 0) if until_decided else slice(None)
-                x, y, z1, z2 = (np.where(moving, new, old) for new, old in
-                                ((nx, x), (ny, y), (nz1, z1), (nz2, z2)))
-                residual_sq = np.where(moving, residual_sq * rho * rho, residual_sq)
-        engine = "reduced-numpy"
-    V = x[:, None] * w_hat + y[:, None] * e
-    # the residual's squared norm carries its own decay, also for trajectories stopped early
-    shrink = np.sqrt(np.divide(residual_sq, np.einsum("ij,ij->i", residual, residual),
-                               out=np.ones(n), where=np.any(residual != 0, axis=1)))
-    A = np.stack([z1, z2], axis=1) @ plane.basis.T + shrink[:, None] * residual
-    return _result(V, A, outcome, decided, ascents, eta, steps, engine, start, history)
+    if table.angle_fixed and table.stable:
+        outcome[:] = np.where(along_w_star > 0, decisions.GLOBAL, decisions.SPURIOUS)
+        decided[:] = 0
+    return outcome, decided
 
 
-def _result(V, A, outcome, decided, ascents, eta, steps, engine, start, history) -> GDResult:
-    """Trajectories whose loss ever rose are not classified: the regions' argument needs descent."""
-    outcome = np.where(ascents > 0, 0, outcome)
-    decided = np.where(ascents > 0, -1, decided)
-    names = np.array(OUTCOMES)[outcome]
-    return GDResult(V, A, names, decided, ascents, eta, steps, engine,
+@dataclass(frozen=True)
+class Embedding:
+    """How full-dimensional (V, A) map to reduced coordinates and back: ŵ*, each row's unit
+    vector e (v = x ŵ* + y e), Q = basis of span{a*, 1}, and each row's residual of a."""
+
+    w_hat: np.ndarray
+    e: np.ndarray
+    plane: reduced_gd.Plane
+    residual: np.ndarray
+
+    @classmethod
+    def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple["Embedding", reduced_gd.Batch]:
+        plane = reduced_gd.Plane.for_teacher(teacher)
+        w_hat = teacher.w_star / teacher.w_norm
+        x = V0 @ w_hat
+        perp = V0 - x[:, None] * w_hat
+        y = np.linalg.norm(perp, axis=1)
+        e = np.divide(perp, y[:, None], out=np.zeros_like(perp), where=y[:, None] > 0)
+        z = A0 @ plane.basis
+        residual = A0 - z @ plane.basis.T
+        outcome, decided = initial_outcomes(table, x)
+        batch = reduced_gd.Batch.start(x, y, z[:, 0], z[:, 1], np.einsum("ij,ij->i", residual, residual),
+                                       outcome, decided)
+        return cls(w_hat, e, plane, residual), batch
+
+    def expand(self, batch: reduced_gd.Batch):
+        """(V, A) of the batch; the residual's squared norm carries its own decay."""
+        V = batch.x[:, None] * self.w_hat + batch.y[:, None] * self.e
+        start_sq = np.einsum("ij,ij->i", self.residual, self.residual)
+        shrink = np.sqrt(np.divide(batch.residual_sq, start_sq, out=np.ones_like(start_sq),
+                                   where=start_sq > 0))
+        A = np.stack([batch.z1, batch.z2], axis=1) @ self.plane.basis.T + shrink[:, None] * self.residual
+        return V, A
+
+
+def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_decided) -> GDResult:
+    start = time.perf_counter()
+    embedding, batch = Embedding.reduce(teacher, V0, A0, table)
+    if not train_a:
+        batch.outcome[:], batch.decided[:] = 0, -1
+    engine, history = reduced_gd.advance(batch, embedding.plane, table, steps, train_a, until_decided,
+                                         kernel, record)
+    V, A = embedding.expand(batch)
+    return finish(V, A, batch.outcome, batch.decided, batch.ascents, batch.late_ascents, table.eta,
+                  steps, engine, start, history)
+
+
+def finish(V, A, outcome, decided, ascents, late, eta, steps, engine, start, history) -> GDResult:
+    """The result; a decision followed by a rising loss (which the argument of
+    :mod:`theory.decisions` excludes, so only an engine fault could cause) is withdrawn."""
+    withdrawn = late > 0
+    outcome = np.where(withdrawn, 0, outcome)
+    decided = np.where(withdrawn, -1, decided)
+    return GDResult(V, A, np.array(OUTCOMES)[outcome], decided, ascents, late, eta, steps, engine,
                     time.perf_counter() - start, history)

@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from theory import decisions, reduced_gd
+
 
 def batch_state(teacher, V, A):
     """Per-row angle (Kahan's formula), ‖v‖, aᵀa*, 1ᵀa and the loss."""
@@ -42,27 +44,32 @@ def batch_gradient(teacher, V, A, state=None):
     return grad_v, grad_a
 
 
-def run_full(teacher, V0, A0, eta, steps, record, regions):
-    from theory.dynamics import _result  # shared finishing rule (descent violations)
+def run_full(teacher, V0, A0, table, steps, record, until_decided):
+    """GD on (V, A) itself, decided by the same rule as the reduced engine (theory.decisions)."""
+    from theory.dynamics import finish, initial_outcomes
 
     start = time.perf_counter()
     V, A = V0.copy(), A0.copy()
     n = V.shape[0]
-    outcome, decided = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    ascents, previous = np.zeros(n, dtype=np.int64), np.full(n, np.inf)
-    history = {key: np.empty((steps + 1, n)) for key in record}
-    if teacher.p == 1:
-        outcome[:], decided[:] = np.where(V[:, 0] * teacher.w_star[0] > 0, 1, 2), 0
+    outcome, decided = initial_outcomes(table, V @ teacher.w_star)
+    ascents, late, previous = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.full(n, np.inf)
+    history = {key: np.full((steps + 1, n), np.nan) for key in record}
     for t in range(steps + 1):
         state = batch_state(teacher, V, A)
-        ascents += state["loss"] > previous + regions.ascent_slack
+        rising = state["loss"] > previous + table.rule[5]
+        ascents += rising
+        late += rising & (decided >= 0)
         previous = state["loss"]
-        code = regions.classify(state["phi"], state["loss"])
-        newly = (decided < 0) & (code != 0)
-        outcome[newly], decided[newly] = code[newly], t
+        found = reduced_gd.decide(state["phi"], state["loss"], state["v_norm"] ** 2, state["a_sum"],
+                                  np.einsum("ij,ij->i", A, A), table.rule, table.r2_min).astype(np.int64)
+        newly = (decided < 0) & (found != 0)
+        outcome[newly], decided[newly] = found[newly], t
         for key in record:
             history[key][t] = state[key]
-        if t < steps:
-            grad_v, grad_a = batch_gradient(teacher, V, A, state)
-            V, A = V - eta * grad_v, A - eta * grad_a
-    return _result(V, A, outcome, decided, ascents, eta, steps, "full", start, history)
+        stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)
+        if np.all(stopped) or t == steps:
+            break
+        grad_v, grad_a = batch_gradient(teacher, V, A, state)
+        moving = ~stopped[:, None]
+        V, A = np.where(moving, V - table.eta * grad_v, V), np.where(moving, A - table.eta * grad_a, A)
+    return finish(V, A, outcome, decided, ascents, late, table.eta, steps, "full", start, history)

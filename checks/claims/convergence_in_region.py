@@ -84,11 +84,11 @@ def check(budget: Budget, seed: int) -> Outcome:
     sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=5000), rng)
     runs = sum(c.instance["global"] + c.instance["spurious"] + c.instance["undecided"] for c in part.cases)
     figure_teacher = next(t for f, t in teachers if f == "one-hot")
-    past = " ".join(f"{row['eta_multiple']}×: {row['global']}/{sum(row[o] for o in dynamics.OUTCOMES)}"
-                    for row in sweep)
+    past = "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
+                     for row in sweep)
     return combine([part], lambda: f"all {runs:,} runs from the region (incl. its edges) over {len(teachers)} "
-                   f"teachers reached the global minimum at the default η; global runs as η grows "
-                   f"(4× = stability limit): {past}",
+                   f"teachers reached the global minimum at the default η; outcomes as η grows "
+                   f"(4× = the stability limit 2/λ_max at ‖v‖ = 1): {past}",
                    figures=[trajectories_figure(figure_teacher, rng)], eta_sweep=sweep,
                    eta_rule="η = ¼ · 2/λ_max, λ_max = max((k+π−1)/(2π), ‖w*‖²‖a*‖²/2)")
 

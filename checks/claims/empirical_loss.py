@@ -8,7 +8,7 @@ import numpy as np
 
 from checks.cases import Part, combine
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import Teacher, dynamics, landscape
+from theory import Teacher, decisions, dynamics, landscape
 from theory import empirical
 
 REPORT_ORDER = 210
@@ -48,7 +48,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     basin = Part("spurious-basin", "from a start that population GD takes to the spurious minimum, "
                  "empirical GD (noisy labels, smallest and largest n) ends inside the population's "
                  "spurious decision region (φ > φ_s and ℓ < ℓ_saddle)", "outside the region (0 or 1)")
-    regions = dynamics.Regions.for_teacher(teacher)
+    basins = decisions.Basins.for_teacher(teacher)
     means = []
     for n in sizes:
         gaps = []
@@ -61,7 +61,7 @@ def check(budget: Budget, seed: int) -> Outcome:
             sample = empirical.draw_sample(teacher, n, rng, noise=NOISE * scale)
             v, a, _ = empirical.run_empirical_gd(sample, V0[start_spurious], A0[start_spurious], eta, steps)
             phi = math.acos(np.clip(v @ teacher.w_star / (np.linalg.norm(v) * teacher.w_norm), -1, 1))
-            inside = regions.classify(phi, landscape.loss(teacher, v, a)) == 2
+            inside = basins.classify(phi, landscape.loss(teacher, v, a)) == 2
             basin.add({"n": n, **teacher.to_json(), "final_phi": phi}, int(not inside), 0, size=n)
     slope = float(np.polyfit(np.log(sizes), np.log(means), 1)[0])
     rate.add({"n": list(sizes), "median_gap": means, "repeats": repeats, "slope": slope},

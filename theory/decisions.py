@@ -1,0 +1,257 @@
+"""When a gradient-descent run is decided: regions it provably cannot leave, for discrete steps.
+
+**Setting** (notes §3–4). ℓ depends on v only through φ = ∠(v, w*), and for fixed φ it is a
+strictly convex quadratic in a: ℓ(φ, a) = m(φ) + (a − a(φ))ᵀM(a − a(φ))/(4π), with
+M = (π − 1)I + 11ᵀ. With a spurious minimum, m rises from 0 at φ = 0 to ℓ_sad = m(φ_s) at the
+saddle angle and falls to ℓ_s = m(π) (m' has the sign of a(φ)ᵀa*, which decreases in φ and
+changes sign once, at φ_s); without one, m rises all the way to ℓ_s. Call ``top`` = ℓ_sad (or
+ℓ_s). For a level L < top the band B(L) = {φ : m(φ) > L} = (φ_lo(L), φ_hi(L)) separates the
+basins, and it only widens as L falls.
+
+**Trapping lemma.** Let a run be at x_t with ℓ_t ≤ L < top, ‖v_t‖ = r_t, on the global side
+(φ_t ≤ φ_lo(L)) or the spurious side (φ_t ≥ φ_hi(L)), and let S be the states on that side with
+ℓ ≤ L and ‖v‖ ≥ r_t. Suppose that from every x ∈ S one GD step (i) does not increase ℓ and
+(ii) turns v by less than W(L) = φ_hi(L) − φ_lo(L). Then S is invariant: the v-step is ⟂ v, so
+‖v‖ never decreases (‖v'‖² = ‖v‖² + η²‖∇_vℓ‖²); ℓ never rises, so every later φ lies outside
+B(L); and a turn smaller than W(L) cannot jump across B(L), which is the discrete-step gap in the
+continuous-time argument. Then ℓ decreases to a limit, Σ‖∇ℓ‖² < ∞, ‖v‖ converges, and every
+limit point is a critical point in the closure of S: the global minimum, or the spurious point,
+and nothing else (the saddle cone has ℓ = ℓ_sad > L). So the run is decided at step t whatever
+its loss did before — a transient in which the loss rises (step sizes above
+:func:`theory.dynamics.default_eta`) does not prevent a decision.
+
+**Checking (i) and (ii) in O(1) per step.** On S:
+
+* |aᵀa* − a(φ)ᵀa*| ≤ √(4π(L − m(φ))·a*ᵀM⁻¹a*) (Cauchy–Schwarz in the M inner product), and
+  a(φ)ᵀa* decreases in φ, so |aᵀa*| ≤ A_S = c‖a*‖² (global side) or |a_sᵀa*| (spurious side)
+  + √(4πL·a*ᵀM⁻¹a*);
+* a step turns v by θ with tan θ = η‖∇_vℓ‖/r = η c |aᵀa*| q(φ)/(2π r²), q(φ) = (π − φ) sin φ,
+  so θ ≤ η c A_S q̄/(2π r²), q̄ the largest q on the side's angles: (ii) is a bound on r;
+* descent lemma: ℓ(x − η∇ℓ) ≤ ℓ(x) − η(1 − ηΛ/2)‖∇ℓ‖², Λ the largest curvature of ℓ on the
+  step's segment. In (v in its plane, a) the Hessian has H_aa = M/(2π) (largest eigenvalue
+  α = (k + π − 1)/(2π)), ‖H_va‖ = β = c‖a*‖ q(φ)/(2π r), and H_vv with largest eigenvalue
+  γ ≤ c|aᵀa*| h(φ)/(2π r²), h = (|q'| + √(q'² + 4q²))/2 (ℓ_φ = c aᵀa* q/(2π),
+  ℓ_φφ = c aᵀa* q'/(2π), and the polar angle's Hessian has eigenvalues ±1/r²). Hence
+  Λ ≤ (α + γ)/2 + √(((α − γ)/2)² + β²), with q and h at their largest over the angles the
+  segment can reach (the side widened by θ), |aᵀa*| ≤ A_S + η√(a*ᵀMa*·L/π) on the segment (the
+  a-step moves aᵀa* by η|a*ᵀM(a − a(φ))|/(2π) at most), and r ≥ r_t: (i) holds when ηΛ < 2.
+
+Every bound falls as r grows and as L falls, so each level L has a least radius r_min(L) from
+which (i) and (ii) hold. :class:`DecisionTable` holds r_min² for the levels
+L_j = base + (top − base)·2^(−j/8) of each side; a step looks up the least L_j ≥ ℓ_t + slack
+(``slack`` covers float64 rounding of ℓ) and compares r_t² with it. Near the global minimum
+the bound tends to the true stability condition η·max(α, c²‖a*‖²/(2r²)) < 2, so every run that
+converges with some margin of stability is decided.
+
+**Divergence.** The a-update is affine in a: 1ᵀa_{t+1} = (1 − ηα)·1ᵀa_t + f_t with
+|f_t| ≤ ηα|c s|, and the part of a orthogonal to 1 is multiplied by 1 − ηα_⊥,
+α_⊥ = (π − 1)/(2π), plus a forcing of norm ≤ ηα_⊥ c‖a*_⊥‖. When ηα > 2 and
+|1ᵀa_t| > ηα|c s|/(ηα − 2), |1ᵀa| grows geometrically from then on (likewise for the
+orthogonal part when ηα_⊥ > 2), and ℓ → ∞: the run is ``diverged``, its own outcome. With
+1ᵀa* = 0 the forcing vanishes: only 1ᵀa = 0 exactly stays bounded, a knife edge that rounding
+leaves at once (plain float GD diverges from the paper's a₀ = 0 there), so every run is
+diverged from step 0. A state that has left float64 (a non-finite loss) is diverged as well.
+At ηα = 2 exactly a run stays ``undecided``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory import formulas, landscape
+from theory.arith import FLOAT64_ELEMENTWISE
+from theory.teacher import Teacher
+
+UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = 0, 1, 2, 3
+LEVELS_PER_OCTAVE = 8
+LEVELS = LEVELS_PER_OCTAVE * 44          # down to 2^-44 ≈ 6e-14 of (top − base)
+# A computed ℓ is within this fraction of ½E f*² (= ℓ at a = 0) of the exact value; it is added to
+# ℓ before a level is looked up, and loss increases below it are rounding, not ascents.
+SLACK = 1e-12
+_RADIUS_RANGE = (-20.0, 20.0)            # log10 r searched for r_min
+_BISECTIONS = 64
+
+
+def _q(phi):
+    """q(φ) = (π − φ) sin φ = −g'(φ), the angular factor of ∂ℓ/∂φ."""
+    return (math.pi - phi) * np.sin(phi)
+
+
+def _h(phi):
+    """(|q'| + √(q'² + 4q²))/2: r²·(largest eigenvalue of H_vv) per unit of c|aᵀa*|/(2π)."""
+    dq = (math.pi - phi) * np.cos(phi) - np.sin(phi)
+    return (np.abs(dq) + np.sqrt(dq * dq + 4 * _q(phi) ** 2)) / 2
+
+
+def _argmax(f, lo, hi, iterations=200):
+    """Golden-section search for the maximum of a unimodal f on [lo, hi]."""
+    ratio = (math.sqrt(5) - 1) / 2
+    for _ in range(iterations):
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        lo, hi = (a, hi) if f(a) < f(b) else (lo, b)
+    return (lo + hi) / 2
+
+
+# q rises on [0, φ_q] and falls after; h falls on [0, φ_q] (from h(0) = π, its maximum), rises
+# on [φ_q, φ_h] and falls after (checked on a 2·10⁶-point grid): sups over intervals are exact.
+PHI_Q = _argmax(_q, 0.5, 2.0)
+PHI_H = _argmax(_h, PHI_Q, 2.5)
+_H_PEAK = float(_h(PHI_H)) * (1 + 1e-12)
+
+
+def sup_q(lo, hi):
+    """max of q over [lo, hi] (arrays)."""
+    return _q(np.clip(PHI_Q, lo, hi))
+
+
+def sup_h_to_pi(lo):
+    """max of h over [lo, π] (arrays)."""
+    return np.where(lo >= PHI_H, _h(lo), np.where(lo >= PHI_Q, _H_PEAK, np.maximum(_h(lo), _H_PEAK)))
+
+
+@dataclass(frozen=True)
+class Basins:
+    """The η-independent partition: φ against φ_s and ℓ against ``top`` (ℓ_sad, or ℓ_s without
+    a spurious minimum). A *state* in a basin need not stay there; see :class:`DecisionTable`."""
+
+    phi_split: float      # φ_s, or π without a spurious minimum
+    top: float
+    spurious_base: float  # ℓ_s
+    scale: float          # ½E f*², the loss at a = 0
+
+    @classmethod
+    def for_teacher(cls, teacher: Teacher) -> "Basins":
+        spurious = landscape.spurious_loss(teacher)
+        scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
+        phi_s = landscape.saddle_angle(teacher)
+        if phi_s is None:
+            return cls(math.pi, spurious, spurious, scale)
+        return cls(float(phi_s), landscape.profile(teacher, float(phi_s)), spurious, scale)
+
+    def classify(self, phi, loss):
+        """1 (global basin), 2 (spurious basin) or 0, elementwise."""
+        return (1 * ((phi < self.phi_split) & (loss < self.top))
+                + 2 * ((phi > self.phi_split) & (loss < self.top)))
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    """What one step needs to decide a run of one (teacher, η): see the module docstring.
+
+    ``rule`` packs the scalars read by :func:`theory.reduced_gd.decide`; ``r2_min`` holds r_min² for the global
+    side's levels, then the spurious side's (∞ where no radius suffices); ``levels`` and
+    ``band`` (the (φ_lo, φ_hi) columns of each level, as used) are kept for tests and figures.
+    """
+
+    basins: Basins
+    eta: float
+    rule: np.ndarray
+    r2_min: np.ndarray
+    levels: np.ndarray
+    band: np.ndarray
+    angle_fixed: bool     # p = 1: φ ∈ {0, π} cannot move
+    stable: bool          # ηα < 2: the a-block contracts
+
+    @classmethod
+    def for_run(cls, teacher: Teacher, eta: float, train_a: bool = True) -> "DecisionTable":
+        basins = Basins.for_teacher(teacher)
+        k, c = teacher.k, teacher.w_norm
+        s, a_sq = float(teacher.a_star.sum()), float(teacher.a_star @ teacher.a_star)
+        alpha = (k + math.pi - 1) / (2 * math.pi)
+        alpha_perp = (math.pi - 1) / (2 * math.pi)
+        stable = eta * alpha < 2
+        r2_min = np.full(2 * LEVELS, np.inf)
+        levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)
+        sides = ("global", "spurious") if basins.phi_split < math.pi else ("global",)
+        if train_a and teacher.p > 1 and stable:
+            for offset, side in zip((0, LEVELS), sides):
+                chosen = slice(offset, offset + LEVELS)
+                levels[chosen], band[chosen, 0], band[chosen, 1], r2_min[chosen] = \
+                    _side_radii(teacher, basins, eta, side, alpha)
+        perp_norm = math.sqrt(max(a_sq - s * s / k, 0.0))
+        # With 1ᵀa* = 0 the threshold is 0, and a run kept at 1ᵀa = 0 exactly balances the
+        # expanding direction on a knife edge that any rounding leaves (plain float GD diverges
+        # there): it is diverged at once (−1 < |1ᵀa| always).
+        diverge_sum = (math.inf if eta * alpha <= 2 or not train_a
+                       else -1.0 if s == 0 else eta * alpha * abs(c * s) / (eta * alpha - 2))
+        diverge_perp = (eta * alpha_perp * c * perp_norm / (eta * alpha_perp - 2)
+                        if train_a and eta * alpha_perp > 2 else math.inf)
+        rule = np.array([basins.phi_split, 0.0, basins.top, basins.spurious_base,
+                         basins.top - basins.spurious_base, SLACK * basins.scale,
+                         diverge_sum, diverge_perp ** 2, float(k)])
+        return cls(basins, float(eta), rule, r2_min, levels, band, teacher.p == 1, stable)
+
+
+def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: float):
+    """(levels, φ_lo, φ_hi, r_min²) of one side (module docstring), conservative at every rounding."""
+    k, c = teacher.k, teacher.w_norm
+    s, a_sq = float(teacher.a_star.sum()), float(teacher.a_star @ teacher.a_star)
+    d = k + math.pi - 1
+    m_inverse = (a_sq - s * s / d) / (math.pi - 1)        # a*ᵀM⁻¹a*
+    m_forward = (math.pi - 1) * a_sq + s * s               # a*ᵀMa*
+    base = 0.0 if side == "global" else basins.spurious_base
+    levels = base + (basins.top - base) * 2.0 ** (-np.arange(LEVELS) / LEVELS_PER_OCTAVE)
+    phi_lo, phi_hi = _band(teacher, basins, levels)
+    width = phi_hi - phi_lo
+    if side == "global":
+        adot_bound = c * a_sq
+        region_q = sup_q(0.0, phi_lo)
+    else:
+        adot_bound = abs(c * (math.pi * s * s / d - a_sq) / (math.pi - 1))   # |a_sᵀa*|
+        region_q = sup_q(phi_hi, math.pi)
+    a_region = adot_bound + np.sqrt(4 * math.pi * levels * m_inverse)
+    a_segment = a_region + eta * np.sqrt(m_forward * levels / math.pi)
+    turn = eta * c * a_region * region_q / (2 * math.pi)   # θ ≤ turn / r²
+    # W below 1e-12 rad could be lost to rounding in the computed φ: no decision there.
+    usable = width > 1e-12
+
+    def holds(r):
+        theta = turn / r ** 2
+        if side == "global":
+            seg_q, seg_h = sup_q(0.0, np.minimum(phi_lo + theta, math.pi)), math.pi
+        else:
+            lo = np.maximum(phi_hi - theta, 0.0)
+            seg_q, seg_h = sup_q(lo, math.pi), sup_h_to_pi(lo)
+        gamma = c * a_segment * seg_h / (2 * math.pi * r ** 2)
+        beta = c * math.sqrt(a_sq) * seg_q / (2 * math.pi * r)
+        curvature = (alpha + gamma) / 2 + np.sqrt(((alpha - gamma) / 2) ** 2 + beta ** 2)
+        return usable & (theta < width * (1 - 1e-9)) & (eta * curvature < 2 * (1 - 1e-9))
+
+    lo = np.full(LEVELS, _RADIUS_RANGE[0])
+    hi = np.full(LEVELS, _RADIUS_RANGE[1])
+    possible = holds(10.0 ** hi)
+    for _ in range(_BISECTIONS):
+        mid = (lo + hi) / 2
+        ok = holds(10.0 ** mid)
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+    return levels, phi_lo, phi_hi, np.where(possible, 10.0 ** (2 * hi), np.inf)
+
+
+def _band(teacher: Teacher, basins: Basins, levels: np.ndarray):
+    """(φ_lo, φ_hi) of the band {m > L} for each level: φ_lo over- and φ_hi underestimated
+    (the band only shrinks), by bisection with the profile's rounding added to each level."""
+    ar = FLOAT64_ELEMENTWISE
+    k, c = teacher.k, teacher.w_norm
+    s, a_sq = float(teacher.a_star.sum()), float(teacher.a_star @ teacher.a_star)
+
+    def above(phi):
+        m, _ = formulas.profile_from_scalars(ar, angle=formulas.Angle(phi, math.pi - phi), k=k, c=c,
+                                             s=s, astar_sq=a_sq)
+        return m > levels + SLACK * basins.scale
+
+    split = basins.phi_split
+    lo, hi = np.zeros(LEVELS), np.full(LEVELS, split)          # increasing branch [0, φ_s]
+    up_lo, up_hi = np.full(LEVELS, split), np.full(LEVELS, math.pi)   # decreasing branch [φ_s, π]
+    for _ in range(_BISECTIONS):
+        mid = (lo + hi) / 2
+        rising = above(mid)
+        hi, lo = np.where(rising, mid, hi), np.where(rising, lo, mid)
+        mid = (up_lo + up_hi) / 2
+        inside = above(mid)
+        up_lo, up_hi = np.where(inside, mid, up_lo), np.where(inside, up_hi, mid)
+    if split == math.pi:
+        return hi, np.full(LEVELS, np.inf)     # no spurious minimum: no band to cross
+    return hi, up_lo

@@ -1,0 +1,289 @@
+"""The reduced GD engine: each trajectory advanced in O(1) per step, whatever k and p are.
+
+Population GD stays in the plane span{v₀, w*}, and a moves in span{a*, 1} plus a residual that
+only shrinks, by ρ = 1 − η(π − 1)/(2π) per step. A trajectory is the plane coordinates (x, y) of
+v (x along ŵ*), the coordinates (z₁, z₂) of a in an orthonormal basis Q of span{a*, 1}, and the
+residual's squared norm. One step function, :func:`step`, written with arithmetic only, is
+compiled by numba (the kernel, parallel over trajectories) and run on arrays by numpy; one
+decision function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves both —
+and the full engine — in the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory import decisions
+from theory.decisions import DIVERGED, LEVELS, LEVELS_PER_OCTAVE
+from theory.teacher import Teacher
+
+PI = math.pi
+
+try:   # step and decide run as plain numpy code, and inside the compiled kernel
+    from numba.extending import overload, register_jitable
+except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path runs without it
+    overload = None
+
+    def register_jitable(function):
+        return function
+
+
+@dataclass(frozen=True)
+class Plane:
+    """Teacher constants in the reduced coordinates: Q = orthonormal basis of span{a*, 1}."""
+
+    c: float
+    s: float
+    astar_sq: float
+    basis: np.ndarray      # (k, 2); second column 0 when a* ∥ 1
+    q_one: np.ndarray      # Qᵀ1
+    q_astar: np.ndarray    # Qᵀa*
+
+    @classmethod
+    def for_teacher(cls, teacher: Teacher) -> "Plane":
+        a_star, k = teacher.a_star, teacher.k
+        e1 = a_star / np.linalg.norm(a_star)
+        ones = np.ones(k)
+        rest = ones - (ones @ e1) * e1
+        e2 = rest / np.linalg.norm(rest) if np.linalg.norm(rest) > 1e-12 * math.sqrt(k) else 0 * rest
+        basis = np.stack([e1, e2], axis=1)
+        return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), basis,
+                   basis.T @ ones, basis.T @ a_star)
+
+    def constants(self, eta: float, eta_a: float) -> np.ndarray:
+        """What :func:`step` reads, with every division by 2π or 4π done once here."""
+        return np.array([eta * self.c / (2 * PI), eta_a / (2 * PI), self.c, self.c * self.s,
+                         (PI - 1) * self.c * self.c * self.astar_sq, *self.q_one, *self.q_astar])
+
+
+@register_jitable
+def step(x, y, z1, z2, residual_sq, consts):
+    """One GD step in reduced coordinates: the new state and (φ, ℓ, aᵀa*, 1ᵀa, ‖a‖²) at the old one.
+
+    v = x ŵ* + y e, a = z₁Q₁ + z₂Q₂ + residual. ∂ℓ/∂v = −(aᵀa*)(π − φ)/(2π‖v‖)·Pw* with
+    Pw* = c (y², −xy)/‖v‖² in the plane; ∂ℓ/∂a in Q-coordinates is
+    ((π − 1) z + (1ᵀa − c s) Qᵀ1 − c (g − 1) Qᵀa*)/(2π). One atan2 gives both φ and π − φ, each
+    to full relative accuracy: the angle to ±ŵ* that is at most π/2 is computed, the other is
+    π minus it. Scalar-or-array arithmetic only (numba compiles it; numpy runs it on arrays).
+    """
+    v_rate, a_rate, c, cs, teacher_part, q1a, q1b, qaa, qab = (
+        consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6], consts[7], consts[8])
+    r2 = x * x + y * y
+    inv_r = 1.0 / np.sqrt(r2)
+    abs_y = np.abs(y)
+    near = np.arctan2(abs_y, np.abs(x))      # the angle to whichever of ±ŵ* is nearer
+    behind = (x < 0) * 1.0                   # 1 when v points away from w*
+    phi = (1.0 - behind) * near + behind * (PI - near)
+    delta = (1.0 - behind) * (PI - near) + behind * near
+    g = delta * (x * inv_r) + abs_y * inv_r
+    a_dot = qaa * z1 + qab * z2
+    a_sum = q1a * z1 + q1b * z2
+    a_sq = z1 * z1 + z2 * z2 + residual_sq
+    pull = a_sum - cs
+    bend = c * (g - 1)
+    loss = ((PI - 1) * a_sq + teacher_part + pull * pull - 2 * bend * a_dot) * (1 / (4 * PI))
+    v_gain = v_rate * a_dot * delta * inv_r * inv_r * inv_r
+    return (x + v_gain * y * y, y - v_gain * x * y,
+            z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
+            z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
+            phi, loss, a_dot, a_sum, a_sq)
+
+
+def as_index(level):
+    """Float levels as integer indices: arrays here, scalars in the kernel (overloaded below)."""
+    return np.asarray(level).astype(np.int64)
+
+
+if overload is not None:
+    @overload(as_index)
+    def _as_index_scalar(level):
+        return lambda level: int(level)
+
+
+@register_jitable
+def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
+    """0 undecided, 1 global, 2 spurious, 3 diverged (theory.decisions) — scalars or arrays.
+
+    Written with arithmetic, comparisons and indexing only, so the compiled kernel and the
+    numpy engines (reduced and full) share it; ``rule`` and ``r2_min`` come from
+    :class:`theory.decisions.DecisionTable`.
+    """
+    phi_split, global_base, global_span = rule[0], rule[1], rule[2]
+    spurious_base, spurious_span, slack = rule[3], rule[4], rule[5]
+    diverge_sum, diverge_perp_sq, k = rule[6], rule[7], rule[8]
+    spurious_side = (phi > phi_split) * 1.0
+    base = global_base + spurious_side * (spurious_base - global_base)
+    span = global_span + spurious_side * (spurious_span - global_span)
+    position = (loss + slack - base) / span                    # in (0, 1) below the side's top
+    inside = (position > 0) & (position < 1)
+    clipped = np.fmin(np.fmax(position, 1e-300), 1.0)        # fmin/fmax: a NaN becomes a bound
+    level = np.minimum(np.floor(-LEVELS_PER_OCTAVE * np.log2(clipped)), LEVELS - 1)
+    index = as_index(level + LEVELS * spurious_side)
+    trapped = inside & (r2 >= r2_min[index])
+    diverged = ((np.abs(a_sum) > diverge_sum) | (a_sq - a_sum * a_sum / k > diverge_perp_sq)
+                | (np.abs(loss) > 1.7e308) | (loss != loss))   # a non-finite loss: left float64
+    return diverged * DIVERGED + (1 - diverged * 1) * trapped * (1 + spurious_side)
+
+
+
+_KERNEL = None
+_prange = range   # numba.prange once numba is loaded
+KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered by two threads
+
+
+def compiled_kernel():
+    """The numba kernel, compiled (and cached on disk) on first use; None without numba.
+
+    It calls :func:`step` and :func:`decide`, which live in this file, so numba's disk cache
+    (keyed on this file) is invalidated whenever either changes.
+    """
+    global _KERNEL
+    with KERNEL_LOCK:
+        if _KERNEL is None:
+            _KERNEL = build_kernel(cache=True) or False
+    return _KERNEL or None
+
+
+def build_kernel(cache: bool):
+    """A new compiled kernel bound to this module's current :func:`step` (tests plant faults with
+    ``cache=False``); None without numba."""
+    global _prange
+    try:
+        import numba
+    except ImportError:
+        return None
+    _prange = numba.prange
+    return numba.njit(parallel=True, cache=cache, error_model="numpy")(_kernel)
+
+
+LANES = 8   # trajectories a kernel task advances together, step by step
+
+
+def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
+            outcome, decided_step, ascents, late_ascents, until_decided):
+    """All trajectories for ``steps`` steps, in place; compiled by :func:`compiled_kernel`.
+
+    Each task advances LANES trajectories together, one step at a time: their steps are
+    independent, so the processor overlaps their latency chains (sqrt, division, atan2) instead
+    of waiting on one. A trajectory stops early once diverged, or once decided when
+    ``until_decided``; a task ends when all of its trajectories have stopped.
+    """
+    slack = rule[5]
+    n = x.shape[0]
+    for block in _prange((n + LANES - 1) // LANES):
+        lo = block * LANES
+        width = min(LANES, n - lo)
+        xs, ys, z1s, z2s = np.ones(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
+        res, previous = np.zeros(LANES), np.full(LANES, np.inf)
+        code, decided = np.zeros(LANES, np.int64), np.zeros(LANES, np.int64)
+        rises, late = np.zeros(LANES, np.int64), np.zeros(LANES, np.int64)
+        running = np.zeros(LANES, np.bool_)    # padding lanes (past n) never run
+        for lane in range(width):
+            xs[lane], ys[lane], z1s[lane], z2s[lane] = x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane]
+            res[lane], code[lane], decided[lane] = residual_sq[lo + lane], outcome[lo + lane], decided_step[lo + lane]
+            running[lane] = True
+        for t in range(steps + 1):
+            moving = 0
+            for lane in range(LANES):
+                if not running[lane]:
+                    continue
+                nx, ny, nz1, nz2, phi, loss, _, a_sum, a_sq = step(
+                    xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                if loss > previous[lane] + slack:
+                    rises[lane] += 1
+                    if decided[lane] >= 0:
+                        late[lane] += 1
+                previous[lane] = loss
+                if decided[lane] < 0:
+                    found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq,
+                                   rule, r2_min)
+                    if found != 0:
+                        code[lane], decided[lane] = int(found), t
+                if decided[lane] >= 0 and (until_decided or code[lane] == DIVERGED):
+                    running[lane] = False
+                elif t < steps:
+                    xs[lane], ys[lane], z1s[lane], z2s[lane] = nx, ny, nz1, nz2
+                    res[lane] *= rho_sq
+                    moving += 1
+            if moving == 0:
+                break
+        for lane in range(width):
+            x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane] = xs[lane], ys[lane], z1s[lane], z2s[lane]
+            residual_sq[lo + lane], outcome[lo + lane], decided_step[lo + lane] = res[lane], code[lane], decided[lane]
+            ascents[lo + lane], late_ascents[lo + lane] = rises[lane], late[lane]
+
+
+@dataclass
+class Batch:
+    """n trajectories in reduced coordinates, with their outcome bookkeeping (updated in place)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z1: np.ndarray
+    z2: np.ndarray
+    residual_sq: np.ndarray
+    outcome: np.ndarray
+    decided: np.ndarray
+    ascents: np.ndarray
+    late_ascents: np.ndarray
+
+    @classmethod
+    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> "Batch":
+        n = x.shape[0]
+        return cls(*(np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq)),
+                   outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+
+    def kernel_arguments(self, rho_sq, steps, consts, table, until_decided):
+        """The arguments of the compiled kernel (and of the C reference loop), in order."""
+        return (self.x, self.y, self.z1, self.z2, self.residual_sq, rho_sq, steps, consts,
+                table.rule, table.r2_min, self.outcome, self.decided, self.ascents,
+                self.late_ascents, until_decided)
+
+
+def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_decided: bool,
+            kernel, record) -> tuple[str, dict]:
+    """Run ``steps`` steps on the batch in place: the kernel when given, else numpy (which can
+    record histories). Returns the engine's name and the histories."""
+    eta_a = table.eta if train_a else 0.0
+    rho = 1 - eta_a * (PI - 1) / (2 * PI)
+    consts = plane.constants(table.eta, eta_a)
+    if kernel is not None:
+        with KERNEL_LOCK:
+            kernel(*batch.kernel_arguments(rho * rho, steps, consts, table, until_decided))
+        return "reduced-numba", {}
+    return "reduced-numpy", _run_numpy(batch, rho * rho, steps, consts, table, until_decided, record)
+
+
+def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record) -> dict:
+    """The kernel's loop, vectorized over trajectories in numpy; returns ``record``'s histories."""
+    x, y, z1, z2, residual_sq = batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq
+    outcome, decided = batch.outcome, batch.decided
+    n = x.shape[0]
+    history = {key: np.full((steps + 1, n), np.nan) for key in record}
+    previous = np.full(n, np.inf)
+    slack = table.rule[5]
+    for t in range(steps + 1):
+        nx, ny, nz1, nz2, phi, loss, a_dot, a_sum, a_sq = step(x, y, z1, z2, residual_sq, consts)
+        rising = loss > previous + slack
+        batch.ascents += rising
+        batch.late_ascents += rising & (decided >= 0)
+        previous = loss
+        found = decide(phi, loss, x * x + y * y, a_sum, a_sq, table.rule, table.r2_min).astype(np.int64)
+        newly = (decided < 0) & (found != 0)
+        outcome[newly], decided[newly] = found[newly], t
+        for key, value in (("phi", phi), ("loss", loss), ("a_dot", a_dot), ("a_sum", a_sum),
+                           ("v_norm", np.sqrt(x * x + y * y))):
+            if key in history:
+                history[key][t] = value
+        stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)
+        if np.all(stopped) or t == steps:
+            break
+        moving = ~stopped
+        x, y, z1, z2 = (np.where(moving, new, old) for new, old in ((nx, x), (ny, y), (nz1, z1), (nz2, z2)))
+        residual_sq = np.where(moving, residual_sq * rho_sq, residual_sq)
+    batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq = x, y, z1, z2, residual_sq
+    return history
