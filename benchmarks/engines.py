@@ -1,50 +1,172 @@
-"""Benchmark: the reduced GD engine (numba and numpy) against the plain full-dimensional engine.
+"""Benchmark: the reduced GD engines against plain full-dimensional numpy and a plain C loop.
 
-Same trajectories (k = p = 16, 10⁵ of them by default) and the same η; prints trajectory-steps
-per second for each engine, the speed-up, and the first call's compile cost (numba caches the
-compiled kernel on disk, so later processes skip it). Run: python benchmarks/engines.py
+One run prints trajectory-steps per second of
+  * the compiled reduced kernel (numba, parallel over trajectories) and the numpy reduced engine;
+  * theorycheck's full-dimensional engine, and the plain batched full-dimensional numpy GD a
+    researcher would write in an afternoon, at k = p = 16 and at k = p = 1000 (the reduced
+    engines' cost does not depend on k or p; the plain baseline's does);
+  * the same recurrence as a plain C loop (benchmarks/reference_kernel.c, built on the spot with
+    gcc -O3 -march=native -fopenmp when a C compiler exists), after checking that it returns the
+    kernel's outcomes and decision steps exactly.
+All engines run the same trajectories from the paper's initialization at the same η, every one
+for every step (no early stop), on all cores. Run: python benchmarks/engines.py
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from theory import Teacher, dynamics
+from theory import Teacher, dynamics, reduced_gd
+
+HERE = Path(__file__).resolve().parent
 
 
-def measure(teacher, V0, A0, steps, engine):
-    result = dynamics.run_gd(teacher, V0, A0, steps=steps, engine=engine)
-    rate = V0.shape[0] * steps / result.seconds
-    return {"engine": engine, "trajectories": V0.shape[0], "steps": steps,
-            "seconds": round(result.seconds, 3), "trajectory_steps_per_second": round(rate)}
+def plain_numpy_gd(teacher: Teacher, V: np.ndarray, A: np.ndarray, eta: float, steps: int) -> float:
+    """Batched full-dimensional GD written directly from the notes' gradient (§3); seconds."""
+    w, a_star, c = teacher.w_star, teacher.a_star, teacher.w_norm
+    s = a_star.sum()
+    start = time.perf_counter()
+    for _ in range(steps):
+        r = np.linalg.norm(V, axis=1)
+        cos = np.clip(V @ w / (r * c), -1, 1)
+        phi = np.arccos(cos)
+        g = (np.pi - phi) * cos + np.sin(phi)
+        a_dot = A @ a_star
+        grad_a = ((np.pi - 1) * A + (A.sum(axis=1) - c * s)[:, None] - c * (g - 1)[:, None] * a_star) / (2 * np.pi)
+        proj = w - (V @ w / r ** 2)[:, None] * V
+        grad_v = -(a_dot * (np.pi - phi) / (2 * np.pi * r))[:, None] * proj
+        V, A = V - eta * grad_v, A - eta * grad_a
+    return time.perf_counter() - start
+
+
+def build_reference(workdir: Path):
+    """The C reference loops (``run_plain``, ``run_lanes``) as a shared library's functions,
+    or None when no C compiler is found."""
+    compiler = shutil.which(os.environ.get("CC", "gcc")) or shutil.which("cc")
+    if compiler is None:
+        return None
+    library = workdir / "reference_kernel.so"
+    subprocess.run([compiler, "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC",
+                    str(HERE / "reference_kernel.c"), "-o", str(library), "-lm"], check=True)
+    loaded = ctypes.CDLL(str(library))
+    double_p, long_p = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64)
+    functions = {}
+    for name in ("run_plain", "run_lanes"):
+        function = getattr(loaded, name)
+        function.argtypes = [ctypes.c_int64, *[double_p] * 5, ctypes.c_double, ctypes.c_int64,
+                             *[double_p] * 3, *[long_p] * 4, ctypes.c_int]
+        functions[name] = function
+    return functions
+
+
+def _pointer(array: np.ndarray):
+    kind = ctypes.c_double if array.dtype == np.float64 else ctypes.c_int64
+    return array.ctypes.data_as(ctypes.POINTER(kind))
+
+
+def reduced_batch(teacher, V0, A0, table):
+    _, batch = dynamics.Embedding.reduce(teacher, V0, A0, table)
+    return batch
+
+
+def time_kernel(run_kernel, teacher, V0, A0, table, steps):
+    """Seconds of one call of ``run_kernel`` on freshly reduced inputs, and the batch it left."""
+    batch = reduced_batch(teacher, V0, A0, table)
+    plane = reduced_gd.Plane.for_teacher(teacher)
+    rho = 1 - table.eta * (math.pi - 1) / (2 * math.pi)
+    arguments = batch.kernel_arguments(rho * rho, steps, plane.constants(table.eta, table.eta), table, False)
+    start = time.perf_counter()
+    run_kernel(*arguments)
+    return time.perf_counter() - start, batch
+
+
+def c_caller(run):
+    def call(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min, outcome, decided, ascents,
+             late, until_decided):
+        run(x.shape[0], *map(_pointer, (x, y, z1, z2, residual_sq)), rho_sq, steps,
+            *map(_pointer, (consts, rule, r2_min, outcome, decided, ascents, late)), int(until_decided))
+    return call
+
+
+def rate(trajectories, steps, seconds):
+    return trajectories * steps / seconds
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trajectories", type=int, default=100_000)
+    parser.add_argument("--trajectories", type=int, default=200_000)
     parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--full-steps", type=int, default=50,
-                        help="steps for the slow full engine (its rate does not depend on steps)")
-    parser.add_argument("--dim", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many timings per engine")
+    parser.add_argument("--plain-steps", type=int, default=20,
+                        help="steps for the full-dimensional engines (their rate does not depend on steps)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    teacher = Teacher.random(args.dim, args.dim, rng)
+    teacher = Teacher.random(16, 16, rng)
     V0, A0 = dynamics.random_init(teacher, args.trajectories, rng)
-    start = time.perf_counter()
+    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher))
+    start = time.perf_counter()   # the first call loads the kernel from numba's disk cache (or compiles it)
     dynamics.run_gd(teacher, V0[:2], A0[:2], steps=2, engine="reduced-numba")
-    first_call = time.perf_counter() - start
-    rows = [measure(teacher, V0, A0, args.steps, "reduced-numba"),
-            measure(teacher, V0, A0, args.steps, "reduced-numpy"),
-            measure(teacher, V0, A0, args.full_steps, "full")]
-    full = rows[-1]["trajectory_steps_per_second"]
-    for row in rows:
-        row["speedup_over_full"] = round(row["trajectory_steps_per_second"] / full, 1)
-    print(json.dumps({"k": args.dim, "p": args.dim, "first_call_seconds (compile or cache load)":
-                      round(first_call, 2), "engines": rows}, indent=2))
+    load = time.perf_counter() - start
+    kernel = reduced_gd.compiled_kernel()
+    best = lambda timings: min(timings)  # noqa: E731
+    out = {"cpus": os.cpu_count(), "k": 16, "p": 16, "trajectories": args.trajectories, "steps": args.steps,
+           "kernel_load_seconds (compile or disk cache)": round(load, 2), "trajectory_steps_per_second": {}}
+    rates = out["trajectory_steps_per_second"]
+    numba_seconds = best([time_kernel(kernel, teacher, V0, A0, table, args.steps)[0] for _ in range(args.repeats)])
+    rates["reduced, numba kernel"] = rate(args.trajectories, args.steps + 1, numba_seconds)
+    small = min(args.trajectories, 20_000)
+    numpy_run = dynamics.run_gd(teacher, V0[:small], A0[:small], steps=200, engine="reduced-numpy")
+    rates["reduced, numpy"] = rate(small, 201, numpy_run.seconds)
+    full_run = dynamics.run_gd(teacher, V0, A0, steps=args.plain_steps, engine="full")
+    rates["theorycheck full engine, k = p = 16"] = rate(args.trajectories, args.plain_steps + 1, full_run.seconds)
+    rates["plain numpy GD, k = p = 16, all trajectories in one batch"] = rate(
+        args.trajectories, args.plain_steps, plain_numpy_gd(teacher, V0, A0, table.eta, args.plain_steps))
+    chunk_rates = {}
+    for chunk in (1024, 4096, 16384):   # numpy's best batch size, for the most favourable comparison
+        chunk_rates[chunk] = rate(chunk, args.plain_steps, plain_numpy_gd(
+            teacher, V0[:chunk], A0[:chunk], table.eta, args.plain_steps))
+    fastest = max(chunk_rates, key=chunk_rates.get)
+    rates[f"plain numpy GD, k = p = 16, best batch ({fastest})"] = chunk_rates[fastest]
+    big = Teacher.random(1000, 1000, rng)
+    Vb, Ab = dynamics.random_init(big, 512, rng)
+    rates["plain numpy GD, k = p = 1000"] = rate(512, 10, plain_numpy_gd(big, Vb, Ab, dynamics.default_eta(big), 10))
+    ratios = {"numba kernel / plain numpy, k = p = 16, same batch":
+              rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 16, all trajectories in one batch"],
+              "numba kernel / plain numpy, k = p = 16, numpy's best batch":
+              rates["reduced, numba kernel"] / chunk_rates[fastest],
+              "numba kernel / plain numpy, k = p = 1000": rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 1000"]}
+    with tempfile.TemporaryDirectory() as workdir:
+        loops = build_reference(Path(workdir))
+        if loops is None:
+            out["c_reference"] = "no C compiler found"
+        else:
+            _, numba_batch = time_kernel(kernel, teacher, V0, A0, table, args.steps)
+            out["c_reference_same_outcomes_and_decision_steps"] = {}
+            for name, label in (("run_plain", "plain C loop, one trajectory at a time"),
+                                ("run_lanes", "C loop with the kernel's 8 lanes")):
+                timings, c_batch = [], None
+                for _ in range(args.repeats):
+                    seconds, c_batch = time_kernel(c_caller(loops[name]), teacher, V0, A0, table, args.steps)
+                    timings.append(seconds)
+                rates[label] = rate(args.trajectories, args.steps + 1, best(timings))
+                ratios[f"numba kernel / {label}"] = rates["reduced, numba kernel"] / rates[label]
+                out["c_reference_same_outcomes_and_decision_steps"][name] = bool(
+                    np.array_equal(c_batch.outcome, numba_batch.outcome)
+                    and np.array_equal(c_batch.decided, numba_batch.decided))
+    out["trajectory_steps_per_second"] = {k: f"{v:.3g}" for k, v in rates.items()}
+    out["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

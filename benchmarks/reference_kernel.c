@@ -1,0 +1,162 @@
+/* The reduced GD recurrence as a plain C loop: the yardstick for theory/reduced_gd.py's kernel.
+ *
+ * Same state, same arithmetic and the same decision rule as reduced_gd.step, reduced_gd._kernel
+ * and decisions.decide (one atan2 per step; divisions by 2π and 4π folded into constants), an
+ * OpenMP loop. Two loops: run_plain advances each trajectory alone, step by step, until its
+ * steps run out (or it stops: diverged, or decided with until_decided) — the plain C loop a
+ * researcher would write; run_lanes has the numba kernel's structure (LANES trajectories
+ * advanced together, so their latency chains overlap). benchmarks/engines.py builds it on the spot
+ *     gcc -O3 -march=native -fopenmp -shared -fPIC reference_kernel.c -lm
+ * and checks that it returns the same outcomes as the numba kernel before timing both.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#define PI 3.14159265358979311600
+#define LEVELS_PER_OCTAVE 8
+#define LEVELS (LEVELS_PER_OCTAVE * 44)
+
+static int decide(double phi, double loss, double r2, double a_sum, double a_sq,
+                  const double *rule, const double *r2_min)
+{
+    double phi_split = rule[0], global_base = rule[1], global_span = rule[2];
+    double spurious_base = rule[3], spurious_span = rule[4], slack = rule[5];
+    double diverge_sum = rule[6], diverge_perp_sq = rule[7], k = rule[8];
+    if (fabs(a_sum) > diverge_sum || a_sq - a_sum * a_sum / k > diverge_perp_sq
+        || !(fabs(loss) <= 1.7e308))
+        return 3;
+    int spurious = phi > phi_split;
+    double base = spurious ? spurious_base : global_base;
+    double span = spurious ? spurious_span : global_span;
+    double position = (loss + slack - base) / span;
+    if (!(position > 0 && position < 1))
+        return 0;
+    double level = floor(-LEVELS_PER_OCTAVE * log2(fmax(position, 1e-300)));
+    if (level > LEVELS - 1)
+        level = LEVELS - 1;
+    int64_t index = (int64_t)level + LEVELS * spurious;
+    return r2 >= r2_min[index] ? 1 + spurious : 0;
+}
+
+void run_plain(int64_t n, double *x, double *y, double *z1, double *z2, double *residual_sq,
+         double rho_sq, int64_t steps, const double *consts, const double *rule,
+         const double *r2_min, int64_t *outcome, int64_t *decided_step, int64_t *ascents,
+         int64_t *late_ascents, int until_decided)
+{
+    const double v_rate = consts[0], a_rate = consts[1], c = consts[2], cs = consts[3];
+    const double teacher_part = consts[4], q1a = consts[5], q1b = consts[6];
+    const double qaa = consts[7], qab = consts[8], slack = rule[5];
+    #pragma omp parallel for schedule(dynamic, 256)
+    for (int64_t i = 0; i < n; i++) {
+        double xi = x[i], yi = y[i], z1i = z1[i], z2i = z2[i], res = residual_sq[i];
+        int64_t code = outcome[i], decided = decided_step[i], rises = 0, late = 0;
+        double previous = INFINITY;
+        for (int64_t t = 0; t <= steps; t++) {
+            double r2 = xi * xi + yi * yi, inv_r = 1.0 / sqrt(r2), abs_y = fabs(yi);
+            double near = atan2(abs_y, fabs(xi));
+            double phi = xi < 0 ? PI - near : near, delta = xi < 0 ? near : PI - near;
+            double g = delta * (xi * inv_r) + abs_y * inv_r;
+            double a_dot = qaa * z1i + qab * z2i, a_sum = q1a * z1i + q1b * z2i;
+            double a_sq = z1i * z1i + z2i * z2i + res;
+            double pull = a_sum - cs, bend = c * (g - 1);
+            double loss = ((PI - 1) * a_sq + teacher_part + pull * pull - 2 * bend * a_dot) * (1 / (4 * PI));
+            if (loss > previous + slack) {
+                rises++;
+                if (decided >= 0)
+                    late++;
+            }
+            previous = loss;
+            if (decided < 0) {
+                int found = decide(phi, loss, r2, a_sum, a_sq, rule, r2_min);
+                if (found) {
+                    code = found;
+                    decided = t;
+                }
+            }
+            if (decided >= 0 && (until_decided || code == 3))
+                break;
+            if (t < steps) {
+                double v_gain = v_rate * a_dot * delta * inv_r * inv_r * inv_r;
+                double nx = xi + v_gain * yi * yi, ny = yi - v_gain * xi * yi;
+                double nz1 = z1i - a_rate * ((PI - 1) * z1i + pull * q1a - bend * qaa);
+                double nz2 = z2i - a_rate * ((PI - 1) * z2i + pull * q1b - bend * qab);
+                xi = nx; yi = ny; z1i = nz1; z2i = nz2; res *= rho_sq;
+            }
+        }
+        x[i] = xi; y[i] = yi; z1[i] = z1i; z2[i] = z2i; residual_sq[i] = res;
+        outcome[i] = code; decided_step[i] = decided; ascents[i] = rises; late_ascents[i] = late;
+    }
+}
+
+#define LANES 8
+
+/* The numba kernel's structure: each task advances LANES trajectories together, step by step. */
+void run_lanes(int64_t n, double *x, double *y, double *z1, double *z2, double *residual_sq,
+               double rho_sq, int64_t steps, const double *consts, const double *rule,
+               const double *r2_min, int64_t *outcome, int64_t *decided_step, int64_t *ascents,
+               int64_t *late_ascents, int until_decided)
+{
+    const double v_rate = consts[0], a_rate = consts[1], c = consts[2], cs = consts[3];
+    const double teacher_part = consts[4], q1a = consts[5], q1b = consts[6];
+    const double qaa = consts[7], qab = consts[8], slack = rule[5];
+    int64_t blocks = (n + LANES - 1) / LANES;
+    #pragma omp parallel for schedule(dynamic, 32)
+    for (int64_t block = 0; block < blocks; block++) {
+        int64_t lo = block * LANES, width = n - lo < LANES ? n - lo : LANES;
+        double xs[LANES], ys[LANES], z1s[LANES], z2s[LANES], res[LANES], previous[LANES];
+        int64_t code[LANES], decided[LANES], rises[LANES], late[LANES];
+        int running[LANES];
+        for (int64_t l = 0; l < width; l++) {
+            xs[l] = x[lo + l]; ys[l] = y[lo + l]; z1s[l] = z1[lo + l]; z2s[l] = z2[lo + l];
+            res[l] = residual_sq[lo + l]; previous[l] = INFINITY; code[l] = outcome[lo + l];
+            decided[l] = decided_step[lo + l]; rises[l] = 0; late[l] = 0; running[l] = 1;
+        }
+        for (int64_t t = 0; t <= steps; t++) {
+            int moving = 0;
+            for (int64_t l = 0; l < width; l++) {
+                if (!running[l])
+                    continue;
+                double xi = xs[l], yi = ys[l], z1i = z1s[l], z2i = z2s[l];
+                double r2 = xi * xi + yi * yi, inv_r = 1.0 / sqrt(r2), abs_y = fabs(yi);
+                double near = atan2(abs_y, fabs(xi));
+                double phi = xi < 0 ? PI - near : near, delta = xi < 0 ? near : PI - near;
+                double g = delta * (xi * inv_r) + abs_y * inv_r;
+                double a_dot = qaa * z1i + qab * z2i, a_sum = q1a * z1i + q1b * z2i;
+                double a_sq = z1i * z1i + z2i * z2i + res[l];
+                double pull = a_sum - cs, bend = c * (g - 1);
+                double loss = ((PI - 1) * a_sq + teacher_part + pull * pull - 2 * bend * a_dot) * (1 / (4 * PI));
+                if (loss > previous[l] + slack) {
+                    rises[l]++;
+                    if (decided[l] >= 0)
+                        late[l]++;
+                }
+                previous[l] = loss;
+                if (decided[l] < 0) {
+                    int found = decide(phi, loss, r2, a_sum, a_sq, rule, r2_min);
+                    if (found) {
+                        code[l] = found;
+                        decided[l] = t;
+                    }
+                }
+                if (decided[l] >= 0 && (until_decided || code[l] == 3)) {
+                    running[l] = 0;
+                } else if (t < steps) {
+                    double v_gain = v_rate * a_dot * delta * inv_r * inv_r * inv_r;
+                    xs[l] = xi + v_gain * yi * yi;
+                    ys[l] = yi - v_gain * xi * yi;
+                    z1s[l] = z1i - a_rate * ((PI - 1) * z1i + pull * q1a - bend * qaa);
+                    z2s[l] = z2i - a_rate * ((PI - 1) * z2i + pull * q1b - bend * qab);
+                    res[l] *= rho_sq;
+                    moving++;
+                }
+            }
+            if (!moving)
+                break;
+        }
+        for (int64_t l = 0; l < width; l++) {
+            x[lo + l] = xs[l]; y[lo + l] = ys[l]; z1[lo + l] = z1s[l]; z2[lo + l] = z2s[l];
+            residual_sq[lo + l] = res[l]; outcome[lo + l] = code[l]; decided_step[lo + l] = decided[l];
+            ascents[lo + l] = rises[l]; late_ascents[lo + l] = late[l];
+        }
+    }
+}
