@@ -13,8 +13,12 @@
 #include <stdint.h>
 
 #define PI 3.14159265358979311600
-#define LEVELS_PER_OCTAVE 8
-#define LEVELS (LEVELS_PER_OCTAVE * 44)
+#define UPPER_PER_OCTAVE 4
+#define UPPER_OCTAVES 40
+#define LOWER_PER_OCTAVE 8
+#define LOWER_OCTAVES 44
+#define UPPER_LEVELS (UPPER_PER_OCTAVE * (UPPER_OCTAVES - 1) + 1)
+#define LEVELS (UPPER_LEVELS + LOWER_PER_OCTAVE * (LOWER_OCTAVES - 1))
 
 static int decide(double phi, double loss, double r2, double a_sum, double a_sq,
                   const double *rule, const double *r2_min)
@@ -31,9 +35,18 @@ static int decide(double phi, double loss, double r2, double a_sum, double a_sq,
     double position = (loss + slack - base) / span;
     if (!(position > 0 && position < 1))
         return 0;
-    double level = floor(-LEVELS_PER_OCTAVE * log2(fmax(position, 1e-300)));
-    if (level > LEVELS - 1)
-        level = LEVELS - 1;
+    double level;
+    if (position >= 0.5) {
+        double from_top = ceil(-UPPER_PER_OCTAVE * log2(1.0 - position) + 1e-9);
+        if (from_top > UPPER_PER_OCTAVE * UPPER_OCTAVES)
+            return 0;
+        level = UPPER_PER_OCTAVE * UPPER_OCTAVES - from_top;
+    } else {
+        double from_bottom = floor(-LOWER_PER_OCTAVE * log2(position) - 1e-9);
+        if (from_bottom > LOWER_PER_OCTAVE * LOWER_OCTAVES)
+            from_bottom = LOWER_PER_OCTAVE * LOWER_OCTAVES;
+        level = UPPER_LEVELS - 1 + from_bottom - LOWER_PER_OCTAVE;
+    }
     int64_t index = (int64_t)level + LEVELS * spurious;
     return r2 >= r2_min[index] ? 1 + spurious : 0;
 }
@@ -45,7 +58,8 @@ void run_plain(int64_t n, double *x, double *y, double *z1, double *z2, double *
 {
     const double v_rate = consts[0], a_rate = consts[1], c = consts[2], cs = consts[3];
     const double teacher_part = consts[4], q1a = consts[5], q1b = consts[6];
-    const double qaa = consts[7], qab = consts[8], slack = rule[5];
+    const double qaa = consts[7], qab = consts[8], slack = rule[5], top = rule[2];
+    const int always_decide = rule[6] < INFINITY || rule[7] < INFINITY;
     #pragma omp parallel for schedule(dynamic, 256)
     for (int64_t i = 0; i < n; i++) {
         double xi = x[i], yi = y[i], z1i = z1[i], z2i = z2[i], res = residual_sq[i];
@@ -66,7 +80,7 @@ void run_plain(int64_t n, double *x, double *y, double *z1, double *z2, double *
                     late++;
             }
             previous = loss;
-            if (decided < 0) {
+            if (decided < 0 && (always_decide || loss + slack < top)) {
                 int found = decide(phi, loss, r2, a_sum, a_sq, rule, r2_min);
                 if (found) {
                     code = found;
@@ -98,7 +112,8 @@ void run_lanes(int64_t n, double *x, double *y, double *z1, double *z2, double *
 {
     const double v_rate = consts[0], a_rate = consts[1], c = consts[2], cs = consts[3];
     const double teacher_part = consts[4], q1a = consts[5], q1b = consts[6];
-    const double qaa = consts[7], qab = consts[8], slack = rule[5];
+    const double qaa = consts[7], qab = consts[8], slack = rule[5], top = rule[2];
+    const int always_decide = rule[6] < INFINITY || rule[7] < INFINITY;
     int64_t blocks = (n + LANES - 1) / LANES;
     #pragma omp parallel for schedule(dynamic, 32)
     for (int64_t block = 0; block < blocks; block++) {
@@ -131,7 +146,7 @@ void run_lanes(int64_t n, double *x, double *y, double *z1, double *z2, double *
                         late[l]++;
                 }
                 previous[l] = loss;
-                if (decided[l] < 0) {
+                if (decided[l] < 0 && (always_decide || loss + slack < top)) {
                     int found = decide(phi, loss, r2, a_sum, a_sq, rule, r2_min);
                     if (found) {
                         code[l] = found;

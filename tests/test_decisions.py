@@ -11,7 +11,7 @@ from checks.instances import a_star_with_ratio, boundary_ratio, exactly_zero_sum
 from checks.registry import rng_for
 from tests.oracle import full_gd_truth
 from tests.strategies import teachers
-from theory import Teacher, decisions, dynamics, formulas, landscape
+from theory import Teacher, decisions, dynamics, formulas, landscape, reduced_gd
 from theory.arith import FLOAT64_ELEMENTWISE
 from theory.full_gd import batch_gradient, batch_state
 
@@ -75,7 +75,8 @@ def test_a_step_from_the_trapped_set_descends_and_cannot_cross_the_band(teacher,
     assert np.all(after["loss"] <= before["loss"] + rounding)
     turn = np.arccos(np.clip(np.einsum("ij,ij->i", V, V1) / (before["v_norm"] * after["v_norm"]), -1, 1))
     phi_lo, phi_hi = table.band[row]
-    assert np.all(turn < phi_hi - phi_lo)
+    reach = before["phi"] - turn if spurious else before["phi"] + turn   # as far as one turn can go
+    assert np.all(reach > phi_lo) if spurious else np.all(reach < phi_hi)
     side_after = after["phi"] > table.basins.phi_split
     assert np.all(side_after == spurious)
     assert np.all(after["v_norm"] >= before["v_norm"] * (1 - 1e-15))
@@ -185,3 +186,24 @@ def test_a_zero_sum_teacher_above_the_stability_limit_is_a_knife_edge_reported_a
     balanced, _ = full_gd_truth(teacher, V0, A0, eta, max_steps=20_000, jitter=0.0)
     perturbed, _ = full_gd_truth(teacher, V0, A0, eta, max_steps=20_000)
     assert not np.any(balanced == "diverged") and np.all(perturbed == "diverged")
+
+
+def test_a_loss_is_looked_up_at_a_level_at_or_above_it():
+    """decide() compares r² with the r_min² of the least tabulated level ≥ the loss (+ slack),
+    also for losses one ulp away from a level, near the top and deep down."""
+    positions = decisions.level_positions()
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.random(20_000), 1 - np.geomspace(1e-13, 0.5, 500), np.geomspace(1e-13, 0.5, 500),
+                        positions, np.nextafter(positions, 1), np.nextafter(positions, 0)])
+    x = x[(x > 0) & (x < 1)]
+    # a table whose r_min² is the level's index, a state whose r² reveals the index found
+    rule = np.array([math.pi, 0.0, 1.0, 0.0, 1.0, 0.0, math.inf, math.inf, 3.0])
+    r2_min = np.concatenate([np.arange(decisions.LEVELS, dtype=float), np.full(decisions.LEVELS, np.inf)])
+    index = np.full(x.size, -1)
+    for guess in range(decisions.LEVELS):   # the first r² that decides is the index looked up
+        found = (reduced_gd.decide(np.zeros_like(x), x, np.full_like(x, guess), np.zeros_like(x),
+                                   np.zeros_like(x), rule, r2_min) == 1) & (index < 0)
+        index[found] = guess
+    looked_up = index >= 0
+    assert np.all(positions[index[looked_up]] >= x[looked_up])
+    assert np.all(x[~looked_up] >= np.nextafter(positions[0], 0))   # only at or above the highest level

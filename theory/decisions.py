@@ -62,17 +62,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory import formulas, landscape
-from theory.arith import FLOAT64_ELEMENTWISE
+from theory.arith import FLOAT64, FLOAT64_ELEMENTWISE
 from theory.teacher import Teacher
 
 UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = 0, 1, 2, 3
-LEVELS_PER_OCTAVE = 8
-LEVELS = LEVELS_PER_OCTAVE * 44          # down to 2^-44 ≈ 6e-14 of (top − base)
+# Levels L = base + x·(top − base): near the top, x = 1 − 2^(−u/UPPER_PER_OCTAVE) for
+# u = UPPER_PER_OCTAVE … UPPER_PER_OCTAVE·UPPER_OCTAVES (x from ½ to 1 − 1e-12: a run is
+# decided as soon as the band has opened enough); below, x = 2^(−l/LOWER_PER_OCTAVE) down to
+# 2^(−LOWER_OCTAVES) ≈ 6e-14.
+UPPER_PER_OCTAVE, UPPER_OCTAVES = 4, 40
+LOWER_PER_OCTAVE, LOWER_OCTAVES = 8, 44
+UPPER_LEVELS = UPPER_PER_OCTAVE * (UPPER_OCTAVES - 1) + 1
+LEVELS = UPPER_LEVELS + LOWER_PER_OCTAVE * (LOWER_OCTAVES - 1)
 # A computed ℓ is within this fraction of ½E f*² (= ℓ at a = 0) of the exact value; it is added to
 # ℓ before a level is looked up, and loss increases below it are rounding, not ascents.
 SLACK = 1e-12
 _RADIUS_RANGE = (-20.0, 20.0)            # log10 r searched for r_min
 _BISECTIONS = 64
+
+
+def level_positions() -> np.ndarray:
+    """x of each level, from the one nearest the top down (see LEVELS)."""
+    upper = 1 - 2.0 ** (-(UPPER_PER_OCTAVE * UPPER_OCTAVES - np.arange(UPPER_LEVELS)) / UPPER_PER_OCTAVE)
+    lower = 2.0 ** (-np.arange(LOWER_PER_OCTAVE + 1, LOWER_PER_OCTAVE * LOWER_OCTAVES + 1) / LOWER_PER_OCTAVE)
+    return np.concatenate([upper, lower])
+
+
+def _cell_edges(phi_split: float) -> np.ndarray:
+    """Angles splitting [0, π] into cells: dense near 0, π and the saddle angle (an edge itself,
+    so every cell lies on one branch of m)."""
+    ends = np.geomspace(1e-9, 0.2, 48)
+    near_split = np.geomspace(1e-10, 0.3, 72)
+    edges = np.concatenate([[0.0, math.pi, phi_split], np.linspace(0, math.pi, 193), ends, math.pi - ends,
+                            phi_split - near_split, phi_split + near_split])
+    return np.unique(np.clip(edges, 0.0, math.pi))
 
 
 def _q(phi):
@@ -84,6 +107,26 @@ def _h(phi):
     """(|q'| + √(q'² + 4q²))/2: r²·(largest eigenvalue of H_vv) per unit of c|aᵀa*|/(2π)."""
     dq = (math.pi - phi) * np.cos(phi) - np.sin(phi)
     return (np.abs(dq) + np.sqrt(dq * dq + 4 * _q(phi) ** 2)) / 2
+
+
+def _has_spurious_minimum(teacher: Teacher) -> bool:
+    """π s² < (k + π − 1)‖a*‖² in float64, or decided exactly when rounding could tip it."""
+    room = (teacher.k + math.pi - 1) * teacher.a_sq - math.pi * teacher.a_sum ** 2
+    if abs(room) > 1e-9 * (teacher.k + math.pi - 1) * teacher.a_sq:
+        return room > 0
+    return landscape.has_spurious_minimum(teacher)
+
+
+def _saddle_angle(target: float) -> float:
+    """φ_s = π − δ with g(π − δ) = sin δ − δ cos δ = ``target`` ∈ (0, 1], by bisection on δ."""
+    if target >= 1:        # 1ᵀa* = 0: the cone sits at φ = π/2
+        return math.pi / 2
+    lo, hi = 0.0, math.pi / 2
+    for _ in range(_BISECTIONS):
+        mid = (lo + hi) / 2
+        value = mid ** 3 / 3 - mid ** 5 / 30 if mid < 1e-3 else math.sin(mid) - mid * math.cos(mid)
+        lo, hi = (mid, hi) if value < target else (lo, mid)
+    return math.pi - (lo + hi) / 2
 
 
 def _argmax(f, lo, hi, iterations=200):
@@ -124,12 +167,17 @@ class Basins:
 
     @classmethod
     def for_teacher(cls, teacher: Teacher) -> "Basins":
-        spurious = landscape.spurious_loss(teacher)
-        scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
-        phi_s = landscape.saddle_angle(teacher)
-        if phi_s is None:
+        """From the teacher's statistics (k, ‖w*‖, 1ᵀa*, ‖a*‖²) in float64: O(1) after them."""
+        ar, k, c, s, a_sq = FLOAT64, teacher.k, teacher.w_norm, teacher.a_sum, teacher.a_sq
+        spurious = float(formulas.spurious_loss(ar, k=k, c=c, s=s, astar_sq=a_sq))
+        scale = float(formulas.loss_from_scalars(ar, angle=formulas.angle_from_phi(0.0, ar), a_sq=0.0, a_sum=0.0,
+                                                 a_dot=0.0, c=c, s=s, astar_sq=a_sq))
+        if teacher.p < 2 or not _has_spurious_minimum(teacher):
             return cls(math.pi, spurious, spurious, scale)
-        return cls(float(phi_s), landscape.profile(teacher, float(phi_s)), spurious, scale)
+        phi_s = _saddle_angle(formulas.saddle_g(ar, k=k, s=s, astar_sq=a_sq))
+        top, _ = formulas.profile_from_scalars(ar, angle=formulas.angle_from_phi(phi_s, ar), k=k, c=c, s=s,
+                                               astar_sq=a_sq)
+        return cls(phi_s, float(top), spurious, scale)
 
     def classify(self, phi, loss):
         """1 (global basin), 2 (spurious basin) or 0, elementwise."""
@@ -186,30 +234,55 @@ class DecisionTable:
 
 
 def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: float):
-    """(levels, φ_lo, φ_hi, r_min²) of one side (module docstring), conservative at every rounding."""
+    """(levels, φ_lo, φ_hi, r_min²) of one side (module docstring), conservative at every rounding.
+
+    Condition (ii) is checked cell by cell: a state with φ in a cell turns by at most
+    η c A q/(2π r²) with q its largest on the cell and A = max |a(φ)ᵀa*| on the cell (a(φ)ᵀa* is
+    monotone) + √(4π(L − min m on the cell)·a*ᵀM⁻¹a*); near the band's edge m is close to L and
+    a(φ)ᵀa* close to 0, so the turn that could cross the band is small even where the side's
+    largest turn is not. Condition (i) uses the side's largest A.
+    """
     k, c = teacher.k, teacher.w_norm
     s, a_sq = float(teacher.a_star.sum()), float(teacher.a_star @ teacher.a_star)
     d = k + math.pi - 1
     m_inverse = (a_sq - s * s / d) / (math.pi - 1)        # a*ᵀM⁻¹a*
     m_forward = (math.pi - 1) * a_sq + s * s               # a*ᵀMa*
+    rounding = SLACK * basins.scale
     base = 0.0 if side == "global" else basins.spurious_base
-    levels = base + (basins.top - base) * 2.0 ** (-np.arange(LEVELS) / LEVELS_PER_OCTAVE)
+    levels = base + (basins.top - base) * level_positions()
     phi_lo, phi_hi = _band(teacher, basins, levels)
     width = phi_hi - phi_lo
-    if side == "global":
+    edges = _cell_edges(basins.phi_split)
+    m_edges, adot_edges = formulas.profile_from_scalars(
+        FLOAT64_ELEMENTWISE, angle=formulas.Angle(edges, math.pi - edges), k=k, c=c, s=s, astar_sq=a_sq)
+    lo_edge, hi_edge = edges[:-1], edges[1:]
+    cell_adot = np.maximum(np.abs(adot_edges[:-1]), np.abs(adot_edges[1:]))
+    cell_q = sup_q(lo_edge, hi_edge)
+    if side == "global":    # cells meeting [0, φ_lo]; m rises on them, least at their left edge
+        member = lo_edge[None, :] < phi_lo[:, None]
+        cell_m = m_edges[:-1]
+        room = phi_hi[:, None] - hi_edge[None, :]      # how far a turn may go before the band's far edge
         adot_bound = c * a_sq
         region_q = sup_q(0.0, phi_lo)
-    else:
+    else:                   # cells meeting [φ_hi, π]; m falls on them, least at their right edge
+        member = hi_edge[None, :] > phi_hi[:, None]
+        cell_m = m_edges[1:]
+        room = lo_edge[None, :] - phi_lo[:, None]
         adot_bound = abs(c * (math.pi * s * s / d - a_sq) / (math.pi - 1))   # |a_sᵀa*|
         region_q = sup_q(phi_hi, math.pi)
+    spare = np.maximum(levels[:, None] - (cell_m[None, :] - rounding), 0.0)
+    cell_turn = eta * c * (cell_adot[None, :] + np.sqrt(4 * math.pi * spare * m_inverse)) * cell_q[None, :] / (2 * math.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        needed = np.where(member, np.where(room > 0, cell_turn / (room * (1 - 1e-9)), np.inf), 0.0)
+    r2_turn = needed.max(axis=1)                        # (ii): r² above this for every cell
+    largest_turn = np.where(member, cell_turn, 0.0).max(axis=1)
     a_region = adot_bound + np.sqrt(4 * math.pi * levels * m_inverse)
     a_segment = a_region + eta * np.sqrt(m_forward * levels / math.pi)
-    turn = eta * c * a_region * region_q / (2 * math.pi)   # θ ≤ turn / r²
     # W below 1e-12 rad could be lost to rounding in the computed φ: no decision there.
-    usable = width > 1e-12
+    usable = (width > 1e-12) & np.isfinite(r2_turn)
 
-    def holds(r):
-        theta = turn / r ** 2
+    def descends(r):
+        theta = largest_turn / r ** 2
         if side == "global":
             seg_q, seg_h = sup_q(0.0, np.minimum(phi_lo + theta, math.pi)), math.pi
         else:
@@ -218,16 +291,17 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
         gamma = c * a_segment * seg_h / (2 * math.pi * r ** 2)
         beta = c * math.sqrt(a_sq) * seg_q / (2 * math.pi * r)
         curvature = (alpha + gamma) / 2 + np.sqrt(((alpha - gamma) / 2) ** 2 + beta ** 2)
-        return usable & (theta < width * (1 - 1e-9)) & (eta * curvature < 2 * (1 - 1e-9))
+        return eta * curvature < 2 * (1 - 1e-9)
 
     lo = np.full(LEVELS, _RADIUS_RANGE[0])
     hi = np.full(LEVELS, _RADIUS_RANGE[1])
-    possible = holds(10.0 ** hi)
+    possible = usable & descends(10.0 ** hi)
     for _ in range(_BISECTIONS):
         mid = (lo + hi) / 2
-        ok = holds(10.0 ** mid)
+        ok = descends(10.0 ** mid)
         hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    return levels, phi_lo, phi_hi, np.where(possible, 10.0 ** (2 * hi), np.inf)
+    r2 = np.maximum(10.0 ** (2 * hi), r2_turn)
+    return levels, phi_lo, phi_hi, np.where(possible, r2, np.inf)
 
 
 def _band(teacher: Teacher, basins: Basins, levels: np.ndarray):

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory import decisions
-from theory.decisions import DIVERGED, LEVELS, LEVELS_PER_OCTAVE
+from theory.decisions import (DIVERGED, LEVELS, LOWER_OCTAVES, LOWER_PER_OCTAVE, UPPER_LEVELS,
+                              UPPER_OCTAVES, UPPER_PER_OCTAVE)
 from theory.teacher import Teacher
 
 PI = math.pi
@@ -119,9 +120,17 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     base = global_base + spurious_side * (spurious_base - global_base)
     span = global_span + spurious_side * (spurious_span - global_span)
     position = (loss + slack - base) / span                    # in (0, 1) below the side's top
-    inside = (position > 0) & (position < 1)
     clipped = np.fmin(np.fmax(position, 1e-300), 1.0)        # fmin/fmax: a NaN becomes a bound
-    level = np.minimum(np.floor(-LEVELS_PER_OCTAVE * np.log2(clipped)), LEVELS - 1)
+    # the least tabulated level at or above the position (theory.decisions.level_positions)
+    upper = (clipped >= 0.5) * 1.0
+    # (the 1e-9 keeps a rounded log2 from choosing a level just below the position)
+    from_top = np.ceil(-UPPER_PER_OCTAVE * np.log2(np.fmax(1.0 - clipped, 1e-300)) + 1e-9)
+    from_bottom = np.minimum(np.floor(-LOWER_PER_OCTAVE * np.log2(clipped) - 1e-9),
+                             LOWER_PER_OCTAVE * LOWER_OCTAVES)
+    level = (upper * np.fmax(UPPER_PER_OCTAVE * UPPER_OCTAVES - from_top, 0.0)
+             + (1.0 - upper) * (UPPER_LEVELS - 1 + from_bottom - LOWER_PER_OCTAVE))
+    tabulated = (1.0 - upper) + upper * (from_top <= UPPER_PER_OCTAVE * UPPER_OCTAVES)
+    inside = (position > 0) & (position < 1) & (tabulated > 0)
     index = as_index(level + LEVELS * spurious_side)
     trapped = inside & (r2 >= r2_min[index])
     diverged = ((np.abs(a_sum) > diverge_sum) | (a_sq - a_sum * a_sum / k > diverge_perp_sq)
@@ -172,7 +181,9 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     of waiting on one. A trajectory stops early once diverged, or once decided when
     ``until_decided``; a task ends when all of its trajectories have stopped.
     """
-    slack = rule[5]
+    slack, top = rule[5], rule[2]
+    # decide() can only answer when the loss is below the saddle's, or when divergence is possible
+    always_decide = rule[6] < np.inf or rule[7] < np.inf
     n = x.shape[0]
     for block in _prange((n + LANES - 1) // LANES):
         lo = block * LANES
@@ -198,7 +209,7 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
                     if decided[lane] >= 0:
                         late[lane] += 1
                 previous[lane] = loss
-                if decided[lane] < 0:
+                if decided[lane] < 0 and (always_decide or loss + slack < top):
                     found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq,
                                    rule, r2_min)
                     if found != 0:

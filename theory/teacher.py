@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,15 +49,30 @@ class Teacher:
         """Patch (filter) size."""
         return self.w_star.size
 
-    @property
+    # Statistics, computed once (a teacher is immutable; at k or p = 10⁶ each pass costs time).
+    @functools.cached_property
     def w_norm(self) -> float:
         """c* = ‖w*‖."""
         return float(np.linalg.norm(self.w_star))
 
+    @functools.cached_property
+    def a_sum(self) -> float:
+        """s = 1ᵀa* (float64)."""
+        return float(self.a_star.sum())
+
+    @functools.cached_property
+    def a_sq(self) -> float:
+        """‖a*‖² (float64)."""
+        return float(self.a_star @ self.a_star)
+
     @property
     def spurious_ratio(self) -> float:
         """(1ᵀa*)² / ‖a*‖², the quantity the spurious-minimum condition compares with (k+π−1)/π."""
-        return float(self.a_star.sum() ** 2 / (self.a_star @ self.a_star))
+        return self.a_sum ** 2 / self.a_sq
+
+    def statistics(self) -> dict:
+        """What a GD claim needs to describe a teacher of any size: k, p, ‖w*‖, 1ᵀa*, ‖a*‖²."""
+        return {"k": self.k, "p": self.p, "w_norm": self.w_norm, "a_sum": self.a_sum, "a_sq": self.a_sq}
 
     def __eq__(self, other):
         if not isinstance(other, Teacher):

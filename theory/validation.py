@@ -22,6 +22,8 @@ def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False)
     ``exact=True`` keeps mpf entries as they are (for the mpmath path); anything else
     must be a real number representable as float64.
     """
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiu" and x.ndim == 1 and x.size:
+        return _numeric_vector(x, name, length)   # the common case, checked without a Python loop
     try:
         raw = np.asarray(x, dtype=object)
     except Exception as exc:  # ragged nesting and the like
@@ -45,7 +47,23 @@ def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False)
     return out
 
 
+def _numeric_vector(x: np.ndarray, name: str, length: int | None) -> np.ndarray:
+    if length is not None and x.size != length:
+        raise ValueError(f"{name} must have length {length}, got {x.size}")
+    out = x.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(out))
+    if bad.size:
+        i = int(bad[0])
+        problem = "overflows float64" if np.isfinite(x[i]) else "must be finite"
+        raise ValueError(f"{name}[{i}] {problem}, got {x[i]!r}")
+    return out
+
+
 def nonzero(x: np.ndarray, name: str) -> None:
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        if not np.any(x != 0):
+            raise ValueError(f"{name} must not be the zero vector")
+        return
     if not any(xi != 0 for xi in x):
         raise ValueError(f"{name} must not be the zero vector")
 
