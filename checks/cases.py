@@ -9,6 +9,13 @@ collects the cases of one property; :func:`combine` turns parts into an
   counterexample;
 * otherwise any undecided case makes it inconclusive, saying why;
 * otherwise it is confirmed, with the worst margin observed.
+
+A part may instead test one *reading* of the paper's words, or one part of the claim's domain
+(``reading="uniformly in p"``). Readings are alternatives: the claim is confirmed when every
+reading holds, **qualified** when some hold and others fail (the evidence names where it holds,
+where it fails, and the smallest failing instance), refuted when every reading fails, and
+inconclusive when none holds and some could not be decided.
+Parts without a reading must hold in any case.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class Part:
     cases: list[Case] = field(default_factory=list)
     settle: str = "a larger budget"
     lower_bound: bool = False
+    reading: str = ""        # the reading or sub-domain this part tests; "" = must hold in any case
 
     def judge(self, measured: float, tolerance: float) -> str:
         ok = measured > tolerance if self.lower_bound else measured <= tolerance
@@ -104,6 +112,8 @@ class Part:
             "examples": [c.as_json() for c in self.cases[:_EXAMPLES_KEPT]],
             "families": sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance}),
         }
+        if self.reading:
+            out["reading"] = self.reading
         if counter:
             out["counterexample"] = counter.as_json()
         if self.verdict == "inconclusive":
@@ -114,30 +124,56 @@ class Part:
         return out
 
 
-def combine(parts: list[Part], summary_confirmed, figures: tuple = (), **extra: Any) -> Outcome:
+def combine(parts: list[Part], summary_confirmed, figures: tuple = (), summary_qualified=None,
+            **extra: Any) -> Outcome:
     """One outcome from several parts; the summary names the deciding part.
 
-    ``summary_confirmed`` is a callable, evaluated only when every part is confirmed (it may
-    read the parts' worst cases, which need not exist otherwise).
+    ``summary_confirmed`` (and ``summary_qualified``, for a qualified outcome) are callables,
+    evaluated only when the verdict is theirs (they may read the parts' worst cases, which need
+    not exist otherwise).
     """
-    verdicts = [p.verdict for p in parts]
     evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
-    if "refuted" in verdicts:
-        part = next(p for p in parts if p.verdict == "refuted")
-        counter = part.counterexample()
-        violated = "≤" if part.lower_bound else ">"
-        evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
-                               f"cases fail ({part.quantity} = {counter.measured:.3g} {violated} "
-                               f"{counter.tolerance:.3g})")
-        evidence["counterexample"] = {"part": part.name, "bound": "≤" if not part.lower_bound else ">",
-                                      **counter.as_json()}
-        return Outcome("refuted", evidence, list(figures))
-    if "inconclusive" in verdicts:
-        part = next(p for p in parts if p.verdict == "inconclusive")
+    core = [p for p in parts if not p.reading]
+    readings = [p for p in parts if p.reading]
+    held = [p for p in readings if p.verdict == "confirmed"]
+    failed = [p for p in readings if p.verdict == "refuted"]
+    undecided = [p for p in readings if p.verdict == "inconclusive"]
+    refuting = next((p for p in core if p.verdict == "refuted"), None)
+    if refuting is None and failed and not held and not undecided:
+        refuting = failed[0]
+    if refuting is not None:
+        return _refuted(refuting, evidence, figures)
+    if any(p.verdict == "inconclusive" for p in core) or (undecided and not (failed and held)):
+        part = next(p for p in core + undecided if p.verdict == "inconclusive")
         why = part.as_json()["why"]
         evidence["summary"] = f"{part.name}: {why}"
         evidence["why"] = why
         evidence["settle"] = part.settle
         return Outcome("inconclusive", evidence, list(figures))
+    if failed:
+        smallest = min(failed, key=lambda p: p.counterexample().size)
+        counter = smallest.counterexample()
+        evidence["holds_when"] = [{"part": p.name, "reading": p.reading} for p in held]
+        evidence["fails_when"] = [{"part": p.name, "reading": p.reading,
+                                   "counterexample": p.counterexample().as_json()} for p in failed]
+        evidence["undecided_readings"] = [{"part": p.name, "reading": p.reading} for p in readings
+                                          if p.verdict == "inconclusive"]
+        evidence["counterexample"] = {"part": smallest.name, "bound": "≤" if not smallest.lower_bound else ">",
+                                      **counter.as_json()}
+        evidence["summary"] = (summary_qualified() if summary_qualified else
+                               "holds " + "; ".join(p.reading for p in held) + " — fails "
+                               + "; ".join(p.reading for p in failed))
+        return Outcome("qualified", evidence, list(figures))
     evidence["summary"] = summary_confirmed()
     return Outcome("confirmed", evidence, list(figures))
+
+
+def _refuted(part: Part, evidence: dict[str, Any], figures) -> Outcome:
+    counter = part.counterexample()
+    violated = "≤" if part.lower_bound else ">"
+    evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
+                           f"cases fail ({part.quantity} = {counter.measured:.3g} {violated} "
+                           f"{counter.tolerance:.3g})")
+    evidence["counterexample"] = {"part": part.name, "bound": "≤" if not part.lower_bound else ">",
+                                  **counter.as_json()}
+    return Outcome("refuted", evidence, list(figures))

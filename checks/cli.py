@@ -1,6 +1,6 @@
 """The ``theorycheck`` command.
 
-Exit codes: 0 no claim refuted, 1 at least one refuted, 2 usage or input error (one line on
+Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or input error (one line on
 stderr, no traceback), 130 interrupted (previous outputs left intact).
 """
 
@@ -74,6 +74,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
                         help="how much work each check does (default: quick)")
     parser.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
+    parser.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                        help="claims run in this many processes (default: CPU count); same numbers for any")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
     fuzz.add_argument("--out", type=Path, default=Path("reports"))
     fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
-    sweep = sub.add_parser("sweep", help="success probability over a grid k × ratio × η, on a process "
+    sweep = sub.add_parser("sweep", help="success probability over a grid k × p × ratio × η, on a process "
                            "pool or a Dask cluster, cached and resumable")
-    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values")
+    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values (any size; "
+                       "runs cost O(1) memory)")
+    sweep.add_argument("--ps", type=_int_list, default=(6,), help="comma-separated p values, e.g. 10,1000,1000000")
     sweep.add_argument("--ratios", type=_float_list, default=(0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5),
                        help="(1ᵀa*)²/‖a*‖² as multiples of the boundary (k+π−1)/π")
     sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
@@ -130,7 +134,7 @@ def _check(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     results = report.run_claims(claims, registry.Budget(args.budget), args.seed,
-                                report.progress_to_stderr)
+                                report.progress_to_stderr, args.jobs)
     for r in results:
         print(f"{r['id']}: {r['verdict']} — {r['evidence']['summary']}")
         if "counterexample" in r["evidence"]:
@@ -149,6 +153,14 @@ def _check_out_dir(out: Path) -> None:
     if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
             and not resolved.is_relative_to(SOURCE_TREE / "reports"):
         raise UsageError(f"--out {out} is inside the source tree; use reports/ or a directory outside it")
+    # before any work: a folder we cannot create or write in is refused now, not after the run
+    import tempfile
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".theorycheck-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {out} cannot be written ({exc.strerror or exc})") from None
 
 
 def _report(args) -> int:
@@ -158,7 +170,7 @@ def _report(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
-    results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr)
+    results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr, args.jobs)
     doc = report.document(results, budget, args.seed)
     fuzz_file = args.out / "fuzz.json"
     if fuzz_file.exists():
@@ -184,7 +196,7 @@ def _executor(args):
         except ImportError:
             raise UsageError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
         try:
-            client = Client(args.dask, timeout="5s")
+            client = Client(args.dask, timeout="2s")
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {args.dask} ({exc})") from None
         return client.get_executor(), client.close
@@ -220,7 +232,7 @@ def _sweep(args) -> int:
     from checks import sweep
     _check_out_dir(args.out)
     try:
-        grid = sweep.Grid(args.ks, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed)
+        grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     executor, close = _executor(args)

@@ -184,7 +184,8 @@ TARGETS: dict[str, tuple[str, str, Callable]] = {
 }
 
 
-def run_target(claim: str, seconds: float, database: Path | None = None, seed: int = 0) -> Exploration:
+def run_target(claim: str, seconds: float, database: Path | None = None, seed: int = 0,
+               examples_per_round: int | None = None) -> Exploration:
     """Rounds of the claim's property until ``seconds`` are spent or a counterexample is confirmed.
 
     Each round has its own seed, derived from (``seed``, claim, round): without it, a seed fixed
@@ -194,7 +195,8 @@ def run_target(claim: str, seconds: float, database: Path | None = None, seed: i
     name, objective, factory = TARGETS[claim]
     found = Exploration(name, claim, objective)
     fuzz_settings = settings(settings.get_profile("fuzz"),
-                             database=DirectoryBasedExampleDatabase(database or DATABASE))
+                             database=DirectoryBasedExampleDatabase(database or DATABASE),
+                             **({"max_examples": examples_per_round} if examples_per_round else {}))
     test = fuzz_settings(factory(found))
     end = time.monotonic() + seconds
     for round_index in itertools.count():

@@ -1,21 +1,71 @@
-"""What the gradient-descent claims share: outcome statistics of GD runs, with exact intervals,
-the check that decisions hold, and the figure of a probability against the teacher ratio.
+"""What the gradient-descent claims share: the dimension grid they are judged on, outcome
+statistics of GD runs drawn in reduced coordinates (any k and p), exact intervals, the check
+that decisions hold, teacher records small enough for any size, and the probability figures.
 
 The teachers and initial points they run from are in :mod:`checks.instances`.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from checks.cases import Part
 from checks.figures import new_figure, to_figure
-from checks.instances import boundary_ratio
-from checks.registry import Figure
+from checks.instances import boundary_ratio, family_teacher
+from checks.registry import Budget, Figure, rng_for
 from checks.stats import clopper_pearson
-from theory import Teacher, dynamics
+from theory import Teacher, dynamics, reduced_gd
 
 MAX_STEPS = 20_000
+# The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
+DIMENSIONS = {
+    "quick": {"k": (2, 100, 10**6), "p": (2, 1000, 10**6)},
+    "standard": {"k": (2, 10, 100, 1000, 10**4, 10**6), "p": (2, 10, 100, 10**4, 10**6)},
+    "thorough": {"k": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6), "p": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6)},
+}
+# Steps a run may take before it counts as undecided: GD's slowest time scale grows like k when
+# η ∝ 1/k (a one-hot teacher at k = 10⁶ needs ~10⁶ steps), so the budget grows with it; and the
+# trajectory-steps one instance may cost (a pilot of runs sizes the sample to fit).
+RUN_STEPS = {"quick": 100_000, "standard": 1_000_000, "thorough": 4_000_000}
+INSTANCE_STEPS = {"quick": 1e7, "standard": 3e8, "thorough": 2e9}
+PILOT = 32
+NEGLIGIBLE = 0.01   # a probability below this (with confidence) is not "a constant" of a claim
+
+
+def dimension_grid(budget: Budget) -> list[tuple[int, int]]:
+    grid = DIMENSIONS[budget.name]
+    return [(k, p) for k in grid["k"] for p in grid["p"]]
+
+
+def grid_teachers(claim_id: str, seed: int, budget: Budget, families) -> list[tuple[str, Teacher, str]]:
+    """(family, teacher, how to regenerate it) for every family × (k, p) of the budget's grid
+    (families that need k ≥ 2 skip k = 1). Each teacher comes from its own derived seed."""
+    out = []
+    for family in families:
+        for k, p in dimension_grid(budget):
+            if family == "zero-sum" and k < 2:
+                continue
+            labels = (claim_id, "teacher", family, k, p)
+            teacher = family_teacher(family, k, p, rng_for(seed, *labels))
+            out.append((family, teacher, f"checks.instances.family_teacher({family!r}, {k}, {p}, "
+                        f"checks.registry.rng_for({seed}, {', '.join(repr(x) for x in labels)}))"))
+    return out
+
+
+def teacher_record(family: str, teacher: Teacher, regenerate: str = "") -> dict:
+    """A teacher as evidence: k, p and its statistics always; its vectors only when small (a
+    large teacher is recorded by the expression that regenerates it)."""
+    phi_split = dynamics.decision_table(teacher, dynamics.default_eta(teacher)).basins.phi_split
+    record = {"family": family, **teacher.statistics(),
+              "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
+              "saddle_angle": phi_split if phi_split < math.pi else None}
+    if teacher.k + teacher.p <= 64:
+        record.update(teacher.to_json())
+    elif regenerate:
+        record["regenerate"] = regenerate
+    return record
 
 
 def proportion(successes: int, trials: int, alpha: float) -> dict:
@@ -25,7 +75,7 @@ def proportion(successes: int, trials: int, alpha: float) -> dict:
 
 
 def run_outcomes(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str = "paper"):
-    """n runs from the given initialization, each stopped at its decision."""
+    """n full-dimensional runs from the given initialization, each stopped at its decision."""
     V0, A0 = dynamics.random_init(teacher, n, rng, scheme)
     return dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
 
@@ -35,43 +85,69 @@ def angle_to_teacher(teacher: Teacher, V: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(cos, -1, 1))
 
 
-def decisions_that_fail_to_hold(teacher: Teacher, result, outcome: str, max_runs: int = 50,
-                                extra_steps: int = 2000) -> tuple[int, int]:
-    """Continue up to ``max_runs`` runs decided as ``outcome`` and count those that do not keep
-    going: still in the region at the restart, and closer to the minimum (φ towards 0 for
+def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code: int,
+                                max_runs: int = 50, extra_steps: int = 2000) -> tuple[int, int]:
+    """Continue up to ``max_runs`` runs decided as ``code`` (reduced coordinates) and count those
+    that do not keep going: decided again at once, and closer to their minimum (φ towards 0 for
     `global`, towards π for `spurious`) after ``extra_steps`` more steps. Returns (failed, checked).
 
-    The regions are invariant for the true dynamics; this guards the decisions against an
-    engine that would violate the argument."""
-    chosen = np.flatnonzero(result.outcome == outcome)[:max_runs]
+    The decision argument makes this impossible for the true dynamics; it guards the decisions
+    against an engine that would violate it."""
+    chosen = np.flatnonzero(batch.outcome == code)[:max_runs]
     if len(chosen) == 0:
         return 0, 0
-    more = dynamics.run_gd(teacher, result.V[chosen], result.A[chosen], eta=result.eta, steps=extra_steps)
-    before, after = angle_to_teacher(teacher, result.V[chosen]), angle_to_teacher(teacher, more.V)
-    progressed = after <= before + 1e-12 if outcome == "global" else after >= before - 1e-12
-    held = (more.outcome == outcome) & (more.decided_step == 0) & progressed
+    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher))
+    plane = dynamics.reduced_plane(teacher)
+    state = [getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")]
+    more = reduced_gd.Batch.start(*state, np.zeros(len(chosen), dtype=np.int64),
+                                  np.full(len(chosen), -1, dtype=np.int64))
+    reduced_gd.advance(more, plane, table, extra_steps, True, False, reduced_gd.compiled_kernel(), ())
+    before = np.arctan2(np.abs(state[1]), state[0])
+    after = np.arctan2(np.abs(more.y), more.x)
+    progressed = after <= before + 1e-12 if code == 1 else after >= before - 1e-12
+    held = (more.outcome == code) & (more.decided == 0) & progressed
     return int(np.sum(~held)), len(chosen)
 
 
 def decisions_part(outcome: str) -> Part:
     towards = "φ = 0" if outcome == "global" else "φ = π"
-    return Part("decisions-hold", f"runs decided `{outcome}`, continued 2000 steps: still in the region "
-                f"and closer to {towards}", "decisions that did not hold")
+    return Part("decisions-hold", f"runs decided `{outcome}`, continued 2000 steps: decided again at "
+                f"once and closer to {towards}", "decisions that did not hold")
 
 
-def outcome_row(family: str, teacher: Teacher, n: int, rng: np.random.Generator, alpha: float,
-                held: Part, outcome: str) -> dict:
-    """Outcomes of n paper-initialized runs with exact intervals on P(global) and P(spurious);
-    the runs decided as ``outcome`` are re-checked by continuing them (cases added to ``held``)."""
-    result = run_outcomes(teacher, n, rng)
-    counts = result.counts()
-    failed, checked = decisions_that_fail_to_hold(teacher, result, outcome)
-    held.add({"family": family, **teacher.to_json(), "checked": checked}, failed, 0,
-             size=teacher.k + teacher.p)
-    return {"family": family, **teacher.to_json(), **counts,
-            "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
+def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Generator, start=None):
+    """A batch of runs (paper's initialization, or ``start``) sized to the budget, or None.
+
+    A pilot of PILOT runs (used only for sizing) measures the steps a decision takes; the
+    sample is then as large as ``runs`` or the budget's trajectory-steps per instance allow
+    (at least 100). An instance whose pilot leaves over a quarter of its runs undecided within
+    the budget's steps is skipped (None): its runs take longer than the budget buys.
+    """
+    max_steps = RUN_STEPS[budget.name]
+    pilot = dynamics.reduced_runs(teacher, PILOT, rng, max_steps=max_steps, start=start)
+    if np.mean(pilot.outcome == 0) > 0.25:
+        return None
+    steps = np.where(pilot.decided >= 0, pilot.decided, max_steps).mean() + 1
+    n = int(min(runs, max(100, INSTANCE_STEPS[budget.name] / steps)))
+    return dynamics.reduced_runs(teacher, n, rng, max_steps=max_steps, start=start)
+
+
+def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: float, held: Part,
+                outcome: str, regenerate: str = "") -> dict:
+    """Outcomes of a batch of paper-initialized runs with exact intervals on P(global) and
+    P(spurious); undecided runs count against both. The runs decided as ``outcome`` are
+    re-checked by continuing them (cases added to ``held``)."""
+    n = len(batch.outcome)
+    counts = {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(dynamics.OUTCOMES)}
+    record = teacher_record(family, teacher, regenerate)
+    failed, checked = decisions_that_fail_to_hold(teacher, batch, dynamics.OUTCOMES.index(outcome))
+    held.add({**record, "checked": checked}, failed, 0, size=teacher.k + teacher.p)
+    decided = batch.decided[batch.decided >= 0]
+    return {**record, **counts, "runs": n,
+            "median_decision_step": float(np.median(decided)) if decided.size else None,
             "p_global": proportion(counts["global"], n, alpha),
-            "p_spurious": proportion(counts["spurious"], n, alpha)}
+            "p_spurious": proportion(counts["spurious"], n, alpha),
+            "p_spurious_or_undecided": proportion(counts["spurious"] + counts["undecided"], n, alpha)}
 
 
 def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
@@ -92,4 +168,33 @@ def probability_figure(rows: list[dict], key: str, bound: float | None, title: s
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(title)
     ax.legend(fontsize="x-small", ncol=2)
+    return to_figure(fig, title, caption)
+
+
+def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound: float | None = None) -> Figure:
+    """A probability against p (log axis), one panel per family, one line per k, with intervals."""
+    families = sorted({r["family"] for r in rows})
+    fig, axes = new_figure(ncols=len(families), width=3.2 * len(families), height=3.4)
+    ks = sorted({r["k"] for r in rows})
+    markers = "osD^vP*X"
+    for ax, family in zip(axes[0], families):
+        for index, k in enumerate(ks):
+            chosen = sorted((r for r in rows if r["family"] == family and r["k"] == k), key=lambda r: r["p"])
+            if not chosen:
+                continue
+            x = [r["p"] for r in chosen]
+            y = [r[key]["estimate"] for r in chosen]
+            err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
+                   [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
+            ax.errorbar(x, y, yerr=err, marker=markers[index % len(markers)], markersize=4, capsize=2,
+                        label=f"k = {k:,}")
+        if bound is not None:
+            ax.axhline(bound, color="black", linestyle="--", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("patch size p")
+        ax.set_title(family, fontsize="medium")
+    axes[0, 0].set_ylabel("probability (exact interval)")
+    axes[0, -1].legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig.suptitle(title)
     return to_figure(fig, title, caption)

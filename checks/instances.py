@@ -126,6 +126,19 @@ def _w_star(rng, p):
     return w / np.linalg.norm(w) * math.exp(rng.uniform(math.log(0.5), math.log(2)))
 
 
+GD_FAMILIES = ("gaussian", "one-hot", "zero-sum", "average-pooling")
+
+
+def family_teacher(family: str, k: int, p: int, rng: np.random.Generator) -> Teacher:
+    """A teacher of a GD family at any size: ‖w*‖ log-uniform in [½, 2] in a random direction;
+    a* Gaussian, one-hot, with 1ᵀa* = 0 exactly (k ≥ 2), or all ones (average pooling)."""
+    a_star = {"gaussian": lambda: rng.standard_normal(k),
+              "one-hot": lambda: np.eye(1, k, int(rng.integers(k)))[0],
+              "zero-sum": lambda: exactly_zero_sum(k, rng),
+              "average-pooling": lambda: np.ones(k)}[family]()
+    return Teacher(_w_star(rng, p), a_star)
+
+
 def gd_teachers(rng: np.random.Generator, per_family: int, max_k: int = 12, max_p: int = 12):
     """(family, teacher) pairs: gaussian, one-hot, 1ᵀa* = 0, average pooling, and a sweep of
     the ratio (1ᵀa*)²/‖a*‖² from 0 to k (through the spurious-minimum boundary)."""
@@ -144,6 +157,35 @@ def ratio_sweep(rng: np.random.Generator, fractions, k: int = 6, p: int = 6):
     return [(f"ratio {f:g}×boundary",
              Teacher(_w_star(rng, p), a_star_with_ratio(k, min(f * boundary_ratio(k), k), rng)))
             for f in fractions]
+
+
+def region_start(teacher: Teacher, plane, n: int, rng: np.random.Generator):
+    """:func:`region_init`'s law drawn in reduced coordinates (x, y, z1, z2, residual_sq): O(1)
+    per point whatever k and p are (a₀'s part orthogonal to 1 and a* enters by its squared
+    norm, σ²χ²_{k−2})."""
+    k, c, s = teacher.k, teacher.w_norm, teacher.a_sum
+    edge = rng.integers(0, 4, n)          # 0: interior, 1: φ₀ edge, 2: a₀ᵀa* edge, 3: 1ᵀa₀ edge
+    phi = np.where(edge == 1, math.pi / 2 - 1e-3 * rng.random(n), rng.uniform(0, math.pi / 2, n))
+    if teacher.p == 1:
+        phi = np.zeros(n)
+    bound = abs(s) * c
+    beta = np.where(edge == 3, rng.choice([-1.0, 1.0], n), rng.uniform(-1, 1, n)) * bound / math.sqrt(k)
+    target = np.where(edge == 2, 1e-3, rng.uniform(0.05, 1.0, n)) * c * teacher.a_sq
+    ones = np.ones(k) / math.sqrt(k)
+    q_ones = plane.basis.T @ ones
+    perp_sq = teacher.a_sq - s * s / k                    # ‖a* − (a*·1/√k)1/√k‖²
+    sigma = c * math.sqrt(teacher.a_sq) / math.sqrt(k)
+    if perp_sq > 1e-24 * teacher.a_sq:
+        a_perp = teacher.a_star - (s / k) * np.ones(k)
+        q_u = plane.basis.T @ a_perp / math.sqrt(perp_sq)
+        alpha = (target - beta * s / math.sqrt(k)) / math.sqrt(perp_sq)
+        z = alpha[:, None] * q_u + beta[:, None] * q_ones
+        residual_sq = sigma ** 2 * (rng.chisquare(k - 2, n) if k > 2 else np.zeros(n))
+    else:   # a* ∥ 1: β takes the sign of 1ᵀa* and cannot be 0
+        beta = np.sign(s) * np.maximum(np.abs(beta), 1e-3 * bound / math.sqrt(k))
+        z = beta[:, None] * q_ones
+        residual_sq = sigma ** 2 * (rng.chisquare(k - 1, n) if k > 1 else np.zeros(n))
+    return np.cos(phi), np.sin(phi), z[:, 0], z[:, 1], residual_sq
 
 
 def region_init(teacher: Teacher, n: int, rng: np.random.Generator):

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-VERDICTS = ("confirmed", "refuted", "inconclusive")
+VERDICTS = ("confirmed", "qualified", "refuted", "inconclusive")
 SOURCES = ("paper", "cited", "derived")
 BUDGETS = ("quick", "standard", "thorough")
 
@@ -42,7 +42,9 @@ class Outcome:
     """A verdict with its structured evidence (JSON-serializable) and figures.
 
     ``evidence`` always has a one-line ``summary``; a refuted outcome carries its smallest
-    ``counterexample``; an inconclusive one says ``why`` and what would settle it.
+    ``counterexample``; a qualified one says where the claim holds (``holds_when``), where it
+    fails (``fails_when``) and its smallest failing instance (``counterexample``); an
+    inconclusive one says ``why`` and what would settle it.
     """
 
     verdict: str

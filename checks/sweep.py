@@ -1,6 +1,8 @@
 """Sweeps: a claim's measurement over a grid, split into seeded chunks, cached, on any Executor.
 
-Each grid cell (k, ratio, η multiple) fixes a teacher from the master seed and the cell alone;
+Each grid cell (k, p, ratio, η multiple) fixes a teacher from the master seed and the cell alone;
+its initial points are drawn in reduced coordinates (theory.initialization), so a cell with k or p
+= 10⁶ costs no more memory per run than one with k = p = 2;
 its runs are split into chunks whose seeds depend only on (seed, cell, chunk index). Counts are
 summed over chunks, so the numbers do not depend on the number of workers or on the order in
 which chunks finish. Finished chunks are cached on disk under a hash of their configuration
@@ -30,17 +32,18 @@ from checks.registry import rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics
 
-CACHE_VERSION = 2   # bump when a chunk's computation changes meaning (2: transient-proof decisions, diverged)
+CACHE_VERSION = 3   # bump when a chunk's computation changes meaning (3: p axis, reduced initialization)
+STEPS = 400_000     # a run's steps before it counts as undecided (GD's time scale grows like k)
 
 
 @dataclass(frozen=True)
 class Grid:
     ks: tuple[int, ...] = (2, 4, 8)
+    ps: tuple[int, ...] = (6,)
     ratios: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5)   # × the boundary (k+π−1)/π
     eta_multiples: tuple[float, ...] = (1.0, 2.0)                       # × dynamics.default_eta
     runs: int = 2000
     chunk_runs: int = 500
-    p: int = 6
     seed: int = 0
 
     def __post_init__(self):
@@ -50,11 +53,13 @@ class Grid:
             raise ValueError("ratios must be numbers >= 0")
         if not self.eta_multiples or any(not e > 0 for e in self.eta_multiples):
             raise ValueError("eta multiples must be positive")
-        if self.runs < 1 or self.chunk_runs < 1 or self.p < 1 or self.seed < 0:
-            raise ValueError("runs, chunk_runs and p must be >= 1 and seed >= 0")
+        if not self.ps or any(p < 1 for p in self.ps):
+            raise ValueError("ps must be integers >= 1")
+        if self.runs < 1 or self.chunk_runs < 1 or self.seed < 0:
+            raise ValueError("runs and chunk_runs must be >= 1 and seed >= 0")
 
     def cells(self):
-        return list(itertools.product(self.ks, self.ratios, self.eta_multiples))
+        return list(itertools.product(self.ks, self.ps, self.ratios, self.eta_multiples))
 
     def chunks(self):
         per_cell = math.ceil(self.runs / self.chunk_runs)
@@ -62,27 +67,26 @@ class Grid:
                 for cell in self.cells() for i in range(per_cell)]
 
 
-def cell_teacher(grid: Grid, k: int, ratio: float) -> Teacher:
+def cell_teacher(grid: Grid, k: int, p: int, ratio: float) -> Teacher:
     """The teacher of a cell: (1ᵀa*)²/‖a*‖² = ratio × (k+π−1)/π (capped at k), from the seed alone."""
-    rng = rng_for(grid.seed, "sweep-teacher", k, repr(ratio))
-    w = rng.standard_normal(grid.p)
+    rng = rng_for(grid.seed, "sweep-teacher", k, p, repr(ratio))
+    w = rng.standard_normal(p)
     return Teacher(w / np.linalg.norm(w), a_star_with_ratio(k, min(ratio * boundary_ratio(k), k), rng))
 
 
 def run_chunk(grid: Grid, cell: tuple, index: int, runs: int) -> dict:
     """Outcome counts of one chunk (a pure function of its arguments)."""
-    k, ratio, eta_multiple = cell
-    teacher = cell_teacher(grid, k, ratio)
-    rng = rng_for(grid.seed, "sweep-runs", k, repr(ratio), repr(eta_multiple), index)
-    V0, A0 = dynamics.random_init(teacher, runs, rng)
-    result = dynamics.run_gd(teacher, V0, A0, eta=eta_multiple * dynamics.default_eta(teacher),
-                             steps=20_000, until_decided=True)
-    return result.counts()
+    k, p, ratio, eta_multiple = cell
+    teacher = cell_teacher(grid, k, p, ratio)
+    rng = rng_for(grid.seed, "sweep-runs", k, p, repr(ratio), repr(eta_multiple), index)
+    return dynamics.outcome_counts(teacher, runs, rng, eta=eta_multiple * dynamics.default_eta(teacher),
+                                   max_steps=STEPS)
 
 
 def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
-    config = {"version": CACHE_VERSION, "kind": "success-probability", "p": grid.p, "seed": grid.seed,
-              "cell": [cell[0], repr(cell[1]), repr(cell[2])], "chunk": index, "runs": runs}
+    config = {"version": CACHE_VERSION, "kind": "success-probability", "seed": grid.seed,
+              "cell": [cell[0], cell[1], repr(cell[2]), repr(cell[3])], "chunk": index, "runs": runs,
+              "steps": STEPS}
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 
 
@@ -162,10 +166,10 @@ def run_sweep(grid: Grid, executor: Executor, cache: ChunkCache,
         progress(_progress_line(done, len(chunks), start))
     progress("\n")
     rows = []
-    for (k, ratio, eta_multiple), c in counts.items():
+    for (k, p, ratio, eta_multiple), c in counts.items():
         n = sum(c.values())
         lo, hi = clopper_pearson(c["global"], n, 1e-3 / len(counts))
-        rows.append({"k": k, "ratio_over_boundary": ratio, "eta_multiple": eta_multiple, **c, "runs": n,
+        rows.append({"k": k, "p": p, "ratio_over_boundary": ratio, "eta_multiple": eta_multiple, **c, "runs": n,
                      "p_global": c["global"] / n, "ci_low": lo, "ci_high": hi,
                      "p_spurious": c["spurious"] / n})
     return {"grid": asdict(grid), "rows": rows, "chunks": len(chunks), "from_cache": cached,
@@ -186,27 +190,38 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
 
 
 def sweep_figure(result: dict):
+    """P(global) with its interval against the ratio — or against p when the grid has a p axis
+    and a single ratio — one line per remaining combination of the other axes."""
     from checks.figures import new_figure, to_figure
-    fig, axes = new_figure()
+    fig, axes = new_figure(width=7.2)
     ax = axes[0, 0]
     rows = result["rows"]
-    for k in sorted({r["k"] for r in rows}):
-        for eta in sorted({r["eta_multiple"] for r in rows}):
-            chosen = sorted((r for r in rows if r["k"] == k and r["eta_multiple"] == eta),
-                            key=lambda r: r["ratio_over_boundary"])
-            x = [r["ratio_over_boundary"] for r in chosen]
-            ax.errorbar(x, [r["p_global"] for r in chosen],
-                        yerr=[[r["p_global"] - r["ci_low"] for r in chosen],
-                              [r["ci_high"] - r["p_global"] for r in chosen]],
-                        marker="o", markersize=3, capsize=2, label=f"k = {k}, η = {eta:g}×default")
-    ax.axhline(0.25, color="black", linestyle="--", label="cited bound 1/4")
-    ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
-    ax.set_xlabel("(1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
+    along_p = len({r["p"] for r in rows}) > 1 and len({r["ratio_over_boundary"] for r in rows}) == 1
+    axis, other = ("p", "ratio_over_boundary") if along_p else ("ratio_over_boundary", "p")
+    lines = sorted({(r["k"], r[other], r["eta_multiple"]) for r in rows})
+    markers = "osD^vP*X"
+    for index, (k, value, eta) in enumerate(lines):
+        chosen = sorted((r for r in rows if (r["k"], r[other], r["eta_multiple"]) == (k, value, eta)),
+                        key=lambda r: r[axis])
+        label = f"k = {k:,}, {'ratio' if along_p else 'p'} = {value:g}, η = {eta:g}×default"
+        ax.errorbar([r[axis] for r in chosen], [r["p_global"] for r in chosen],
+                    yerr=[[r["p_global"] - r["ci_low"] for r in chosen], [r["ci_high"] - r["p_global"] for r in chosen]],
+                    marker=markers[index % len(markers)], markersize=4, capsize=2, label=label)
+    ax.axhline(0.25, color="black", linestyle="--", label="reconstructed bound 1/4")
+    if along_p:
+        ax.set_xscale("log")
+        ax.set_xlabel("patch size p")
+    else:
+        ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
+        ax.set_xlabel("ratio/boundary: (1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
     ax.set_ylabel("P(global) (Clopper–Pearson interval)")
     ax.set_ylim(0, 1.02)
     ax.set_title("Success probability over the grid")
-    ax.legend(fontsize="x-small", ncol=2)
-    return to_figure(fig, "Success probability over the grid", "Paper's initialization; one teacher per cell.")
+    ax.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    runs = sum(r["runs"] for r in rows)
+    return to_figure(fig, "Success probability over the grid", f"Paper's initialization, drawn in reduced "
+                     f"coordinates; one teacher per cell; {len(rows)} cells, {runs:,} runs; lowest P(global) "
+                     f"{min(r['p_global'] for r in rows):.3f}.")
 
 
 def stderr_progress(line: str) -> None:

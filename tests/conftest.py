@@ -26,3 +26,21 @@ def restore_mpmath_precision():
     prec = mpmath.mp.prec
     yield
     mpmath.mp.prec = prec
+
+
+QUICK_REPORT_SEED = 0
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory):
+    """(exit code, output folder, stderr) of `theorycheck report --budget quick`, run once per test
+    process: the tests that read it share the xdist group "quick-report", so one worker runs it."""
+    import contextlib
+    import io
+
+    from checks import cli
+    out = tmp_path_factory.mktemp("quick-report")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["report", "--out", str(out), "--seed", str(QUICK_REPORT_SEED)])
+    return code, out, err.getvalue()

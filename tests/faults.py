@@ -6,6 +6,7 @@ least one fault (tests/test_claims.py enforces this).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from types import ModuleType
@@ -13,12 +14,12 @@ from typing import Callable
 
 import numpy as np
 
-from theory import certify, dynamics, empirical, formulas, reduced_gd
+from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
 from theory.reduced_gd import register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
 _optimal_a = formulas.optimal_a
-_step, _random_init, _draw_sample = reduced_gd.step, dynamics.random_init, empirical.draw_sample
+_step, _sphere_angles, _draw_sample = reduced_gd.step, initialization.sphere_angles, empirical.draw_sample
 
 
 def _wrong_g_constant(angle, ar):
@@ -74,12 +75,6 @@ def _scaled_v_move(x, y, z1, z2, residual_sq, consts, factor):
 
 
 @register_jitable
-def _v_step_ignores_sign(x, y, z1, z2, residual_sq, consts):
-    a_dot = _step(x, y, z1, z2, residual_sq, consts)[6]
-    return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.sign(a_dot))  # as if aᵀa* > 0 always
-
-
-@register_jitable
 def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
     return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.arctan2(np.abs(y), -x))  # an extra π − φ
 
@@ -90,11 +85,17 @@ def _labels_without_relu(teacher, n, rng, noise=0.0):
     return empirical.Sample(sample.Z, linear + (sample.y - sample.y))
 
 
-def _init_wrong_hemisphere(teacher, n, rng, scheme="paper"):
-    V0, A0 = _random_init(teacher, n, rng, scheme)
-    w_hat = teacher.w_star / teacher.w_norm
-    along = V0 @ w_hat
-    return V0 - 2 * np.maximum(along, 0)[:, None] * w_hat, A0  # v₀ never within 90° of w*
+def _init_wrong_hemisphere(p, n, rng):
+    cos_phi, sin_phi = _sphere_angles(p, n, rng)
+    return -np.abs(cos_phi), sin_phi  # v₀ never within 90° of w*
+
+
+def _init_near_hemisphere(p, n, rng):
+    cos_phi, sin_phi = _sphere_angles(p, n, rng)
+    return np.abs(cos_phi), sin_phi  # v₀ always within 90° of w*
+
+
+_FAULTY_KERNELS: dict = {}   # per process: a kernel compiled around a faulty step, kept for its next test
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,17 @@ class Fault:
     module: ModuleType = formulas
 
     def plant(self, monkeypatch) -> None:
+        # Fresh caches for the faulty run, and the untouched ones back afterwards: a table or a
+        # decision computed under a fault must not outlive it.
+        for module, name in ((dynamics, "decision_table"), (dynamics, "reduced_plane"),
+                             (certify, "spurious_condition")):
+            cached = getattr(module, name)
+            monkeypatch.setattr(module, name, functools.lru_cache(maxsize=cached.cache_info().maxsize)(cached.__wrapped__))
         monkeypatch.setattr(self.module, self.target, self.replacement)
-        if self.module is reduced_gd:  # the cached kernel holds the real step: compile one afresh
-            monkeypatch.setattr(reduced_gd, "_KERNEL", reduced_gd.build_kernel(cache=False) or False)
+        if self.module is reduced_gd:  # the cached kernel holds the real step: one compiled with the fault
+            if self.name not in _FAULTY_KERNELS:
+                _FAULTY_KERNELS[self.name] = reduced_gd.build_kernel(cache=False) or False
+            monkeypatch.setattr(reduced_gd, "_KERNEL", _FAULTY_KERNELS[self.name])
 
 
 FAULTS = (
@@ -126,10 +135,10 @@ FAULTS = (
     Fault("grad-v-unprojected", "grad_v", _grad_v_unprojected, ("gradients", "norm-monotone")),
     Fault("v-step-wrong-sign", "step", _v_step_wrong_sign,
           ("convergence-in-region", "restarts", "two-phase", "fixed-output-layer"), module=reduced_gd),
-    Fault("v-step-ignores-sign", "step", _v_step_ignores_sign,
-          ("spurious-probability",), module=reduced_gd),
-    Fault("init-wrong-hemisphere", "random_init", _init_wrong_hemisphere, ("success-probability",),
-          module=dynamics),
+    Fault("init-near-hemisphere", "sphere_angles", _init_near_hemisphere, ("spurious-probability",),
+          module=initialization),
+    Fault("init-wrong-hemisphere", "sphere_angles", _init_wrong_hemisphere, ("success-probability",),
+          module=initialization),
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),

@@ -1,6 +1,7 @@
 """Every registered claim: confirmed by the real formulas, refuted by planted wrong ones,
 deterministic in its seed, and honest about what it could not decide."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -49,17 +50,40 @@ def test_every_claim_has_a_planted_fault_that_refutes_it():
     assert set(CLAIM_IDS) <= covered
 
 
+# The verdicts the claims reach at the quick budget: a qualified claim holds under one reading of the
+# paper's words (or in one part of its domain) and fails under another.
+EXPECTED = {"spurious-probability": "qualified", "two-phase": "qualified"}
+
+
+@pytest.mark.xdist_group("quick-report")
 @pytest.mark.parametrize("claim_id", CLAIM_IDS)
-def test_claim_is_confirmed(claim_id):
-    outcome, _ = get(claim_id).run(QUICK, seed=0)
-    assert outcome.verdict == "confirmed", outcome.evidence["summary"]
-    for part in outcome.evidence["parts"].values():
-        assert part["cases"] > 0 and part["failed"] == 0 and part["verdict"] == "confirmed"
+def test_claim_reaches_its_verdict(claim_id, quick_report):
+    """Read from the quick report (seed 0): every part holds, except the readings a qualified claim
+    names as failing, which carry their counterexample."""
+    _, out, _ = quick_report
+    claim = next(c for c in json.loads((out / "claims.json").read_text())["claims"] if c["id"] == claim_id)
+    assert claim["verdict"] == EXPECTED.get(claim_id, "confirmed"), claim["evidence"]["summary"]
+    for part in claim["evidence"]["parts"].values():
+        assert part["cases"] > 0
+        if claim["verdict"] == "qualified" and part.get("reading") and part["verdict"] != "confirmed":
+            assert part["verdict"] == "refuted" and part["counterexample"]
+            continue
+        assert part["failed"] == 0 and part["verdict"] == "confirmed"
         worst = part["worst"]
-        if part["bound"] == "≤":
-            assert worst["measured"] <= worst["tolerance"]
-        else:
-            assert worst["measured"] > worst["tolerance"]
+        measured = float(worst["measured"])
+        assert measured <= worst["tolerance"] if part["bound"] == "≤" else measured > worst["tolerance"]
+
+
+# Claims cheap enough to run twice here; the GD claims' determinism rests on their seeded draws and
+# the thread-independent kernel (tests/test_initialization.py, tests/test_threads.py).
+CHEAP = [c for c in CLAIM_IDS if c not in ("success-probability", "spurious-probability", "two-phase",
+                                           "convergence-in-region", "restarts", "spurious-sublinear")]
+
+
+@pytest.mark.parametrize("claim_id", CHEAP)
+def test_same_seed_same_evidence(claim_id):
+    claim = get(claim_id)
+    assert claim.run(QUICK, 3)[0].evidence == claim.run(QUICK, 3)[0].evidence
 
 
 @pytest.mark.parametrize("fault, claim_id", [(f, c) for f in FAULTS for c in f.refutes],
@@ -71,12 +95,6 @@ def test_planted_fault_is_refuted(fault, claim_id, monkeypatch):
     counter = outcome.evidence["counterexample"]
     measured = float(counter["measured"])  # JSON keeps non-finite numbers as strings
     assert measured <= counter["tolerance"] if counter["bound"] == ">" else not measured <= counter["tolerance"]
-
-
-@pytest.mark.parametrize("claim_id", CLAIM_IDS)
-def test_same_seed_same_evidence(claim_id):
-    claim = get(claim_id)
-    assert claim.run(QUICK, 3)[0].evidence == claim.run(QUICK, 3)[0].evidence
 
 
 def test_different_seeds_draw_different_instances():
@@ -101,6 +119,28 @@ def test_part_verdicts_and_smallest_counterexample():
     assert part.counterexample().instance == {"k": 2}
     outcome = cases.combine([part], "unused")
     assert outcome.verdict == "refuted" and outcome.evidence["counterexample"]["instance"] == {"k": 2}
+
+
+def test_readings_that_disagree_make_a_claim_qualified():
+    weak = cases.Part("weak", "demo", "error", reading="for each fixed dimension")
+    weak.add({"k": 3}, 0.1, 1.0)
+    strong = cases.Part("strong", "demo", "error", reading="uniformly in p")
+    strong.add({"k": 2}, 2.0, 1.0, size=2)
+    strong.add({"k": 1}, 3.0, 1.0, size=1)
+    outcome = cases.combine([weak, strong], lambda: "unused")
+    assert outcome.verdict == "qualified"
+    assert outcome.evidence["holds_when"] == [{"part": "weak", "reading": "for each fixed dimension"}]
+    assert outcome.evidence["fails_when"][0]["reading"] == "uniformly in p"
+    assert outcome.evidence["counterexample"]["instance"] == {"k": 1}
+    assert "uniformly in p" in outcome.evidence["summary"]
+    core = cases.Part("core", "demo", "error")
+    core.add({"k": 5}, 9.0, 1.0)
+    assert cases.combine([weak, strong, core], lambda: "unused").verdict == "refuted"
+    assert cases.combine([strong], lambda: "unused").verdict == "refuted"
+    open_reading = cases.Part("open", "demo", "error", reading="as p → ∞")
+    open_reading.add({}, 0.0, 1.0, status=cases.UNDECIDED, note="too few runs")
+    assert cases.combine([weak, open_reading], lambda: "unused").verdict == "inconclusive"
+    assert cases.combine([weak, strong, open_reading], lambda: "unused").verdict == "qualified"
 
 
 def test_undecided_without_failures_is_inconclusive():

@@ -2,6 +2,7 @@
 
 import html.parser
 import json
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,11 @@ def _fake_claim(verdict="confirmed", title="fake", summary="ok"):
                                       "tolerance": 1.0, "status": "fail"}
     if verdict == "inconclusive":
         evidence.update(why="undecided", settle="more time")
+    if verdict == "qualified":
+        counter = {"part": "p", "bound": "≤", "instance": {"k": 1}, "measured": 2.0, "tolerance": 1.0,
+                   "status": "fail"}
+        evidence.update(counterexample=counter, holds_when=[{"part": "q", "reading": "for each k"}],
+                        fails_when=[{"part": "p", "reading": "uniformly in k", "counterexample": counter}])
     return Claim(id="fake", title=title, source="derived", statement="a <b>bold</b> & claim",
                  check=lambda budget, seed: Outcome(verdict, evidence))
 
@@ -75,18 +81,19 @@ def test_report_out_pointing_at_a_file_is_a_usage_error(tmp_path, capsys, only_f
     assert code == 2 and "not a directory" in err
 
 
-def test_report_writes_json_and_html(tmp_path, capsys):
-    code, out, err = run(["report", "--out", str(tmp_path), "--seed", "4"], capsys)
+@pytest.mark.xdist_group("quick-report")
+def test_report_writes_json_and_html(quick_report):
+    code, out, err = quick_report
     assert code == 0
-    doc = json.loads((tmp_path / "claims.json").read_text())
+    doc = json.loads((out / "claims.json").read_text())
     jsonschema.validate(doc, SCHEMA)
     assert [c["id"] for c in doc["claims"]] == [c.id for c in registry.all_claims()]
     for claim in doc["claims"]:
-        assert REPORT_KEYS <= claim.keys() and claim["verdict"] == "confirmed"
-        assert claim["reproducer"] == f"theorycheck check {claim['id']} --budget quick --seed 4"
-    assert ENVIRONMENT_KEYS <= doc["environment"].keys() and doc["environment"]["seed"] == 4
+        assert REPORT_KEYS <= claim.keys() and claim["verdict"] in ("confirmed", "qualified")
+        assert claim["reproducer"] == f"theorycheck check {claim['id']} --budget quick --seed 0"
+    assert ENVIRONMENT_KEYS <= doc["environment"].keys() and doc["environment"]["seed"] == 0
     assert "[1/" in err  # progress lines
-    page = (tmp_path / "index.html").read_text()
+    page = (out / "index.html").read_text()
     _assert_valid_self_contained_html(page)
     for claim in doc["claims"]:
         assert f'id="claim-{claim["id"]}"' in page
@@ -96,7 +103,7 @@ def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys,
     fast = [registry.get(i) for i in ("gaussian-kernel", "population-loss", "global-minimum")]
     monkeypatch.setattr(registry, "all_claims", lambda: fast)
     next(f for f in FAULTS if f.name == "loss-drops-teacher-norm").plant(monkeypatch)
-    code, out, _ = run(["report", "--out", str(tmp_path)], capsys)
+    code, out, _ = run(["report", "--out", str(tmp_path), "--jobs", "1"], capsys)   # the fault lives here
     assert code == 1 and "refuted" in out
     doc = json.loads((tmp_path / "claims.json").read_text())
     jsonschema.validate(doc, SCHEMA)
@@ -105,6 +112,35 @@ def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys,
     assert page.index("Counterexample") < page.index('id="environment"')
     summary = page[page.index('id="summary"'):page.index('id="claim-')]
     assert 'class="verdict refuted"' in summary
+
+
+def test_claims_give_the_same_numbers_in_one_process_or_several():
+    claims = [registry.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
+    alone = report.run_claims(claims, registry.Budget("quick"), 5, jobs=1)
+    shared = report.run_claims(claims, registry.Budget("quick"), 5, jobs=2)
+    for one, other in zip(alone, shared):
+        assert {**one, "seconds": 0} == {**other, "seconds": 0}
+
+
+@pytest.mark.parametrize("target", ["/proc/theorycheck-report", "{tmp}/a-file/report"])
+def test_an_unwritable_out_folder_is_refused_before_any_claim_runs(target, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("not a folder")
+    start = time.perf_counter()
+    code, _, err = run(["report", "--out", target.format(tmp=tmp_path)], capsys)
+    assert code == 2 and "cannot be written" in err and err.count("\n") == 1
+    assert time.perf_counter() - start < 2
+
+
+def test_a_qualified_claim_is_a_finding_not_a_failure(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_fake_claim("qualified", summary="holds for each k — fails uniformly in k"))
+    code, out, _ = run(["report", "--out", str(tmp_path)], capsys)
+    assert code == 0 and "1 qualified" in out
+    doc = json.loads((tmp_path / "claims.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["summary"]["counts"]["qualified"] == 1
+    page = (tmp_path / "index.html").read_text()
+    assert 'class="verdict qualified"' in page and "uniformly in k" in page
+    assert run(["check", "fake"], capsys)[0] == 0
 
 
 def test_check_command_exit_codes(capsys, only_fake_claim):

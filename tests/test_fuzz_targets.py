@@ -12,7 +12,7 @@ from tests.faults import FAULTS
 
 @pytest.mark.parametrize("claim", list(fuzz.TARGETS))
 def test_target_explores_without_counterexample(claim, tmp_path):
-    found = fuzz.run_target(claim, 3.0, database=tmp_path)
+    found = fuzz.run_target(claim, 1.0, database=tmp_path, examples_per_round=8)
     assert found.examples > 0 and found.counterexample is None
     assert found.inside, "the search must report the extreme it reached inside the hypotheses"
     assert claim in fuzz.describe(found)

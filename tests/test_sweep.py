@@ -10,7 +10,7 @@ import pytest
 
 from checks import cli, sweep
 
-SMALL = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300, chunk_runs=100, p=3)
+SMALL = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300, chunk_runs=100, ps=(3,))
 
 
 class ReversedExecutor(Executor):
@@ -106,13 +106,23 @@ def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
     assert resumed["from_cache"] >= 1 and rows(resumed) == reference
 
 
+def test_sweep_has_a_p_axis_up_to_a_million(tmp_path, capsys):
+    code = cli.main(["sweep", "--ks", "10", "--ps", "10,1000000", "--ratios", "0.5", "--etas", "1", "--runs",
+                     "200", "--chunk-runs", "200", "--workers", "1", "--out", str(tmp_path / "o"),
+                     "--cache", str(tmp_path / "c")])
+    capsys.readouterr()
+    rows = json.loads((tmp_path / "o" / "sweep.json").read_text())["rows"]
+    assert code == 0 and sorted(r["p"] for r in rows) == [10, 1_000_000]
+    assert all(r["runs"] == 200 and r["undecided"] == 0 for r in rows)
+
+
 def test_sweep_cli_writes_table_and_figure(tmp_path, capsys):
     code = cli.main(["sweep", "--ks", "2", "--ratios", "0.5", "--etas", "1", "--runs", "50",
                      "--chunk-runs", "25", "--workers", "1", "--out", str(tmp_path / "o"),
                      "--cache", str(tmp_path / "c")])
     out, err = capsys.readouterr()
     assert code == 0 and "1 cells, 2 chunks" in out and "2/2 chunks" in err
-    assert (tmp_path / "o" / "sweep.csv").read_text().startswith("k,ratio_over_boundary")
+    assert (tmp_path / "o" / "sweep.csv").read_text().startswith("k,p,ratio_over_boundary")
     assert "<svg" in (tmp_path / "o" / "sweep.svg").read_text()
 
 

@@ -8,6 +8,8 @@ the rational case s² = ‖a*‖², and an arb enclosure of π at enough bits al
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 from theory import formulas
@@ -29,9 +31,28 @@ def exact_sums(teacher: Teacher):
     return sum(entries), sum(e * e for e in entries)
 
 
+def _clear_in_float64(teacher: Teacher) -> bool | None:
+    """The condition's answer when float64 already settles it, else None.
+
+    math.fsum is correctly rounded, so s and ‖a*‖² (a sum of rounded squares) carry relative
+    errors below 2ε; with the final products and differences, the error of
+    (k + π − 1)‖a*‖² − π s² stays below 8ε((k + π)‖a*‖² + π s²).
+    """
+    s, a_sq = math.fsum(teacher.a_star), math.fsum(teacher.a_star * teacher.a_star)
+    room = (teacher.k + math.pi - 1) * a_sq - math.pi * s * s
+    if abs(room) > 8 * 2.0 ** -52 * ((teacher.k + math.pi) * a_sq + math.pi * s * s):
+        return room > 0
+    return None
+
+
+@functools.lru_cache(maxsize=1024)   # teachers are immutable (and hash in O(1) after the first time)
 def spurious_condition(teacher: Teacher) -> bool:
-    """Decide π s² < (k + π − 1)‖a*‖² exactly, i.e. π (s² − ‖a*‖²) < (k − 1)‖a*‖²."""
+    """Decide π s² < (k + π − 1)‖a*‖² exactly, i.e. π (s² − ‖a*‖²) < (k − 1)‖a*‖²: in float64
+    with a rigorous error bound where that settles it (any k, fast), else in exact rationals."""
     import flint
+    clear = _clear_in_float64(teacher)
+    if clear is not None:
+        return clear
     s, a_sq = exact_sums(teacher)
     excess, room = s * s - a_sq, (teacher.k - 1) * a_sq
     if excess == 0:            # rational tie on the π side: decided by k alone (k = 1 → equality)

@@ -78,7 +78,8 @@ LEVELS = UPPER_LEVELS + LOWER_PER_OCTAVE * (LOWER_OCTAVES - 1)
 # ℓ before a level is looked up, and loss increases below it are rounding, not ascents.
 SLACK = 1e-12
 _RADIUS_RANGE = (-20.0, 20.0)            # log10 r searched for r_min
-_BISECTIONS = 64
+_RADIUS_BISECTIONS = 36                  # log10 r_min to 6e-10: r_min² to 3e-9 relative
+_BISECTIONS = 56   # halvings: 2^-56·π is below float64's resolution of an angle
 
 
 def level_positions() -> np.ndarray:
@@ -91,9 +92,9 @@ def level_positions() -> np.ndarray:
 def _cell_edges(phi_split: float) -> np.ndarray:
     """Angles splitting [0, π] into cells: dense near 0, π and the saddle angle (an edge itself,
     so every cell lies on one branch of m)."""
-    ends = np.geomspace(1e-9, 0.2, 48)
-    near_split = np.geomspace(1e-10, 0.3, 72)
-    edges = np.concatenate([[0.0, math.pi, phi_split], np.linspace(0, math.pi, 193), ends, math.pi - ends,
+    ends = np.geomspace(1e-9, 0.2, 32)
+    near_split = np.geomspace(1e-10, 0.3, 48)
+    edges = np.concatenate([[0.0, math.pi, phi_split], np.linspace(0, math.pi, 97), ends, math.pi - ends,
                             phi_split - near_split, phi_split + near_split])
     return np.unique(np.clip(edges, 0.0, math.pi))
 
@@ -107,14 +108,6 @@ def _h(phi):
     """(|q'| + √(q'² + 4q²))/2: r²·(largest eigenvalue of H_vv) per unit of c|aᵀa*|/(2π)."""
     dq = (math.pi - phi) * np.cos(phi) - np.sin(phi)
     return (np.abs(dq) + np.sqrt(dq * dq + 4 * _q(phi) ** 2)) / 2
-
-
-def _has_spurious_minimum(teacher: Teacher) -> bool:
-    """π s² < (k + π − 1)‖a*‖² in float64, or decided exactly when rounding could tip it."""
-    room = (teacher.k + math.pi - 1) * teacher.a_sq - math.pi * teacher.a_sum ** 2
-    if abs(room) > 1e-9 * (teacher.k + math.pi - 1) * teacher.a_sq:
-        return room > 0
-    return landscape.has_spurious_minimum(teacher)
 
 
 def _saddle_angle(target: float) -> float:
@@ -172,7 +165,7 @@ class Basins:
         spurious = float(formulas.spurious_loss(ar, k=k, c=c, s=s, astar_sq=a_sq))
         scale = float(formulas.loss_from_scalars(ar, angle=formulas.angle_from_phi(0.0, ar), a_sq=0.0, a_sum=0.0,
                                                  a_dot=0.0, c=c, s=s, astar_sq=a_sq))
-        if teacher.p < 2 or not _has_spurious_minimum(teacher):
+        if teacher.p < 2 or not landscape.has_spurious_minimum(teacher):
             return cls(math.pi, spurious, spurious, scale)
         phi_s = _saddle_angle(formulas.saddle_g(ar, k=k, s=s, astar_sq=a_sq))
         top, _ = formulas.profile_from_scalars(ar, angle=formulas.angle_from_phi(phi_s, ar), k=k, c=c, s=s,
@@ -263,13 +256,11 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
         cell_m = m_edges[:-1]
         room = phi_hi[:, None] - hi_edge[None, :]      # how far a turn may go before the band's far edge
         adot_bound = c * a_sq
-        region_q = sup_q(0.0, phi_lo)
     else:                   # cells meeting [φ_hi, π]; m falls on them, least at their right edge
         member = hi_edge[None, :] > phi_hi[:, None]
         cell_m = m_edges[1:]
         room = lo_edge[None, :] - phi_lo[:, None]
         adot_bound = abs(c * (math.pi * s * s / d - a_sq) / (math.pi - 1))   # |a_sᵀa*|
-        region_q = sup_q(phi_hi, math.pi)
     spare = np.maximum(levels[:, None] - (cell_m[None, :] - rounding), 0.0)
     cell_turn = eta * c * (cell_adot[None, :] + np.sqrt(4 * math.pi * spare * m_inverse)) * cell_q[None, :] / (2 * math.pi)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -296,7 +287,7 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
     lo = np.full(LEVELS, _RADIUS_RANGE[0])
     hi = np.full(LEVELS, _RADIUS_RANGE[1])
     possible = usable & descends(10.0 ** hi)
-    for _ in range(_BISECTIONS):
+    for _ in range(_RADIUS_BISECTIONS):
         mid = (lo + hi) / 2
         ok = descends(10.0 ** mid)
         hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
@@ -306,26 +297,22 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
 
 def _band(teacher: Teacher, basins: Basins, levels: np.ndarray):
     """(φ_lo, φ_hi) of the band {m > L} for each level: φ_lo over- and φ_hi underestimated
-    (the band only shrinks), by bisection with the profile's rounding added to each level."""
+    (the band only shrinks), by bisection with the profile's rounding added to each level; both
+    branches of m in one evaluation per halving."""
     ar = FLOAT64_ELEMENTWISE
-    k, c = teacher.k, teacher.w_norm
-    s, a_sq = float(teacher.a_star.sum()), float(teacher.a_star @ teacher.a_star)
-
-    def above(phi):
-        m, _ = formulas.profile_from_scalars(ar, angle=formulas.Angle(phi, math.pi - phi), k=k, c=c,
-                                             s=s, astar_sq=a_sq)
-        return m > levels + SLACK * basins.scale
-
-    split = basins.phi_split
-    lo, hi = np.zeros(LEVELS), np.full(LEVELS, split)          # increasing branch [0, φ_s]
-    up_lo, up_hi = np.full(LEVELS, split), np.full(LEVELS, math.pi)   # decreasing branch [φ_s, π]
+    n, split = len(levels), basins.phi_split
+    threshold = np.concatenate([levels, levels]) + SLACK * basins.scale
+    # rows [0, n): the increasing branch [0, φ_s]; rows [n, 2n): the decreasing branch [φ_s, π]
+    lo = np.concatenate([np.zeros(n), np.full(n, split)])
+    hi = np.concatenate([np.full(n, split), np.full(n, math.pi)])
+    rising = np.arange(2 * n) < n
     for _ in range(_BISECTIONS):
         mid = (lo + hi) / 2
-        rising = above(mid)
-        hi, lo = np.where(rising, mid, hi), np.where(rising, lo, mid)
-        mid = (up_lo + up_hi) / 2
-        inside = above(mid)
-        up_lo, up_hi = np.where(inside, mid, up_lo), np.where(inside, up_hi, mid)
+        m, _ = formulas.profile_from_scalars(ar, angle=formulas.Angle(mid, math.pi - mid), k=teacher.k,
+                                             c=teacher.w_norm, s=teacher.a_sum, astar_sq=teacher.a_sq)
+        above = m > threshold
+        toward_lo = above == rising      # the root lies below mid
+        hi, lo = np.where(toward_lo, mid, hi), np.where(toward_lo, lo, mid)
     if split == math.pi:
-        return hi, np.full(LEVELS, np.inf)     # no spurious minimum: no band to cross
-    return hi, up_lo
+        return hi[:n], np.full(n, np.inf)     # no spurious minimum: no band to cross
+    return hi[:n], lo[n:]

@@ -31,19 +31,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory import decisions, reduced_gd, validation
+from theory import decisions, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 
 OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
-SCHEMES = ("paper", "gaussian", "zero-a")
+SCHEMES = initialization.SCHEMES
 RECORDABLE = ("phi", "a_dot", "a_sum", "v_norm", "loss")
 
 
 # --- initialization -----------------------------------------------------------------------
 
-def paper_radius(teacher: Teacher) -> float:
-    """|1ᵀa*| ‖w*‖ / √k: the radius of the paper's ball for a₀ (0 when 1ᵀa* = 0)."""
-    return abs(float(teacher.a_star.sum())) * teacher.w_norm / math.sqrt(teacher.k)
+paper_radius = initialization.paper_radius
 
 
 def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str = "paper"):
@@ -65,7 +63,7 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
         direction /= np.linalg.norm(direction, axis=1, keepdims=True)
         a0 = paper_radius(teacher) * direction * rng.random((n, 1)) ** (1.0 / k)
     elif scheme == "gaussian":
-        a0 = rng.standard_normal((n, k)) * teacher.w_norm * np.linalg.norm(teacher.a_star) / math.sqrt(k)
+        a0 = rng.standard_normal((n, k)) * initialization.gaussian_scale(teacher)
     else:
         a0 = np.zeros((n, k))
     return v0, a0
@@ -153,7 +151,13 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     return _run_reduced(teacher, V0, A0, table, steps, tuple(record), kernel, train_a, until_decided)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
+def reduced_plane(teacher: Teacher) -> reduced_gd.Plane:
+    """The reduced coordinates of a* (O(k) to build), kept for repeated runs."""
+    return reduced_gd.Plane.for_teacher(teacher)
+
+
+@functools.lru_cache(maxsize=256)
 def decision_table(teacher: Teacher, eta: float, train_a: bool = True) -> decisions.DecisionTable:
     """The decision table of (teacher, η), kept for repeated runs (teachers are immutable)."""
     return decisions.DecisionTable.for_run(teacher, eta, train_a)
@@ -182,7 +186,7 @@ class Embedding:
 
     @classmethod
     def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple["Embedding", reduced_gd.Batch]:
-        plane = reduced_gd.Plane.for_teacher(teacher)
+        plane = reduced_plane(teacher)
         w_hat = teacher.w_star / teacher.w_norm
         x = V0 @ w_hat
         perp = V0 - x[:, None] * w_hat
@@ -225,3 +229,59 @@ def finish(V, A, outcome, decided, ascents, late, eta, steps, engine, start, his
     decided = np.where(withdrawn, -1, decided)
     return GDResult(V, A, np.array(OUTCOMES)[outcome], decided, ascents, late, eta, steps, engine,
                     time.perf_counter() - start, history)
+
+
+# --- outcome statistics in reduced coordinates ----------------------------------------------
+
+DEFAULT_MAX_STEPS = 20_000
+_CHUNK = 1 << 16   # trajectories drawn and run at a time: memory stays O(chunk) for any n
+
+
+def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
+                 scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS, start=None,
+                 record: tuple[str, ...] = (), until_decided: bool = True):
+    """n runs drawn and advanced in reduced coordinates: a :class:`theory.reduced_gd.Batch`
+    (outcome codes, decision steps, final reduced states) — and, with ``record``, the histories
+    (numpy engine; each of shape (max_steps + 1, n)).
+
+    Memory and time per run do not depend on p, nor on k beyond the steps a decision takes.
+    ``start(teacher, plane, m, rng)`` may replace the scheme's draw (for example the theorem's
+    region); it must return (x, y, z1, z2, residual_sq).
+    """
+    validation.teacher(teacher)
+    n = validation.positive_int(n, "n")
+    max_steps = validation.positive_int(max_steps, "max_steps")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    unknown = set(record) - set(RECORDABLE)
+    if unknown:
+        raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
+    eta = default_eta(teacher) if eta is None else float(validation.positive_real(eta, "eta"))
+    table = decision_table(teacher, eta, True)
+    plane = reduced_plane(teacher)
+    draw = start or (lambda t, p, m, r: initialization.reduced_start(t, p, m, r, scheme))
+    kernel = None if record else reduced_gd.compiled_kernel()
+    parts, histories = [], []
+    for first in range(0, n, _CHUNK):
+        x, y, z1, z2, residual_sq = draw(teacher, plane, min(_CHUNK, n - first), rng)
+        outcome, decided = initial_outcomes(table, x)
+        batch = reduced_gd.Batch.start(x, y, z1, z2, residual_sq, outcome, decided)
+        histories.append(reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel,
+                                            tuple(record))[1])
+        parts.append(batch)
+    batch = parts[0] if len(parts) == 1 else reduced_gd.Batch(
+        *(np.concatenate([getattr(b, f) for b in parts]) for f in reduced_gd.Batch.__dataclass_fields__))
+    if record:
+        return batch, {key: np.concatenate([h[key] for h in histories], axis=1) for key in record}
+    return batch
+
+
+def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
+                   scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS) -> dict[str, int]:
+    """How many of n GD runs from ``scheme`` end ``global``, ``spurious``, ``diverged`` or stay
+    ``undecided`` after ``max_steps`` steps. Initial points are drawn in reduced coordinates from
+    their exact laws (:mod:`theory.initialization`), so a run costs O(1) memory and time per
+    step whatever k and p are; the counts agree with full-dimensional sampling run through the
+    full engine (tests/test_initialization.py)."""
+    batch = reduced_runs(teacher, n, rng, eta, scheme, max_steps)
+    return {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(OUTCOMES)}

@@ -81,6 +81,10 @@ class Teacher:
                 and np.array_equal(self.a_star, other.a_star))
 
     def __hash__(self):
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:   # hashing 10⁶ entries each time a cache looks a teacher up would cost
         return hash((self.w_star.tobytes(), self.a_star.tobytes()))
 
     def __repr__(self):
