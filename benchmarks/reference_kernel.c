@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define PI 3.14159265358979311600
+#define FLUSH_ANGLE 1e-200
 #define UPPER_PER_OCTAVE 4
 #define UPPER_OCTAVES 40
 #define LOWER_PER_OCTAVE 8
@@ -66,7 +67,8 @@ void run_plain(int64_t n, double *x, double *y, double *z1, double *z2, double *
         int64_t code = outcome[i], decided = decided_step[i], rises = 0, late = 0;
         double previous = INFINITY;
         for (int64_t t = 0; t <= steps; t++) {
-            double r2 = xi * xi + yi * yi, inv_r = 1.0 / sqrt(r2), abs_y = fabs(yi);
+            yi = yi * (fabs(yi) >= FLUSH_ANGLE * fabs(xi));   /* the kernel's flush of tiny angles (reduced_gd.step) */
+            double r2 = xi * xi + yi * yi, inv_r = 1.0 / hypot(xi, yi), abs_y = fabs(yi);
             double near = atan2(abs_y, fabs(xi));
             double phi = xi < 0 ? PI - near : near, delta = xi < 0 ? near : PI - near;
             double g = delta * (xi * inv_r) + abs_y * inv_r;
@@ -90,8 +92,8 @@ void run_plain(int64_t n, double *x, double *y, double *z1, double *z2, double *
             if (decided >= 0 && (until_decided || code == 3))
                 break;
             if (t < steps) {
-                double v_gain = v_rate * a_dot * delta * inv_r * inv_r * inv_r;
-                double nx = xi + v_gain * yi * yi, ny = yi - v_gain * xi * yi;
+                double y_unit = abs_y * inv_r, turn = v_rate * a_dot * delta * inv_r * y_unit;
+                double nx = xi + turn * y_unit, ny = yi - turn * xi * inv_r * (yi > 0 ? 1.0 : yi < 0 ? -1.0 : 0.0);
                 double nz1 = z1i - a_rate * ((PI - 1) * z1i + pull * q1a - bend * qaa);
                 double nz2 = z2i - a_rate * ((PI - 1) * z2i + pull * q1b - bend * qab);
                 xi = nx; yi = ny; z1i = nz1; z2i = nz2; res *= rho_sq;
@@ -132,7 +134,8 @@ void run_lanes(int64_t n, double *x, double *y, double *z1, double *z2, double *
                 if (!running[l])
                     continue;
                 double xi = xs[l], yi = ys[l], z1i = z1s[l], z2i = z2s[l];
-                double r2 = xi * xi + yi * yi, inv_r = 1.0 / sqrt(r2), abs_y = fabs(yi);
+                yi = yi * (fabs(yi) >= FLUSH_ANGLE * fabs(xi));
+                double r2 = xi * xi + yi * yi, inv_r = 1.0 / hypot(xi, yi), abs_y = fabs(yi);
                 double near = atan2(abs_y, fabs(xi));
                 double phi = xi < 0 ? PI - near : near, delta = xi < 0 ? near : PI - near;
                 double g = delta * (xi * inv_r) + abs_y * inv_r;
@@ -156,9 +159,9 @@ void run_lanes(int64_t n, double *x, double *y, double *z1, double *z2, double *
                 if (decided[l] >= 0 && (until_decided || code[l] == 3)) {
                     running[l] = 0;
                 } else if (t < steps) {
-                    double v_gain = v_rate * a_dot * delta * inv_r * inv_r * inv_r;
-                    xs[l] = xi + v_gain * yi * yi;
-                    ys[l] = yi - v_gain * xi * yi;
+                    double y_unit = abs_y * inv_r, turn = v_rate * a_dot * delta * inv_r * y_unit;
+                    xs[l] = xi + turn * y_unit;
+                    ys[l] = yi - turn * xi * inv_r * (yi > 0 ? 1.0 : yi < 0 ? -1.0 : 0.0);
                     z1s[l] = z1i - a_rate * ((PI - 1) * z1i + pull * q1a - bend * qaa);
                     z2s[l] = z2i - a_rate * ((PI - 1) * z2i + pull * q1b - bend * qab);
                     res[l] *= rho_sq;

@@ -115,7 +115,9 @@ def full_gd_truth(teacher, V0, A0, eta, max_steps, segment=500, converged_by=Non
         done += segment
         finite = np.all(np.isfinite(V), axis=1) & np.all(np.isfinite(A), axis=1)
         label = np.full(alive.size, "", dtype=object)
-        label[~finite | (np.linalg.norm(np.where(np.isfinite(A), A, np.inf), axis=1) > a_limit)] = "diverged"
+        with np.errstate(over="ignore"):    # ‖A‖ of a diverging run may overflow: it is diverged either way
+            too_far = np.linalg.norm(np.where(np.isfinite(A), A, np.inf), axis=1) > a_limit
+        label[~finite | too_far] = "diverged"
         a_curvature = (teacher.k + np.pi - 1) / (2 * np.pi)
         v_curvature = teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star) / (2 * state["v_norm"] ** 2)
         stable = eta * np.maximum(a_curvature, v_curvature) < 2

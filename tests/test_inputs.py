@@ -25,7 +25,12 @@ GOOD_W, GOOD_A = [1.0, 2.0, 0.5], [1.0, -0.5]
     (1.0, GOOD_A, "w_star must be a 1-D array"),
     (["1", "2"], GOOD_A, r"w_star\[0\] must be a real number"),
     ([True, False], GOOD_A, r"w_star\[0\] must be a real number"),
-    ([1e308, 1e308], GOOD_A, None),  # large but finite: allowed
+    ([1e30, 1e30], GOOD_A, None),    # large but in range: allowed
+    ([1e308, 1e308], GOOD_A, "w_star must have a norm in"),        # the loss would overflow
+    ([1e300, 1e300], [1.0, 2.0], "w_star must have a norm in"),    # issue 13 #2: w_norm = inf, η = 0
+    ([1e-300, 1e-300], [1.0, 2.0], "w_star must have a norm in"),  # issue 13 #2: w_norm = 0, NaN
+    ([10**400], [1.0], "w_star overflows float64"),                 # issue 13 #10: OverflowError
+    (GOOD_W, [1e-70, 0.0], "a_star must have a norm in"),
 ])
 def test_teacher_validation(w_star, a_star, message):
     if message is None:

@@ -73,16 +73,18 @@ class Float64ElementwiseArith(Float64Arith):
         return math.pi - x
 
 
-# Below 16 digits an mpf cannot hold a float64 exactly, so inputs would be rounded.
+# Below 16 digits an mpf cannot hold a float64 exactly, so inputs would be rounded; above
+# MAX_DPS a single evaluation can take minutes (and mpmath cannot be interrupted inside one).
 MIN_DPS = 16
+MAX_DPS = 5000
 
 
 class MpmathArith:
     """mpmath at ``dps`` decimal digits; use inside :meth:`precision`."""
 
     def __init__(self, dps: int):
-        if int(dps) != dps or dps < MIN_DPS:
-            raise ValueError(f"dps must be an integer >= {MIN_DPS}, got {dps!r}")
+        if int(dps) != dps or not MIN_DPS <= dps <= MAX_DPS:
+            raise ValueError(f"dps must be an integer in [{MIN_DPS}, {MAX_DPS}], got {dps!r}")
         self.dps = int(dps)
         self.name = f"mpmath[{self.dps}]"
 
@@ -195,5 +197,5 @@ def arith_for(dps: int | None):
     if dps is None:
         return FLOAT64
     if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)):
-        raise ValueError(f"dps must be None or an integer >= {MIN_DPS}, got {dps!r}")
+        raise ValueError(f"dps must be None or an integer in [{MIN_DPS}, {MAX_DPS}], got {dps!r}")
     return MpmathArith(int(dps))

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory import decisions, initialization, reduced_gd, validation
+from theory.full_gd import row_norms
 from theory.teacher import Teacher
 
 OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
@@ -53,6 +54,7 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     """
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
+    validation.generator(rng)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     k, p = teacher.k, teacher.p
@@ -69,12 +71,25 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     return v0, a0
 
 
+MAX_ETA_MULTIPLE = 1e100   # of default_eta: beyond, GD's first steps leave float64 before divergence shows
+
+
+def checked_eta(teacher: Teacher, eta) -> float:
+    """A step size: positive, finite, and at most MAX_ETA_MULTIPLE × :func:`default_eta` (any η
+    above 4× the default already diverges, and is reported so)."""
+    eta = float(validation.positive_real(eta, "eta"))
+    limit = MAX_ETA_MULTIPLE * default_eta(teacher)
+    if eta > limit:
+        raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, got {eta:g}")
+    return eta
+
+
 def default_eta(teacher: Teacher) -> float:
     """¼ of the stability limit 2/λ_max, with λ_max the largest Hessian eigenvalue at the global
     minimum for ‖v‖ = 1: max((k + π − 1)/(2π), ‖w*‖²‖a*‖²/2). ‖v‖ only grows, so the v-curvature
     only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit constant."""
     return 0.5 / max((teacher.k + math.pi - 1) / (2 * math.pi),
-                     teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star) / 2)
+                     teacher.w_norm ** 2 * teacher.a_sq / 2)
 
 
 # --- public entry point --------------------------------------------------------------------
@@ -101,7 +116,7 @@ class GDResult:
 
 def _validate_run(teacher, V0, A0, eta, steps, record):
     validation.teacher(teacher)
-    V0, A0 = np.asarray(V0, dtype=float), np.asarray(A0, dtype=float)
+    V0, A0 = validation.numeric_array(V0, "V0"), validation.numeric_array(A0, "A0")
     if V0.ndim != 2 or V0.shape[1] != teacher.p:
         raise ValueError(f"V0 must have shape (n, p={teacher.p}), got {V0.shape}")
     if A0.ndim != 2 or A0.shape != (V0.shape[0], teacher.k):
@@ -113,7 +128,15 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
             raise ValueError(f"{name} must be finite")
     if np.any(np.all(V0 == 0, axis=1)):
         raise ValueError("V0 must not contain a zero row (v = 0 has no direction)")
-    eta = default_eta(teacher) if eta is None else validation.positive_real(eta, "eta")
+    norms = row_norms(V0)
+    if np.any(norms < reduced_gd.MIN_V_NORM) or np.any(norms > 1e300):
+        raise ValueError(f"rows of V0 must have norms in [{reduced_gd.MIN_V_NORM:g}, 1e300] (the loss does not "
+                         "depend on ‖v‖: rescale v₀)")
+    eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
+    first_step = eta * teacher.w_norm * np.abs(A0 @ teacher.a_star) / (2 * norms)
+    if not np.all(first_step < 1e300):
+        raise ValueError("V0 has rows so short that GD's first v-step, of length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖), "
+                         "leaves float64: rescale v₀ (the loss does not depend on ‖v‖)")
     steps = validation.positive_int(steps, "steps")
     unknown = set(record) - set(RECORDABLE)
     if unknown:
@@ -190,7 +213,7 @@ class Embedding:
         w_hat = teacher.w_star / teacher.w_norm
         x = V0 @ w_hat
         perp = V0 - x[:, None] * w_hat
-        y = np.linalg.norm(perp, axis=1)
+        y = row_norms(perp)
         e = np.divide(perp, y[:, None], out=np.zeros_like(perp), where=y[:, None] > 0)
         z = A0 @ plane.basis
         residual = A0 - z @ plane.basis.T
@@ -250,13 +273,14 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     """
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
+    validation.generator(rng)
     max_steps = validation.positive_int(max_steps, "max_steps")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     unknown = set(record) - set(RECORDABLE)
     if unknown:
         raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
-    eta = default_eta(teacher) if eta is None else float(validation.positive_real(eta, "eta"))
+    eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
     table = decision_table(teacher, eta, True)
     plane = reduced_plane(teacher)
     draw = start or (lambda t, p, m, r: initialization.reduced_start(t, p, m, r, scheme))

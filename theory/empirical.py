@@ -35,13 +35,14 @@ def loss_and_gradient(sample: Sample, v: np.ndarray, a: np.ndarray):
     """(ℓ̂, ∂ℓ̂/∂v, ∂ℓ̂/∂a) on the whole sample."""
     r = np.linalg.norm(v)
     w = v / r
-    pre = sample.Z @ w                       # (n, k)
+    n, k, p = sample.Z.shape
+    patches = sample.Z.reshape(n * k, p)     # one matrix-vector product each way, not n small ones
+    pre = (patches @ w).reshape(n, k)
     hidden = np.maximum(pre, 0.0)
     residual = hidden @ a - sample.y         # (n,)
-    n = len(sample.y)
     grad_a = hidden.T @ residual / n
     weights = residual[:, None] * (pre > 0) * a          # (n, k)
-    grad_w = np.einsum("nk,nkp->p", weights, sample.Z) / n
+    grad_w = weights.reshape(n * k) @ patches / n
     grad_v = (grad_w - (grad_w @ w) * w) / r
     return 0.5 * float(residual @ residual) / n, grad_v, grad_a
 

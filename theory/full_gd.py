@@ -15,10 +15,17 @@ import numpy as np
 from theory import decisions, reduced_gd
 
 
+def row_norms(M: np.ndarray) -> np.ndarray:
+    """‖row‖ for each row, scaled first: no underflow for rows of 1e-200, no overflow for 1e200."""
+    biggest = np.max(np.abs(M), axis=1)
+    safe = np.where(biggest > 0, biggest, 1.0)
+    return biggest * np.linalg.norm(M / safe[:, None], axis=1)
+
+
 def batch_state(teacher, V, A):
     """Per-row angle (Kahan's formula), ‖v‖, aᵀa*, 1ᵀa and the loss."""
     w_hat = teacher.w_star / teacher.w_norm
-    r = np.linalg.norm(V, axis=1)
+    r = row_norms(V)
     U = V / r[:, None]
     apart, together = np.linalg.norm(U - w_hat, axis=1), np.linalg.norm(U + w_hat, axis=1)
     phi, delta = 2 * np.arctan2(apart, together), 2 * np.arctan2(together, apart)
@@ -54,6 +61,12 @@ def run_full(teacher, V0, A0, table, steps, record, until_decided):
     outcome, decided = initial_outcomes(table, V @ teacher.w_star)
     ascents, late, previous = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.full(n, np.inf)
     history = {key: np.full((steps + 1, n), np.nan) for key in record}
+    with np.errstate(over="ignore"):
+        _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history)
+    return finish(V, A, outcome, decided, ascents, late, table.eta, steps, "full", start, history)
+
+
+def _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history):
     for t in range(steps + 1):
         state = batch_state(teacher, V, A)
         rising = state["loss"] > previous + table.rule[5]
@@ -71,5 +84,4 @@ def run_full(teacher, V0, A0, table, steps, record, until_decided):
             break
         grad_v, grad_a = batch_gradient(teacher, V, A, state)
         moving = ~stopped[:, None]
-        V, A = np.where(moving, V - table.eta * grad_v, V), np.where(moving, A - table.eta * grad_a, A)
-    return finish(V, A, outcome, decided, ascents, late, table.eta, steps, "full", start, history)
+        V[:], A[:] = np.where(moving, V - table.eta * grad_v, V), np.where(moving, A - table.eta * grad_a, A)

@@ -31,7 +31,7 @@ SCHEMES = ("paper", "gaussian", "zero-a")
 
 def paper_radius(teacher: Teacher) -> float:
     """|1ᵀa*| ‖w*‖ / √k: the radius of the paper's ball for a₀ (0 when 1ᵀa* = 0)."""
-    return abs(float(teacher.a_star.sum())) * teacher.w_norm / math.sqrt(teacher.k)
+    return abs(teacher.a_sum) * teacher.w_norm / math.sqrt(teacher.k)
 
 
 def gaussian_scale(teacher: Teacher) -> float:

@@ -61,7 +61,11 @@ def loss(teacher: Teacher, v, a, dps: int | None = None):
     """
     ar = arith_for(dps)
     with ar.precision():
-        value = _loss(_point(teacher, v, a, ar))
+        point = _point(teacher, v, a, ar)
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = _loss(point)
+        if dps is None:
+            _finite_float(value, "the loss", point.v)
         return float(value) if dps is None else +value
 
 

@@ -23,6 +23,9 @@ from theory.decisions import (DIVERGED, LEVELS, LOWER_OCTAVES, LOWER_PER_OCTAVE,
 from theory.teacher import Teacher
 
 PI = math.pi
+# ‖v₀‖ at least this (float64's normal range); GD's first v-step has length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖)
+MIN_V_NORM = 1e-307
+FLUSH_ANGLE = 1e-200
 
 try:   # step and decide run as plain numpy code, and inside the compiled kernel
     from numba.extending import overload, register_jitable
@@ -73,8 +76,12 @@ def step(x, y, z1, z2, residual_sq, consts):
     """
     v_rate, a_rate, c, cs, teacher_part, q1a, q1b, qaa, qab = (
         consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6], consts[7], consts[8])
-    r2 = x * x + y * y
-    inv_r = 1.0 / np.sqrt(r2)
+    # An angle below FLUSH_ANGLE to ±ŵ* is taken as 0: it changes no loss, gradient or decision in
+    # float64 (g(φ) and cos φ round to their values at 0), and it keeps y out of the subnormal
+    # range, where every operation on it costs ~100 cycles (runs whose φ has converged while a
+    # still moves — most steps at large k — ran 6× slower).
+    y = y * (np.abs(y) >= FLUSH_ANGLE * np.abs(x))
+    inv_r = 1.0 / np.hypot(x, y)             # hypot: no underflow of x² + y² for a tiny ‖v‖
     abs_y = np.abs(y)
     near = np.arctan2(abs_y, np.abs(x))      # the angle to whichever of ±ŵ* is nearer
     behind = (x < 0) * 1.0                   # 1 when v points away from w*
@@ -87,8 +94,11 @@ def step(x, y, z1, z2, residual_sq, consts):
     pull = a_sum - cs
     bend = c * (g - 1)
     loss = ((PI - 1) * a_sq + teacher_part + pull * pull - 2 * bend * a_dot) * (1 / (4 * PI))
-    v_gain = v_rate * a_dot * delta * inv_r * inv_r * inv_r
-    return (x + v_gain * y * y, y - v_gain * x * y,
+    # the v-step is ⟂ v with length v_rate·|aᵀa*|·δ·|ŷ|/‖v‖: written with the unit vector
+    # (x̂, ŷ) and one 1/‖v‖, so that it stays finite for any representable ‖v‖ ≥ MIN_V_NORM
+    y_unit = abs_y * inv_r
+    turn = v_rate * a_dot * delta * inv_r * y_unit
+    return (x + turn * y_unit, y - turn * x * inv_r * np.sign(y),
             z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
             z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
             phi, loss, a_dot, a_sum, a_sq)
@@ -157,16 +167,17 @@ def compiled_kernel():
     return _KERNEL or None
 
 
-def build_kernel(cache: bool):
+def build_kernel(cache: bool, parallel: bool = True):
     """A new compiled kernel bound to this module's current :func:`step` (tests plant faults with
-    ``cache=False``); None without numba."""
+    ``cache=False``, and ``parallel=False``, which compiles in a third of the time); None
+    without numba."""
     global _prange
     try:
         import numba
     except ImportError:
         return None
     _prange = numba.prange
-    return numba.njit(parallel=True, cache=cache, error_model="numpy")(_kernel)
+    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_kernel)
 
 
 LANES = 8   # trajectories a kernel task advances together, step by step
@@ -266,7 +277,8 @@ def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_
         with KERNEL_LOCK:
             kernel(*batch.kernel_arguments(rho * rho, steps, consts, table, until_decided))
         return "reduced-numba", {}
-    return "reduced-numpy", _run_numpy(batch, rho * rho, steps, consts, table, until_decided, record)
+    with np.errstate(over="ignore"):    # ‖v‖² past 1e154 overflows to ∞, which decides nothing wrongly
+        return "reduced-numpy", _run_numpy(batch, rho * rho, steps, consts, table, until_decided, record)
 
 
 def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record) -> dict:
@@ -287,7 +299,7 @@ def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record
         newly = (decided < 0) & (found != 0)
         outcome[newly], decided[newly] = found[newly], t
         for key, value in (("phi", phi), ("loss", loss), ("a_dot", a_dot), ("a_sum", a_sum),
-                           ("v_norm", np.sqrt(x * x + y * y))):
+                           ("v_norm", np.hypot(x, y))):
             if key in history:
                 history[key][t] = value
         stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)

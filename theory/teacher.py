@@ -10,6 +10,16 @@ import numpy as np
 from theory import validation
 
 
+# ‖w*‖ and ‖a*‖ each in this range keep the loss (∝ ‖w*‖²‖a*‖²), its gradients and the step
+# sizes finite in float64; the mathematics is homogeneous, so any teacher can be rescaled into it.
+NORM_RANGE = (1e-60, 1e60)
+
+
+def _scaled_norm(x: np.ndarray) -> float:
+    biggest = float(np.max(np.abs(x)))
+    return biggest * float(np.linalg.norm(x / biggest))
+
+
 @dataclass(frozen=True, eq=False)
 class Teacher:
     """An immutable, validated teacher: filter w* ∈ Rᵖ (any norm ≠ 0) and output weights a* ∈ Rᵏ."""
@@ -22,6 +32,11 @@ class Teacher:
         a = validation.vector(self.a_star, "a_star")
         validation.nonzero(w, "w_star")
         validation.nonzero(a, "a_star")
+        for name, vector in (("w_star", w), ("a_star", a)):
+            norm = _scaled_norm(vector)
+            if not NORM_RANGE[0] <= norm <= NORM_RANGE[1]:
+                raise ValueError(f"{name} must have a norm in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] (the loss "
+                                 f"scales like ‖w*‖²‖a*‖²), got {norm:.3g}")
         for arr in (w, a):
             arr.setflags(write=False)
         object.__setattr__(self, "w_star", w)
@@ -32,8 +47,7 @@ class Teacher:
         """w* and a* with i.i.d. N(0, 1) entries (a.s. nonzero)."""
         k = validation.positive_int(k, "k")
         p = validation.positive_int(p, "p")
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+        validation.generator(rng)
         while True:
             w, a = rng.standard_normal(p), rng.standard_normal(k)
             if np.any(w != 0) and np.any(a != 0):

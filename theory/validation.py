@@ -13,7 +13,10 @@ import numpy as np
 def _is_finite(x: Any) -> bool:
     if isinstance(x, mpmath.mpf):
         return bool(mpmath.isfinite(x))
-    return math.isfinite(x)
+    try:
+        return math.isfinite(x)
+    except OverflowError:      # a Python int beyond float64 is finite, but see vector()
+        return True
 
 
 def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False) -> np.ndarray:
@@ -41,7 +44,10 @@ def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False)
             raise ValueError(f"{name}[{i}] must be finite, got {xi!r}")
     if exact and any(isinstance(xi, mpmath.mpf) for xi in raw):
         return raw
-    out = raw.astype(np.float64)
+    try:
+        out = raw.astype(np.float64)
+    except OverflowError:
+        out = np.array([np.inf])
     if not np.all(np.isfinite(out)):
         raise ValueError(f"{name} overflows float64")
     return out
@@ -57,6 +63,15 @@ def _numeric_vector(x: np.ndarray, name: str, length: int | None) -> np.ndarray:
         problem = "overflows float64" if np.isfinite(x[i]) else "must be finite"
         raise ValueError(f"{name}[{i}] {problem}, got {x[i]!r}")
     return out
+
+
+def numeric_array(x: Any, name: str) -> np.ndarray:
+    """An array of real numbers as float64: strings, booleans and objects are refused, not parsed."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    with np.errstate(over="ignore"):
+        return arr.astype(np.float64)
 
 
 def nonzero(x: np.ndarray, name: str) -> None:
@@ -79,6 +94,12 @@ def positive_real(x: Any, name: str) -> float:
         raise ValueError(f"{name} must be a positive real number, got {x!r}")
     if not _is_finite(x) or not x > 0:
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    return x
+
+
+def generator(x: Any, name: str = "rng") -> np.random.Generator:
+    if not isinstance(x, np.random.Generator):
+        raise ValueError(f"{name} must be a numpy Generator (np.random.default_rng(seed)), got {type(x).__name__}")
     return x
 
 
