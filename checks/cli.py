@@ -7,9 +7,12 @@ stderr, no traceback), 130 interrupted (previous outputs left intact).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import shlex
 import sys
+import time
 from pathlib import Path
 
 from checks import registry, report
@@ -163,21 +166,35 @@ def _check_out_dir(out: Path) -> None:
         raise UsageError(f"--out {out} cannot be written ({exc.strerror or exc})") from None
 
 
+def _check_cache_dir(cache: Path) -> None:
+    """The sweep cache goes anywhere outside the source tree, and inside it only under
+    .theorycheck-cache/ (ignored by git)."""
+    if cache.exists() and not cache.is_dir():
+        raise UsageError(f"--cache {cache} exists and is not a directory")
+    resolved = cache.resolve()
+    if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
+            and not resolved.is_relative_to(SOURCE_TREE / ".theorycheck-cache"):
+        raise UsageError(f"--cache {cache} is inside the source tree; use .theorycheck-cache/ or a directory outside it")
+
+
 def _report(args) -> int:
     _check_out_dir(args.out)
-    try:
+    fuzz_file = args.out / "fuzz.json"
+    try:   # every file the report reads is checked before any claim runs
         previous = report.load_previous(args.compare) if args.compare else None
+        findings = report.load_fuzz(fuzz_file) if fuzz_file.exists() else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
+    started, clock = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
     results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr, args.jobs)
-    doc = report.document(results, budget, args.seed)
-    fuzz_file = args.out / "fuzz.json"
-    if fuzz_file.exists():
-        try:
-            doc["fuzz"] = json.loads(fuzz_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            print(f"theorycheck: ignoring unreadable {fuzz_file}", file=sys.stderr)
+    run = {"started_utc": started.isoformat(timespec="seconds"),
+           "duration_seconds": round(time.perf_counter() - clock, 1),
+           "command": shlex.join(["theorycheck", *args.argv]),
+           "jobs": args.jobs}
+    doc = report.document(results, budget, args.seed, run)
+    if findings is not None:
+        doc["fuzz"] = findings
     if previous is not None:
         doc["comparison"] = {"against": str(args.compare), "changes": report.compare(doc, previous)}
         for change in doc["comparison"]["changes"]:
@@ -190,21 +207,26 @@ def _report(args) -> int:
 
 def _executor(args):
     """A process pool, or a Dask cluster's concurrent.futures executor; and how to close it."""
-    if args.dask:
+    if args.dask is not None:
+        if not args.dask.strip():
+            raise UsageError("--dask needs the scheduler's address, e.g. tcp://127.0.0.1:8786")
         try:
             from distributed import Client
         except ImportError:
             raise UsageError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
         try:
             client = Client(args.dask, timeout="2s")
-        except (OSError, TimeoutError) as exc:
-            raise UsageError(f"cannot reach the Dask scheduler at {args.dask} ({exc})") from None
+        except Exception as exc:   # unreachable, or not an address at all (distributed raises several kinds)
+            raise UsageError(f"cannot reach a Dask scheduler at {args.dask!r} "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
         return client.get_executor(), client.close
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    # spawn, not fork: numba's parallel threading layer is not fork-safe once it has run
-    pool = ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn"))
-    return pool, lambda: pool.shutdown(cancel_futures=True)
+    from checks.processes import pool
+    workers = pool(args.workers)
+    return workers, lambda: workers.shutdown(cancel_futures=True)
+
+
+def _warn(line: str) -> None:
+    print(f"\ntheorycheck: warning: {line}", file=sys.stderr, flush=True)
 
 
 def _fuzz(args) -> int:
@@ -231,13 +253,14 @@ def _fuzz(args) -> int:
 def _sweep(args) -> int:
     from checks import sweep
     _check_out_dir(args.out)
+    _check_cache_dir(args.cache)
     try:
         grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     executor, close = _executor(args)
     try:
-        result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache), sweep.stderr_progress)
+        result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), sweep.stderr_progress)
     finally:
         close()
     paths = sweep.write_outputs(result, args.out)
@@ -250,6 +273,7 @@ def _sweep(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        args.argv = sys.argv[1:] if argv is None else list(argv)   # the report records its command
         command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
                    "fuzz": _fuzz}[args.command]
         return command(args)

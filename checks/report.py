@@ -8,6 +8,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -28,9 +29,28 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def environment(budget: Budget, seed: int) -> dict[str, Any]:
+def source_revision() -> str:
+    """The git commit of the source tree, with "(dirty)" when it has changes; "unknown" outside git."""
+    import subprocess
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+        changes = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                 capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit} (dirty)" if changes else commit
+
+
+def environment(budget: Budget, seed: int, run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What produced the report: theorycheck's version and commit, the run (``run``: its start,
+    duration, command line and jobs), the libraries and the machine."""
     from theory import reduced_gd
     return {
+        "theorycheck": _version("theorycheck"),
+        "git_commit": source_revision(),
+        **(run or {}),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "mpmath": mpmath.__version__,
@@ -90,26 +110,22 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
             progress(f"[{len(done) + 1}/{len(claims)}] {claim.id} …")
             finished(_result(claim, budget, seed))
         return [done[c.id] for c in claims]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
+
+    from checks.processes import pool
     threads = max(1, (os.cpu_count() or 1) // jobs)
     # longest first (the gradient-descent claims), so that the processes finish together
     order = sorted(claims, key=lambda c: not 100 <= getattr(sys.modules[c.check.__module__], "REPORT_ORDER", 0) < 200)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_run_registered, claim.id, budget.name, seed, threads) for claim in order]
+    with pool(jobs, numba_threads=threads) as workers:
+        futures = [workers.submit(_run_registered, claim.id, budget.name, seed) for claim in order]
         progress(f"running {len(claims)} claims in {jobs} processes …")
         for future in as_completed(futures):
             finished(future.result())
     return [done[c.id] for c in claims]
 
 
-def _run_registered(claim_id: str, budget_name: str, seed: int, threads: int) -> dict[str, Any]:
-    """One registered claim in a worker process, with ``threads`` numba threads."""
-    try:
-        import numba
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    except ImportError:
-        pass
+def _run_registered(claim_id: str, budget_name: str, seed: int) -> dict[str, Any]:
+    """One registered claim in a worker process."""
     from checks import registry
     return _result(registry.get(claim_id), Budget(budget_name), seed)
 
@@ -127,14 +143,16 @@ def _result(claim: Claim, budget: Budget, seed: int) -> dict[str, Any]:
     })
 
 
-def document(results: list[dict[str, Any]], budget: Budget, seed: int) -> dict[str, Any]:
+def document(results: list[dict[str, Any]], budget: Budget, seed: int,
+             run: dict[str, Any] | None = None) -> dict[str, Any]:
     counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
     by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in results) for v in VERDICTS}
                  for src in SOURCES}
     return {"schema_version": SCHEMA_VERSION, "claims": results,
             "summary": {"counts": counts, "by_source": by_source,
-                        "seconds": round(sum(r["seconds"] for r in results), 3)},
-            "environment": environment(budget, seed)}
+                        "seconds": round(sum(r["seconds"] for r in results), 3),
+                        "wall_seconds": (run or {}).get("duration_seconds")},
+            "environment": environment(budget, seed, run)}
 
 
 def compare(doc: dict[str, Any], old: dict[str, Any]) -> list[dict[str, Any]]:
@@ -164,15 +182,53 @@ def describe_change(change: dict[str, Any]) -> str:
     return f"{change['id']}: {change['change']} ({change['verdict']})"
 
 
-def load_previous(path: Path) -> dict[str, Any]:
-    """An earlier claims.json, checked just enough to compare against."""
+def _strict_json(path: Path, what: str) -> Any:
+    """A JSON file with no NaN or infinities (which json.loads would otherwise accept)."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not a JSON number")
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"--compare {path}: cannot read a claims.json ({exc})") from None
-    if not isinstance(old, dict) or not isinstance(old.get("claims"), list):
-        raise ValueError(f"--compare {path}: not a theorycheck claims.json (no 'claims' list)")
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{what} {path}: cannot read it ({exc})") from None
+
+
+def load_previous(path: Path) -> dict[str, Any]:
+    """An earlier claims.json, checked before any claim runs: a dict whose ``claims`` are dicts with
+    a string ``id``, a known ``verdict`` and an ``evidence`` dict with a string ``summary``."""
+    old = _strict_json(path, "--compare")
+    problem = _claims_problem(old)
+    if problem:
+        raise ValueError(f"--compare {path}: not a theorycheck claims.json ({problem})")
     return old
+
+
+def _claims_problem(old: Any) -> str:
+    if not isinstance(old, dict) or not isinstance(old.get("claims"), list):
+        return "no 'claims' list"
+    for i, claim in enumerate(old["claims"]):
+        if not isinstance(claim, dict) or not isinstance(claim.get("id"), str):
+            return f"claims[{i}] has no string 'id'"
+        if claim.get("verdict") not in VERDICTS:
+            return f"claims[{i}] has no known 'verdict'"
+        if not isinstance(claim.get("evidence"), dict) or not isinstance(claim["evidence"].get("summary"), str):
+            return f"claims[{i}] has no 'evidence' with a 'summary'"
+    return ""
+
+
+def load_fuzz(path: Path) -> dict[str, Any]:
+    """The findings `theorycheck fuzz` wrote, checked before any claim runs (the report shows them)."""
+    found = _strict_json(path, "fuzz findings")
+    shape = {"target": str, "claim": str, "objective": str, "inside": dict, "outside": dict,
+             "near_misses": dict, "examples": int}
+    valid = (isinstance(found, dict) and isinstance(found.get("time_budget_seconds"), (int, float))
+             and found["time_budget_seconds"] > 0 and isinstance(found.get("seed"), int)
+             and isinstance(found.get("targets"), list)
+             and all(isinstance(f, dict) and all(isinstance(f.get(k), kind) for k, kind in shape.items())
+                     and (f.get("counterexample") is None or isinstance(f["counterexample"], dict))
+                     for f in found["targets"]))
+    if not valid:
+        raise ValueError(f"{path} is not what `theorycheck fuzz` writes; remove it or run the fuzzer again")
+    return found
 
 
 def render_html(doc: dict[str, Any]) -> str:
@@ -180,7 +236,42 @@ def render_html(doc: dict[str, Any]) -> str:
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _format_number
+    env.filters["table_columns"] = _table_columns
+    env.filters["cell"] = _cell
+    env.filters["shared_families"] = _shared_families
     return env.get_template("report.html.j2").render(doc=doc)
+
+
+def _shared_families(parts: dict) -> list[str] | None:
+    """The teacher families when every part lists the same ones (shown once, not per row)."""
+    lists = [tuple(part["families"]) for part in parts.values()]
+    return list(lists[0]) if lists and lists[0] and len(set(lists)) == 1 else None
+
+
+_HIDDEN_COLUMNS = {"w_star", "a_star", "regenerate", "v", "a"}
+
+
+def _table_columns(rows: list[dict]) -> list[str]:
+    """The columns of an evidence table: scalar fields, and the estimate and interval of the
+    probability fields (dicts with an estimate), in first-seen order; long vectors left out."""
+    columns: list[str] = []
+    for row in rows:
+        for key, value in row.items():
+            if key in _HIDDEN_COLUMNS or key in columns:
+                continue
+            if isinstance(value, dict) and "estimate" not in value:
+                continue
+            if isinstance(value, list):
+                continue
+            columns.append(key)
+    return columns
+
+
+def _cell(row: dict, column: str) -> str:
+    value = row.get(column, "")
+    if isinstance(value, dict):   # a proportion with its exact interval
+        return f"{value['estimate']:.4g} [{value['ci_low']:.3g}, {value['ci_high']:.3g}]"
+    return _format_number(value) if value is not None else "—"
 
 
 def _format_number(x: Any) -> str:
@@ -196,6 +287,10 @@ def write_atomically(files: dict[Path, str]) -> None:
     """
     staged: list[tuple[str, Path]] = []
     mode = 0o666 & ~_current_umask()
+    for path in files:   # what a writer killed while staging left behind
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            if time.time() - stale.stat().st_mtime > 60:
+                stale.unlink(missing_ok=True)
     try:
         for path, text in files.items():
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -12,6 +12,7 @@ and a corrupted entry is detected and recomputed, never trusted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -32,7 +33,12 @@ from checks.registry import rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics
 
-CACHE_VERSION = 3   # bump when a chunk's computation changes meaning (3: p axis, reduced initialization)
+CACHE_VERSION = 4   # bump when a chunk's computation changes meaning (4: entries bound to their chunk)
+# Limits that a 24 GB machine serves with room to spare: a teacher of k = p = 10⁷ holds 240 MB of
+# vectors per worker process; a chunk of 2²⁰ runs holds ~60 MB of reduced states.
+MAX_DIMENSION = 10**7
+MAX_RUNS = 10**9
+MAX_CHUNK_RUNS = 1 << 20
 STEPS = 400_000     # a run's steps before it counts as undecided (GD's time scale grows like k)
 
 
@@ -51,8 +57,15 @@ class Grid:
             raise ValueError("ks must be integers >= 1")
         if not self.ratios or any(not 0 <= r for r in self.ratios):
             raise ValueError("ratios must be numbers >= 0")
-        if not self.eta_multiples or any(not e > 0 for e in self.eta_multiples):
-            raise ValueError("eta multiples must be positive")
+        if not self.eta_multiples or any(not 0 < e <= 1e100 for e in self.eta_multiples):
+            raise ValueError("eta multiples must be positive and at most 1e100")
+        if any(not math.isfinite(r) or r > 1e6 for r in self.ratios):
+            raise ValueError("ratios must be finite multiples of the boundary, at most 1e6")
+        if any(d > MAX_DIMENSION for d in self.ks + self.ps):
+            raise ValueError(f"ks and ps must be at most {MAX_DIMENSION:,} (a teacher's vectors, 8 bytes an "
+                             "entry, must fit in a worker's memory)")
+        if self.runs > MAX_RUNS or self.chunk_runs > MAX_CHUNK_RUNS:
+            raise ValueError(f"runs must be at most {MAX_RUNS:,} per cell and chunk_runs at most {MAX_CHUNK_RUNS:,}")
         if not self.ps or any(p < 1 for p in self.ps):
             raise ValueError("ps must be integers >= 1")
         if self.runs < 1 or self.chunk_runs < 1 or self.seed < 0:
@@ -91,40 +104,59 @@ def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
 
 
 class ChunkCache:
-    """One JSON file per finished chunk: {"key", "counts", "checksum"}; bad entries are recomputed."""
+    """One JSON file per finished chunk: {"key", "runs", "counts", "checksum"}. An entry is used
+    only when its checksum matches, it names the chunk asked for, and its counts are non-negative
+    integers for every outcome summing to the chunk's runs; anything else is discarded (with a
+    warning) and recomputed."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, warn: Callable[[str], None] = lambda line: None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.corrupted = 0
+        self.warn = warn
 
     @staticmethod
-    def _checksum(key: str, counts: dict) -> str:
-        return hashlib.sha256(json.dumps([key, counts], sort_keys=True).encode()).hexdigest()
+    def _checksum(key: str, runs: int, counts: dict) -> str:
+        return hashlib.sha256(json.dumps([key, runs, counts], sort_keys=True).encode()).hexdigest()
 
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str, runs: int) -> dict | None:
         path = self.directory / f"{key}.json"
         if not path.exists():
             return None
         try:
             entry = json.loads(path.read_text())
-            if entry["key"] == key and entry["checksum"] == self._checksum(key, entry["counts"]):
-                return entry["counts"]
-        except (ValueError, KeyError, TypeError, OSError):
+            counts = entry["counts"]
+            valid = (entry["key"] == key and entry["runs"] == runs
+                     and entry["checksum"] == self._checksum(key, runs, counts)
+                     and set(counts) == set(dynamics.OUTCOMES)
+                     and all(type(v) is int and v >= 0 for v in counts.values())
+                     and sum(counts.values()) == runs)
+            if valid:
+                return counts
+        except (ValueError, KeyError, TypeError, OSError, AttributeError):
             pass
         self.corrupted += 1
+        self.warn(f"sweep: discarding the damaged cache entry {path.name}; recomputing its chunk")
         path.unlink(missing_ok=True)
         return None
 
-    def put(self, key: str, counts: dict) -> None:
+    def put(self, key: str, runs: int, counts: dict) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump({"key": key, "counts": counts, "checksum": self._checksum(key, counts)}, handle)
+                json.dump({"key": key, "runs": runs, "counts": counts,
+                           "checksum": self._checksum(key, runs, counts)}, handle)
             os.replace(tmp, self.directory / f"{key}.json")
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def cache_when_done(cache: ChunkCache, key: str, runs: int, future) -> None:
+    """Cache a chunk the moment it finishes (so an interrupted sweep keeps it); a cancelled or
+    failed chunk is left alone — asking a cancelled future for its exception would raise."""
+    if not future.cancelled() and future.exception() is None:
+        cache.put(key, runs, future.result())
 
 
 def _progress_line(done: int, total: int, start: float) -> str:
@@ -141,15 +173,12 @@ def run_sweep(grid: Grid, executor: Executor, cache: ChunkCache,
     chunks = grid.chunks()
     counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
     pending, done, start, cached = {}, 0, time.perf_counter(), 0
-    def store(key):  # cache each chunk the moment it finishes, even if we are interrupted later
-        return lambda future: future.exception() is None and cache.put(key, future.result())
-
     for cell, index, runs in chunks:
         key = chunk_key(grid, cell, index, runs)
-        hit = cache.get(key)
+        hit = cache.get(key, runs)
         if hit is None:
             future = executor.submit(run_chunk, grid, cell, index, runs)
-            future.add_done_callback(store(key))
+            future.add_done_callback(functools.partial(cache_when_done, cache, key, runs))
             pending[future] = (cell, key)
         else:
             cached += 1

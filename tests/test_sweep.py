@@ -132,7 +132,7 @@ def test_sweep_cli_writes_table_and_figure(tmp_path, capsys):
     (["sweep", "--etas", "-1"], "eta multiples must be positive"),
     (["sweep", "--runs", "0"], "expected a positive integer"),
     (["sweep", "--workers", "1", "--dask", "tcp://127.0.0.1:1"], "not allowed with"),
-    (["sweep", "--dask", "tcp://127.0.0.1:1", "--runs", "1"], "cannot reach the Dask scheduler"),
+    (["sweep", "--dask", "tcp://127.0.0.1:1", "--runs", "1"], "cannot reach a Dask scheduler"),
 ])
 def test_sweep_usage_errors(argv, fragment, capsys, tmp_path):
     code = cli.main(argv + ["--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])

@@ -1,0 +1,34 @@
+"""Worker processes that end with their parent.
+
+A pool's workers are spawned (numba's threading layers are not fork-safe once used) and each
+starts a watcher thread: when the process that made the pool is gone — killed, even by SIGKILL,
+which runs no cleanup — the worker exits within half a second instead of living on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+
+def _watch_parent(parent: int, numba_threads: int | None) -> None:
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="theorycheck-parent-watch").start()
+    if numba_threads:
+        try:
+            import numba
+            numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+        except ImportError:
+            pass
+
+
+def pool(workers: int, numba_threads: int | None = None) -> ProcessPoolExecutor:
+    """A spawned process pool whose workers exit when this process dies."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_watch_parent, initargs=(os.getpid(), numba_threads))
