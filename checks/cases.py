@@ -20,12 +20,21 @@ Parts without a reading must hold in any case.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from checks.registry import Outcome
 
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
+
+
+def natural_order(text: str):
+    """Sort key with numbers compared as numbers: 0× < 0.3× < 0.99× < 1.01× < 2.5×."""
+    return [(0, float(piece), "") if piece[0].isdigit() else (1, 0.0, piece)
+            for piece in re.findall(r"\d+(?:\.\d+)?|\D+", text)]
+
+
 _EXAMPLES_KEPT = 4
 
 
@@ -110,7 +119,8 @@ class Part:
             "failed": len(self.by_status(FAIL)), "undecided": len(self.by_status(UNDECIDED)),
             "worst": worst.as_json() if worst else None,
             "examples": [c.as_json() for c in self.cases[:_EXAMPLES_KEPT]],
-            "families": sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance}),
+            "families": sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance},
+                               key=natural_order),
         }
         if self.reading:
             out["reading"] = self.reading
@@ -133,6 +143,9 @@ def combine(parts: list[Part], summary_confirmed, figures: tuple = (), summary_q
     not exist otherwise).
     """
     evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
+    if not figures:   # a claim without figures of its own still shows its evidence as a picture
+        from checks.figures import margins_figure
+        figures = (margins_figure(parts),)
     core = [p for p in parts if not p.reading]
     readings = [p for p in parts if p.reading]
     held = [p for p in readings if p.verdict == "confirmed"]

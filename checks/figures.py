@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from checks.registry import Figure  # noqa: E402
 
+# Eight colours that stay apart in print and for the common colour-vision deficiencies (Okabe–Ito);
+# an axes never carries more series than this.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+MARKERS = "osD^vP*X"
 _STYLE = {
     "svg.hashsalt": "theorycheck",   # stable element ids: same seed, same bytes
     "svg.fonttype": "path",          # glyphs as paths: renders identically offline
     "figure.figsize": (6.4, 4.0),
     "axes.grid": True,
     "grid.alpha": 0.3,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
 }
 
 
@@ -25,12 +32,81 @@ def new_figure(ncols: int = 1, width: float = 6.4, height: float = 4.0):
         return plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
 
 
+def legend_outside(ax, **kwargs) -> None:
+    """The legend to the right of the axes, where it cannot cover data."""
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small", **kwargs)
+
+
+def margins_figure(parts) -> Figure:
+    """Every case of every part against its requirement: measured/tolerance on a log axis (a case
+    passes at or below 1 for an error bound, above 1 for a lower bound). Parts whose requirement
+    is zero (counts of failures) are listed in the caption with their totals."""
+    fig, axes = new_figure(width=7.2, height=3.8)
+    ax = axes[0, 0]
+    drawn, counted = [], []
+    for part in parts:
+        ratios = [c.measured / c.tolerance for c in part.cases
+                  if c.tolerance > 0 and c.measured > 0 and c.status != "undecided"]
+        if not ratios:
+            counted.append(f"{part.name}: {sum(c.measured for c in part.cases):g} in {len(part.cases)} cases")
+            continue
+        index = len(drawn)
+        jitter = (np.arange(len(ratios)) % 7 - 3) * 0.04
+        ax.scatter(index + jitter, ratios, s=14, color=PALETTE[index % len(PALETTE)],
+                   marker=MARKERS[index % len(MARKERS)], label=f"{part.name} ({'>' if part.lower_bound else '≤'} 1)")
+        drawn.append((part.name, min(ratios), max(ratios)))
+    ax.axhline(1.0, color="black", linestyle="--", linewidth=1, label="requirement")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(drawn)), [name for name, _, _ in drawn], rotation=15, ha="right", fontsize="small")
+    ax.set_xlim(-0.6, max(len(drawn), 1) - 0.4)
+    ax.set_xlabel("part of the claim")
+    ax.set_ylabel("measured / tolerance")
+    ax.set_title("Every case against its requirement")
+    if drawn:
+        legend_outside(ax)
+    spans = "; ".join(f"{name}: {low:.2g} to {high:.2g}" for name, low, high in drawn)
+    caption = f"One dot per case, by part. Range of measured/tolerance — {spans or 'none'}."
+    if counted:
+        caption += " Parts with a zero tolerance (failures counted): " + "; ".join(counted) + "."
+    return to_figure(fig, "Cases against their requirements", caption)
+
+
+def axis_labels(fig) -> list[tuple[str, str]]:
+    """(x label, y label) of every plotting axes of ``fig``, in drawing order; an axes without a
+    y label shares the one of the axes before it in its row (panels side by side). Colour bars
+    are described by ``colour_labels``. A missing label raises ValueError: a figure whose axes
+    do not say what they show is not evidence."""
+    labels, row_label, row_top = [], "", None
+    for ax in fig.axes:
+        if ax.get_label() == "<colorbar>":
+            continue
+        spec = ax.get_subplotspec()
+        top = spec.rowspan.start if spec is not None else ax
+        if top != row_top:
+            row_label, row_top = "", top
+        x, y = ax.get_xlabel(), ax.get_ylabel() or row_label
+        if not x or not y:
+            raise ValueError(f"axes {ax.get_title()!r} needs an x and a y label (got {x!r}, {y!r})")
+        row_label = y
+        labels.append((x, y))
+    return labels
+
+
+def colour_labels(fig) -> list[str]:
+    return [ax.get_ylabel() or ax.get_xlabel() for ax in fig.axes if ax.get_label() == "<colorbar>"]
+
+
 def to_figure(fig, title: str, caption: str) -> Figure:
-    """Render and close ``fig``; the SVG is stripped of its XML prologue to sit inside HTML."""
+    """Render and close ``fig``. The SVG is stripped of its XML prologue to sit inside HTML and
+    labelled (role="img", aria-label) with its title and every axis label, which its glyphs —
+    drawn as paths — do not expose to screen readers or to the browser test."""
+    described = [f"x: {x}; y: {y}" for x, y in axis_labels(fig)]
+    described += [f"colour: {label}" for label in colour_labels(fig)]
     buffer = io.StringIO()
     with plt.rc_context(_STYLE):
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    label = html.escape(f"{title}. " + " | ".join(described), quote=True)
+    svg = f'<svg role="img" aria-label="{label}"' + svg[svg.index("<svg") + len("<svg"):]
     return Figure(title, caption, svg)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from checks.cases import Part
-from checks.figures import new_figure, to_figure
+from checks.figures import MARKERS, PALETTE, legend_outside, new_figure, to_figure
 from checks.instances import boundary_ratio, family_teacher
 from checks.registry import Budget, Figure, rng_for
 from checks.stats import clopper_pearson
@@ -21,15 +21,15 @@ from theory import Teacher, dynamics, reduced_gd
 MAX_STEPS = 20_000
 # The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
 DIMENSIONS = {
-    "quick": {"k": (2, 100, 10**6), "p": (2, 1000, 10**6)},
+    "quick": {"k": (2, 10**6), "p": (2, 1000, 10**6)},
     "standard": {"k": (2, 10, 100, 1000, 10**4, 10**6), "p": (2, 10, 100, 10**4, 10**6)},
     "thorough": {"k": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6), "p": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6)},
 }
 # Steps a run may take before it counts as undecided: GD's slowest time scale grows like k when
 # η ∝ 1/k (a one-hot teacher at k = 10⁶ needs ~10⁶ steps), so the budget grows with it; and the
 # trajectory-steps one instance may cost (a pilot of runs sizes the sample to fit).
-RUN_STEPS = {"quick": 100_000, "standard": 1_000_000, "thorough": 4_000_000}
-INSTANCE_STEPS = {"quick": 1e7, "standard": 3e8, "thorough": 2e9}
+RUN_STEPS = {"quick": 100_000, "standard": 400_000, "thorough": 2_000_000}
+INSTANCE_STEPS = {"quick": 1e7, "standard": 3e7, "thorough": 6e7}
 PILOT = 32
 NEGLIGIBLE = 0.01   # a probability below this (with confidence) is not "a constant" of a claim
 
@@ -99,8 +99,7 @@ def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code:
     table = dynamics.decision_table(teacher, dynamics.default_eta(teacher))
     plane = dynamics.reduced_plane(teacher)
     state = [getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")]
-    more = reduced_gd.Batch.start(*state, np.zeros(len(chosen), dtype=np.int64),
-                                  np.full(len(chosen), -1, dtype=np.int64))
+    more = reduced_gd.Batch.start(*state, *dynamics.initial_outcomes(table, state[0]))
     reduced_gd.advance(more, plane, table, extra_steps, True, False, reduced_gd.compiled_kernel(), ())
     before = np.arctan2(np.abs(state[1]), state[0])
     after = np.arctan2(np.abs(more.y), more.x)
@@ -115,21 +114,53 @@ def decisions_part(outcome: str) -> Part:
                 f"once and closer to {towards}", "decisions that did not hold")
 
 
-def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Generator, start=None):
+def continue_undecided(teacher: Teacher, batch: reduced_gd.Batch, ran: int, steps: int) -> int:
+    """Continue the batch's undecided runs (which ran ``ran`` steps) for up to ``steps`` more,
+    from their final states, recording their outcomes and decision steps in place; returns how
+    many were decided. A run is decided by its state alone (the trapping argument of
+    :mod:`theory.decisions`), so a continued run is decided exactly as one run longer."""
+    chosen = np.flatnonzero(batch.outcome == 0)
+    if len(chosen) == 0:
+        return 0
+    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher))
+    state = [getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")]
+    more = reduced_gd.Batch.start(*state, *dynamics.initial_outcomes(table, state[0]))
+    reduced_gd.advance(more, dynamics.reduced_plane(teacher), table, steps, True, True,
+                       reduced_gd.compiled_kernel(), ())
+    for field in ("x", "y", "z1", "z2", "residual_sq", "outcome"):
+        getattr(batch, field)[chosen] = getattr(more, field)
+    batch.decided[chosen] = np.where(more.decided >= 0, ran + more.decided, -1)   # its step 0 is step `ran`
+    batch.ascents[chosen] += more.ascents
+    batch.late_ascents[chosen] += more.late_ascents
+    return int(np.sum(more.decided >= 0))
+
+
+def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Generator, start=None,
+               minimum: int = 100, undecided_limit: float = 0.25):
     """A batch of runs (paper's initialization, or ``start``) sized to the budget, or None.
 
     A pilot of PILOT runs (used only for sizing) measures the steps a decision takes; the
     sample is then as large as ``runs`` or the budget's trajectory-steps per instance allow
-    (at least 100). An instance whose pilot leaves over a quarter of its runs undecided within
-    the budget's steps is skipped (None): its runs take longer than the budget buys.
+    (at least ``minimum``). An instance whose pilot leaves more than ``undecided_limit`` of its
+    runs undecided within the budget's steps is skipped (None): its runs take longer than the
+    budget buys. Claims about every run (from the theorem's region) pass 0: an instance whose
+    runs are not all decided in the budget's steps could only be inconclusive; the few runs of
+    the sample still undecided then get up to four times the budget's steps more.
     """
     max_steps = RUN_STEPS[budget.name]
-    pilot = dynamics.reduced_runs(teacher, PILOT, rng, max_steps=max_steps, start=start)
-    if np.mean(pilot.outcome == 0) > 0.25:
+    scout = dynamics.reduced_runs(teacher, PILOT // 4, rng, max_steps=max_steps, start=start)
+    if np.mean(scout.outcome == 0) > undecided_limit:      # a few runs tell a hopeless instance cheaply
         return None
-    steps = np.where(pilot.decided >= 0, pilot.decided, max_steps).mean() + 1
-    n = int(min(runs, max(100, INSTANCE_STEPS[budget.name] / steps)))
-    return dynamics.reduced_runs(teacher, n, rng, max_steps=max_steps, start=start)
+    pilot = dynamics.reduced_runs(teacher, PILOT - PILOT // 4, rng, max_steps=max_steps, start=start)
+    decided = np.concatenate([scout.decided, pilot.decided])
+    if np.mean(decided < 0) > undecided_limit:
+        return None
+    steps = np.where(decided >= 0, decided, max_steps).mean() + 1
+    n = int(min(runs, max(minimum, INSTANCE_STEPS[budget.name] / steps)))
+    batch = dynamics.reduced_runs(teacher, n, rng, max_steps=max_steps, start=start)
+    if undecided_limit == 0:    # a few slow runs of an instance whose pilot all decided: let them finish
+        continue_undecided(teacher, batch, max_steps, 4 * max_steps)
+    return batch
 
 
 def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: float, held: Part,
@@ -151,24 +182,31 @@ def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: f
 
 
 def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
-    fig, axes = new_figure()
+    """A probability with its exact interval against ratio/boundary; the ratio sweep's teachers
+    form one series (they differ only in their ratio)."""
+    fig, axes = new_figure(width=7.2)
     ax = axes[0, 0]
-    for family in sorted({r["family"] for r in rows}):
-        chosen = [r for r in rows if r["family"] == family]
+    def group(row):
+        return "ratio sweep" if row["family"].startswith("ratio ") else row["family"]
+    for index, family in enumerate(sorted({group(r) for r in rows})):
+        chosen = sorted((r for r in rows if group(r) == family), key=lambda r: r["ratio_over_boundary"])
         x = [r["ratio_over_boundary"] for r in chosen]
         y = [r[key]["estimate"] for r in chosen]
         err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
                [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
-        ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, markersize=4, label=family)
+        ax.errorbar(x, y, yerr=err, marker=MARKERS[index % len(MARKERS)], linestyle="-" if family == "ratio sweep"
+                    else "none", capsize=3, markersize=5, color=PALETTE[index % len(PALETTE)], label=family)
     if bound is not None:
         ax.axhline(bound, color="black", linestyle="--", label=f"bound {bound:g}")
     ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
-    ax.set_xlabel("(1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
+    ax.set_xlabel("ratio/boundary: (1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
     ax.set_ylabel("probability (Clopper–Pearson interval)")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(title)
-    ax.legend(fontsize="x-small", ncol=2)
-    return to_figure(fig, title, caption)
+    legend_outside(ax)
+    lowest = min(rows, key=lambda r: r[key]["estimate"])
+    return to_figure(fig, title, f"{caption} {len(rows)} teachers; lowest {lowest[key]['estimate']:.3f} "
+                     f"({lowest['family']}, ratio/boundary {lowest['ratio_over_boundary']:.3g}).")
 
 
 def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound: float | None = None) -> Figure:
@@ -187,7 +225,7 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
             err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
                    [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
             ax.errorbar(x, y, yerr=err, marker=markers[index % len(markers)], markersize=4, capsize=2,
-                        label=f"k = {k:,}")
+                        color=PALETTE[index % len(PALETTE)], label=f"k = {k:,}")
         if bound is not None:
             ax.axhline(bound, color="black", linestyle="--", linewidth=1)
         ax.set_xscale("log")

@@ -42,5 +42,7 @@ def quick_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick-report")
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = cli.main(["report", "--out", str(out), "--seed", str(QUICK_REPORT_SEED)])
+        # in this process: the suite already keeps every core busy, and spawning report workers
+        # would only add their start-up (tests/test_cli.py checks that job counts agree)
+        code = cli.main(["report", "--out", str(out), "--seed", str(QUICK_REPORT_SEED), "--jobs", "1"])
     return code, out, err.getvalue()

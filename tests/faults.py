@@ -116,7 +116,7 @@ class Fault:
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernel holds the real step: one compiled with the fault
             if self.name not in _FAULTY_KERNELS:
-                _FAULTY_KERNELS[self.name] = reduced_gd.build_kernel(cache=False) or False
+                _FAULTY_KERNELS[self.name] = reduced_gd.build_kernel(cache=False, parallel=False) or False
             monkeypatch.setattr(reduced_gd, "_KERNEL", _FAULTY_KERNELS[self.name])
 
 

@@ -1,6 +1,8 @@
 """The report in a real browser: headless Chromium (Debian's, driven by Playwright) renders the
-page; every claim section and every figure must be present and visible. A full-page screenshot
-is saved as reports/screenshot.png (a CI artifact).
+page; every claim section and every figure must be present and visible, every figure titled,
+captioned and with labelled axes; the page must fit a 1280 px screen without a horizontal
+scrollbar and print to A4 with figures at the text width. A full-page screenshot is saved as
+reports/screenshot.png (a CI artifact).
 
 Skipped, with the reason, only where Chromium or Playwright is not installed (.ci/run installs
 both).
@@ -45,7 +47,7 @@ def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report):
         assert section.locator(".verdict").first.is_visible()
         assert claim.id in section.locator("code").last.inner_text()  # the reproducer
     figures = page.locator("figure svg")
-    assert figures.count() >= 7
+    assert figures.count() >= len(registry.all_claims())    # every claim has at least one figure
     for i in range(figures.count()):
         figure = figures.nth(i)
         figure.scroll_into_view_if_needed()
@@ -55,4 +57,43 @@ def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report):
     page.goto((tmp_path / "index.html").as_uri())
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+    page.close()
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_every_figure_has_a_title_axis_labels_and_a_caption(browser, quick_report):
+    _, tmp_path, _ = quick_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((tmp_path / "index.html").as_uri())
+    figures = page.locator("figure")
+    assert figures.count() >= len(registry.all_claims())
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        title = figure.locator("figcaption b").inner_text().strip(" .")
+        caption = figure.locator("figcaption").inner_text()
+        assert title and len(caption) > len(title) + 20, caption
+        described = figure.locator("svg").get_attribute("aria-label")
+        assert described.startswith(title), (title, described)
+        axes = described[len(title):].split(" | ")
+        assert axes and all("x: " in a and "; y: " in a for a in axes if not a.startswith("colour: ")), described
+    page.close()
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_the_page_fits_a_laptop_screen_and_prints(browser, quick_report, tmp_path):
+    _, report_path, _ = quick_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((report_path / "index.html").as_uri())
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"horizontal scrollbar at 1280 px ({overflow} px too wide)"
+    page.emulate_media(media="print")
+    pdf = page.pdf(path=str(tmp_path / "report.pdf"), format="A4", print_background=True)
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 100_000
+    # printed, every figure keeps most of the A4 text width (≈ 720 px) rather than shrinking
+    page.set_viewport_size({"width": 794, "height": 1123})
+    widths = page.evaluate("[...document.querySelectorAll('figure svg')].map(s => s.getBoundingClientRect().width)")
+    body = page.evaluate("document.body.getBoundingClientRect().width")
+    assert min(widths) >= 0.9 * body - 40, (min(widths), body)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.close()

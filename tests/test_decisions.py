@@ -173,6 +173,31 @@ def test_p1_runs_are_decided_at_step_zero_only_when_the_output_layer_contracts()
     assert list(unstable.outcome) == ["diverged", "diverged"]
 
 
+def test_continuing_decided_p1_runs_keeps_their_step_zero_decisions():
+    """The decisions-hold re-check restarts runs the way the engine starts them: at p = 1 the
+    angle cannot move, so the re-started runs are decided again at step 0."""
+    from checks.gd_outcomes import decisions_that_fail_to_hold
+    teacher = Teacher([-1.1], [1.2])
+    batch = dynamics.reduced_runs(teacher, 60, np.random.default_rng(1))
+    for code in (decisions.GLOBAL, decisions.SPURIOUS):
+        failed, checked = decisions_that_fail_to_hold(teacher, batch, code)
+        assert checked > 0 and failed == 0
+
+
+@settings(max_examples=5, deadline=None)
+@given(teacher=teachers(max_k=1000, max_p=50), seed=st.integers(0, 2**32 - 1), cut=st.integers(1, 400))
+def test_continuing_undecided_runs_decides_them_as_one_longer_run_would(teacher, seed, cut):
+    """Runs stopped after ``cut`` steps and continued from their states end exactly as runs given
+    all the steps at once: outcomes, decision steps and ascents (region claims rely on it)."""
+    from checks.gd_outcomes import continue_undecided
+    from checks.instances import region_start
+    whole = dynamics.reduced_runs(teacher, 24, np.random.default_rng(seed), max_steps=20_000, start=region_start)
+    cut_short = dynamics.reduced_runs(teacher, 24, np.random.default_rng(seed), max_steps=cut, start=region_start)
+    continue_undecided(teacher, cut_short, cut, 20_000 - cut)
+    for field in ("outcome", "decided", "ascents"):
+        assert np.array_equal(getattr(whole, field), getattr(cut_short, field)), field
+
+
 def test_a_zero_sum_teacher_above_the_stability_limit_is_a_knife_edge_reported_as_diverged():
     """1ᵀa* = 0 and a₀ = 0: 1ᵀa = 0 is the one bounded orbit of the expanding 1-direction. Float
     GD stays on it here (k = 2: the sums of ±x are exact) and leaves it under a 1e-9

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.figures import new_figure, to_figure
+from checks.figures import PALETTE, legend_outside, new_figure, to_figure
 from checks.gd_outcomes import MAX_STEPS, grid_teachers, sized_runs, teacher_record
 from checks.instances import GD_FAMILIES, gd_teachers, region_init, region_start
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
@@ -41,31 +41,60 @@ def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator) -> list[dict]:
 
 
 def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
-    """Trajectories in the (φ, aᵀa*) plane from the paper's initialization, coloured by outcome."""
-    V0, A0 = dynamics.random_init(teacher, 60, rng)
-    result = dynamics.run_gd(teacher, V0, A0, steps=1500, record=("phi", "a_dot"))
-    fig, axes = new_figure()
+    """Runs from the theorem's region in the (φ, aᵀa*) plane, with their starts and ends."""
+    V0, A0 = region_init(teacher, 40, rng)
+    steps = 1500
+    result = dynamics.run_gd(teacher, V0, A0, steps=steps, record=("phi", "a_dot"))
+    fig, axes = new_figure(width=7.2)
     ax = axes[0, 0]
-    scale = teacher.w_norm * float(teacher.a_star @ teacher.a_star)
-    ax.axvspan(0, math.pi / 2, ymin=0.5, ymax=1, color="tab:green", alpha=0.08)
-    colours = {"global": "tab:blue", "spurious": "tab:red", "undecided": "tab:gray"}
+    scale = teacher.w_norm * teacher.a_sq
+    phi, a_dot = result.history["phi"], result.history["a_dot"] / scale
+    top = max(1.2, float(np.nanmax(a_dot)) * 1.05)
+    ax.fill_between([0, math.pi / 2], 0, top, color=PALETTE[2], alpha=0.12, label="theorem's region")
+    colours = {"global": PALETTE[0], "spurious": PALETTE[1], "undecided": PALETTE[6], "diverged": PALETTE[3]}
     for i in range(V0.shape[0]):
-        ax.plot(result.history["phi"][:, i], result.history["a_dot"][:, i] / scale,
-                color=colours[result.outcome[i]], linewidth=0.7, alpha=0.7)
+        ax.plot(phi[:, i], a_dot[:, i], color=colours[result.outcome[i]], linewidth=0.8, alpha=0.7)
+    ax.plot(phi[0], a_dot[0], "o", color="black", markersize=3.5, label="start", clip_on=False)
+    ax.plot(phi[-1], a_dot[-1], "s", color="black", markerfacecolor="white", markersize=5,
+            label=f"after {steps} steps", clip_on=False)
     for name, colour in colours.items():
-        ax.plot([], [], color=colour, label=f"{name} ({int(np.sum(result.outcome == name))})")
-    limit = max(1.2, float(np.max(np.abs(result.history["a_dot"]))) / scale * 1.05)
-    ax.set_ylim(-limit, limit)
-    ax.axhline(0, color="black", linewidth=0.5)
-    ax.axvline(math.pi / 2, color="black", linewidth=0.5)
-    ax.set_xlim(0, math.pi)
+        count = int(np.sum(result.outcome == name))
+        if count:
+            ax.plot([], [], color=colour, label=f"ends {name} ({count})")
+    ax.set_ylim(min(-0.05, float(np.nanmin(a_dot)) * 1.05), top)
+    ax.set_xlim(-0.03, math.pi / 2 + 0.1)
     ax.set_xlabel("angle φ between v and w* (radians)")
     ax.set_ylabel("aᵀa* / (‖w*‖‖a*‖²)  (1 at the global minimum)")
-    ax.set_title(f"GD trajectories, k = {teacher.k}, p = {teacher.p}")
-    ax.legend(fontsize="small", loc="lower left")
+    ax.set_title(f"GD from the theorem's region, k = {teacher.k}, p = {teacher.p}")
+    legend_outside(ax)
+    ends = np.abs(phi[-1]).max()
     return to_figure(fig, "Trajectories in the (φ, aᵀa*) plane",
-                     "Shaded: the theorem's region φ < π/2, aᵀa* > 0. Blue runs end at the global "
-                     "minimum (φ = 0, aᵀa* = ‖w*‖‖a*‖²), red ones at the spurious minimum (φ = π).")
+                     f"{V0.shape[0]} runs started in the theorem's region (φ₀ < π/2, a₀ᵀa* > 0, edges "
+                     f"included) at the default η: {int(np.sum(result.outcome == 'global'))} end global; after "
+                     f"{steps} steps every φ is at most {ends:.2g}.")
+
+
+def eta_sweep_figure(sweep: list[dict]) -> Figure:
+    """The outcomes of the same region starts as η grows: stacked fractions per multiple."""
+    fig, axes = new_figure(width=7.2, height=3.6)
+    ax = axes[0, 0]
+    x = np.arange(len(sweep))
+    bottom = np.zeros(len(sweep))
+    for colour, name in zip((PALETTE[0], PALETTE[1], PALETTE[6], PALETTE[3]), ("global", "spurious", "undecided", "diverged")):
+        total = np.array([sum(row[o] for o in dynamics.OUTCOMES) for row in sweep])
+        share = np.array([row[name] for row in sweep]) / total
+        ax.bar(x, share, bottom=bottom, color=colour, label=name, width=0.6)
+        bottom += share
+    ax.set_xticks(x, [f"{row['eta_multiple']}×" for row in sweep])
+    ax.set_xlabel("step size, as a multiple of the default η (4× = the stability limit at ‖v‖ = 1)")
+    ax.set_ylabel("fraction of runs")
+    ax.set_ylim(0, 1)
+    ax.set_title("Outcomes as η grows past the default")
+    legend_outside(ax)
+    runs = sum(sweep[0][o] for o in dynamics.OUTCOMES)
+    return to_figure(fig, "Outcomes against the step size", f"The same {runs} region starts at each η: "
+                     + "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
+                                 for row in sweep) + ".")
 
 
 def check(budget: Budget, seed: int) -> Outcome:
@@ -73,8 +102,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                 "limit): spurious outcomes plus runs whose loss ever rose", "failing runs",
                 settle="more steps per run")
     rng = rng_for(seed, CLAIM_ID)
-    n = budget.pick(quick=400, standard=2000, thorough=20_000)
-    teachers = gd_teachers(rng, budget.pick(quick=2, standard=5, thorough=20))
+    n = budget.pick(quick=400, standard=2000, thorough=5000)
+    teachers = gd_teachers(rng, budget.pick(quick=2, standard=5, thorough=10))
     for family, teacher in teachers:
         V0, A0 = region_init(teacher, n, rng)
         result = dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
@@ -84,8 +113,8 @@ def check(budget: Budget, seed: int) -> Outcome:
     skipped = []
     families = GD_FAMILIES if budget.name != "quick" else ("gaussian", "one-hot")
     for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, budget, families):
-        batch = sized_runs(teacher, budget.pick(quick=150, standard=1000, thorough=5000), budget, rng,
-                           start=region_start)
+        batch = sized_runs(teacher, budget.pick(quick=150, standard=1000, thorough=1000), budget, rng,
+                           start=region_start, undecided_limit=0.0)
         if batch is None:
             skipped.append(teacher_record(family, teacher, regenerate))
             continue
@@ -93,7 +122,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         judge_runs(part, counts, batch.ascents, {**teacher_record(family, teacher, regenerate),
                                                   "runs": len(batch.outcome)}, teacher.k + teacher.p)
     sweep_teacher = next(t for f, t in teachers if f == "gaussian")
-    sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=5000), rng)
+    sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=2000), rng)
     runs = sum(sum(c.instance[o] for o in dynamics.OUTCOMES) for c in part.cases)
     figure_teacher = next(t for f, t in teachers if f == "one-hot")
     past = "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
@@ -103,7 +132,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    f"teachers, k and p up to {largest:,}, reached the global minimum at the default η, "
                    f"descending at every step; outcomes as η grows "
                    f"(4× = the stability limit 2/λ_max at ‖v‖ = 1): {past}",
-                   figures=[trajectories_figure(figure_teacher, rng)], eta_sweep=sweep, skipped_for_budget=skipped,
+                   figures=[trajectories_figure(figure_teacher, rng), eta_sweep_figure(sweep)], eta_sweep=sweep,
+                   skipped_for_budget=skipped,
                    eta_rule="η = ¼ · 2/λ_max, λ_max = max((k+π−1)/(2π), ‖w*‖²‖a*‖²/2)")
 
 

@@ -102,8 +102,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                         "(p+k−1, 1, 0), spurious (k, p, 0), saddle (k, p−1, 1)",
                         "mismatch (0 or 1)")
     rng = rng_for(seed, CLAIM_ID)
-    n_random = budget.pick(quick=12, standard=30, thorough=100)
-    teachers = landscape_teachers(rng, budget.pick(quick=1, standard=3, thorough=10),
+    n_random = budget.pick(quick=12, standard=30, thorough=60)
+    teachers = landscape_teachers(rng, budget.pick(quick=1, standard=3, thorough=6),
                                   max_k=budget.pick(quick=8, standard=16, thorough=32))
     counts = {"global": 0, "spurious": 0, "saddle": 0, "unclassified": 0, "not converged": 0}
     for family, teacher in teachers:

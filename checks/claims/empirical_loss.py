@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.figures import PALETTE, legend_outside, new_figure, to_figure
+from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, decisions, dynamics, landscape
 from theory import empirical
 
@@ -30,10 +31,10 @@ def check(budget: Budget, seed: int) -> Outcome:
     teacher = Teacher(rng.standard_normal(4) / 2, np.array([1.0, 0.2, -0.3, 0.1]))  # has a spurious minimum
     scale = math.sqrt(2 * landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k)))
     eta = 2 * dynamics.default_eta(teacher)
-    steps = budget.pick(quick=600, standard=1500, thorough=4000)
+    steps = budget.pick(quick=600, standard=1500, thorough=2500)
     sizes = budget.pick(quick=(250, 1000, 4000), standard=(250, 1000, 4000, 16000),
                         thorough=(250, 1000, 4000, 16000, 64000))
-    repeats = budget.pick(quick=3, standard=5, thorough=10)
+    repeats = budget.pick(quick=3, standard=5, thorough=6)
     V0, A0 = dynamics.random_init(teacher, 400, rng)
     population = dynamics.run_gd(teacher, V0, A0, steps=5000, until_decided=True)
     # Starts deep inside each basin (far from the saddle), so that sampling noise cannot flip them.
@@ -49,7 +50,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                  "empirical GD (noisy labels, smallest and largest n) ends inside the population's "
                  "spurious decision region (φ > φ_s and ℓ < ℓ_saddle)", "outside the region (0 or 1)")
     basins = decisions.Basins.for_teacher(teacher)
-    means = []
+    means, all_gaps = [], []
     for n in sizes:
         gaps = []
         for _ in range(repeats):
@@ -57,6 +58,7 @@ def check(budget: Budget, seed: int) -> Outcome:
             v, a, _ = empirical.run_empirical_gd(sample, V0[start_global], A0[start_global], eta, steps)
             gaps.append(gap(teacher, v, a))
         means.append(float(np.median(gaps)))
+        all_gaps.append(gaps)
         if n in (sizes[0], sizes[-1]):
             sample = empirical.draw_sample(teacher, n, rng, noise=NOISE * scale)
             v, a, _ = empirical.run_empirical_gd(sample, V0[start_spurious], A0[start_spurious], eta, steps)
@@ -73,7 +75,27 @@ def check(budget: Budget, seed: int) -> Outcome:
                    lambda: f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "
                    f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
                    f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
-                   eta=eta, steps=steps)
+                   figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps)
+
+
+def gap_figure(sizes, gaps, medians, slope) -> Figure:
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    for n, values in zip(sizes, gaps):
+        ax.plot([n] * len(values), values, "o", color=PALETTE[0], alpha=0.5, markersize=4)
+    ax.plot(sizes, medians, "s-", color=PALETTE[1], label=f"median; fitted slope {slope:.2f}")
+    reference = medians[0] * (np.array(sizes) / sizes[0]) ** -0.5
+    ax.plot(sizes, reference, "--", color="black", label="slope −½ (through the first median)")
+    ax.plot([], [], "o", color=PALETTE[0], alpha=0.5, label="one noisy sample each")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("sample size n")
+    ax.set_ylabel("gap to the population minimum")
+    ax.set_title("Empirical GD with label noise: the gap against n")
+    legend_outside(ax)
+    return to_figure(fig, "Gap against the sample size", f"{len(gaps[0])} samples per n; medians "
+                     + ", ".join(f"{m:.3g}" for m in medians) + f" for n = {', '.join(map(str, sizes))}; "
+                     f"log-log slope {slope:.2f}.")
 
 
 CLAIM = register(Claim(

@@ -28,7 +28,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     margin = budget.pick(quick=1e-2, standard=1e-2, thorough=1e-3)
     runs.description = runs.description.format(margin=margin)
     runs.settle = "more steps: escaping from π − φ₀ = δ takes about 2π/(η‖w*‖²‖a*‖²δ) steps"
-    for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=5)):
+    for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=3)):
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         a_fixed = teacher.w_norm * teacher.a_star
         with precision.workdps(50):

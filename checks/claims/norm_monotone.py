@@ -26,9 +26,9 @@ def check(budget: Budget, seed: int) -> Outcome:
     exact = Part("mpmath", f"the same identity at {DPS} digits with the closed-form gradient, a few "
                  "steps per teacher", "max relative residual")
     rng = rng_for(seed, CLAIM_ID)
-    n, steps = budget.pick(quick=200, standard=1000, thorough=5000), budget.pick(quick=200, standard=500,
-                                                                               thorough=2000)
-    for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=5)):
+    n, steps = budget.pick(quick=200, standard=1000, thorough=2000), budget.pick(quick=200, standard=500,
+                                                                               thorough=1000)
+    for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=4)):
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         V, A = dynamics.random_init(teacher, n, rng, scheme="gaussian")
         eta = dynamics.default_eta(teacher)

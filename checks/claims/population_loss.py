@@ -24,8 +24,8 @@ def z_threshold(n_tests: int, family_alpha: float = FAMILY_ALPHA) -> float:
 
 
 def monte_carlo_part(budget: Budget, seed: int) -> Part:
-    n_instances = budget.pick(quick=5, standard=12, thorough=40)
-    n_samples = budget.pick(quick=200_000, standard=400_000, thorough=2_000_000)
+    n_instances = budget.pick(quick=5, standard=12, thorough=24)
+    n_samples = budget.pick(quick=200_000, standard=400_000, thorough=1_000_000)
     z_crit = z_threshold(n_instances)
     part = Part("monte-carlo", f"closed form vs the mean of ½(f − f*)² over {n_samples:,} Gaussian "
                 f"inputs Z through the real network; refuted when |z| > {z_crit:.2f} "

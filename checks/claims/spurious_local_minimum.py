@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib
 import mpmath
 import numpy as np
 
@@ -47,11 +48,16 @@ def landscape_figure(teacher: Teacher, n_phi: int = 121, n_t: int = 81) -> Figur
     phis, ts = np.linspace(0, math.pi, n_phi), np.linspace(-0.25, 1.25, n_t)
     values = np.array([[landscape.reduced_loss(teacher, phi, (1 - t) * a_global + t * a_spurious)
                         for phi in phis] for t in ts])
-    fig, axes = new_figure()
+    fig, axes = new_figure(width=7.2)
     ax = axes[0, 0]
-    levels = np.quantile(values, np.linspace(0, 1, 25))
-    contour = ax.contourf(phis, ts, values, levels=np.unique(levels), cmap="viridis")
-    fig.colorbar(contour, ax=ax, label="population loss ℓ (dimensionless)")
+    # log-spaced levels on round numbers: the basins' floors stay resolved, the ticks readable
+    positive = values[values > 0]
+    low, high = math.floor(math.log10(positive.min())), math.ceil(math.log10(values.max()))
+    levels = np.logspace(low, high, 4 * (high - low) + 1)
+    contour = ax.contourf(phis, ts, np.clip(values, levels[0], None), levels=levels, cmap="viridis",
+                          norm=matplotlib.colors.LogNorm())
+    bar = fig.colorbar(contour, ax=ax, label="population loss ℓ (log scale)")
+    bar.set_ticks([10.0 ** e for e in range(low, high + 1)])
     marker = {"markeredgecolor": "black", "clip_on": False, "zorder": 5}
     ax.plot([0], [0], "o", color="white", label="global minimum", **marker)
     ax.plot([math.pi], [1], "s", color="red", label="spurious point", **marker)
@@ -62,8 +68,10 @@ def landscape_figure(teacher: Teacher, n_phi: int = 121, n_t: int = 81) -> Figur
                 label="saddle (φ_s)", **marker)
     ax.set_xlabel("angle φ between v and w* (radians)")
     ax.set_ylabel("t: a = (1 − t)·‖w*‖a* + t·a_s")
-    ax.set_title(f"Loss landscape, k = {teacher.k}, (1ᵀa*)²/‖a*‖² = {teacher.spurious_ratio:.3g}")
-    ax.legend(loc="lower right", fontsize="small", framealpha=0.9)
+    ax.set_xlim(-0.08, math.pi + 0.08)     # room for the markers at φ = 0 and φ = π
+    ratio = teacher.spurious_ratio / boundary_ratio(teacher.k)
+    ax.set_title(f"Loss landscape, k = {teacher.k}, ratio/boundary = {ratio:.3g}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize="small")
     return to_figure(fig, "The loss over (φ, t)",
                      "The global minimum (φ = 0, t = 0) and the spurious local minimum (φ = π, t = 1) "
                      "sit in separate basins divided by the saddle; along φ near π the floor is flat "

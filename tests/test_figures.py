@@ -1,0 +1,33 @@
+"""checks.figures: a figure carries its title and axis labels in an accessible description, and
+one whose axes do not say what they show is refused."""
+
+import matplotlib.pyplot as plt
+import pytest
+
+from checks.figures import new_figure, to_figure
+
+
+def test_the_svg_is_described_by_its_title_and_every_axis_label():
+    fig, axes = new_figure(ncols=2)
+    for ax in axes[0]:
+        ax.plot([1, 2], [3, 4])
+        ax.set_xlabel("patch size p")
+    axes[0, 0].set_ylabel("probability")
+    image = axes[0, 1].imshow([[0, 1], [1, 0]])
+    fig.colorbar(image, ax=axes[0, 1], label="loss <log>")
+    svg = to_figure(fig, "Panels", "A caption.").svg
+    assert svg.startswith('<svg role="img" aria-label="Panels. x: patch size p; y: probability | '
+                          'x: patch size p; y: probability | colour: loss &lt;log&gt;"')
+
+
+@pytest.mark.parametrize("missing", ["x", "y"])
+def test_an_axes_without_a_label_is_refused(missing):
+    fig, axes = new_figure()
+    axes[0, 0].plot([1, 2], [3, 4])
+    if missing != "x":
+        axes[0, 0].set_xlabel("t")
+    if missing != "y":
+        axes[0, 0].set_ylabel("loss")
+    with pytest.raises(ValueError, match="needs an x and a y label"):
+        to_figure(fig, "Unlabelled", "A caption.")
+    plt.close(fig)
