@@ -1,20 +1,27 @@
 """Worker processes that end with their parent.
 
-A pool's workers are spawned (numba's threading layers are not fork-safe once used) and each
-starts a watcher thread: when the process that made the pool is gone — killed, even by SIGKILL,
-which runs no cleanup — the worker exits within half a second instead of living on.
+A pool's workers are spawned (numba's threading layers are not fork-safe once used), ignore
+Ctrl-C (their parent handles it), and each starts a watcher thread: when the process that made
+the pool is gone — killed, even by SIGKILL, which runs no cleanup — the worker exits within half
+a second instead of living on.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 
 def _watch_parent(parent: int, numba_threads: int | None) -> None:
+    # Ctrl-C reaches the whole foreground process group; the parent answers it (cancels what is
+    # queued, lets running tasks finish, prints one line), so a worker must not die of it mid-task
+    # with a traceback of its own, or leave the pool broken while the parent waits for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch():
         while os.getppid() == parent:
             time.sleep(0.5)
