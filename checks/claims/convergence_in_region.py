@@ -71,7 +71,8 @@ def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
     return to_figure(fig, "Trajectories in the (φ, aᵀa*) plane",
                      f"{V0.shape[0]} runs started in the theorem's region (φ₀ < π/2, a₀ᵀa* > 0, edges "
                      f"included) at the default η: {int(np.sum(result.outcome == 'global'))} end global; after "
-                     f"{steps} steps every φ is at most {ends:.2g}.")
+                     f"{steps} steps every φ is " + ("0 (below 1e-200, where the engine sets it to 0)." if ends == 0
+                                                 else f"at most {ends:.2g}."))
 
 
 def eta_sweep_figure(sweep: list[dict]) -> Figure:

@@ -77,7 +77,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     grid_rows = [r for r in rows if r["on_grid"]]
     figures = [
         dimension_figure(grid_rows, "p_spurious", "P(spurious) against the patch size p",
-                         f"Runs from the paper's initialization; exact {1 - alpha:.4f} intervals; "
+                         f"Runs from the paper's initialization; exact intervals at confidence 1 − {alpha:.2g}; "
                          f"{len(grid_rows)} teachers with a spurious minimum, k from "
                          f"{min(r['k'] for r in grid_rows)} to {max(r['k'] for r in grid_rows):,}; dashed: "
                          f"{NEGLIGIBLE:g}, below which a probability is not a constant of the claim.",
@@ -85,7 +85,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         probability_figure([r for r in rows if not r["on_grid"]], "p_spurious", None,
                            "P(spurious) against the teacher ratio",
                            "Small teachers (k ≤ 12) with a spurious minimum, including the ratio sweep "
-                           "towards the boundary, where the minimum's basin closes."),
+                           "towards the boundary, where the minimum's basin closes; exact intervals at "
+                           f"confidence 1 − {alpha:.2g}."),
     ]
     lacking = [c.instance for c in every.by_status(FAIL)]
     edge_text = "; ".join(f"{e['ratio_over_boundary']:.3f}×boundary: {e['p_spurious']['estimate']:.4f} "
