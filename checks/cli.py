@@ -148,14 +148,19 @@ def _check(args) -> int:
 SOURCE_TREE = Path(__file__).resolve().parent.parent
 
 
+def _check_folder(folder: Path, option: str, inside: str) -> None:
+    """``folder`` may be anywhere outside the source tree, and inside it only under ``inside``."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{option} {folder} exists and is not a directory")
+    resolved = folder.resolve()
+    if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
+            and not resolved.is_relative_to(SOURCE_TREE / inside):
+        raise UsageError(f"{option} {folder} is inside the source tree; use {inside}/ or a directory outside it")
+
+
 def _check_out_dir(out: Path) -> None:
     """Outputs go anywhere outside the source tree, and inside it only under reports/."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
-    resolved = out.resolve()
-    if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
-            and not resolved.is_relative_to(SOURCE_TREE / "reports"):
-        raise UsageError(f"--out {out} is inside the source tree; use reports/ or a directory outside it")
+    _check_folder(out, "--out", "reports")
     # before any work: a folder we cannot create or write in is refused now, not after the run
     import tempfile
     try:
@@ -164,17 +169,6 @@ def _check_out_dir(out: Path) -> None:
             pass
     except OSError as exc:
         raise UsageError(f"--out {out} cannot be written ({exc.strerror or exc})") from None
-
-
-def _check_cache_dir(cache: Path) -> None:
-    """The sweep cache goes anywhere outside the source tree, and inside it only under
-    .theorycheck-cache/ (ignored by git)."""
-    if cache.exists() and not cache.is_dir():
-        raise UsageError(f"--cache {cache} exists and is not a directory")
-    resolved = cache.resolve()
-    if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
-            and not resolved.is_relative_to(SOURCE_TREE / ".theorycheck-cache"):
-        raise UsageError(f"--cache {cache} is inside the source tree; use .theorycheck-cache/ or a directory outside it")
 
 
 def _report(args) -> int:
@@ -253,7 +247,7 @@ def _fuzz(args) -> int:
 def _sweep(args) -> int:
     from checks import sweep
     _check_out_dir(args.out)
-    _check_cache_dir(args.cache)
+    _check_folder(args.cache, "--cache", ".theorycheck-cache")   # ignored by git
     try:
         grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed)
     except ValueError as exc:

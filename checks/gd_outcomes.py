@@ -42,16 +42,17 @@ def dimension_grid(budget: Budget) -> list[tuple[int, int]]:
 def grid_teachers(claim_id: str, seed: int, budget: Budget, families) -> list[tuple[str, Teacher, str]]:
     """(family, teacher, how to regenerate it) for every family × (k, p) of the budget's grid
     (families that need k ≥ 2 skip k = 1). Each teacher comes from its own derived seed."""
-    out = []
-    for family in families:
-        for k, p in dimension_grid(budget):
-            if family == "zero-sum" and k < 2:
-                continue
-            labels = (claim_id, "teacher", family, k, p)
-            teacher = family_teacher(family, k, p, rng_for(seed, *labels))
-            out.append((family, teacher, f"checks.instances.family_teacher({family!r}, {k}, {p}, "
-                        f"checks.registry.rng_for({seed}, {', '.join(repr(x) for x in labels)}))"))
-    return out
+    return [(family, *grid_teacher(claim_id, seed, family, k, p))
+            for family in families for k, p in dimension_grid(budget) if not (family == "zero-sum" and k < 2)]
+
+
+def grid_teacher(claim_id: str, seed: int, family: str, k: int, p: int) -> tuple[Teacher, str]:
+    """The claim's teacher of ``family`` at (k, p), from its own derived seed, and the expression
+    that regenerates it."""
+    labels = (claim_id, "teacher", family, k, p)
+    return (family_teacher(family, k, p, rng_for(seed, *labels)),
+            f"checks.instances.family_teacher({family!r}, {k}, {p}, "
+            f"checks.registry.rng_for({seed}, {', '.join(repr(x) for x in labels)}))")
 
 
 def teacher_record(family: str, teacher: Teacher, regenerate: str = "") -> dict:
@@ -96,12 +97,8 @@ def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code:
     chosen = np.flatnonzero(batch.outcome == code)[:max_runs]
     if len(chosen) == 0:
         return 0, 0
-    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher))
-    plane = dynamics.reduced_plane(teacher)
-    state = [getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")]
-    more = reduced_gd.Batch.start(*state, *dynamics.initial_outcomes(table, state[0]))
-    reduced_gd.advance(more, plane, table, extra_steps, True, False, reduced_gd.compiled_kernel(), ())
-    before = np.arctan2(np.abs(state[1]), state[0])
+    more = dynamics.continued_runs(teacher, batch, chosen, extra_steps, until_decided=False)
+    before = np.arctan2(np.abs(batch.y[chosen]), batch.x[chosen])
     after = np.arctan2(np.abs(more.y), more.x)
     progressed = after <= before + 1e-12 if code == 1 else after >= before - 1e-12
     held = (more.outcome == code) & (more.decided == 0) & progressed
@@ -122,11 +119,7 @@ def continue_undecided(teacher: Teacher, batch: reduced_gd.Batch, ran: int, step
     chosen = np.flatnonzero(batch.outcome == 0)
     if len(chosen) == 0:
         return 0
-    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher))
-    state = [getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")]
-    more = reduced_gd.Batch.start(*state, *dynamics.initial_outcomes(table, state[0]))
-    reduced_gd.advance(more, dynamics.reduced_plane(teacher), table, steps, True, True,
-                       reduced_gd.compiled_kernel(), ())
+    more = dynamics.continued_runs(teacher, batch, chosen, steps, until_decided=True)
     for field in ("x", "y", "z1", "z2", "residual_sq", "outcome"):
         getattr(batch, field)[chosen] = getattr(more, field)
     batch.decided[chosen] = np.where(more.decided >= 0, ran + more.decided, -1)   # its step 0 is step `ran`
@@ -169,7 +162,7 @@ def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: f
     P(spurious); undecided runs count against both. The runs decided as ``outcome`` are
     re-checked by continuing them (cases added to ``held``)."""
     n = len(batch.outcome)
-    counts = {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(dynamics.OUTCOMES)}
+    counts = dynamics.batch_counts(batch)
     record = teacher_record(family, teacher, regenerate)
     failed, checked = decisions_that_fail_to_hold(teacher, batch, dynamics.OUTCOMES.index(outcome))
     held.add({**record, "checked": checked}, failed, 0, size=teacher.k + teacher.p)
@@ -181,6 +174,13 @@ def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: f
             "p_spurious_or_undecided": proportion(counts["spurious"] + counts["undecided"], n, alpha)}
 
 
+def _estimates_and_errors(rows: list[dict], key: str) -> tuple[list, list]:
+    """The estimates of ``key`` and their interval as (below, above) distances, for errorbar."""
+    estimates = [r[key]["estimate"] for r in rows]
+    return estimates, [[e - r[key]["ci_low"] for e, r in zip(estimates, rows)],
+                       [r[key]["ci_high"] - e for e, r in zip(estimates, rows)]]
+
+
 def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
     """A probability with its exact interval against ratio/boundary; the ratio sweep's teachers
     form one series (they differ only in their ratio)."""
@@ -190,12 +190,9 @@ def probability_figure(rows: list[dict], key: str, bound: float | None, title: s
         return "ratio sweep" if row["family"].startswith("ratio ") else row["family"]
     for index, family in enumerate(sorted({group(r) for r in rows})):
         chosen = sorted((r for r in rows if group(r) == family), key=lambda r: r["ratio_over_boundary"])
-        x = [r["ratio_over_boundary"] for r in chosen]
-        y = [r[key]["estimate"] for r in chosen]
-        err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
-               [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
-        ax.errorbar(x, y, yerr=err, marker=MARKERS[index % len(MARKERS)], linestyle="-" if family == "ratio sweep"
-                    else "none", capsize=3, markersize=5, color=PALETTE[index % len(PALETTE)], label=family)
+        ax.errorbar([r["ratio_over_boundary"] for r in chosen], *_estimates_and_errors(chosen, key),
+                    marker=MARKERS[index % len(MARKERS)], linestyle="-" if family == "ratio sweep" else "none",
+                    capsize=3, markersize=5, color=PALETTE[index % len(PALETTE)], label=family)
     if bound is not None:
         ax.axhline(bound, color="black", linestyle="--", label=f"bound {bound:g}")
     ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
@@ -214,17 +211,13 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
     families = sorted({r["family"] for r in rows})
     fig, axes = new_figure(ncols=len(families), width=3.2 * len(families), height=3.4)
     ks = sorted({r["k"] for r in rows})
-    markers = "osD^vP*X"
     for ax, family in zip(axes[0], families):
         for index, k in enumerate(ks):
             chosen = sorted((r for r in rows if r["family"] == family and r["k"] == k), key=lambda r: r["p"])
             if not chosen:
                 continue
-            x = [r["p"] for r in chosen]
-            y = [r[key]["estimate"] for r in chosen]
-            err = [[r[key]["estimate"] - r[key]["ci_low"] for r in chosen],
-                   [r[key]["ci_high"] - r[key]["estimate"] for r in chosen]]
-            ax.errorbar(x, y, yerr=err, marker=markers[index % len(markers)], markersize=4, capsize=2,
+            ax.errorbar([r["p"] for r in chosen], *_estimates_and_errors(chosen, key),
+                        marker=MARKERS[index % len(MARKERS)], markersize=4, capsize=2,
                         color=PALETTE[index % len(PALETTE)], label=f"k = {k:,}")
         if bound is not None:
             ax.axhline(bound, color="black", linestyle="--", linewidth=1)

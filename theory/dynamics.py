@@ -32,12 +32,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory import decisions, initialization, reduced_gd, validation
-from theory.full_gd import row_norms
+from theory.validation import row_norms
 from theory.teacher import Teacher
 
 OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
 SCHEMES = initialization.SCHEMES
 RECORDABLE = ("phi", "a_dot", "a_sum", "v_norm", "loss")
+
+
+def _check_scheme(scheme: str) -> None:
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+
+
+def _check_record(record) -> None:
+    unknown = set(record) - set(RECORDABLE)
+    if unknown:
+        raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
 
 
 # --- initialization -----------------------------------------------------------------------
@@ -55,8 +66,7 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     validation.generator(rng)
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    _check_scheme(scheme)
     k, p = teacher.k, teacher.p
     v0 = rng.standard_normal((n, p))
     v0 /= np.linalg.norm(v0, axis=1, keepdims=True)
@@ -138,9 +148,7 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
         raise ValueError("V0 has rows so short that GD's first v-step, of length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖), "
                          "leaves float64: rescale v₀ (the loss does not depend on ‖v‖)")
     steps = validation.positive_int(steps, "steps")
-    unknown = set(record) - set(RECORDABLE)
-    if unknown:
-        raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
+    _check_record(record)
     return V0, A0, float(eta), steps
 
 
@@ -275,11 +283,8 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     n = validation.positive_int(n, "n")
     validation.generator(rng)
     max_steps = validation.positive_int(max_steps, "max_steps")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
-    unknown = set(record) - set(RECORDABLE)
-    if unknown:
-        raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
+    _check_scheme(scheme)
+    _check_record(record)
     eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
     table = decision_table(teacher, eta, True)
     plane = reduced_plane(teacher)
@@ -287,9 +292,7 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     kernel = None if record else reduced_gd.compiled_kernel()
     parts, histories = [], []
     for first in range(0, n, _CHUNK):
-        x, y, z1, z2, residual_sq = draw(teacher, plane, min(_CHUNK, n - first), rng)
-        outcome, decided = initial_outcomes(table, x)
-        batch = reduced_gd.Batch.start(x, y, z1, z2, residual_sq, outcome, decided)
+        batch = start_batch(table, *draw(teacher, plane, min(_CHUNK, n - first), rng))
         histories.append(reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel,
                                             tuple(record))[1])
         parts.append(batch)
@@ -307,5 +310,26 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
     their exact laws (:mod:`theory.initialization`), so a run costs O(1) memory and time per
     step whatever k and p are; the counts agree with full-dimensional sampling run through the
     full engine (tests/test_initialization.py)."""
-    batch = reduced_runs(teacher, n, rng, eta, scheme, max_steps)
+    return batch_counts(reduced_runs(teacher, n, rng, eta, scheme, max_steps))
+
+
+def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:
+    """How many runs of a reduced batch have each outcome, by name."""
     return {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(OUTCOMES)}
+
+
+def start_batch(table: decisions.DecisionTable, x, y, z1, z2, residual_sq) -> reduced_gd.Batch:
+    """Runs starting at the given reduced states, with the outcomes they have before any step."""
+    return reduced_gd.Batch.start(x, y, z1, z2, residual_sq, *initial_outcomes(table, x))
+
+
+def continued_runs(teacher: Teacher, batch: reduced_gd.Batch, chosen: np.ndarray, steps: int,
+                   until_decided: bool) -> reduced_gd.Batch:
+    """The runs ``chosen`` of a batch run at the default η, restarted from their final states and
+    advanced up to ``steps`` more steps (a new batch; ``batch`` is unchanged). A run's decision
+    depends on its state alone, so a restarted run is decided as the same run continued."""
+    table = decision_table(teacher, default_eta(teacher))
+    more = start_batch(table, *(getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")))
+    reduced_gd.advance(more, reduced_plane(teacher), table, steps, True, until_decided,
+                       reduced_gd.compiled_kernel(), ())
+    return more

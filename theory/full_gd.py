@@ -13,13 +13,7 @@ import time
 import numpy as np
 
 from theory import decisions, reduced_gd
-
-
-def row_norms(M: np.ndarray) -> np.ndarray:
-    """‖row‖ for each row, scaled first: no underflow for rows of 1e-200, no overflow for 1e200."""
-    biggest = np.max(np.abs(M), axis=1)
-    safe = np.where(biggest > 0, biggest, 1.0)
-    return biggest * np.linalg.norm(M / safe[:, None], axis=1)
+from theory.validation import row_norms
 
 
 def batch_state(teacher, V, A):

@@ -15,11 +15,6 @@ from theory import validation
 NORM_RANGE = (1e-60, 1e60)
 
 
-def _scaled_norm(x: np.ndarray) -> float:
-    biggest = float(np.max(np.abs(x)))
-    return biggest * float(np.linalg.norm(x / biggest))
-
-
 @dataclass(frozen=True, eq=False)
 class Teacher:
     """An immutable, validated teacher: filter w* ∈ Rᵖ (any norm ≠ 0) and output weights a* ∈ Rᵏ."""
@@ -33,7 +28,7 @@ class Teacher:
         validation.nonzero(w, "w_star")
         validation.nonzero(a, "a_star")
         for name, vector in (("w_star", w), ("a_star", a)):
-            norm = _scaled_norm(vector)
+            norm = float(validation.row_norms(vector[None, :])[0])
             if not NORM_RANGE[0] <= norm <= NORM_RANGE[1]:
                 raise ValueError(f"{name} must have a norm in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] (the loss "
                                  f"scales like ‖w*‖²‖a*‖²), got {norm:.3g}")

@@ -74,6 +74,13 @@ def numeric_array(x: Any, name: str) -> np.ndarray:
         return arr.astype(np.float64)
 
 
+def row_norms(M: np.ndarray) -> np.ndarray:
+    """‖row‖ for each row, scaled first: no underflow for rows of 1e-200, no overflow for 1e200."""
+    biggest = np.max(np.abs(M), axis=1)
+    safe = np.where(biggest > 0, biggest, 1.0)
+    return biggest * np.linalg.norm(M / safe[:, None], axis=1)
+
+
 def nonzero(x: np.ndarray, name: str) -> None:
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         if not np.any(x != 0):

@@ -119,8 +119,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         if batch is None:
             skipped.append(teacher_record(family, teacher, regenerate))
             continue
-        counts = {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(dynamics.OUTCOMES)}
-        judge_runs(part, counts, batch.ascents, {**teacher_record(family, teacher, regenerate),
+        judge_runs(part, dynamics.batch_counts(batch), batch.ascents, {**teacher_record(family, teacher, regenerate),
                                                   "runs": len(batch.outcome)}, teacher.k + teacher.p)
     sweep_teacher = next(t for f, t in teachers if f == "gaussian")
     sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=2000), rng)

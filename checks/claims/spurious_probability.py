@@ -56,12 +56,11 @@ def check(budget: Budget, seed: int) -> Outcome:
                  reading="for every teacher with a spurious minimum at small k and p (≤ 12)")
     held = decisions_part("spurious")
     rows, edges, skipped = [], [], []
-    for family, teacher, regenerate in grid + small:
+    for on_grid, (family, teacher, regenerate) in [(True, g) for g in grid] + [(False, s) for s in small]:
         batch = sized_runs(teacher, runs, budget, rng)
         if batch is None:
             skipped.append(teacher_record(family, teacher, regenerate))
             continue
-        on_grid = any(teacher is t for _, t, _ in grid)
         row = {**outcome_row(family, teacher, batch, alpha, held, "spurious", regenerate), "on_grid": on_grid}
         rows.append(row)
         if not on_grid:

@@ -11,8 +11,8 @@ from scipy import stats
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, to_figure
-from checks.gd_outcomes import teacher_record
-from checks.instances import family_teacher, gd_teachers, region_init, region_start
+from checks.gd_outcomes import grid_teacher, teacher_record
+from checks.instances import gd_teachers, region_init, region_start
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics, initialization, landscape, phases, precision
 
@@ -291,10 +291,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         for family in SHAPE_FAMILIES:
             if family == "zero-sum" and k < 2:
                 continue
-            labels = (CLAIM_ID, "teacher", family, k, p)
-            teacher = family_teacher(family, k, p, rng_for(seed, *labels))
-            regenerate = (f"checks.instances.family_teacher({family!r}, {k}, {p}, checks.registry.rng_for("
-                          f"{seed}, {', '.join(repr(x) for x in labels)}))")
+            teacher, regenerate = grid_teacher(CLAIM_ID, seed, family, k, p)
             for scheme in SHAPE_SCHEMES:
                 for multiple in budget.pick(quick=(1,), standard=(1,), thorough=(1, 2)):
                     row, measured = shape_configuration(family, teacher, regenerate, scheme, multiple, shape_runs,
