@@ -11,6 +11,7 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from checks.cases import FAIL  # noqa: E402
 from checks.registry import Figure  # noqa: E402
 
 # Eight colours that stay apart in print and for the common colour-vision deficiencies (Okabe–Ito);
@@ -32,6 +33,15 @@ def new_figure(ncols: int = 1, width: float = 6.4, height: float = 4.0):
         return plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
 
 
+def series_style(index: int) -> dict:
+    """Colour, marker and line of the index-th series on one axes: the palette's eight colours with
+    their own markers, then the colours again with shifted markers and dashed lines, so that no
+    two of the first 64 series look alike."""
+    colour, round_ = index % len(PALETTE), index // len(PALETTE)
+    return {"color": PALETTE[colour], "marker": MARKERS[(colour + round_) % len(MARKERS)],
+            "linestyle": "-" if round_ == 0 else "--"}
+
+
 def legend_outside(ax, **kwargs) -> None:
     """The legend to the right of the axes, where it cannot cover data."""
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small", **kwargs)
@@ -39,8 +49,9 @@ def legend_outside(ax, **kwargs) -> None:
 
 def margins_figure(parts) -> Figure:
     """Every case of every part against its requirement: measured/tolerance on a log axis (a case
-    passes at or below 1 for an error bound, above 1 for a lower bound). Parts whose requirement
-    is zero (counts of failures) are listed in the caption with their totals."""
+    passes at or below 1 for an error bound, above 1 for a lower bound). Parts that have no such
+    ratio (a requirement of zero, or measurements of zero) are listed in the caption with how many
+    of their cases fail and the range measured."""
     fig, axes = new_figure(width=7.2, height=3.8)
     ax = axes[0, 0]
     drawn, counted = [], []
@@ -48,12 +59,17 @@ def margins_figure(parts) -> Figure:
         ratios = [c.measured / c.tolerance for c in part.cases
                   if c.tolerance > 0 and c.measured > 0 and c.status != "undecided"]
         if not ratios:
-            counted.append(f"{part.name}: {sum(c.measured for c in part.cases):g} in {len(part.cases)} cases")
+            measured = [c.measured for c in part.cases]
+            counted.append(f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} cases fail (measured "
+                           f"{min(measured, default=0):.3g} to {max(measured, default=0):.3g}, required "
+                           f"{'>' if part.lower_bound else '≤'} {part.cases[0].tolerance:g})" if part.cases
+                           else f"{part.name}: no cases")
             continue
         index = len(drawn)
         jitter = (np.arange(len(ratios)) % 7 - 3) * 0.04
-        ax.scatter(index + jitter, ratios, s=14, color=PALETTE[index % len(PALETTE)],
-                   marker=MARKERS[index % len(MARKERS)], label=f"{part.name} ({'>' if part.lower_bound else '≤'} 1)")
+        style = series_style(index)
+        ax.scatter(index + jitter, ratios, s=14, color=style["color"], marker=style["marker"],
+                   label=f"{part.name} ({'>' if part.lower_bound else '≤'} 1)")
         drawn.append((part.name, min(ratios), max(ratios)))
     ax.axhline(1.0, color="black", linestyle="--", linewidth=1, label="requirement")
     ax.set_yscale("log")
@@ -67,7 +83,7 @@ def margins_figure(parts) -> Figure:
     spans = "; ".join(f"{name}: {low:.2g} to {high:.2g}" for name, low, high in drawn)
     caption = f"One dot per case, by part. Range of measured/tolerance — {spans or 'none'}."
     if counted:
-        caption += " Parts with a zero tolerance (failures counted): " + "; ".join(counted) + "."
+        caption += " Not plotted (no ratio to a nonzero requirement): " + "; ".join(counted) + "."
     return to_figure(fig, "Cases against their requirements", caption)
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from checks.cases import Part
-from checks.figures import MARKERS, PALETTE, legend_outside, new_figure, to_figure
+from checks.figures import legend_outside, new_figure, series_style, to_figure
 from checks.instances import boundary_ratio, family_teacher
 from checks.registry import Budget, Figure, rng_for
 from checks.stats import clopper_pearson
@@ -191,8 +191,8 @@ def probability_figure(rows: list[dict], key: str, bound: float | None, title: s
     for index, family in enumerate(sorted({group(r) for r in rows})):
         chosen = sorted((r for r in rows if group(r) == family), key=lambda r: r["ratio_over_boundary"])
         ax.errorbar([r["ratio_over_boundary"] for r in chosen], *_estimates_and_errors(chosen, key),
-                    marker=MARKERS[index % len(MARKERS)], linestyle="-" if family == "ratio sweep" else "none",
-                    capsize=3, markersize=5, color=PALETTE[index % len(PALETTE)], label=family)
+                    **{**series_style(index), "linestyle": "-" if family == "ratio sweep" else "none"},
+                    capsize=3, markersize=5, label=family)
     if bound is not None:
         ax.axhline(bound, color="black", linestyle="--", label=f"bound {bound:g}")
     ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
@@ -216,9 +216,8 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
             chosen = sorted((r for r in rows if r["family"] == family and r["k"] == k), key=lambda r: r["p"])
             if not chosen:
                 continue
-            ax.errorbar([r["p"] for r in chosen], *_estimates_and_errors(chosen, key),
-                        marker=MARKERS[index % len(MARKERS)], markersize=4, capsize=2,
-                        color=PALETTE[index % len(PALETTE)], label=f"k = {k:,}")
+            ax.errorbar([r["p"] for r in chosen], *_estimates_and_errors(chosen, key), **series_style(index),
+                        markersize=4, capsize=2, label=f"k = {k:,}")
         if bound is not None:
             ax.axhline(bound, color="black", linestyle="--", linewidth=1)
         ax.set_xscale("log")
@@ -226,6 +225,13 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
         ax.set_xlabel("patch size p")
         ax.set_title(family, fontsize="medium")
     axes[0, 0].set_ylabel("probability (exact interval)")
-    axes[0, -1].legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    # one legend for every k of any panel (a panel may lack some, e.g. zero-sum teachers need k ≥ 2)
+    handles = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    order = sorted(handles, key=lambda label: int(label.removeprefix("k = ").replace(",", "")))
+    axes[0, -1].legend([handles[label] for label in order], order, fontsize="x-small", loc="center left",
+                       bbox_to_anchor=(1.02, 0.5))
     fig.suptitle(title)
     return to_figure(fig, title, caption)
