@@ -159,13 +159,15 @@ class Basins:
     scale: float          # ½E f*², the loss at a = 0
 
     @classmethod
-    def for_teacher(cls, teacher: Teacher) -> "Basins":
-        """From the teacher's statistics (k, ‖w*‖, 1ᵀa*, ‖a*‖²) in float64: O(1) after them."""
+    def for_teacher(cls, teacher: Teacher, angle_moves: bool | None = None) -> "Basins":
+        """From the teacher's statistics (k, ‖w*‖, 1ᵀa*, ‖a*‖²) in float64: O(1) after them.
+        ``angle_moves`` (default: p ≥ 2) says whether φ can leave {0, π}: False for p = 1."""
         ar, k, c, s, a_sq = FLOAT64, teacher.k, teacher.w_norm, teacher.a_sum, teacher.a_sq
+        angle_moves = teacher.p > 1 if angle_moves is None else angle_moves
         spurious = float(formulas.spurious_loss(ar, k=k, c=c, s=s, astar_sq=a_sq))
         scale = float(formulas.loss_from_scalars(ar, angle=formulas.angle_from_phi(0.0, ar), a_sq=0.0, a_sum=0.0,
                                                  a_dot=0.0, c=c, s=s, astar_sq=a_sq))
-        if teacher.p < 2 or not landscape.has_spurious_minimum(teacher):
+        if not angle_moves or not landscape.has_spurious_minimum(teacher):
             return cls(math.pi, spurious, spurious, scale)
         phi_s = _saddle_angle(formulas.saddle_g(ar, k=k, s=s, astar_sq=a_sq))
         top, _ = formulas.profile_from_scalars(ar, angle=formulas.angle_from_phi(phi_s, ar), k=k, c=c, s=s,
@@ -197,8 +199,12 @@ class DecisionTable:
     stable: bool          # ηα < 2: the a-block contracts
 
     @classmethod
-    def for_run(cls, teacher: Teacher, eta: float, train_a: bool = True) -> "DecisionTable":
-        basins = Basins.for_teacher(teacher)
+    def for_run(cls, teacher: Teacher, eta: float, train_a: bool = True,
+                angle_moves: bool | None = None) -> "DecisionTable":
+        """The table of (teacher, η); ``angle_moves`` as in :meth:`Basins.for_teacher` (runs drawn
+        for another patch size than the teacher's: theory.dynamics.reduced_runs' ``p``)."""
+        angle_moves = teacher.p > 1 if angle_moves is None else angle_moves
+        basins = Basins.for_teacher(teacher, angle_moves)
         k, c = teacher.k, teacher.w_norm
         s, a_sq = teacher.a_sum, teacher.a_sq
         alpha = (k + math.pi - 1) / (2 * math.pi)
@@ -207,7 +213,7 @@ class DecisionTable:
         r2_min = np.full(2 * LEVELS, np.inf)
         levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)
         sides = ("global", "spurious") if basins.phi_split < math.pi else ("global",)
-        if train_a and teacher.p > 1 and stable:
+        if train_a and angle_moves and stable:
             for offset, side in zip((0, LEVELS), sides):
                 chosen = slice(offset, offset + LEVELS)
                 levels[chosen], band[chosen, 0], band[chosen, 1], r2_min[chosen] = \
@@ -223,7 +229,7 @@ class DecisionTable:
         rule = np.array([basins.phi_split, 0.0, basins.top, basins.spurious_base,
                          basins.top - basins.spurious_base, SLACK * basins.scale,
                          diverge_sum, diverge_perp ** 2, float(k)])
-        return cls(basins, float(eta), rule, r2_min, levels, band, teacher.p == 1, stable)
+        return cls(basins, float(eta), rule, r2_min, levels, band, not angle_moves, stable)
 
 
 def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: float):

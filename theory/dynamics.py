@@ -56,8 +56,11 @@ def _check_record(record) -> None:
 paper_radius = initialization.paper_radius
 
 
-def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str = "paper"):
-    """(V0, A0) of shapes (n, p), (n, k); v₀ uniform on the unit sphere. Schemes for a₀:
+def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str = "paper",
+                v0_norm: float = initialization.DEFAULT_V0_NORM):
+    """(V0, A0) of shapes (n, p), (n, k); v₀ uniform on the sphere of radius ``v0_norm`` (1 by
+    default: our reconstruction of the paper's "uniformly on a sphere", which names no radius;
+    the outcome law depends on it through κ, see :mod:`theory.invariants`). Schemes for a₀:
 
     * ``paper``: uniform in the ball of radius |1ᵀa*|‖w*‖/√k (so |1ᵀa₀| ≤ |1ᵀa*|‖w*‖);
     * ``gaussian``: N(0, σ²I) with σ = ‖w*‖‖a*‖/√k (never degenerate);
@@ -67,9 +70,10 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     n = validation.positive_int(n, "n")
     validation.generator(rng)
     _check_scheme(scheme)
+    v0_norm = initialization.sphere_radius(v0_norm)
     k, p = teacher.k, teacher.p
     v0 = rng.standard_normal((n, p))
-    v0 /= np.linalg.norm(v0, axis=1, keepdims=True)
+    v0 *= v0_norm / np.linalg.norm(v0, axis=1, keepdims=True)
     if scheme == "paper":
         direction = rng.standard_normal((n, k))
         direction /= np.linalg.norm(direction, axis=1, keepdims=True)
@@ -84,22 +88,24 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
 MAX_ETA_MULTIPLE = 1e100   # of default_eta: beyond, GD's first steps leave float64 before divergence shows
 
 
-def checked_eta(teacher: Teacher, eta) -> float:
+def checked_eta(teacher: Teacher, eta, v0_norm: float = initialization.DEFAULT_V0_NORM) -> float:
     """A step size: positive, finite, and at most MAX_ETA_MULTIPLE × :func:`default_eta` (any η
     above 4× the default already diverges, and is reported so)."""
     eta = float(validation.positive_real(eta, "eta"))
-    limit = MAX_ETA_MULTIPLE * default_eta(teacher)
+    limit = MAX_ETA_MULTIPLE * default_eta(teacher, v0_norm)
     if eta > limit:
         raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, got {eta:g}")
     return eta
 
 
-def default_eta(teacher: Teacher) -> float:
+def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NORM) -> float:
     """¼ of the stability limit 2/λ_max, with λ_max the largest Hessian eigenvalue at the global
-    minimum for ‖v‖ = 1: max((k + π − 1)/(2π), ‖w*‖²‖a*‖²/2). ‖v‖ only grows, so the v-curvature
-    only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit constant."""
+    minimum for ‖v‖ = ‖v₀‖: max((k + π − 1)/(2π), κ/2), κ = ‖w*‖²‖a*‖²/‖v₀‖². ‖v‖ only grows, so
+    the v-curvature only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit
+    constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps."""
+    v0_norm = initialization.sphere_radius(v0_norm)
     return 0.5 / max((teacher.k + math.pi - 1) / (2 * math.pi),
-                     teacher.w_norm ** 2 * teacher.a_sq / 2)
+                     teacher.w_norm ** 2 * teacher.a_sq / (2 * v0_norm ** 2))
 
 
 # --- public entry point --------------------------------------------------------------------
@@ -189,9 +195,11 @@ def reduced_plane(teacher: Teacher) -> reduced_gd.Plane:
 
 
 @functools.lru_cache(maxsize=256)
-def decision_table(teacher: Teacher, eta: float, train_a: bool = True) -> decisions.DecisionTable:
-    """The decision table of (teacher, η), kept for repeated runs (teachers are immutable)."""
-    return decisions.DecisionTable.for_run(teacher, eta, train_a)
+def decision_table(teacher: Teacher, eta: float, train_a: bool = True,
+                   angle_moves: bool | None = None) -> decisions.DecisionTable:
+    """The decision table of (teacher, η), kept for repeated runs (teachers are immutable);
+    ``angle_moves`` as in :meth:`theory.decisions.DecisionTable.for_run`."""
+    return decisions.DecisionTable.for_run(teacher, eta, train_a, angle_moves)
 
 
 def initial_outcomes(table: decisions.DecisionTable, along_w_star: np.ndarray):
@@ -270,14 +278,19 @@ _CHUNK = 1 << 16   # trajectories drawn and run at a time: memory stays O(chunk)
 
 def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
                  scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS, start=None,
-                 record: tuple[str, ...] = (), until_decided: bool = True):
+                 record: tuple[str, ...] = (), until_decided: bool = True, p: float | None = None,
+                 v0_norm: float = initialization.DEFAULT_V0_NORM):
     """n runs drawn and advanced in reduced coordinates: a :class:`theory.reduced_gd.Batch`
     (outcome codes, decision steps, final reduced states) — and, with ``record``, the histories
     (numpy engine; each of shape (max_steps + 1, n)).
 
     Memory and time per run do not depend on p, nor on k beyond the steps a decision takes.
-    ``start(teacher, plane, m, rng)`` may replace the scheme's draw (for example the theorem's
-    region); it must return (x, y, z1, z2, residual_sq).
+    ``p`` is the patch size the initialization is drawn for (default the teacher's; population
+    GD sees p only through the law of φ₀, so any p works with any teacher, and ``math.inf``
+    draws the limit φ₀ = π/2 exactly). ``v0_norm`` is the radius of v₀'s sphere; ``eta=None``
+    is :func:`default_eta` for it. ``start(teacher, plane, m, rng)`` may replace the scheme's
+    draw (for example the theorem's region); it must return (x, y, z1, z2, residual_sq), and
+    then ``p`` and ``v0_norm`` must be left at their defaults.
     """
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
@@ -285,10 +298,14 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     max_steps = validation.positive_int(max_steps, "max_steps")
     _check_scheme(scheme)
     _check_record(record)
-    eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
-    table = decision_table(teacher, eta, True)
+    p = teacher.p if p is None else initialization.patch_size(p)
+    v0_norm = initialization.sphere_radius(v0_norm)
+    if start is not None and (p != teacher.p or v0_norm != initialization.DEFAULT_V0_NORM):
+        raise ValueError("start draws its own initial points: leave p and v0_norm at their defaults")
+    eta = default_eta(teacher, v0_norm) if eta is None else checked_eta(teacher, eta, v0_norm)
+    table = decision_table(teacher, eta, True, p > 1)
     plane = reduced_plane(teacher)
-    draw = start or (lambda t, p, m, r: initialization.reduced_start(t, p, m, r, scheme))
+    draw = start or (lambda t, q, m, r: initialization.reduced_start(t, q, m, r, scheme, p, v0_norm))
     kernel = None if record else reduced_gd.compiled_kernel()
     parts, histories = [], []
     for first in range(0, n, _CHUNK):
@@ -304,13 +321,15 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
 
 
 def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
-                   scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS) -> dict[str, int]:
+                   scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS, p: float | None = None,
+                   v0_norm: float = initialization.DEFAULT_V0_NORM) -> dict[str, int]:
     """How many of n GD runs from ``scheme`` end ``global``, ``spurious``, ``diverged`` or stay
     ``undecided`` after ``max_steps`` steps. Initial points are drawn in reduced coordinates from
     their exact laws (:mod:`theory.initialization`), so a run costs O(1) memory and time per
     step whatever k and p are; the counts agree with full-dimensional sampling run through the
-    full engine (tests/test_initialization.py)."""
-    return batch_counts(reduced_runs(teacher, n, rng, eta, scheme, max_steps))
+    full engine (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for
+    φ₀ = π/2) and ``v0_norm`` as in :func:`reduced_runs`."""
+    return batch_counts(reduced_runs(teacher, n, rng, eta, scheme, max_steps, p=p, v0_norm=v0_norm))
 
 
 def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:

@@ -6,8 +6,9 @@ the squared norm of the rest of a₀. Their laws are standard facts about unifor
 vectors (notes §7), so drawing them costs O(1) per trajectory whatever k and p are — the
 teacher's own vectors, O(k + p) once, are the only memory that grows:
 
-* v₀ uniform on S^{p−1}: (1 + cos φ₀)/2 ~ Beta((p − 1)/2, (p − 1)/2) for p ≥ 2, and only |y|
-  matters (the plane is span{v₀, w*}); for p = 1, cos φ₀ = ±1 with probability ½ each;
+* v₀ uniform on the sphere of radius ‖v₀‖ in Rᵖ: (1 + cos φ₀)/2 ~ Beta((p − 1)/2, (p − 1)/2) for
+  p ≥ 2, and only |y| matters (the plane is span{v₀, w*}); for p = 1, cos φ₀ = ±1 with
+  probability ½ each; for p = ∞, the limit law of cos φ₀ ≈ N(0, 1/p): φ₀ = π/2 exactly;
 * a₀ = R·U^{1/k}·d uniform in the ball of radius R in Rᵏ (d uniform on S^{k−1}): with m = dim Q
   (2, or 1 when a* ∥ 1), the squared length of d's projection on Q is Beta(m/2, (k − m)/2)
   (1 when k = m), its direction uniform on the circle (a fair sign when m = 1), and the
@@ -20,6 +21,7 @@ tests/test_initialization.py compares every law with full-dimensional sampling.
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -27,6 +29,33 @@ from theory.reduced_gd import Plane
 from theory.teacher import Teacher
 
 SCHEMES = ("paper", "gaussian", "zero-a")
+# The radius of v₀'s sphere. The paper draws v₀ "uniformly on a sphere" without a radius; 1 is our
+# reconstruction. It matters: the outcome law depends on it through κ = (‖w*‖‖a*‖/‖v₀‖)²
+# (theory.invariants).
+DEFAULT_V0_NORM = 1.0
+V0_NORM_RANGE = (1e-150, 1e150)
+
+
+def patch_size(p, name: str = "p") -> float:
+    """A patch size the initialization can be drawn for: an integer ≥ 1, or math.inf (the limit)."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, Real):
+        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
+    if p == math.inf:
+        return math.inf
+    if not isinstance(p, Integral) and not (math.isfinite(p) and float(p).is_integer()):
+        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
+    if p < 1:
+        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
+    return int(p)
+
+
+def sphere_radius(v0_norm, name: str = "v0_norm") -> float:
+    """‖v₀‖: a positive finite number in V0_NORM_RANGE (beyond it GD's first steps leave float64)."""
+    if isinstance(v0_norm, (bool, np.bool_)) or not isinstance(v0_norm, Real) or not math.isfinite(v0_norm):
+        raise ValueError(f"{name} must be a positive finite number, got {v0_norm!r}")
+    if not V0_NORM_RANGE[0] <= v0_norm <= V0_NORM_RANGE[1]:
+        raise ValueError(f"{name} must lie in [{V0_NORM_RANGE[0]:g}, {V0_NORM_RANGE[1]:g}], got {v0_norm!r}")
+    return float(v0_norm)
 
 
 def paper_radius(teacher: Teacher) -> float:
@@ -44,8 +73,11 @@ def plane_dimension(plane: Plane) -> int:
     return 1 if not np.any(plane.basis[:, 1]) else 2
 
 
-def sphere_angles(p: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(cos φ₀, sin φ₀) for v₀ uniform on S^{p−1}, sin φ₀ ≥ 0."""
+def sphere_angles(p: float, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(cos φ₀, sin φ₀) for v₀ uniform on S^{p−1}, sin φ₀ ≥ 0; p = math.inf gives φ₀ = π/2 (and
+    draws nothing from ``rng``)."""
+    if p == math.inf:
+        return np.zeros(n), np.ones(n)
     if p == 1:
         return rng.choice([-1.0, 1.0], n), np.zeros(n)
     half = rng.beta((p - 1) / 2, (p - 1) / 2, n)
@@ -79,8 +111,10 @@ def output_layer(teacher: Teacher, plane: Plane, n: int, rng: np.random.Generato
     return radius[:, None] * z, radius ** 2 * rest
 
 
-def reduced_start(teacher: Teacher, plane: Plane, n: int, rng: np.random.Generator, scheme: str):
-    """(x, y, z1, z2, residual_sq) of n initial points of ``scheme`` (‖v₀‖ = 1)."""
-    cos_phi, sin_phi = sphere_angles(teacher.p, n, rng)
+def reduced_start(teacher: Teacher, plane: Plane, n: int, rng: np.random.Generator, scheme: str,
+                  p: float | None = None, v0_norm: float = DEFAULT_V0_NORM):
+    """(x, y, z1, z2, residual_sq) of n initial points of ``scheme``, v₀ on the sphere of radius
+    ``v0_norm`` in Rᵖ (p: default the teacher's; math.inf for the limit φ₀ = π/2)."""
+    cos_phi, sin_phi = sphere_angles(teacher.p if p is None else p, n, rng)
     z, residual_sq = output_layer(teacher, plane, n, rng, scheme)
-    return cos_phi, sin_phi, z[:, 0], z[:, 1], residual_sq
+    return v0_norm * cos_phi, v0_norm * sin_phi, z[:, 0], z[:, 1], residual_sq

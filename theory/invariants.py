@@ -1,0 +1,266 @@
+"""The numbers that fix the law of GD's outcome: k, r = (1ᵀa*)²/‖a*‖², κ = (‖w*‖‖a*‖/‖v₀‖)², η.
+
+**Why these are all** (docs/mathematics.md, "The dynamics' own parameters"). Write c = ‖w*‖,
+λ = c‖a*‖, â* = a*/‖a*‖, ŝ = 1ᵀâ* and ã = a/λ, u = v/‖v₀‖. The population gradients
+(docs/mathematics.md, "Closed forms") give, with g = g(φ_t),
+
+* ã_{t+1} = ã_t − (η/2π)[(π − 1)ã_t + 1(1ᵀã_t − ŝ) − (g − 1)â*]: λ and ‖v‖ are gone;
+* u_{t+1} = u_t + η κ (ã_tᵀâ*)(π − φ_t)/(2π‖u_t‖)·(I − û_t û_tᵀ)ŵ*: the v-step, divided by
+  ‖v₀‖, has length η κ |ã_tᵀâ*| (π − φ_t) sin φ_t /(2π‖u_t‖), κ = λ²/‖v₀‖²;
+* φ_t = ∠(u_t, ŵ*), and the loss ℓ = λ² × (a function of φ, ã).
+
+So (φ_t, ã_t, ‖u_t‖) follow a recursion whose only constants are η, κ, ŝ and k — and ŝ enters
+only as ŝ² = r: the map (â*, ã) → (−â*, −ã) is a symmetry of it, which turns ŝ into −ŝ and
+keeps ãᵀâ*. The residual of ã outside span{â*, 1} shrinks on its own and never reaches φ; in
+that plane only the Gram matrix of (â*, 1) — that is k and ŝ — appears, so any rotation of Rᵏ
+fixing 1, and any direction of w* in any Rᵖ, leaves the recursion unchanged. The paper's ball
+for a₀ has radius |1ᵀa*|c/√k, which is √(r/k) in ã-units; v₀ is uniform on a sphere, so φ₀ has
+a law that depends on p alone (p = ∞: φ₀ = π/2) and ‖u₀‖ = 1. Hence, **for a given η, the law of
+the outcome depends on the teacher only through (k, r, κ), and on p only through the law of φ₀**.
+
+η itself is best given relative to the stability limit at the global minimum, 2/max(α, κ/2)
+with α = (k + π − 1)/(2π) (:func:`stability_limit`); :func:`theory.dynamics.default_eta` is ¼ of
+it, a function of (k, κ) alone.
+
+:func:`canonical_teacher` inverts :func:`of`; :func:`spurious_threshold` locates, for given
+(k, r), the least κ at which GD from the paper's initialization at p = ∞ can reach the spurious
+minimum.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from theory import dynamics, initialization, reduced_gd, validation
+from theory.teacher import Teacher
+
+
+def boundary(k: int) -> float:
+    """r_b = (k + π − 1)/π: a spurious local minimum exists iff r < r_b."""
+    return (k + math.pi - 1) / math.pi
+
+
+def stability_limit(k: int, kappa: float) -> float:
+    """2/λ_max, λ_max = max((k + π − 1)/(2π), κ/2): the largest Hessian eigenvalue at the global
+    minimum with ‖v‖ = ‖v₀‖ (‖v‖ only grows, so the v-curvature only falls)."""
+    return 2.0 / max((k + math.pi - 1) / (2 * math.pi), kappa / 2)
+
+
+@dataclass(frozen=True)
+class Invariants:
+    """(k, r, κ) and η as a fraction of :func:`stability_limit`: all a run's outcome law depends
+    on, given the law of φ₀ (the patch size p)."""
+
+    k: int
+    r: float                 # (1ᵀa*)²/‖a*‖² ∈ [0, k]
+    kappa: float             # (‖w*‖‖a*‖/‖v₀‖)²
+    eta_fraction: float      # η / stability_limit(k, κ); 0.25 at the default η
+
+    @property
+    def boundary(self) -> float:
+        return boundary(self.k)
+
+    @property
+    def ratio_over_boundary(self) -> float:
+        """r/r_b: below 1 exactly when a spurious local minimum exists (p ≥ 2)."""
+        return self.r / self.boundary
+
+    @property
+    def eta(self) -> float:
+        """The step size these invariants stand for."""
+        return self.eta_fraction * stability_limit(self.k, self.kappa)
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "ratio_over_boundary": self.ratio_over_boundary}
+
+
+DEFAULT_ETA_FRACTION = 0.25   # theory.dynamics.default_eta
+
+
+def of(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NORM, eta: float | None = None) -> Invariants:
+    """The invariants of runs on ``teacher`` from v₀ on the sphere of radius ``v0_norm`` with
+    step ``eta`` (default :func:`theory.dynamics.default_eta`)."""
+    validation.teacher(teacher)
+    v0_norm = initialization.sphere_radius(v0_norm)
+    kappa = teacher.w_norm ** 2 * teacher.a_sq / v0_norm ** 2
+    eta = dynamics.default_eta(teacher, v0_norm) if eta is None else dynamics.checked_eta(teacher, eta, v0_norm)
+    return Invariants(teacher.k, teacher.spurious_ratio, kappa, eta / stability_limit(teacher.k, kappa))
+
+
+def _check(k, r, kappa) -> tuple[int, float, float]:
+    k = validation.positive_int(k, "k")
+    if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(r) or r < 0:
+        raise ValueError(f"r must be a finite number >= 0, got {r!r}")
+    r = float(r)
+    if r > k * (1 + 1e-12):
+        raise ValueError(f"r = (1ᵀa*)²/‖a*‖² is at most k (Cauchy–Schwarz), got r = {r:g} for k = {k}")
+    if k == 1 and abs(r - 1) > 1e-12:
+        raise ValueError(f"for k = 1, r = (1ᵀa*)²/‖a*‖² is 1, got {r:g}")
+    kappa = float(validation.positive_real(kappa, "kappa"))
+    if not 1e-100 <= kappa <= 1e100:
+        raise ValueError(f"kappa must lie in [1e-100, 1e100], got {kappa:g}")
+    return k, min(r, float(k)), kappa
+
+
+def canonical_a_star(k: int, r: float) -> np.ndarray:
+    """The unit a* ∈ Rᵏ with 1ᵀa* = √r ≥ 0 in a fixed direction: √(r/k)·1/√k + √(1 − r/k)·e,
+    e = (e₁ − 1/k)/‖e₁ − 1/k‖ ⟂ 1; for r = 0, (e₁ − e₂)/√2, whose sum is exactly 0 in float64
+    (the paper's ball then has radius 0)."""
+    if k == 1:
+        return np.ones(1)
+    if r == 0:
+        a = np.zeros(k)
+        a[0], a[1] = math.sqrt(0.5), -math.sqrt(0.5)
+        return a
+    e = np.full(k, -1.0 / k)
+    e[0] += 1.0
+    e /= math.sqrt(1.0 - 1.0 / k)
+    return math.sqrt(r / k) / math.sqrt(k) * np.ones(k) + math.sqrt(max(1.0 - r / k, 0.0)) * e
+
+
+def canonical_teacher(k: int, r: float, kappa: float, p: int = 2,
+                      v0_norm: float = initialization.DEFAULT_V0_NORM) -> Teacher:
+    """A teacher with invariants (k, r, κ) for v₀ of radius ``v0_norm``: ‖a*‖ = 1, 1ᵀa* = √r,
+    w* = √κ·‖v₀‖·e₁ ∈ Rᵖ. ``of(canonical_teacher(k, r, κ, p, ρ), ρ)`` returns (k, r, κ) up to
+    rounding."""
+    k, r, kappa = _check(k, r, kappa)
+    p = validation.positive_int(p, "p")
+    v0_norm = initialization.sphere_radius(v0_norm)
+    w = np.zeros(p)
+    w[0] = math.sqrt(kappa) * v0_norm
+    return Teacher(w, canonical_a_star(k, r))
+
+
+# --- where the spurious minimum can be reached at p = ∞ ---------------------------------------
+
+THRESHOLD_TOLERANCE = 0.02      # κ_high/κ_low − 1 at which the bisection stops (5 % is promised)
+KAPPA_SEARCH = (1e-3, 1e5)      # the bracket searched for κ*
+RIM_ANGLES, INNER_RADII = 720, (0.9, 0.7, 0.5, 0.3)
+REFINED_ANGLES = 2000
+THRESHOLD_MAX_STEPS = 400_000
+
+
+@dataclass(frozen=True)
+class KappaThreshold:
+    """An interval [κ_low, κ_high] holding κ*(k, r): the least κ at which GD from the paper's
+    initialization at p = ∞ reaches the spurious minimum with positive probability.
+
+    At κ_high the run from ``witness`` (ã₀ in the basis (â*, e₂) of span{a*, 1}, ã = a/(‖w*‖‖a*‖),
+    e₂ ⟂ â*, 1ᵀe₂ > 0) is decided spurious; at κ_low none of the ``candidates`` searched is.
+    The search covers the disk ‖ã₀‖ < √(r/k) — the projection of the paper's ball on
+    span{a*, 1}, which the law of a₀ charges everywhere — on its rim and on inner circles, so
+    κ_low is a lower bound only as far as that search reaches (tests sample the disk on both
+    sides)."""
+
+    k: int
+    r: float
+    kappa_low: float
+    kappa_high: float
+    eta_fraction: float
+    witness: tuple[float, float]
+    candidates: int
+
+    @property
+    def ratio_over_boundary(self) -> float:
+        return self.r / boundary(self.k)
+
+    @property
+    def relative_width(self) -> float:
+        return self.kappa_high / self.kappa_low - 1
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "witness": list(self.witness), "ratio_over_boundary": self.ratio_over_boundary}
+
+
+def outcomes_at_infinity(k: int, r: float, kappa: float, points, eta_fraction: float = DEFAULT_ETA_FRACTION,
+                         max_steps: int = THRESHOLD_MAX_STEPS) -> np.ndarray:
+    """Outcome codes (theory.decisions) of GD from φ₀ = π/2, ‖v₀‖ = 1 and a₀ = λ·(ã₀ in the basis
+    (â*, e₂)), λ = √κ, one row of ``points`` (shape (n, 2)) per run, on the canonical teacher.
+    The residual of a₀ outside span{a*, 1} is left out: it decays on its own and moves neither φ
+    nor the plane coordinates, so it cannot change an outcome."""
+    k, r, kappa = _check(k, r, kappa)
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2 or not np.all(np.isfinite(points)):
+        raise ValueError(f"points must be a finite array of shape (n, 2), got shape {points.shape}")
+    teacher = canonical_teacher(k, r, kappa)
+    eta = eta_fraction * stability_limit(k, kappa)
+    table = dynamics.decision_table(teacher, dynamics.checked_eta(teacher, eta), True)
+    plane = dynamics.reduced_plane(teacher)
+    n, lam = points.shape[0], math.sqrt(kappa)
+    # the plane's second basis vector is ±e₂: orient the points to the documented basis
+    sign = 1.0 if plane.q_one[1] >= 0 else -1.0
+    batch = dynamics.start_batch(table, np.zeros(n), np.ones(n), lam * points[:, 0], sign * lam * points[:, 1],
+                                 np.zeros(n))
+    reduced_gd.advance(batch, plane, table, max_steps, True, True, reduced_gd.compiled_kernel(), ())
+    return batch.outcome.copy()
+
+
+def _disk_points(radius: float, angles: np.ndarray, fractions=(1.0,)) -> np.ndarray:
+    rim = radius * (1 - 1e-9)      # just inside: the ball is open
+    return np.concatenate([f * rim * np.stack([np.cos(angles), np.sin(angles)], axis=1) for f in fractions])
+
+
+def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACTION,
+                       tolerance: float = THRESHOLD_TOLERANCE) -> KappaThreshold:
+    """Bracket κ*(k, r) (see :class:`KappaThreshold`) at η = ``eta_fraction`` × the stability
+    limit (default: :func:`theory.dynamics.default_eta`) and ‖v₀‖ = 1, for 0 < r < r_b.
+
+    Search: GD from every candidate ã₀ — 720 angles on the rim of the disk and on four inner
+    circles — at κ of a log-bisection; once bracketed, the candidates near the rim angles that
+    reached the spurious basin are refined 2,000-fold and the bisection resumed, so the bracket
+    is as narrow as ``tolerance`` (relative) for the refined search. A run still undecided after
+    THRESHOLD_MAX_STEPS steps makes the κ where it happened count as neither side (ValueError
+    if that leaves no bracket). With r = 0 the ball is a point and nothing moves at p = ∞; with
+    r ≥ r_b there is no spurious minimum: both raise ValueError."""
+    k, r, _ = _check(k, r, 1.0)
+    if r == 0:
+        raise ValueError("r = 0: the paper's ball is the point a₀ = 0, and at p = ∞ GD stays at the "
+                         "saddle cone (φ = π/2, a = 0): no threshold")
+    if r >= boundary(k):
+        raise ValueError(f"r = {r:g} ≥ r_b = {boundary(k):g}: no spurious local minimum, no threshold")
+    eta_fraction = float(validation.positive_real(eta_fraction, "eta_fraction"))
+    tolerance = float(validation.positive_real(tolerance, "tolerance"))
+    radius = math.sqrt(r / k)
+    angles = np.linspace(0, 2 * math.pi, RIM_ANGLES, endpoint=False)
+    points = _disk_points(radius, angles, (1.0, *INNER_RADII))
+
+    def side(kappa: float, candidates: np.ndarray) -> tuple[bool, np.ndarray]:
+        codes = outcomes_at_infinity(k, r, kappa, candidates, eta_fraction)
+        spurious = codes == 2
+        if not spurious.any() and (codes == 0).any():
+            raise ValueError(f"runs undecided after {THRESHOLD_MAX_STEPS:,} steps at κ = {kappa:g}: no bracket")
+        return bool(spurious.any()), candidates[spurious]
+
+    lo, hi = KAPPA_SEARCH
+    above, witnesses = side(hi, points)
+    if not above:
+        raise ValueError(f"no candidate reaches the spurious minimum up to κ = {hi:g}")
+    if side(lo, points)[0]:
+        raise ValueError(f"candidates reach the spurious minimum already at κ = {lo:g}")
+
+    def bisect(lo, hi, witnesses, candidates):
+        while hi / lo - 1 > tolerance:
+            mid = math.sqrt(lo * hi)
+            found, at = side(mid, candidates)
+            if found:
+                hi, witnesses = mid, at
+            else:
+                lo = mid
+        return lo, hi, witnesses
+
+    lo, hi, witnesses = bisect(lo, hi, witnesses, points)
+    step = 2 * math.pi / RIM_ANGLES
+    centre = math.atan2(witnesses[:, 1], witnesses[:, 0])[np.argmax(np.hypot(*witnesses.T))] \
+        if len(witnesses) == 1 else np.arctan2(witnesses[:, 1], witnesses[:, 0]).mean()
+    fine = _disk_points(radius, np.linspace(centre - 3 * step, centre + 3 * step, REFINED_ANGLES))
+    candidates = np.concatenate([points, fine])
+    while side(lo, candidates)[0]:      # the refined search may reach lower: widen downwards
+        lo, hi = lo / (1 + tolerance) ** 4, lo
+    lo, hi, witnesses = bisect(lo, hi, witnesses if side(hi, candidates)[0] else side(hi, candidates)[1],
+                               candidates)
+    best = witnesses[np.argmax(np.hypot(*witnesses.T))]
+    return KappaThreshold(k, r, lo, hi, eta_fraction, (float(best[0]), float(best[1])), len(candidates))
