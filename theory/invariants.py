@@ -235,12 +235,17 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
             raise ValueError(f"runs undecided after {THRESHOLD_MAX_STEPS:,} steps at κ = {kappa:g}: no bracket")
         return bool(spurious.any()), candidates[spurious]
 
-    lo, hi = KAPPA_SEARCH
-    above, witnesses = side(hi, points)
-    if not above:
-        raise ValueError(f"no candidate reaches the spurious minimum up to κ = {hi:g}")
+    # upwards by decades: a run's steps grow like κ (η ∝ 1/κ above r_b), so large κ is costly
+    lo, witnesses = KAPPA_SEARCH[0], np.empty((0, 2))
     if side(lo, points)[0]:
         raise ValueError(f"candidates reach the spurious minimum already at κ = {lo:g}")
+    while not len(witnesses):
+        hi = lo * 10
+        if hi > KAPPA_SEARCH[1]:
+            raise ValueError(f"no candidate reaches the spurious minimum up to κ = {KAPPA_SEARCH[1]:g}")
+        found, witnesses = side(hi, points)
+        if not found:
+            lo = hi
 
     def bisect(lo, hi, witnesses, candidates):
         while hi / lo - 1 > tolerance:
