@@ -180,7 +180,7 @@ def _report(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
-    started, clock = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
+    started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
     results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr, args.jobs)
     run = {"started_utc": started.isoformat(timespec="seconds"),
            "duration_seconds": round(time.perf_counter() - clock, 1),

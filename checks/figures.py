@@ -9,10 +9,10 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from checks.cases import FAIL  # noqa: E402
-from checks.registry import Figure  # noqa: E402
+from checks.cases import FAIL
+from checks.registry import Figure
 
 # Eight colours that stay apart in print and for the common colour-vision deficiencies (Okabe–Ito);
 # an axes never carries more series than this.

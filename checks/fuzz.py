@@ -14,9 +14,9 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import hypothesis
 import numpy as np
@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from checks.claims.spurious_condition_sharp import independent_condition
 from checks.instances import a_star_with_ratio, boundary_ratio
 from checks.registry import rng_for
-from checks.claims.spurious_condition_sharp import independent_condition
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
 

@@ -27,7 +27,8 @@ def test_planted_wrong_threshold_is_found_inside_the_hypotheses(tmp_path, monkey
 def test_each_round_explores_new_examples_even_under_a_fixed_process_seed(tmp_path, monkeypatch):
     """pytest --hypothesis-seed fixes one seed for the whole process; the rounds must still differ."""
     import hypothesis.core
-    from hypothesis import given, strategies as st
+    from hypothesis import given
+    from hypothesis import strategies as st
     monkeypatch.setattr(hypothesis.core, "global_force_seed", 22, raising=True)
     drawn = []
 

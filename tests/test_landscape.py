@@ -5,7 +5,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from tests import oracle
 from tests.strategies import angles, log_uniform, points, teachers
@@ -175,6 +176,5 @@ def test_saddle_bisection_stops_with_a_clear_error_if_the_precision_is_changed_u
         mpmath.mp.dps = 15
         return exact_g(angle, ar)
     monkeypatch.setattr(formulas, "g", g_while_another_thread_resets_the_precision)
-    with MpmathArith(40).precision():
-        with pytest.raises(ArithmeticError, match="precision was changed"):
-            landscape._solve_g_by_delta(mpmath.mpf("0.3"), MpmathArith(40))
+    with MpmathArith(40).precision(), pytest.raises(ArithmeticError, match="precision was changed"):
+        landscape._solve_g_by_delta(mpmath.mpf("0.3"), MpmathArith(40))

@@ -98,9 +98,8 @@ def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
                 raise KeyboardInterrupt
             return super().submit(fn, *args)
 
-    with pytest.raises(KeyboardInterrupt):
-        with Interrupting(1) as pool:
-            sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
+    with pytest.raises(KeyboardInterrupt), Interrupting(1) as pool:
+        sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
     with ThreadPoolExecutor(1) as pool:
         resumed = sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
     assert resumed["from_cache"] >= 1 and rows(resumed) == reference

@@ -159,7 +159,7 @@ class Basins:
     scale: float          # ½E f*², the loss at a = 0
 
     @classmethod
-    def for_teacher(cls, teacher: Teacher) -> "Basins":
+    def for_teacher(cls, teacher: Teacher) -> Basins:
         """From the teacher's statistics (k, ‖w*‖, 1ᵀa*, ‖a*‖²) in float64: O(1) after them."""
         ar, k, c, s, a_sq = FLOAT64, teacher.k, teacher.w_norm, teacher.a_sum, teacher.a_sq
         spurious = float(formulas.spurious_loss(ar, k=k, c=c, s=s, astar_sq=a_sq))
@@ -197,7 +197,7 @@ class DecisionTable:
     stable: bool          # ηα < 2: the a-block contracts
 
     @classmethod
-    def for_run(cls, teacher: Teacher, eta: float, train_a: bool = True) -> "DecisionTable":
+    def for_run(cls, teacher: Teacher, eta: float, train_a: bool = True) -> DecisionTable:
         basins = Basins.for_teacher(teacher)
         k, c = teacher.k, teacher.w_norm
         s, a_sq = teacher.a_sum, teacher.a_sq

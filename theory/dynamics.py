@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory import decisions, initialization, reduced_gd, validation
-from theory.validation import row_norms
 from theory.teacher import Teacher
+from theory.validation import row_norms
 
 OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
 SCHEMES = initialization.SCHEMES
@@ -216,7 +216,7 @@ class Embedding:
     residual: np.ndarray
 
     @classmethod
-    def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple["Embedding", reduced_gd.Batch]:
+    def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple[Embedding, reduced_gd.Batch]:
         plane = reduced_plane(teacher)
         w_hat = teacher.w_star / teacher.w_norm
         x = V0 @ w_hat

@@ -18,8 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory import decisions
-from theory.decisions import (DIVERGED, LEVELS, LOWER_OCTAVES, LOWER_PER_OCTAVE, UPPER_LEVELS,
-                              UPPER_OCTAVES, UPPER_PER_OCTAVE)
+from theory.decisions import (
+    DIVERGED,
+    LEVELS,
+    LOWER_OCTAVES,
+    LOWER_PER_OCTAVE,
+    UPPER_LEVELS,
+    UPPER_OCTAVES,
+    UPPER_PER_OCTAVE,
+)
 from theory.teacher import Teacher
 
 PI = math.pi
@@ -48,7 +55,7 @@ class Plane:
     q_astar: np.ndarray    # Qᵀa*
 
     @classmethod
-    def for_teacher(cls, teacher: Teacher) -> "Plane":
+    def for_teacher(cls, teacher: Teacher) -> Plane:
         a_star, k = teacher.a_star, teacher.k
         e1 = a_star / np.linalg.norm(a_star)
         ones = np.ones(k)
@@ -254,7 +261,7 @@ class Batch:
     late_ascents: np.ndarray
 
     @classmethod
-    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> "Batch":
+    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> Batch:
         n = x.shape[0]
         return cls(*(np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq)),
                    outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))

@@ -9,7 +9,6 @@ import numpy as np
 
 from theory import validation
 
-
 # ‖w*‖ and ‖a*‖ each in this range keep the loss (∝ ‖w*‖²‖a*‖²), its gradients and the step
 # sizes finite in float64; the mathematics is homogeneous, so any teacher can be rescaled into it.
 NORM_RANGE = (1e-60, 1e60)
@@ -38,7 +37,7 @@ class Teacher:
         object.__setattr__(self, "a_star", a)
 
     @classmethod
-    def random(cls, k: int, p: int, rng: np.random.Generator) -> "Teacher":
+    def random(cls, k: int, p: int, rng: np.random.Generator) -> Teacher:
         """w* and a* with i.i.d. N(0, 1) entries (a.s. nonzero)."""
         k = validation.positive_int(k, "k")
         p = validation.positive_int(p, "p")

@@ -9,8 +9,7 @@ import numpy as np
 from checks.cases import Part, combine
 from checks.figures import PALETTE, legend_outside, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, decisions, dynamics, landscape
-from theory import empirical
+from theory import Teacher, decisions, dynamics, empirical, landscape
 
 REPORT_ORDER = 210
 CLAIM_ID = "empirical-loss"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import mpmath
 import numpy as np
 
 from checks.cases import FAIL, Part, combine
-from checks.instances import loss_scale, landscape_teachers, point_json, random_point
+from checks.instances import landscape_teachers, loss_scale, point_json, random_point
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, precision
 from theory.arith import ArbArith

@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.figures import MARKERS, PALETTE, legend_outside, new_figure, to_figure
 from checks.gd_outcomes import MAX_STEPS, grid_teachers, proportion, sized_runs, teacher_record
 from checks.instances import gd_teachers
-from checks.figures import MARKERS, PALETTE, legend_outside, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import dynamics
 

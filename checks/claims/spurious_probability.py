@@ -14,8 +14,16 @@ from __future__ import annotations
 import math
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import (NEGLIGIBLE, decisions_part, dimension_figure, grid_teachers, outcome_row,
-                                probability_figure, sized_runs, teacher_record)
+from checks.gd_outcomes import (
+    NEGLIGIBLE,
+    decisions_part,
+    dimension_figure,
+    grid_teachers,
+    outcome_row,
+    probability_figure,
+    sized_runs,
+    teacher_record,
+)
 from checks.instances import gd_teachers, ratio_sweep
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import landscape

@@ -6,8 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import (decisions_part, dimension_figure, grid_teachers, outcome_row,
-                                probability_figure, proportion, sized_runs, teacher_record)
+from checks.gd_outcomes import (
+    decisions_part,
+    dimension_figure,
+    grid_teachers,
+    outcome_row,
+    probability_figure,
+    proportion,
+    sized_runs,
+    teacher_record,
+)
 from checks.instances import GD_FAMILIES, ratio_sweep, region_start
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, dynamics, initialization

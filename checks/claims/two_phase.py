@@ -346,7 +346,7 @@ def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
     curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
     if teacher.p > 1:
         curvatures.append(teacher.w_norm ** 2 * teacher.a_sq / (2 * v_norm ** 2))
-    rates = sorted((abs(math.log(abs(1 - eta * lam))) for lam in curvatures if abs(1 - eta * lam) > 0))
+    rates = sorted(abs(math.log(abs(1 - eta * lam))) for lam in curvatures if abs(1 - eta * lam) > 0)
     return len(rates) > 1 and rates[1] - rates[0] < 3 * RATE_TOLERANCE * rates[0]
 
 
