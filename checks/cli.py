@@ -1,7 +1,7 @@
 """The ``theorycheck`` command.
 
-Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or input error (one line on
-stderr, no traceback), 130 interrupted (previous outputs left intact).
+Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or
+input error (one line on stderr, no traceback), 130 interrupted (previous outputs left intact).
 """
 
 from __future__ import annotations
@@ -212,7 +212,8 @@ def _executor(args):
             client = Client(args.dask, timeout="2s")
         except Exception as exc:   # unreachable, or not an address at all (distributed raises several kinds)
             raise UsageError(f"cannot reach a Dask scheduler at {args.dask!r} "
-                             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+                             f"({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
         return client.get_executor(), client.close
     from checks.processes import pool
     workers = pool(args.workers)

@@ -234,7 +234,8 @@ def sweep_figure(result: dict):
                         key=lambda r: r[axis])
         label = f"k = {k:,}, {'ratio' if along_p else 'p'} = {value:g}, η = {eta:g}×default"
         ax.errorbar([r[axis] for r in chosen], [r["p_global"] for r in chosen],
-                    yerr=[[r["p_global"] - r["ci_low"] for r in chosen], [r["ci_high"] - r["p_global"] for r in chosen]],
+                    yerr=[[r["p_global"] - r["ci_low"] for r in chosen],
+                          [r["ci_high"] - r["p_global"] for r in chosen]],
                     marker=markers[index % len(markers)], markersize=4, capsize=2, label=label)
     ax.axhline(0.25, color="black", linestyle="--", label="reconstructed bound 1/4")
     if along_p:

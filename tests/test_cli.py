@@ -118,7 +118,7 @@ def test_claims_give_the_same_numbers_in_one_process_or_several():
     claims = [registry.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
     alone = report.run_claims(claims, registry.Budget("quick"), 5, jobs=1)
     shared = report.run_claims(claims, registry.Budget("quick"), 5, jobs=2)
-    for one, other in zip(alone, shared):
+    for one, other in zip(alone, shared, strict=True):
         assert {**one, "seconds": 0} == {**other, "seconds": 0}
 
 
@@ -209,7 +209,7 @@ def test_console_script_runs_as_a_real_process(tmp_path):
 
 
 class _Checker(html.parser.HTMLParser):
-    VOID = {"meta", "br", "img", "hr", "link", "input"}
+    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
 
     def __init__(self):
         super().__init__()

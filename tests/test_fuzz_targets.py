@@ -62,7 +62,7 @@ def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkey
     (["fuzz", "--time", "0s"], "expected a positive duration"),
 ])
 def test_fuzz_usage_errors(argv, fragment, capsys, tmp_path):
-    assert cli.main(argv + ["--out", str(tmp_path)]) == 2
+    assert cli.main([*argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
 

@@ -95,7 +95,7 @@ def test_landscape_rejects_bad_precision(dps):
 
 
 def test_landscape_rejects_a_non_teacher():
-    with pytest.raises(ValueError, match="teacher must be a theory.Teacher"):
+    with pytest.raises(ValueError, match=r"teacher must be a theory\.Teacher"):
         loss((GOOD_W, GOOD_A), GOOD_W, GOOD_A)
 
 

@@ -46,10 +46,10 @@ def test_gradients_match_oracle(instance):
         expected = oracle.gradient(teacher, v, a)
         exact = gradient(teacher, v, a, dps=50)
         fast = gradient(teacher, v, a)
-        for got_mp, got_64, want in zip(exact, fast, expected):
+        for got_mp, got_64, want in zip(exact, fast, expected, strict=True):
             scale = max(mpmath.mpf(1), mpmath.norm(want))
-            assert mpmath.norm([x - y for x, y in zip(got_mp, want)]) <= 1e-40 * scale
-            assert mpmath.norm([float(x) - y for x, y in zip(got_64, want)]) <= 1e-12 * scale
+            assert mpmath.norm([x - y for x, y in zip(got_mp, want, strict=True)]) <= 1e-40 * scale
+            assert mpmath.norm([float(x) - y for x, y in zip(got_64, want, strict=True)]) <= 1e-12 * scale
 
 
 @given(teachers(max_k=8, max_p=8), st.data())
@@ -116,7 +116,7 @@ def test_tiny_v_is_scaled_not_underflowed():
 
 def test_subnormal_v_gradient_overflow_is_a_clear_error():
     teacher = Teacher([1.0, 2.0], [1.0, -0.5])
-    with pytest.raises(ValueError, match="overflows float64.*dps"):
+    with pytest.raises(ValueError, match=r"overflows float64.*dps"):
         gradient(teacher, [5e-324, 5e-324 * 3], [0.2, 0.1])
     assert all(mpmath.isfinite(x) for x in gradient(teacher, [5e-324, 1.5e-323], [0.2, 0.1], dps=20)[0])
 

@@ -208,7 +208,7 @@ class DecisionTable:
         levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)
         sides = ("global", "spurious") if basins.phi_split < math.pi else ("global",)
         if train_a and teacher.p > 1 and stable:
-            for offset, side in zip((0, LEVELS), sides):
+            for offset, side in zip((0, LEVELS), sides, strict=False):
                 chosen = slice(offset, offset + LEVELS)
                 levels[chosen], band[chosen, 0], band[chosen, 1], r2_min[chosen] = \
                     _side_radii(teacher, basins, eta, side, alpha)
@@ -262,7 +262,8 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
         room = lo_edge[None, :] - phi_lo[:, None]
         adot_bound = abs(c * (math.pi * s * s / d - a_sq) / (math.pi - 1))   # |a_sᵀa*|
     spare = np.maximum(levels[:, None] - (cell_m[None, :] - rounding), 0.0)
-    cell_turn = eta * c * (cell_adot[None, :] + np.sqrt(4 * math.pi * spare * m_inverse)) * cell_q[None, :] / (2 * math.pi)
+    cell_turn = (eta * c * (cell_adot[None, :] + np.sqrt(4 * math.pi * spare * m_inverse)) * cell_q[None, :]
+                 / (2 * math.pi))
     with np.errstate(divide="ignore", invalid="ignore"):
         needed = np.where(member, np.where(room > 0, cell_turn / (room * (1 - 1e-9)), np.inf), 0.0)
     r2_turn = needed.max(axis=1)                        # (ii): r² above this for every cell

@@ -90,7 +90,8 @@ def checked_eta(teacher: Teacher, eta) -> float:
     eta = float(validation.positive_real(eta, "eta"))
     limit = MAX_ETA_MULTIPLE * default_eta(teacher)
     if eta > limit:
-        raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, got {eta:g}")
+        raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, "
+                         f"got {eta:g}")
     return eta
 
 

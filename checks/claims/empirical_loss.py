@@ -80,7 +80,7 @@ def check(budget: Budget, seed: int) -> Outcome:
 def gap_figure(sizes, gaps, medians, slope) -> Figure:
     fig, axes = new_figure()
     ax = axes[0, 0]
-    for n, values in zip(sizes, gaps):
+    for n, values in zip(sizes, gaps, strict=True):
         ax.plot([n] * len(values), values, "o", color=PALETTE[0], alpha=0.5, markersize=4)
     ax.plot(sizes, medians, "s-", color=PALETTE[1], label=f"median; fitted slope {slope:.2f}")
     reference = medians[0] * (np.array(sizes) / sizes[0]) ** -0.5

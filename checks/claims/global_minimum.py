@@ -83,11 +83,12 @@ def check(budget: Budget, seed: int) -> Outcome:
             eigen = mpmath.eigsy(hessian(teacher, v_min, a_min, DPS), eigvals_only=True)
             got = sorted(eigen[i] for i in range(eigen.rows))
             want = predicted_spectrum(teacher, mpmath.mpf(1))
-            spectrum.add(instance, max(abs(x - y) for x, y in zip(got, want)) / max(abs(x) for x in got),
+            spectrum.add(instance, max(abs(x - y) for x, y in zip(got, want, strict=True)) / max(abs(x) for x in got),
                          SPECTRUM_TOLERANCE, size=size)
     return combine([zero, enclosure, positive, spectrum],
                    lambda: f"ℓ = 0 to {zero.worst().measured:.1e} at the minimum of {len(teachers)} teachers "
-                   f"(arb ball ∋ 0); ℓ/r² ≥ {positive.worst().measured:.3g} nearby; Hessian spectrum as predicted "
+                   f"(arb ball ∋ 0); ℓ/r² ≥ {positive.worst().measured:.3g} nearby; "
+                   f"Hessian spectrum as predicted "
                    f"(a-block M/(2π) positive definite)",
                    radii=list(RADII))
 

@@ -49,7 +49,8 @@ def restart_cases(restart: Part, consistent: Part, family: str, teacher, regener
     needed = (math.inf if per_run["ci_low"] == 0 else
               math.ceil(math.log(1 - TARGET) / math.log(1 - per_run["ci_low"])) if per_run["ci_low"] < 1 else 1)
     return {**record, "per_run": per_run, "restarts_for_99_percent": needed,
-            "success": {r: c.instance["success"]["estimate"] for r, c in zip(RESTARTS, restart.cases[-len(RESTARTS):])}}
+            "success": {r: c.instance["success"]["estimate"]
+                        for r, c in zip(RESTARTS, restart.cases[-len(RESTARTS):], strict=True)}}
 
 
 def check(budget: Budget, seed: int) -> Outcome:

@@ -52,8 +52,8 @@ def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_ste
                 logs.append(float(mpmath.log(relative)) / 2)
                 steps.append(t)
             gv, ga = landscape.gradient(teacher, v, a, dps)
-            v = [x - eta * g for x, g in zip(v, gv)]
-            a = [x - eta * g for x, g in zip(a, ga)]
+            v = [x - eta * g for x, g in zip(v, gv, strict=True)]
+            a = [x - eta * g for x, g in zip(a, ga, strict=True)]
         v_norm = float(mpmath.sqrt(mpmath.fsum(x * x for x in v)))
     return _fitted_rate_error(teacher, eta, steps, logs, v_norm)
 
@@ -318,7 +318,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                        f"{beyond[0]['step_cap']:.2g})")
     slope_text = (f"T₁ against 1/(η cos φ₀ β₀) over four decades of cos φ₀: log-log slope "
                   f"{dependence['slope']:.2f} [{dependence['slope_low']:.2f}, {dependence['slope_high']:.2f}] — "
-                  + ("the reconstructed bound has the right shape" if dependence["slope_low"] <= 1 <= dependence["slope_high"]
+                  + ("the reconstructed bound has the right shape"
+                     if dependence["slope_low"] <= 1 <= dependence["slope_high"]
                      else "the bound is of the wrong shape (T₁ does not scale with it)"))
 
     def summary_confirmed():
@@ -373,7 +374,8 @@ def aligned_figure(row: dict, measured) -> Figure:
     ax.legend(fontsize="small", loc="lower left")
     return to_figure(fig, "Log-loss aligned at T₁", f"{len(curves)} runs of the configuration with the longest "
                      f"Phase I (median T₁ = {row['median_T1']:.0f} steps); median ratio of the per-step decrease "
-                     f"after T₁ to before it: {row['ratio_median']:.2f} [{row['ratio_low']:.2f}, {row['ratio_high']:.2f}].")
+                     f"after T₁ to before it: {row['ratio_median']:.2f} "
+                     f"[{row['ratio_low']:.2f}, {row['ratio_high']:.2f}].")
 
 
 def dependence_figure(dependence: dict) -> Figure:
@@ -402,7 +404,8 @@ def shape_figure(rows: list[dict]) -> Figure:
         chosen = [r for r in measured if r["scheme"] == scheme]
         x = [r["median_T1"] / r["phase_two_e_folding"] for r in chosen]
         y = [r["ratio_median"] for r in chosen]
-        err = [[r["ratio_median"] - r["ratio_low"] for r in chosen], [r["ratio_high"] - r["ratio_median"] for r in chosen]]
+        err = [[r["ratio_median"] - r["ratio_low"] for r in chosen],
+               [r["ratio_high"] - r["ratio_median"] for r in chosen]]
         ax.errorbar(x, y, yerr=err, fmt="o", color=colour, markersize=4, capsize=2, label=f"{scheme} start")
     ax.axhline(SHAPE_THRESHOLD, color="black", linestyle="--", label="much faster: ratio 2")
     ax.axvline(LONG_PHASE_ONE, color="gray", linestyle=":", label="long Phase I")
