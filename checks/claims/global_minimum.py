@@ -86,8 +86,8 @@ def check(budget: Budget, seed: int) -> Outcome:
             spectrum.add(instance, max(abs(x - y) for x, y in zip(got, want, strict=True)) / max(abs(x) for x in got),
                          SPECTRUM_TOLERANCE, size=size)
     return combine([zero, enclosure, positive, spectrum],
-                   lambda: f"ℓ = 0 to {zero.worst().measured:.1e} at the minimum of {len(teachers)} teachers "
-                   f"(arb ball ∋ 0); ℓ/r² ≥ {positive.worst().measured:.3g} nearby; "
+                   lambda: f"ℓ = 0 to {zero.decided_worst().measured:.1e} at the minimum of {len(teachers)} teachers "
+                   f"(arb ball ∋ 0); ℓ/r² ≥ {positive.decided_worst().measured:.3g} nearby; "
                    f"Hessian spectrum as predicted "
                    f"(a-block M/(2π) positive definite)",
                    radii=list(RADII))

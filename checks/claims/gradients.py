@@ -105,7 +105,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         check_instance(teacher, v, a, rng, parts)
 
     def summary() -> str:
-        largest = max(parts["gradient"].worst().measured, parts["hessian"].worst().measured)
+        largest = max(parts["gradient"].decided_worst().measured, parts["hessian"].decided_worst().measured)
         return (f"gradient and Hessian match {DPS}-digit numerical derivatives to {largest:.1e} "
                 f"on {n_instances} instances; ∂ℓ/∂v ⟂ v and scale invariance hold to "
                 f"{IDENTITY_TOLERANCE:g}")

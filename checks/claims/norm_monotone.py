@@ -57,9 +57,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                 v, a = v_next, [x - eta * g for x, g in zip(a, ga, strict=True)]
             exact.add(instance, residual, MP_TOLERANCE, size=size)
     return combine([float_part, grows, exact],
-                   lambda: f"‖v_(t+1)‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖² to {float_part.worst().measured:.1e} (float64, "
+                   lambda: f"‖v_(t+1)‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖² to {float_part.decided_worst().measured:.1e} (float64, "
                    f"{len(float_part.cases)} teachers × {n} runs × {steps} steps) and "
-                   f"{exact.worst().measured:.0e} at {DPS} digits; ‖v‖ never decreases")
+                   f"{exact.decided_worst().measured:.0e} at {DPS} digits; ‖v‖ never decreases")
 
 
 CLAIM = register(Claim(

@@ -88,7 +88,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                   batch.outcome[: fitting * max(RESTARTS)] == 1, fitting, alpha))
 
     def summary():
-        worst = restart.worst()
+        worst = restart.decided_worst()
         most = max(rows, key=lambda r: r["restarts_for_99_percent"])
         return (f"R restarts beat 1 − (3/4)^R for R ∈ {RESTARTS} on {len(rows)} teachers with k, p up to "
                 f"{max(max(r['k'], r['p']) for r in rows):,} (closest: {worst.instance['success']['ci_low']:.3f} vs "

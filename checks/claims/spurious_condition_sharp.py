@@ -119,7 +119,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         [decider, outside, inside, edge],
         lambda: f"{len(teachers)} teachers (p ≥ 2): the exact decider agrees with 100 digits everywhere "
         f"(incl. ±1e-9 of the boundary and k = 1); {n_out} outside the condition descend "
-        f"(smallest relative decrease {outside.worst().measured:.2g}); "
+        f"(smallest relative decrease {outside.decided_worst().measured:.2g}); "
         f"{len(inside.cases)} inside are certified minima",
         figures=[phase_diagram(diagram)], descent_examples=examples)
 

@@ -160,7 +160,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     figures = [landscape_figure(with_min), profile_figure(with_min, seed)]
     return combine(
         [gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part],
-        lambda: f"{len(teachers)} teachers with the condition: ∇ℓ = 0 to {gradient_part.worst().measured:.0e}, "
+        lambda: f"{len(teachers)} teachers with the condition: ∇ℓ = 0 to {gradient_part.decided_worst().measured:.0e}, "
         f"loss = closed form > 0, a_sᵀa* < 0 and ℓ_s > ℓ_global certified in arb, "
         f"ℓ rises along all {len(probe_part.cases)} probes (like r³ along the Hessian's null direction)",
         figures=figures, certificates=certificates)

@@ -324,7 +324,7 @@ def check(budget: Budget, seed: int) -> Outcome:
 
     def summary_confirmed():
         return (f"{shape_text}; T₁ ≤ C·bound with fitted C = {fitted:.2f}; {slope_text}; Phase II rate = spectral "
-                f"radius of I − ηH to {rate_part.worst().measured:.2g} (relative)")
+                f"radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
 
     def summary_qualified():
         failing = min(every_part.by_status(FAIL), key=lambda c: c.size).instance
@@ -332,7 +332,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"passing; fails elsewhere, e.g. {failing['family']} k = {failing['k']:,}, p = {failing['p']:,}, "
                 f"{failing['scheme']} start: median ratio {failing['ratio_median']:.2f}; {slope_text}; "
                 f"T₁ ≤ C·bound with fitted C = {fitted:.2f}, "
-                f"Phase II rate = spectral radius of I − ηH to {rate_part.worst().measured:.2g} (relative)")
+                f"Phase II rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
 
     return combine([bound_part, rate_part, long_part, every_part], summary_confirmed,
                    summary_qualified=summary_qualified, figures=figures, fitted_C=fitted,
