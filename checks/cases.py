@@ -21,10 +21,11 @@ Parts without a reading must hold in any case.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.registry import Outcome
+from checks.registry import Figure, Outcome
 
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
 
@@ -146,7 +147,7 @@ class Part:
         return out
 
 
-def combine(parts: list[Part], summary_confirmed, figures: tuple = (), summary_qualified=None,
+def combine(parts: list[Part], summary_confirmed, figures: Sequence[Figure] = (), summary_qualified=None,
             **extra: Any) -> Outcome:
     """One outcome from several parts; the summary names the deciding part.
 
