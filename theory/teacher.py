@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from theory import validation
 
@@ -14,16 +15,17 @@ from theory import validation
 NORM_RANGE = (1e-60, 1e60)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Teacher:
     """An immutable, validated teacher: filter w* ∈ Rᵖ (any norm ≠ 0) and output weights a* ∈ Rᵏ."""
 
     w_star: np.ndarray
     a_star: np.ndarray
 
-    def __post_init__(self):
-        w = validation.vector(self.w_star, "w_star")
-        a = validation.vector(self.a_star, "a_star")
+    # Written out (not generated) because it takes any array-like and stores float64 arrays.
+    def __init__(self, w_star: npt.ArrayLike, a_star: npt.ArrayLike) -> None:
+        w = validation.vector(w_star, "w_star")
+        a = validation.vector(a_star, "a_star")
         validation.nonzero(w, "w_star")
         validation.nonzero(a, "a_star")
         for name, vector in (("w_star", w), ("a_star", a)):
