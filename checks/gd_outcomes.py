@@ -8,6 +8,7 @@ The teachers and initial points they run from are in :mod:`checks.instances`.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,9 +19,12 @@ from checks.registry import Budget, Figure, rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
 
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+
 MAX_STEPS = 20_000
 # The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
-DIMENSIONS = {
+DIMENSIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "quick": {"k": (2, 10**6), "p": (2, 1000, 10**6)},
     "standard": {"k": (2, 10, 100, 1000, 10**4, 10**6), "p": (2, 10, 100, 10**4, 10**6)},
     "thorough": {"k": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6),
@@ -227,7 +231,7 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
         ax.set_title(family, fontsize="medium")
     axes[0, 0].set_ylabel("probability (exact interval)")
     # one legend for every k of any panel (a panel may lack some, e.g. zero-sum teachers need k ≥ 2)
-    handles = {}
+    handles: dict[str, Artist] = {}
     for ax in axes[0]:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
