@@ -98,7 +98,9 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
     slowest = min((math.pi - 1) / (2 * math.pi), teacher.w_norm ** 2 * teacher.a_sq / 8)
     steps = int(min(200_000, 80 / (eta * slowest)))
     scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
-    t1s, rate = [], {"errors": [], "remeasured": 0, "unsettled": 0, "too_close": 0}
+    t1s = []
+    errors: list[float] = []
+    remeasured = unsettled = too_close = 0
     for first in range(0, V0.shape[0], HISTORY_CHUNK):
         V, A = V0[first:first + HISTORY_CHUNK], A0[first:first + HISTORY_CHUNK]
         h = dynamics.run_gd(teacher, V, A, eta=eta, steps=steps, record=("phi", "a_dot", "loss", "v_norm")).history
@@ -111,17 +113,18 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
             if error is None or t1[i] < 8:
                 continue
             if error > RATE_TOLERANCE:
-                if rate["remeasured"] == deep_budget:
-                    rate["unsettled"] += 1
+                if remeasured == deep_budget:
+                    unsettled += 1
                     continue
-                rate["remeasured"] += 1
+                remeasured += 1
                 error = deep_rate_error(teacher, eta, V[i], A[i])
             if error is None:                 # the deep window was not reached
-                rate["unsettled"] += 1
+                unsettled += 1
             elif error > RATE_TOLERANCE and modes_too_close(teacher, eta, h["v_norm"][-1, i]):
-                rate["too_close"] += 1
+                too_close += 1
             else:
-                rate["errors"].append(error)
+                errors.append(error)
+    rate = {"errors": errors, "remeasured": remeasured, "unsettled": unsettled, "too_close": too_close}
     return np.concatenate(t1s), rate
 
 
@@ -356,12 +359,12 @@ def aligned_figure(row: dict, measured) -> Figure:
     fig, axes = new_figure()
     ax = axes[0, 0]
     grid = np.linspace(0, 3, 121)
-    curves = []
+    aligned = []
     steps = np.arange(measured.samples.shape[1]) * measured.stride
     for i in np.flatnonzero(measured.t1 > 0):
         relative = measured.samples[i] / measured.loss0[i]
-        curves.append(np.interp(grid * measured.t1[i], steps, relative, right=np.nan))
-    curves = np.array(curves)
+        aligned.append(np.interp(grid * measured.t1[i], steps, relative, right=np.nan))
+    curves = np.array(aligned)
     with warnings.catch_warnings():   # past every run's end a column is all NaN: no quantile there
         warnings.simplefilter("ignore", RuntimeWarning)
         q10, q50, q90 = np.nanquantile(curves, [0.1, 0.5, 0.9], axis=0)
