@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hypothesis
 import numpy as np
@@ -194,9 +195,10 @@ def run_target(claim: str, seconds: float, database: Path | None = None, seed: i
     """
     name, objective, factory = TARGETS[claim]
     found = Exploration(name, claim, objective)
+    # max_examples is passed only when set (then it overrides the profile's)
+    overrides: dict[str, Any] = {"max_examples": examples_per_round} if examples_per_round else {}
     fuzz_settings = settings(settings.get_profile("fuzz"),
-                             database=DirectoryBasedExampleDatabase(database or DATABASE),
-                             **({"max_examples": examples_per_round} if examples_per_round else {}))
+                             database=DirectoryBasedExampleDatabase(database or DATABASE), **overrides)
     test = fuzz_settings(factory(found))
     end = time.monotonic() + seconds
     for round_index in itertools.count():

@@ -19,7 +19,7 @@ RESTARTS = (1, 2, 3, 5)
 FAMILY_ALPHA = 1e-3
 
 
-def sign_flips(V0: np.ndarray, A0: np.ndarray):
+def sign_flips(V0: np.ndarray, A0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The four initializations (±v₀, ±a₀) of each row, stacked flip by flip."""
     return (np.concatenate([V0, V0, -V0, -V0]), np.concatenate([A0, -A0, A0, -A0]))
 

@@ -9,6 +9,7 @@ with an independent 100-digit evaluation of π(1ᵀa*)² − (k + π − 1)‖a*
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -90,7 +91,8 @@ def check(budget: Budget, seed: int) -> Outcome:
     rng = rng_for(seed, CLAIM_ID)
     teachers = landscape_teachers(rng, budget.pick(quick=3, standard=8, thorough=30),
                                   max_k=budget.pick(quick=16, standard=32, thorough=64))
-    diagram, examples = [], {}
+    diagram: list[tuple[int, float, str]] = []
+    examples: dict[str, dict[str, Any]] = {}
     for family, teacher in teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         exists = landscape.has_spurious_minimum(teacher)

@@ -40,6 +40,7 @@ def adversarial_teacher(rng: np.random.Generator, k: int, p: int, candidates: in
         rate = dynamics.outcome_counts(teacher, n, rng)["global"] / n
         if rate < best_rate:
             best, best_rate = teacher, rate
+    assert best is not None, "no candidate teacher (candidates must be at least 1)"   # any rate is < 2
     return best
 
 
