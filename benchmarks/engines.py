@@ -145,7 +145,8 @@ def main(argv=None):
               rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 16, all trajectories in one batch"],
               "numba kernel / plain numpy, k = p = 16, numpy's best batch":
               rates["reduced, numba kernel"] / chunk_rates[fastest],
-              "numba kernel / plain numpy, k = p = 1000": rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 1000"]}
+              "numba kernel / plain numpy, k = p = 1000":
+              rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 1000"]}
     with tempfile.TemporaryDirectory() as workdir:
         loops = build_reference(Path(workdir))
         if loops is None:

@@ -21,10 +21,11 @@ Parts without a reading must hold in any case.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.registry import Outcome
+from checks.registry import Figure, Outcome
 
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
 
@@ -110,6 +111,18 @@ class Part:
         decided = [c for c in self.cases if c.status != UNDECIDED]
         return max(decided, key=self.badness) if decided else None
 
+    def decided_worst(self) -> Case:
+        """:meth:`worst` of a part that has decided cases (as every confirmed or refuted part has)."""
+        worst = self.worst()
+        assert worst is not None, f"part {self.name!r} has no decided case"
+        return worst
+
+    def failure(self) -> Case:
+        """:meth:`counterexample` of a part that has failed cases (as every refuted part has)."""
+        counter = self.counterexample()
+        assert counter is not None, f"part {self.name!r} has no failed case"
+        return counter
+
     def as_json(self) -> dict[str, Any]:
         worst, counter = self.worst(), self.counterexample()
         out: dict[str, Any] = {
@@ -134,7 +147,7 @@ class Part:
         return out
 
 
-def combine(parts: list[Part], summary_confirmed, figures: tuple = (), summary_qualified=None,
+def combine(parts: list[Part], summary_confirmed, figures: Sequence[Figure] = (), summary_qualified=None,
             **extra: Any) -> Outcome:
     """One outcome from several parts; the summary names the deciding part.
 
@@ -164,11 +177,11 @@ def combine(parts: list[Part], summary_confirmed, figures: tuple = (), summary_q
         evidence["settle"] = part.settle
         return Outcome("inconclusive", evidence, list(figures))
     if failed:
-        smallest = min(failed, key=lambda p: p.counterexample().size)
-        counter = smallest.counterexample()
+        smallest = min(failed, key=lambda p: p.failure().size)
+        counter = smallest.failure()
         evidence["holds_when"] = [{"part": p.name, "reading": p.reading} for p in held]
         evidence["fails_when"] = [{"part": p.name, "reading": p.reading,
-                                   "counterexample": p.counterexample().as_json()} for p in failed]
+                                   "counterexample": p.failure().as_json()} for p in failed]
         evidence["undecided_readings"] = [{"part": p.name, "reading": p.reading} for p in readings
                                           if p.verdict == "inconclusive"]
         evidence["counterexample"] = {"part": smallest.name, "bound": "≤" if not smallest.lower_bound else ">",
@@ -182,7 +195,7 @@ def combine(parts: list[Part], summary_confirmed, figures: tuple = (), summary_q
 
 
 def _refuted(part: Part, evidence: dict[str, Any], figures) -> Outcome:
-    counter = part.counterexample()
+    counter = part.failure()
     violated = "≤" if part.lower_bound else ">"
     evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
                            f"cases fail ({part.quantity} = {counter.measured:.3g} {violated} "

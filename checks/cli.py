@@ -1,7 +1,7 @@
 """The ``theorycheck`` command.
 
-Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or input error (one line on
-stderr, no traceback), 130 interrupted (previous outputs left intact).
+Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or
+input error (one line on stderr, no traceback), 130 interrupted (previous outputs left intact).
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def _report(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
-    started, clock = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
+    started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
     results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr, args.jobs)
     run = {"started_utc": started.isoformat(timespec="seconds"),
            "duration_seconds": round(time.perf_counter() - clock, 1),
@@ -212,7 +212,8 @@ def _executor(args):
             client = Client(args.dask, timeout="2s")
         except Exception as exc:   # unreachable, or not an address at all (distributed raises several kinds)
             raise UsageError(f"cannot reach a Dask scheduler at {args.dask!r} "
-                             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+                             f"({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
         return client.get_executor(), client.close
     from checks.processes import pool
     workers = pool(args.workers)

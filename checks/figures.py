@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import html
 import io
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.rcsetup import cycler
 
-from checks.cases import FAIL  # noqa: E402
-from checks.registry import Figure  # noqa: E402
+from checks.cases import FAIL
+from checks.registry import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # read by the type checker only (not imported at run time)
 
 # Eight colours that stay apart in print and for the common colour-vision deficiencies (Okabe–Ito);
 # an axes never carries more series than this.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 MARKERS = "osD^vP*X"
-_STYLE = {
+_STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "theorycheck",   # stable element ids: same seed, same bytes
     "svg.fonttype": "path",          # glyphs as paths: renders identically offline
     "figure.figsize": (6.4, 4.0),
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
 }
 
 
@@ -54,7 +59,8 @@ def margins_figure(parts) -> Figure:
     of their cases fail and the range measured."""
     fig, axes = new_figure(width=7.2, height=3.8)
     ax = axes[0, 0]
-    drawn, counted = [], []
+    drawn: list[tuple[str, float, float]] = []
+    counted: list[str] = []
     for part in parts:
         ratios = [c.measured / c.tolerance for c in part.cases
                   if c.tolerance > 0 and c.measured > 0 and c.status != "undecided"]

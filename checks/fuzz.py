@@ -14,9 +14,10 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import hypothesis
 import numpy as np
@@ -24,9 +25,9 @@ from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from checks.claims.spurious_condition_sharp import independent_condition
 from checks.instances import a_star_with_ratio, boundary_ratio
 from checks.registry import rng_for
-from checks.claims.spurious_condition_sharp import independent_condition
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
 
@@ -194,9 +195,10 @@ def run_target(claim: str, seconds: float, database: Path | None = None, seed: i
     """
     name, objective, factory = TARGETS[claim]
     found = Exploration(name, claim, objective)
+    # max_examples is passed only when set (then it overrides the profile's)
+    overrides: dict[str, Any] = {"max_examples": examples_per_round} if examples_per_round else {}
     fuzz_settings = settings(settings.get_profile("fuzz"),
-                             database=DirectoryBasedExampleDatabase(database or DATABASE),
-                             **({"max_examples": examples_per_round} if examples_per_round else {}))
+                             database=DirectoryBasedExampleDatabase(database or DATABASE), **overrides)
     test = fuzz_settings(factory(found))
     end = time.monotonic() + seconds
     for round_index in itertools.count():

@@ -8,6 +8,7 @@ The teachers and initial points they run from are in :mod:`checks.instances`.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,12 +19,16 @@ from checks.registry import Budget, Figure, rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
 
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+
 MAX_STEPS = 20_000
 # The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
-DIMENSIONS = {
+DIMENSIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "quick": {"k": (2, 10**6), "p": (2, 1000, 10**6)},
     "standard": {"k": (2, 10, 100, 1000, 10**4, 10**6), "p": (2, 10, 100, 10**4, 10**6)},
-    "thorough": {"k": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6), "p": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6)},
+    "thorough": {"k": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6),
+                 "p": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6)},
 }
 # Steps a run may take before it counts as undecided: GD's slowest time scale grows like k when
 # η ∝ 1/k (a one-hot teacher at k = 10⁶ needs ~10⁶ steps), so the budget grows with it; and the
@@ -177,8 +182,8 @@ def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: f
 def _estimates_and_errors(rows: list[dict], key: str) -> tuple[list, list]:
     """The estimates of ``key`` and their interval as (below, above) distances, for errorbar."""
     estimates = [r[key]["estimate"] for r in rows]
-    return estimates, [[e - r[key]["ci_low"] for e, r in zip(estimates, rows)],
-                       [r[key]["ci_high"] - e for e, r in zip(estimates, rows)]]
+    return estimates, [[e - r[key]["ci_low"] for e, r in zip(estimates, rows, strict=True)],
+                       [r[key]["ci_high"] - e for e, r in zip(estimates, rows, strict=True)]]
 
 
 def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
@@ -211,7 +216,7 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
     families = sorted({r["family"] for r in rows})
     fig, axes = new_figure(ncols=len(families), width=3.2 * len(families), height=3.4)
     ks = sorted({r["k"] for r in rows})
-    for ax, family in zip(axes[0], families):
+    for ax, family in zip(axes[0], families, strict=True):
         for index, k in enumerate(ks):
             chosen = sorted((r for r in rows if r["family"] == family and r["k"] == k), key=lambda r: r["p"])
             if not chosen:
@@ -226,9 +231,9 @@ def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound
         ax.set_title(family, fontsize="medium")
     axes[0, 0].set_ylabel("probability (exact interval)")
     # one legend for every k of any panel (a panel may lack some, e.g. zero-sum teachers need k ≥ 2)
-    handles = {}
+    handles: dict[str, Artist] = {}
     for ax in axes[0]:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
     order = sorted(handles, key=lambda label: int(label.removeprefix("k = ").replace(",", "")))
     axes[0, -1].legend([handles[label] for label in order], order, fontsize="x-small", loc="center left",

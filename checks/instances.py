@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 import mpmath
+import numpy as np
 
 from theory import Teacher, landscape
 

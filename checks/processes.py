@@ -30,7 +30,10 @@ def _watch_parent(parent: int, numba_threads: int | None) -> None:
     if numba_threads:
         try:
             import numba
-            numba.set_num_threads(min(numba_threads, numba.config.NUMBA_NUM_THREADS))
+            # numba.config sets its options from the environment at import time (through globals()),
+            # out of the type checker's sight.
+            limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+            numba.set_num_threads(min(numba_threads, limit))
         except ImportError:
             pass
 

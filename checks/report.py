@@ -9,9 +9,10 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import jinja2
 import mpmath

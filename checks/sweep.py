@@ -21,10 +21,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -55,7 +55,7 @@ class Grid:
     def __post_init__(self):
         if not self.ks or any(k < 1 for k in self.ks):
             raise ValueError("ks must be integers >= 1")
-        if not self.ratios or any(not 0 <= r for r in self.ratios):
+        if not self.ratios or any(not r >= 0 for r in self.ratios):
             raise ValueError("ratios must be numbers >= 0")
         if not self.eta_multiples or any(not 0 < e <= 1e100 for e in self.eta_multiples):
             raise ValueError("eta multiples must be positive and at most 1e100")
@@ -234,7 +234,8 @@ def sweep_figure(result: dict):
                         key=lambda r: r[axis])
         label = f"k = {k:,}, {'ratio' if along_p else 'p'} = {value:g}, η = {eta:g}×default"
         ax.errorbar([r[axis] for r in chosen], [r["p_global"] for r in chosen],
-                    yerr=[[r["p_global"] - r["ci_low"] for r in chosen], [r["ci_high"] - r["p_global"] for r in chosen]],
+                    yerr=[[r["p_global"] - r["ci_low"] for r in chosen],
+                          [r["ci_high"] - r["p_global"] for r in chosen]],
                     marker=markers[index % len(markers)], markersize=4, capsize=2, label=label)
     ax.axhline(0.25, color="black", linestyle="--", label="reconstructed bound 1/4")
     if along_p:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
@@ -112,7 +112,8 @@ class Fault:
         for module, name in ((dynamics, "decision_table"), (dynamics, "reduced_plane"),
                              (certify, "spurious_condition")):
             cached = getattr(module, name)
-            monkeypatch.setattr(module, name, functools.lru_cache(maxsize=cached.cache_info().maxsize)(cached.__wrapped__))
+            fresh = functools.lru_cache(maxsize=cached.cache_info().maxsize)(cached.__wrapped__)
+            monkeypatch.setattr(module, name, fresh)
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernel holds the real step: one compiled with the fault
             if self.name not in _FAULTY_KERNELS:

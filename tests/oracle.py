@@ -10,7 +10,7 @@ import mpmath
 
 
 def _angle(v, w):
-    dot = sum(x * y for x, y in zip(v, w))
+    dot = sum(x * y for x, y in zip(v, w, strict=True))
     nv, nw = mpmath.sqrt(sum(x * x for x in v)), mpmath.sqrt(sum(x * x for x in w))
     return mpmath.acos(max(-1, min(1, dot / (nv * nw)))), nv, nw
 
@@ -23,7 +23,7 @@ def loss_terms(teacher, v, a):
     g = (mpmath.pi - phi) * mpmath.cos(phi) + mpmath.sin(phi)
     s = sum(a_star)
     a_sq, a_star_sq = sum(x * x for x in a), sum(x * x for x in a_star)
-    a_dot = sum(x * y for x, y in zip(a, a_star))
+    a_dot = sum(x * y for x, y in zip(a, a_star, strict=True))
     terms = [(mpmath.pi - 1) * (a_sq + c * c * a_star_sq), (sum(a) - c * s) ** 2,
              -2 * c * (g - 1) * a_dot]
     return sum(terms) / (4 * mpmath.pi), sum(abs(t) for t in terms) / (4 * mpmath.pi)
@@ -36,10 +36,10 @@ def gradient(teacher, v, a):
     phi, nv, c = _angle(v, w)
     g = (mpmath.pi - phi) * mpmath.cos(phi) + mpmath.sin(phi)
     s, k = sum(a_star), len(a)
-    a_dot = sum(x * y for x, y in zip(a, a_star))
+    a_dot = sum(x * y for x, y in zip(a, a_star, strict=True))
     grad_a = [((mpmath.pi - 1) * a[i] + sum(a) - c * ((g - 1) * a_star[i] + s)) / (2 * mpmath.pi)
               for i in range(k)]
-    u_dot_w = sum(x * y for x, y in zip(v, w)) / nv
+    u_dot_w = sum(x * y for x, y in zip(v, w, strict=True)) / nv
     proj = [w[i] - u_dot_w * v[i] / nv for i in range(len(v))]
     grad_v = [-a_dot * (mpmath.pi - phi) / (2 * mpmath.pi * nv) * x for x in proj]
     return grad_v, grad_a

@@ -26,6 +26,9 @@ def log_uniform(lo_exp: float, hi_exp: float) -> st.SearchStrategy[float]:
     return st.floats(lo_exp, hi_exp, allow_nan=False).map(lambda x: 10.0 ** x)
 
 
+WIDE_NORMS = log_uniform(-3, 3)   # strategies are immutable: one default shared by the composites
+
+
 def directions(n: int) -> st.SearchStrategy[np.ndarray]:
     """Unit vectors in Rⁿ (entries bounded away from an all-zero draw)."""
     entries = st.floats(-1, 1, allow_nan=False, allow_subnormal=False)
@@ -34,7 +37,7 @@ def directions(n: int) -> st.SearchStrategy[np.ndarray]:
 
 
 @st.composite
-def teachers(draw, max_k: int = MAX_DIM, max_p: int = MAX_DIM, norms=log_uniform(-3, 3)):
+def teachers(draw, max_k: int = MAX_DIM, max_p: int = MAX_DIM, norms=WIDE_NORMS):
     k, p = draw(dims(max_k)), draw(dims(max_p))
     w = draw(directions(p)) * draw(norms)
     a = draw(directions(k)) * draw(log_uniform(-2, 2))
@@ -51,8 +54,11 @@ def angles(margin: float = 0.0) -> st.SearchStrategy[float]:
     return st.one_of(inner, st.sampled_from([0.0, math.pi]), near_zero, near_pi)
 
 
+ANY_ANGLE = angles()
+
+
 @st.composite
-def points(draw, teacher: Teacher, phi=angles(), v_norms=log_uniform(-3, 3)):
+def points(draw, teacher: Teacher, phi=ANY_ANGLE, v_norms=WIDE_NORMS):
     """(v, a) with v at a generated angle and norm from w*, and a at the teacher's scale."""
     phi_value = draw(phi)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))

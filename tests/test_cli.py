@@ -2,9 +2,9 @@
 
 import html.parser
 import json
-import time
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -89,9 +89,9 @@ def test_report_writes_json_and_html(quick_report):
     jsonschema.validate(doc, SCHEMA)
     assert [c["id"] for c in doc["claims"]] == [c.id for c in registry.all_claims()]
     for claim in doc["claims"]:
-        assert REPORT_KEYS <= claim.keys() and claim["verdict"] in ("confirmed", "qualified")
+        assert claim.keys() >= REPORT_KEYS and claim["verdict"] in ("confirmed", "qualified")
         assert claim["reproducer"] == f"theorycheck check {claim['id']} --budget quick --seed 0"
-    assert ENVIRONMENT_KEYS <= doc["environment"].keys() and doc["environment"]["seed"] == 0
+    assert doc["environment"].keys() >= ENVIRONMENT_KEYS and doc["environment"]["seed"] == 0
     assert "[1/" in err  # progress lines
     page = (out / "index.html").read_text()
     _assert_valid_self_contained_html(page)
@@ -118,7 +118,7 @@ def test_claims_give_the_same_numbers_in_one_process_or_several():
     claims = [registry.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
     alone = report.run_claims(claims, registry.Budget("quick"), 5, jobs=1)
     shared = report.run_claims(claims, registry.Budget("quick"), 5, jobs=2)
-    for one, other in zip(alone, shared):
+    for one, other in zip(alone, shared, strict=True):
         assert {**one, "seconds": 0} == {**other, "seconds": 0}
 
 
@@ -209,7 +209,7 @@ def test_console_script_runs_as_a_real_process(tmp_path):
 
 
 class _Checker(html.parser.HTMLParser):
-    VOID = {"meta", "br", "img", "hr", "link", "input"}
+    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
 
     def __init__(self):
         super().__init__()

@@ -5,7 +5,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks.instances import a_star_with_ratio, boundary_ratio
 from tests import oracle
@@ -35,7 +36,7 @@ def test_spurious_point_matches_an_lu_solve_at_the_boundary(teacher):
     with mpmath.workdps(60):
         _, a_s = landscape.spurious_point(teacher, dps=60)
         expected = oracle.spurious_a(teacher)
-        assert mpmath.norm([x - y for x, y in zip(a_s, expected)]) <= 1e-45 * mpmath.norm(expected)
+        assert mpmath.norm([x - y for x, y in zip(a_s, expected, strict=True)]) <= 1e-45 * mpmath.norm(expected)
     np.testing.assert_allclose(landscape.spurious_point(teacher)[1], np.array(expected, dtype=float),
                                rtol=1e-12, atol=1e-14 * float(mpmath.norm(expected)))
 

@@ -27,7 +27,8 @@ def test_planted_wrong_threshold_is_found_inside_the_hypotheses(tmp_path, monkey
 def test_each_round_explores_new_examples_even_under_a_fixed_process_seed(tmp_path, monkeypatch):
     """pytest --hypothesis-seed fixes one seed for the whole process; the rounds must still differ."""
     import hypothesis.core
-    from hypothesis import given, strategies as st
+    from hypothesis import given
+    from hypothesis import strategies as st
     monkeypatch.setattr(hypothesis.core, "global_force_seed", 22, raising=True)
     drawn = []
 
@@ -61,7 +62,7 @@ def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkey
     (["fuzz", "--time", "0s"], "expected a positive duration"),
 ])
 def test_fuzz_usage_errors(argv, fragment, capsys, tmp_path):
-    assert cli.main(argv + ["--out", str(tmp_path)]) == 2
+    assert cli.main([*argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
 

@@ -11,7 +11,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.strategies import angles, log_uniform, points, teachers
 from theory import Teacher, gaussian

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks import cli, sweep
 from theory import Teacher, dynamics, landscape
@@ -184,7 +185,7 @@ def test_a_bad_comparison_file_stops_the_report_before_any_claim(content, tmp_pa
     (["sweep", "--ratios", "inf"], "ratios must be finite"),
 ])
 def test_sweep_arguments_beyond_their_range_are_one_line(argv, fragment, capsys, tmp_path):
-    one_line_exit_2(argv + ["--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")], capsys, fragment)
+    one_line_exit_2([*argv, "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")], capsys, fragment)
 
 
 def test_a_cache_inside_the_source_tree_is_refused(capsys, tmp_path):

@@ -5,7 +5,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.strategies import teachers
 from theory import Teacher, gaussian
@@ -94,7 +95,7 @@ def test_landscape_rejects_bad_precision(dps):
 
 
 def test_landscape_rejects_a_non_teacher():
-    with pytest.raises(ValueError, match="teacher must be a theory.Teacher"):
+    with pytest.raises(ValueError, match=r"teacher must be a theory\.Teacher"):
         loss((GOOD_W, GOOD_A), GOOD_W, GOOD_A)
 
 

@@ -5,7 +5,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from tests import oracle
 from tests.strategies import angles, log_uniform, points, teachers
@@ -45,10 +46,10 @@ def test_gradients_match_oracle(instance):
         expected = oracle.gradient(teacher, v, a)
         exact = gradient(teacher, v, a, dps=50)
         fast = gradient(teacher, v, a)
-        for got_mp, got_64, want in zip(exact, fast, expected):
+        for got_mp, got_64, want in zip(exact, fast, expected, strict=True):
             scale = max(mpmath.mpf(1), mpmath.norm(want))
-            assert mpmath.norm([x - y for x, y in zip(got_mp, want)]) <= 1e-40 * scale
-            assert mpmath.norm([float(x) - y for x, y in zip(got_64, want)]) <= 1e-12 * scale
+            assert mpmath.norm([x - y for x, y in zip(got_mp, want, strict=True)]) <= 1e-40 * scale
+            assert mpmath.norm([float(x) - y for x, y in zip(got_64, want, strict=True)]) <= 1e-12 * scale
 
 
 @given(teachers(max_k=8, max_p=8), st.data())
@@ -115,7 +116,7 @@ def test_tiny_v_is_scaled_not_underflowed():
 
 def test_subnormal_v_gradient_overflow_is_a_clear_error():
     teacher = Teacher([1.0, 2.0], [1.0, -0.5])
-    with pytest.raises(ValueError, match="overflows float64.*dps"):
+    with pytest.raises(ValueError, match=r"overflows float64.*dps"):
         gradient(teacher, [5e-324, 5e-324 * 3], [0.2, 0.1])
     assert all(mpmath.isfinite(x) for x in gradient(teacher, [5e-324, 1.5e-323], [0.2, 0.1], dps=20)[0])
 
@@ -175,6 +176,5 @@ def test_saddle_bisection_stops_with_a_clear_error_if_the_precision_is_changed_u
         mpmath.mp.dps = 15
         return exact_g(angle, ar)
     monkeypatch.setattr(formulas, "g", g_while_another_thread_resets_the_precision)
-    with MpmathArith(40).precision():
-        with pytest.raises(ArithmeticError, match="precision was changed"):
-            landscape._solve_g_by_delta(mpmath.mpf("0.3"), MpmathArith(40))
+    with MpmathArith(40).precision(), pytest.raises(ArithmeticError, match="precision was changed"):
+        landscape._solve_g_by_delta(mpmath.mpf("0.3"), MpmathArith(40))

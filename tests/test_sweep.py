@@ -98,9 +98,8 @@ def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
                 raise KeyboardInterrupt
             return super().submit(fn, *args)
 
-    with pytest.raises(KeyboardInterrupt):
-        with Interrupting(1) as pool:
-            sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
+    with pytest.raises(KeyboardInterrupt), Interrupting(1) as pool:
+        sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
     with ThreadPoolExecutor(1) as pool:
         resumed = sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
     assert resumed["from_cache"] >= 1 and rows(resumed) == reference
@@ -135,6 +134,6 @@ def test_sweep_cli_writes_table_and_figure(tmp_path, capsys):
     (["sweep", "--dask", "tcp://127.0.0.1:1", "--runs", "1"], "cannot reach a Dask scheduler"),
 ])
 def test_sweep_usage_errors(argv, fragment, capsys, tmp_path):
-    code = cli.main(argv + ["--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
+    code = cli.main([*argv, "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
     _, err = capsys.readouterr()
     assert code == 2 and fragment in err and err.count("\n") == 1

@@ -76,4 +76,4 @@ def test_run_gd_from_threads_equals_serial_runs():
     with ThreadPoolExecutor(3) as pool:
         futures = [pool.submit(dynamics.run_gd, teacher, *start, steps=300) for start in starts]
         together = [future.result(timeout=120).outcome for future in futures]
-    assert all(np.array_equal(a, b) for a, b in zip(serial, together))
+    assert all(np.array_equal(a, b) for a, b in zip(serial, together, strict=True))

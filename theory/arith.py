@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -22,15 +23,10 @@ import numpy as np
 from theory import precision as _precision
 
 
-class Float64Arith:
-    """IEEE double precision through numpy."""
+class _Float64Common:
+    """What both float64 arithmetics share: π, numpy vectors, and no precision to set."""
 
-    name = "float64"
     pi = math.pi
-
-    @staticmethod
-    def scalar(x: Any) -> float:
-        return float(x)
 
     @staticmethod
     def vector(x: Any) -> np.ndarray:
@@ -40,21 +36,32 @@ class Float64Arith:
     def eye(n: int) -> np.ndarray:
         return np.eye(n)
 
+    @staticmethod
+    def precision() -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+
+class Float64Arith(_Float64Common):
+    """IEEE double precision through numpy."""
+
+    name = "float64"
+
+    @staticmethod
+    def scalar(x: Any) -> float:
+        return float(x)
+
     sin = staticmethod(math.sin)
     cos = staticmethod(math.cos)
     atan2 = staticmethod(math.atan2)
     sqrt = staticmethod(math.sqrt)
 
     @staticmethod
-    def precision() -> contextlib.AbstractContextManager:
-        return contextlib.nullcontext()
-
-    @staticmethod
     def pi_minus(x: float) -> float:
         return math.pi - x
 
 
-class Float64ElementwiseArith(Float64Arith):
+# A sibling, not a subclass, of Float64Arith: its functions take and return arrays, not floats.
+class Float64ElementwiseArith(_Float64Common):
     """float64 on numpy arrays of angles, elementwise (tables of φ; see formulas.sin_cos)."""
 
     name = "float64[elementwise]"

@@ -159,7 +159,7 @@ class Basins:
     scale: float          # ½E f*², the loss at a = 0
 
     @classmethod
-    def for_teacher(cls, teacher: Teacher, angle_moves: bool | None = None) -> "Basins":
+    def for_teacher(cls, teacher: Teacher, angle_moves: bool | None = None) -> Basins:
         """From the teacher's statistics (k, ‖w*‖, 1ᵀa*, ‖a*‖²) in float64: O(1) after them.
         ``angle_moves`` (default: p ≥ 2) says whether φ can leave {0, π}: False for p = 1."""
         ar, k, c, s, a_sq = FLOAT64, teacher.k, teacher.w_norm, teacher.a_sum, teacher.a_sq
@@ -200,7 +200,7 @@ class DecisionTable:
 
     @classmethod
     def for_run(cls, teacher: Teacher, eta: float, train_a: bool = True,
-                angle_moves: bool | None = None) -> "DecisionTable":
+                angle_moves: bool | None = None) -> DecisionTable:
         """The table of (teacher, η); ``angle_moves`` as in :meth:`Basins.for_teacher` (runs drawn
         for another patch size than the teacher's: theory.dynamics.reduced_runs' ``p``)."""
         angle_moves = teacher.p > 1 if angle_moves is None else angle_moves
@@ -214,7 +214,7 @@ class DecisionTable:
         levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)
         sides = ("global", "spurious") if basins.phi_split < math.pi else ("global",)
         if train_a and angle_moves and stable:
-            for offset, side in zip((0, LEVELS), sides):
+            for offset, side in zip((0, LEVELS), sides, strict=False):
                 chosen = slice(offset, offset + LEVELS)
                 levels[chosen], band[chosen, 0], band[chosen, 1], r2_min[chosen] = \
                     _side_radii(teacher, basins, eta, side, alpha)
@@ -268,7 +268,8 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
         room = lo_edge[None, :] - phi_lo[:, None]
         adot_bound = abs(c * (math.pi * s * s / d - a_sq) / (math.pi - 1))   # |a_sᵀa*|
     spare = np.maximum(levels[:, None] - (cell_m[None, :] - rounding), 0.0)
-    cell_turn = eta * c * (cell_adot[None, :] + np.sqrt(4 * math.pi * spare * m_inverse)) * cell_q[None, :] / (2 * math.pi)
+    cell_turn = (eta * c * (cell_adot[None, :] + np.sqrt(4 * math.pi * spare * m_inverse)) * cell_q[None, :]
+                 / (2 * math.pi))
     with np.errstate(divide="ignore", invalid="ignore"):
         needed = np.where(member, np.where(room > 0, cell_turn / (room * (1 - 1e-9)), np.inf), 0.0)
     r2_turn = needed.max(axis=1)                        # (ii): r² above this for every cell

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory import decisions, initialization, reduced_gd, validation
-from theory.validation import row_norms
 from theory.teacher import Teacher
+from theory.validation import row_norms
 
 OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
 SCHEMES = initialization.SCHEMES
@@ -94,7 +94,8 @@ def checked_eta(teacher: Teacher, eta, v0_norm: float = initialization.DEFAULT_V
     eta = float(validation.positive_real(eta, "eta"))
     limit = MAX_ETA_MULTIPLE * default_eta(teacher, v0_norm)
     if eta > limit:
-        raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, got {eta:g}")
+        raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, "
+                         f"got {eta:g}")
     return eta
 
 
@@ -224,7 +225,7 @@ class Embedding:
     residual: np.ndarray
 
     @classmethod
-    def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple["Embedding", reduced_gd.Batch]:
+    def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple[Embedding, reduced_gd.Batch]:
         plane = reduced_plane(teacher)
         w_hat = teacher.w_star / teacher.w_norm
         x = V0 @ w_hat

@@ -63,6 +63,7 @@ def run_empirical_gd(sample: Sample, v0, a0, eta: float, steps: int, batch: int 
         if batch is None or batch >= n:
             part = sample
         else:
+            assert rng is not None   # a batch without an rng was rejected above
             idx = rng.integers(0, n, batch)
             part = Sample(sample.Z[idx], sample.y[idx])
         losses[t], grad_v, grad_a = loss_and_gradient(part, v, a)

@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from theory import decisions
-from theory.decisions import (DIVERGED, LEVELS, LOWER_OCTAVES, LOWER_PER_OCTAVE, UPPER_LEVELS,
-                              UPPER_OCTAVES, UPPER_PER_OCTAVE)
+from theory.decisions import (
+    DIVERGED,
+    LEVELS,
+    LOWER_OCTAVES,
+    LOWER_PER_OCTAVE,
+    UPPER_LEVELS,
+    UPPER_OCTAVES,
+    UPPER_PER_OCTAVE,
+)
 from theory.teacher import Teacher
 
 PI = math.pi
@@ -27,13 +36,20 @@ PI = math.pi
 MIN_V_NORM = 1e-307
 FLUSH_ANGLE = 1e-200
 
+
+def _plain(function):
+    """register_jitable without numba: the function runs as plain Python and numpy."""
+    return function
+
+
+# Declared first so that the import and its fallback give the names one type each.
+overload: Callable[..., Any] | None
+register_jitable: Callable[..., Any]
 try:   # step and decide run as plain numpy code, and inside the compiled kernel
     from numba.extending import overload, register_jitable
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path runs without it
     overload = None
-
-    def register_jitable(function):
-        return function
+    register_jitable = _plain
 
 
 @dataclass(frozen=True)
@@ -48,7 +64,7 @@ class Plane:
     q_astar: np.ndarray    # Qᵀa*
 
     @classmethod
-    def for_teacher(cls, teacher: Teacher) -> "Plane":
+    def for_teacher(cls, teacher: Teacher) -> Plane:
         a_star, k = teacher.a_star, teacher.k
         e1 = a_star / np.linalg.norm(a_star)
         ones = np.ones(k)
@@ -254,10 +270,11 @@ class Batch:
     late_ascents: np.ndarray
 
     @classmethod
-    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> "Batch":
+    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> Batch:
         n = x.shape[0]
-        return cls(*(np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq)),
-                   outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+        x, y, z1, z2, residual_sq = (np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq))
+        return cls(x, y, z1, z2, residual_sq, outcome, decided, np.zeros(n, dtype=np.int64),
+                   np.zeros(n, dtype=np.int64))
 
     def kernel_arguments(self, rho_sq, steps, consts, table, until_decided):
         """The arguments of the compiled kernel (and of the C reference loop), in order."""

@@ -6,25 +6,26 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from theory import validation
-
 
 # ‖w*‖ and ‖a*‖ each in this range keep the loss (∝ ‖w*‖²‖a*‖²), its gradients and the step
 # sizes finite in float64; the mathematics is homogeneous, so any teacher can be rescaled into it.
 NORM_RANGE = (1e-60, 1e60)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Teacher:
     """An immutable, validated teacher: filter w* ∈ Rᵖ (any norm ≠ 0) and output weights a* ∈ Rᵏ."""
 
     w_star: np.ndarray
     a_star: np.ndarray
 
-    def __post_init__(self):
-        w = validation.vector(self.w_star, "w_star")
-        a = validation.vector(self.a_star, "a_star")
+    # Written out (not generated) because it takes any array-like and stores float64 arrays.
+    def __init__(self, w_star: npt.ArrayLike, a_star: npt.ArrayLike) -> None:
+        w = validation.vector(w_star, "w_star")
+        a = validation.vector(a_star, "a_star")
         validation.nonzero(w, "w_star")
         validation.nonzero(a, "a_star")
         for name, vector in (("w_star", w), ("a_star", a)):
@@ -38,7 +39,7 @@ class Teacher:
         object.__setattr__(self, "a_star", a)
 
     @classmethod
-    def random(cls, k: int, p: int, rng: np.random.Generator) -> "Teacher":
+    def random(cls, k: int, p: int, rng: np.random.Generator) -> Teacher:
         """w* and a* with i.i.d. N(0, 1) entries (a.s. nonzero)."""
         k = validation.positive_int(k, "k")
         p = validation.positive_int(p, "p")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 import numpy as np
+
+_T = TypeVar("_T")
 
 
 def _is_finite(x: Any) -> bool:
@@ -96,10 +98,11 @@ def positive_int(x: Any, name: str) -> int:
     return int(x)
 
 
-def positive_real(x: Any, name: str) -> float:
+def positive_real(x: _T, name: str) -> _T:
+    """``x`` itself (a float, int, mpf or other real number), once checked finite and positive."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
         raise ValueError(f"{name} must be a positive real number, got {x!r}")
-    if not _is_finite(x) or not x > 0:
+    if not _is_finite(x) or x <= 0:   # x is finite here, so x <= 0 is exactly "not x > 0"
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
     return x
 

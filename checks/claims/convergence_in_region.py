@@ -81,7 +81,8 @@ def eta_sweep_figure(sweep: list[dict]) -> Figure:
     ax = axes[0, 0]
     x = np.arange(len(sweep))
     bottom = np.zeros(len(sweep))
-    for colour, name in zip((PALETTE[0], PALETTE[1], PALETTE[6], PALETTE[3]), ("global", "spurious", "undecided", "diverged")):
+    for colour, name in zip((PALETTE[0], PALETTE[1], PALETTE[6], PALETTE[3]),
+                            ("global", "spurious", "undecided", "diverged"), strict=True):
         total = np.array([sum(row[o] for o in dynamics.OUTCOMES) for row in sweep])
         share = np.array([row[name] for row in sweep]) / total
         ax.bar(x, share, bottom=bottom, color=colour, label=name, width=0.6)
@@ -94,7 +95,8 @@ def eta_sweep_figure(sweep: list[dict]) -> Figure:
     legend_outside(ax)
     runs = sum(sweep[0][o] for o in dynamics.OUTCOMES)
     return to_figure(fig, "Outcomes against the step size", f"The same {runs} region starts at each η: "
-                     + "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
+                     + "; ".join(f"{row['eta_multiple']}×: "
+                                 + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
                                  for row in sweep) + ".")
 
 

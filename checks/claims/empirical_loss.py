@@ -9,8 +9,7 @@ import numpy as np
 from checks.cases import Part, combine
 from checks.figures import PALETTE, legend_outside, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, decisions, dynamics, landscape
-from theory import empirical
+from theory import Teacher, decisions, dynamics, empirical, landscape
 
 REPORT_ORDER = 210
 CLAIM_ID = "empirical-loss"
@@ -81,7 +80,7 @@ def check(budget: Budget, seed: int) -> Outcome:
 def gap_figure(sizes, gaps, medians, slope) -> Figure:
     fig, axes = new_figure()
     ax = axes[0, 0]
-    for n, values in zip(sizes, gaps):
+    for n, values in zip(sizes, gaps, strict=True):
         ax.plot([n] * len(values), values, "o", color=PALETTE[0], alpha=0.5, markersize=4)
     ax.plot(sizes, medians, "s-", color=PALETTE[1], label=f"median; fitted slope {slope:.2f}")
     reference = medians[0] * (np.array(sizes) / sizes[0]) ** -0.5

@@ -23,7 +23,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    "c(π − φ) sin φ · ‖w*‖‖a*‖²/(2π) > 0, so φ = 0 is the only minimum",
                    "min over the grid of ∂ℓ/∂φ / ℓ(π)", lower_bound=True)
     runs = Part("gd-converges", f"GD on v alone from φ₀ up to π − {{margin}}: φ_t never increases (ℓ never "
-                f"rises beyond rounding; a rise fails) and ends below {FINAL_ANGLE:g} (else undecided)", "runs whose angle rose")
+                f"rises beyond rounding; a rise fails) and ends below {FINAL_ANGLE:g} (else undecided)",
+                "runs whose angle rose")
     rng = rng_for(seed, CLAIM_ID)
     margin = budget.pick(quick=1e-2, standard=1e-2, thorough=1e-3)
     runs.description = runs.description.format(margin=margin)
@@ -35,7 +36,8 @@ def check(budget: Budget, seed: int) -> Outcome:
             top = landscape.reduced_loss(teacher, mpmath.pi, a_fixed, 50)
             slopes = []
             for phi in np.linspace(0.01, math.pi - 0.01, 25):
-                slopes.append(mpmath.diff(lambda f: landscape.reduced_loss(teacher, f, a_fixed, mpmath.mp.dps),
+                slopes.append(mpmath.diff(lambda f, teacher=teacher, a_fixed=a_fixed:
+                                          landscape.reduced_loss(teacher, f, a_fixed, mpmath.mp.dps),
                                           mpmath.mpf(phi)))
             profile.add(instance, min(slopes) / top, 0, size=size)
         phis = np.concatenate([rng.uniform(0, math.pi - margin, 30), [math.pi - margin, 1e-3]])

@@ -43,7 +43,7 @@ def evaluate(norm_u: float, norm_w: float, kind: str, value: float) -> dict:
         closed = (gaussian.relu_mean(norm_u, QUAD_DPS), gaussian.relu_second_moment(norm_u, QUAD_DPS),
                   cross.value)
         errors = [relative_difference(c, q) for c, q in
-                  zip(closed, (quad.mean, quad.second_moment, quad.cross_moment))]
+                  zip(closed, (quad.mean, quad.second_moment, quad.cross_moment), strict=True)]
         return {"errors": [float(e) for e in errors], "quad_error": float(quad.error_estimate)}
 
 
@@ -57,7 +57,7 @@ def instances(budget: Budget, seed: int) -> list[tuple[float, float, str, float]
     angles += [("phi", float(x)) for x in rng.uniform(0, math.pi, budget.pick(quick=8, standard=30,
                                                                              thorough=150))]
     norms = 10.0 ** rng.uniform(-3, 3, size=(len(angles), 2))
-    return [(float(nu), float(nw), kind, value) for (nu, nw), (kind, value) in zip(norms, angles)]
+    return [(float(nu), float(nw), kind, value) for (nu, nw), (kind, value) in zip(norms, angles, strict=True)]
 
 
 def check(budget: Budget, seed: int) -> Outcome:
@@ -77,18 +77,19 @@ def check(budget: Budget, seed: int) -> Outcome:
             continue
         trusted = result["quad_error"] <= QUAD_TRUSTED
         quad_errors.append(result["quad_error"])
-        for part, error in zip(parts.values(), result["errors"]):
+        for part, error in zip(parts.values(), result["errors"], strict=True):
             part.add(instance, error, tolerance, status=None if trusted else UNDECIDED,
                      note="" if trusted else f"quadrature error estimate {result['quad_error']:.2g}")
 
     def summary():
         # the quadrature carries QUAD_DPS digits and estimates its own error: agreement finer than
         # either is not measured, so the summary states the difference and that limit separately
-        worst = max(p.worst().measured for p in parts.values())
+        worst = max(p.decided_worst().measured for p in parts.values())
         difference = (f"{worst:.1g}" if worst > 0 else f"below 1e-{QUAD_DPS} (the working precision)")
         return (f"closed forms match {QUAD_DPS}-digit quadrature on {len(parts['mean'].cases)} angles incl. "
                 f"φ = 0, φ = π and within 1e-30 of each: largest relative difference {difference}, "
-                f"required ≤ 1e-{DIGITS}; the quadrature's own error estimates are ≤ {max(quad_errors, default=0.0):.1g}, "
+                f"required ≤ 1e-{DIGITS}; the quadrature's own error estimates are "
+                f"≤ {max(quad_errors, default=0.0):.1g}, "
                 "so agreement beyond that is not measured")
 
     return combine(list(parts.values()), summary, digits_required=DIGITS, quadrature_dps=QUAD_DPS)

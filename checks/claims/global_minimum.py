@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import mpmath
 import numpy as np
 
 from checks.cases import FAIL, Part, combine
-from checks.instances import loss_scale, landscape_teachers, point_json, random_point
+from checks.instances import landscape_teachers, loss_scale, point_json, random_point
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, precision
 from theory.arith import ArbArith
@@ -84,11 +83,12 @@ def check(budget: Budget, seed: int) -> Outcome:
             eigen = mpmath.eigsy(hessian(teacher, v_min, a_min, DPS), eigvals_only=True)
             got = sorted(eigen[i] for i in range(eigen.rows))
             want = predicted_spectrum(teacher, mpmath.mpf(1))
-            spectrum.add(instance, max(abs(x - y) for x, y in zip(got, want)) / max(abs(x) for x in got),
+            spectrum.add(instance, max(abs(x - y) for x, y in zip(got, want, strict=True)) / max(abs(x) for x in got),
                          SPECTRUM_TOLERANCE, size=size)
     return combine([zero, enclosure, positive, spectrum],
-                   lambda: f"ℓ = 0 to {zero.worst().measured:.1e} at the minimum of {len(teachers)} teachers "
-                   f"(arb ball ∋ 0); ℓ/r² ≥ {positive.worst().measured:.3g} nearby; Hessian spectrum as predicted "
+                   lambda: f"ℓ = 0 to {zero.decided_worst().measured:.1e} at the minimum of {len(teachers)} teachers "
+                   f"(arb ball ∋ 0); ℓ/r² ≥ {positive.decided_worst().measured:.3g} nearby; "
+                   f"Hessian spectrum as predicted "
                    f"(a-block M/(2π) positive definite)",
                    radii=list(RADII))
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.figures import MARKERS, PALETTE, legend_outside, new_figure, to_figure
 from checks.gd_outcomes import MAX_STEPS, grid_teachers, proportion, sized_runs, teacher_record
 from checks.instances import gd_teachers
-from checks.figures import MARKERS, PALETTE, legend_outside, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import dynamics
 
@@ -19,7 +19,7 @@ RESTARTS = (1, 2, 3, 5)
 FAMILY_ALPHA = 1e-3
 
 
-def sign_flips(V0: np.ndarray, A0: np.ndarray):
+def sign_flips(V0: np.ndarray, A0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The four initializations (±v₀, ±a₀) of each row, stacked flip by flip."""
     return (np.concatenate([V0, V0, -V0, -V0]), np.concatenate([A0, -A0, A0, -A0]))
 
@@ -49,7 +49,8 @@ def restart_cases(restart: Part, consistent: Part, family: str, teacher, regener
     needed = (math.inf if per_run["ci_low"] == 0 else
               math.ceil(math.log(1 - TARGET) / math.log(1 - per_run["ci_low"])) if per_run["ci_low"] < 1 else 1)
     return {**record, "per_run": per_run, "restarts_for_99_percent": needed,
-            "success": {r: c.instance["success"]["estimate"] for r, c in zip(RESTARTS, restart.cases[-len(RESTARTS):])}}
+            "success": {r: c.instance["success"]["estimate"]
+                        for r, c in zip(RESTARTS, restart.cases[-len(RESTARTS):], strict=True)}}
 
 
 def check(budget: Budget, seed: int) -> Outcome:
@@ -87,7 +88,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                   batch.outcome[: fitting * max(RESTARTS)] == 1, fitting, alpha))
 
     def summary():
-        worst = restart.worst()
+        worst = restart.decided_worst()
         most = max(rows, key=lambda r: r["restarts_for_99_percent"])
         return (f"R restarts beat 1 − (3/4)^R for R ∈ {RESTARTS} on {len(rows)} teachers with k, p up to "
                 f"{max(max(r['k'], r['p']) for r in rows):,} (closest: {worst.instance['success']['ci_low']:.3f} vs "

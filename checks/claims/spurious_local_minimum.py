@@ -134,7 +134,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                  "ratio": teacher.spurious_ratio,
                                  **certificate_case(cert_part, instance, teacher, size)})
             for phi in (0.5, math.pi / 2, 2.5, math.pi - 1e-2, math.pi - 1e-4):
-                numeric = mpmath.diff(lambda f: landscape.profile(teacher, f, mpmath.mp.dps),
+                numeric = mpmath.diff(lambda f, teacher=teacher: landscape.profile(teacher, f, mpmath.mp.dps),
                                       mpmath.mpf(phi))
                 closed_slope = landscape.profile_slope(teacher, phi, DPS)
                 identity_part.add({**instance, "phi": float(phi)},
@@ -149,9 +149,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                     rise = landscape.loss(teacher, list(y[:teacher.p]), list(y[teacher.p:]), DPS) - value
                     probe_part.add({**instance, "radius": r}, rise / scale, -ROUNDING, size=size)
             tangent = landscape.cone_point(teacher, math.pi / 2)  # ⟂ w*: the Hessian's null direction
-            v_moved = [x + mpmath.mpf(CUBIC_RADIUS) * t for x, t in zip(v_s, tangent)]
+            v_moved = [x + mpmath.mpf(CUBIC_RADIUS) * t for x, t in zip(v_s, tangent, strict=True)]
             rise = landscape.loss(teacher, v_moved, a_s, DPS) - value
-            a_dot = sum(x * y for x, y in zip(a_s, teacher.a_star))
+            a_dot = sum(x * y for x, y in zip(a_s, teacher.a_star, strict=True))
             c = mpmath.norm([mpmath.mpf(x) for x in teacher.w_star])
             delta = mpmath.atan(CUBIC_RADIUS)  # the angle moved, with ‖v_s‖ = 1
             predicted = c * abs(a_dot) * delta ** 3 / (6 * mpmath.pi)
@@ -160,7 +160,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     figures = [landscape_figure(with_min), profile_figure(with_min, seed)]
     return combine(
         [gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part],
-        lambda: f"{len(teachers)} teachers with the condition: ∇ℓ = 0 to {gradient_part.worst().measured:.0e}, "
+        lambda: f"{len(teachers)} teachers with the condition: ∇ℓ = 0 to {gradient_part.decided_worst().measured:.0e}, "
         f"loss = closed form > 0, a_sᵀa* < 0 and ℓ_s > ℓ_global certified in arb, "
         f"ℓ rises along all {len(probe_part.cases)} probes (like r³ along the Hessian's null direction)",
         figures=figures, certificates=certificates)

@@ -14,8 +14,16 @@ from __future__ import annotations
 import math
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import (NEGLIGIBLE, decisions_part, dimension_figure, grid_teachers, outcome_row,
-                                probability_figure, sized_runs, teacher_record)
+from checks.gd_outcomes import (
+    NEGLIGIBLE,
+    decisions_part,
+    dimension_figure,
+    grid_teachers,
+    outcome_row,
+    probability_figure,
+    sized_runs,
+    teacher_record,
+)
 from checks.instances import gd_teachers, ratio_sweep
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import landscape
@@ -90,7 +98,8 @@ def check(budget: Budget, seed: int) -> Outcome:
     lacking = [c.instance for c in every.by_status(FAIL)]
     edge_text = "; ".join(f"{e['ratio_over_boundary']:.3f}×boundary: {e['p_spurious']['estimate']:.4f} "
                           f"[{e['p_spurious']['ci_low']:.4f}, {e['p_spurious']['ci_high']:.4f}]" for e in edges)
-    if len(edges) > 1 and max(e["p_spurious"]["ci_low"] for e in edges) <= min(e["p_spurious"]["ci_high"] for e in edges):
+    if len(edges) > 1 and (max(e["p_spurious"]["ci_low"] for e in edges)
+                           <= min(e["p_spurious"]["ci_high"] for e in edges)):
         edge_text += " (the intervals overlap: an order among these estimates is noise)"
 
     def summary_confirmed():

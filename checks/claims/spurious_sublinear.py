@@ -55,8 +55,8 @@ def check(budget: Budget, seed: int) -> Outcome:
             plotted = (teacher, delta, kappas)
     figures = [inverse_figure(*plotted)] if plotted else []
     return combine([part, slopes], lambda: f"on {len(part.cases)} spurious runs, 1/(π − φ_t) grows at "
-                   f"κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²) to {part.worst().measured:.2%}; log-log slope "
-                   f"−1 ± {slopes.worst().measured:.3f}", figures=figures, examples=examples)
+                   f"κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²) to {part.decided_worst().measured:.2%}; log-log slope "
+                   f"−1 ± {slopes.decided_worst().measured:.3f}", figures=figures, examples=examples)
 
 
 def inverse_figure(teacher: Teacher, delta: np.ndarray, kappas: np.ndarray) -> Figure:

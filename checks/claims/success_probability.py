@@ -6,8 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import (decisions_part, dimension_figure, grid_teachers, outcome_row,
-                                probability_figure, proportion, sized_runs, teacher_record)
+from checks.gd_outcomes import (
+    decisions_part,
+    dimension_figure,
+    grid_teachers,
+    outcome_row,
+    probability_figure,
+    proportion,
+    sized_runs,
+    teacher_record,
+)
 from checks.instances import GD_FAMILIES, ratio_sweep, region_start
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, dynamics, initialization
@@ -32,6 +40,7 @@ def adversarial_teacher(rng: np.random.Generator, k: int, p: int, candidates: in
         rate = dynamics.outcome_counts(teacher, n, rng)["global"] / n
         if rate < best_rate:
             best, best_rate = teacher, rate
+    assert best is not None, "no candidate teacher (candidates must be at least 1)"   # any rate is < 2
     return best
 
 

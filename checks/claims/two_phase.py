@@ -52,8 +52,8 @@ def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_ste
                 logs.append(float(mpmath.log(relative)) / 2)
                 steps.append(t)
             gv, ga = landscape.gradient(teacher, v, a, dps)
-            v = [x - eta * g for x, g in zip(v, gv)]
-            a = [x - eta * g for x, g in zip(a, ga)]
+            v = [x - eta * g for x, g in zip(v, gv, strict=True)]
+            a = [x - eta * g for x, g in zip(a, ga, strict=True)]
         v_norm = float(mpmath.sqrt(mpmath.fsum(x * x for x in v)))
     return _fitted_rate_error(teacher, eta, steps, logs, v_norm)
 
@@ -98,7 +98,9 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
     slowest = min((math.pi - 1) / (2 * math.pi), teacher.w_norm ** 2 * teacher.a_sq / 8)
     steps = int(min(200_000, 80 / (eta * slowest)))
     scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
-    t1s, rate = [], {"errors": [], "remeasured": 0, "unsettled": 0, "too_close": 0}
+    t1s = []
+    errors: list[float] = []
+    remeasured = unsettled = too_close = 0
     for first in range(0, V0.shape[0], HISTORY_CHUNK):
         V, A = V0[first:first + HISTORY_CHUNK], A0[first:first + HISTORY_CHUNK]
         h = dynamics.run_gd(teacher, V, A, eta=eta, steps=steps, record=("phi", "a_dot", "loss", "v_norm")).history
@@ -111,17 +113,18 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
             if error is None or t1[i] < 8:
                 continue
             if error > RATE_TOLERANCE:
-                if rate["remeasured"] == deep_budget:
-                    rate["unsettled"] += 1
+                if remeasured == deep_budget:
+                    unsettled += 1
                     continue
-                rate["remeasured"] += 1
+                remeasured += 1
                 error = deep_rate_error(teacher, eta, V[i], A[i])
             if error is None:                 # the deep window was not reached
-                rate["unsettled"] += 1
+                unsettled += 1
             elif error > RATE_TOLERANCE and modes_too_close(teacher, eta, h["v_norm"][-1, i]):
-                rate["too_close"] += 1
+                too_close += 1
             else:
-                rate["errors"].append(error)
+                errors.append(error)
+    rate = {"errors": errors, "remeasured": remeasured, "unsettled": unsettled, "too_close": too_close}
     return np.concatenate(t1s), rate
 
 
@@ -318,12 +321,13 @@ def check(budget: Budget, seed: int) -> Outcome:
                        f"{beyond[0]['step_cap']:.2g})")
     slope_text = (f"T₁ against 1/(η cos φ₀ β₀) over four decades of cos φ₀: log-log slope "
                   f"{dependence['slope']:.2f} [{dependence['slope_low']:.2f}, {dependence['slope_high']:.2f}] — "
-                  + ("the reconstructed bound has the right shape" if dependence["slope_low"] <= 1 <= dependence["slope_high"]
+                  + ("the reconstructed bound has the right shape"
+                     if dependence["slope_low"] <= 1 <= dependence["slope_high"]
                      else "the bound is of the wrong shape (T₁ does not scale with it)"))
 
     def summary_confirmed():
         return (f"{shape_text}; T₁ ≤ C·bound with fitted C = {fitted:.2f}; {slope_text}; Phase II rate = spectral "
-                f"radius of I − ηH to {rate_part.worst().measured:.2g} (relative)")
+                f"radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
 
     def summary_qualified():
         failing = min(every_part.by_status(FAIL), key=lambda c: c.size).instance
@@ -331,7 +335,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"passing; fails elsewhere, e.g. {failing['family']} k = {failing['k']:,}, p = {failing['p']:,}, "
                 f"{failing['scheme']} start: median ratio {failing['ratio_median']:.2f}; {slope_text}; "
                 f"T₁ ≤ C·bound with fitted C = {fitted:.2f}, "
-                f"Phase II rate = spectral radius of I − ηH to {rate_part.worst().measured:.2g} (relative)")
+                f"Phase II rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
 
     return combine([bound_part, rate_part, long_part, every_part], summary_confirmed,
                    summary_qualified=summary_qualified, figures=figures, fitted_C=fitted,
@@ -346,7 +350,7 @@ def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
     curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
     if teacher.p > 1:
         curvatures.append(teacher.w_norm ** 2 * teacher.a_sq / (2 * v_norm ** 2))
-    rates = sorted((abs(math.log(abs(1 - eta * lam))) for lam in curvatures if abs(1 - eta * lam) > 0))
+    rates = sorted(abs(math.log(abs(1 - eta * lam))) for lam in curvatures if abs(1 - eta * lam) > 0)
     return len(rates) > 1 and rates[1] - rates[0] < 3 * RATE_TOLERANCE * rates[0]
 
 
@@ -355,12 +359,12 @@ def aligned_figure(row: dict, measured) -> Figure:
     fig, axes = new_figure()
     ax = axes[0, 0]
     grid = np.linspace(0, 3, 121)
-    curves = []
+    aligned = []
     steps = np.arange(measured.samples.shape[1]) * measured.stride
     for i in np.flatnonzero(measured.t1 > 0):
         relative = measured.samples[i] / measured.loss0[i]
-        curves.append(np.interp(grid * measured.t1[i], steps, relative, right=np.nan))
-    curves = np.array(curves)
+        aligned.append(np.interp(grid * measured.t1[i], steps, relative, right=np.nan))
+    curves = np.array(aligned)
     with warnings.catch_warnings():   # past every run's end a column is all NaN: no quantile there
         warnings.simplefilter("ignore", RuntimeWarning)
         q10, q50, q90 = np.nanquantile(curves, [0.1, 0.5, 0.9], axis=0)
@@ -373,7 +377,8 @@ def aligned_figure(row: dict, measured) -> Figure:
     ax.legend(fontsize="small", loc="lower left")
     return to_figure(fig, "Log-loss aligned at T₁", f"{len(curves)} runs of the configuration with the longest "
                      f"Phase I (median T₁ = {row['median_T1']:.0f} steps); median ratio of the per-step decrease "
-                     f"after T₁ to before it: {row['ratio_median']:.2f} [{row['ratio_low']:.2f}, {row['ratio_high']:.2f}].")
+                     f"after T₁ to before it: {row['ratio_median']:.2f} "
+                     f"[{row['ratio_low']:.2f}, {row['ratio_high']:.2f}].")
 
 
 def dependence_figure(dependence: dict) -> Figure:
@@ -402,7 +407,8 @@ def shape_figure(rows: list[dict]) -> Figure:
         chosen = [r for r in measured if r["scheme"] == scheme]
         x = [r["median_T1"] / r["phase_two_e_folding"] for r in chosen]
         y = [r["ratio_median"] for r in chosen]
-        err = [[r["ratio_median"] - r["ratio_low"] for r in chosen], [r["ratio_high"] - r["ratio_median"] for r in chosen]]
+        err = [[r["ratio_median"] - r["ratio_low"] for r in chosen],
+               [r["ratio_high"] - r["ratio_median"] for r in chosen]]
         ax.errorbar(x, y, yerr=err, fmt="o", color=colour, markersize=4, capsize=2, label=f"{scheme} start")
     ax.axhline(SHAPE_THRESHOLD, color="black", linestyle="--", label="much faster: ratio 2")
     ax.axvline(LONG_PHASE_ONE, color="gray", linestyle=":", label="long Phase I")
