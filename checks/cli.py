@@ -61,6 +61,13 @@ def _list_of(convert, what):
 _int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
 
 
+def _patch_size(text: str) -> float:
+    return float("inf") if text.strip().lower() in ("inf", "∞") else int(text)
+
+
+_p_list = _list_of(_patch_size, "integers or inf")
+
+
 def _duration(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600}
     number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1)
@@ -101,23 +108,36 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
     fuzz.add_argument("--out", type=Path, default=Path("reports"))
     fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
-    sweep = sub.add_parser("sweep", help="success probability over a grid k × p × ratio × η, on a process "
-                           "pool or a Dask cluster, cached and resumable")
+    sweep = sub.add_parser("sweep", help="outcome probabilities over a grid k × p × r/r_b × κ × η, on a process "
+                           "pool or a Dask cluster, cached and resumable",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                           description="GD from the paper's initialization on each cell's teacher: by default the "
+                           "canonical teacher of (k, r, κ) (theory.invariants), the same teacher for every p, with "
+                           "p = inf the limit φ₀ = π/2. Writes sweep.json, sweep.csv, sweep.svg and, with two or "
+                           "more ratios and κ, map.svg (P(spurious) over (r/r_b, κ) with κ*(k, r)).")
     sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values (any size; "
                        "runs cost O(1) memory)")
-    sweep.add_argument("--ps", type=_int_list, default=(6,), help="comma-separated p values, e.g. 10,1000,1000000")
+    sweep.add_argument("--ps", type=_p_list, default=(6,), help="comma-separated p values, e.g. 10,1000,inf")
     sweep.add_argument("--ratios", type=_float_list, default=(0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5),
-                       help="(1ᵀa*)²/‖a*‖² as multiples of the boundary (k+π−1)/π")
+                       help="r = (1ᵀa*)²/‖a*‖² as multiples of the boundary r_b = (k+π−1)/π")
+    sweep.add_argument("--kappas", type=_float_list, default=(1.0,),
+                       help="κ = (‖w*‖‖a*‖/‖v₀‖)² (family canonical only)")
+    sweep.add_argument("--family", choices=("canonical", "random"), default="canonical",
+                       help="canonical: the teacher of (k, r, κ); random: a random teacher per (k, p, ratio) cell, "
+                       "its κ recorded")
+    sweep.add_argument("--v0-norm", type=float, default=1.0, help="radius of v₀'s sphere (our reconstruction: 1)")
     sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
     sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell")
     sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
-    sweep.add_argument("--seed", type=_seed, default=0)
+    sweep.add_argument("--seed", type=_seed, default=0, help="master seed")
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                        help="local processes (default: CPU count)")
     where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep")
-    sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep")
+    sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep", help="output directory")
+    sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep",
+                       help="cache of finished chunks (a rerun resumes from it)")
+    sweep.add_argument("--force", action="store_true", help="replace the outputs of an earlier sweep in --out")
     return parser
 
 
@@ -246,22 +266,29 @@ def _fuzz(args) -> int:
 
 
 def _sweep(args) -> int:
-    from checks import sweep
+    from checks import sweep, sweep_display
     _check_out_dir(args.out)
     _check_folder(args.cache, "--cache", ".theorycheck-cache")   # ignored by git
     try:
-        grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed)
+        grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed,
+                          kappas=args.kappas, family=args.family, v0_norm=args.v0_norm)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    executor, close = _executor(args)
+    earlier = [p for p in sweep.output_names(args.out) if p.exists()]
+    if earlier and not args.force:
+        raise UsageError(f"{args.out} holds an earlier sweep ({earlier[0].name}); pass --force to replace it, "
+                         "or choose another --out")
+    executor, close = _executor(args)     # first: an unreachable cluster is a usage error, said at once
+    console = sweep_display.stderr_console()
     try:
-        result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), sweep.stderr_progress)
+        sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
+                                 sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
+        with sweep_display.ChunkProgress(console) as progress:
+            result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update)
     finally:
         close()
     paths = sweep.write_outputs(result, args.out)
-    print(f"{len(result['rows'])} cells, {result['chunks']} chunks ({result['from_cache']} from cache, "
-          f"{result['corrupted_cache_entries']} corrupted entries recomputed); wrote "
-          + ", ".join(str(p) for p in paths))
+    sweep_display.print_result(sweep_display.stdout_console(), result, paths)
     return EXIT_OK
 
 

@@ -36,6 +36,9 @@ class Figure:
     title: str
     caption: str
     svg: str = field(repr=False)
+    # every line drawn through points, with the teachers of its points: a line must join points of
+    # one teacher only (tests check it from here)
+    lines: list[dict] = field(default_factory=list, repr=False)
 
 
 @dataclass

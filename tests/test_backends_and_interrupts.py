@@ -59,7 +59,7 @@ def test_interrupted_sweep_keeps_the_previous_table(tmp_path, capsys, monkeypatc
         raise KeyboardInterrupt
     monkeypatch.setattr(sweep, "run_sweep", interrupted)
     code = cli.main(["sweep", "--ks", "2", "--ratios", "0.5", "--etas", "1", "--runs", "10",
-                     "--workers", "1", "--out", str(tmp_path), "--cache", str(tmp_path / "c")])
+                     "--workers", "1", "--out", str(tmp_path), "--cache", str(tmp_path / "c"), "--force"])
     assert code == 130 and json.loads((tmp_path / "sweep.json").read_text()) == {"previous": True}
     capsys.readouterr()
 

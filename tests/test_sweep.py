@@ -2,6 +2,7 @@
 Dask LocalCluster on loopback); a corrupted cache entry is recomputed; an interrupted sweep resumes."""
 
 import json
+import math
 import multiprocessing
 import socket
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -137,3 +138,62 @@ def test_sweep_usage_errors(argv, fragment, capsys, tmp_path):
     code = cli.main([*argv, "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
     _, err = capsys.readouterr()
     assert code == 2 and fragment in err and err.count("\n") == 1
+
+
+def test_invariant_grid_at_p_infinity_writes_the_map(tmp_path, capsys):
+    """The canonical family over (k, r/r_b, κ) at p = ∞: rows carry the invariants that ran, the
+    thresholds are bracketed, and P(spurious) is 0 below κ* (no run can reach the spurious basin)."""
+    code = cli.main(["sweep", "--ks", "10", "--ratios", "0.01,0.3", "--kappas", "0.05,1,30", "--ps", "inf",
+                     "--etas", "1", "--runs", "400", "--chunk-runs", "200", "--workers", "1",
+                     "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "sweep plan" in err and "P(spurious)" in out and "κ*(k, r)" in out
+    result = json.loads((tmp_path / "o" / "sweep.json").read_text())
+    assert {r["p"] for r in result["rows"]} == {"inf"}
+    for row in result["rows"]:
+        assert row["kappa"] == pytest.approx(row["kappa_asked"], rel=1e-12)
+        assert row["ratio_actual"] == pytest.approx(row["ratio_over_boundary"], rel=1e-9)
+        assert row["eta_fraction"] == pytest.approx(0.25) and row["v0_norm"] == 1.0
+    thresholds = {t["ratio_over_boundary"]: t for t in result["thresholds"]}
+    assert set(thresholds) == {0.01, 0.3}
+    for row in result["rows"]:
+        t = thresholds[row["ratio_over_boundary"]]
+        if row["kappa"] < t["kappa_low"]:
+            assert row["spurious"] == 0
+    assert any(r["spurious"] > 0 for r in result["rows"])
+    svg = (tmp_path / "o" / "map.svg").read_text()
+    assert "<svg" in svg and "κ = (‖w*‖‖a*‖/‖v₀‖)²" in svg
+    # a second run into the same folder must be asked for
+    again = cli.main(["sweep", "--ks", "10", "--ratios", "0.01", "--ps", "inf", "--etas", "1", "--runs", "10",
+                      "--workers", "1", "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
+    assert again == 2 and "--force" in capsys.readouterr().err
+
+
+def test_lines_join_points_of_one_teacher_only(tmp_path):
+    """Along p the canonical family keeps one teacher per (k, r, κ, η): each drawn line's points
+    share it, and the p = ∞ value is a level, not a point of the line; family random draws a new
+    teacher per p, so no line is drawn at all."""
+    grid = sweep.Grid(ks=(4,), ps=(3, 30, math.inf), ratios=(0.3, 0.8), kappas=(1.0, 20.0), eta_multiples=(1.0,),
+                      runs=200, chunk_runs=200)
+    with ThreadPoolExecutor(1) as pool:
+        result = sweep.run_sweep(grid, pool, sweep.ChunkCache(tmp_path / "a"))
+    figure = sweep.probability_figure(result)
+    assert len(figure.lines) == 4 and all(len(line["teachers"]) == 1 for line in figure.lines)
+    random = sweep.Grid(ks=(4,), ps=(3, 30), ratios=(0.3,), eta_multiples=(1.0,), runs=100, chunk_runs=100,
+                        family="random")
+    with ThreadPoolExecutor(1) as pool:
+        drawn = sweep.probability_figure(sweep.run_sweep(random, pool, sweep.ChunkCache(tmp_path / "b")))
+    assert drawn.lines == []
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"family": "random", "kappas": (2.0,)}, "recorded, not chosen"),
+    ({"family": "random", "ps": (math.inf,)}, "use family canonical"),
+    ({"family": "other"}, "family must be"),
+    ({"kappas": (0.0,)}, "kappas must be"),
+    ({"ps": (2.5,)}, "ps must be"),
+    ({"v0_norm": -1.0}, "v0_norm"),
+])
+def test_grid_refuses_what_it_cannot_honour(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        sweep.Grid(**kwargs)

@@ -40,22 +40,24 @@ def patch_size(p, name: str = "p") -> float:
     """A patch size the initialization can be drawn for: an integer ≥ 1, or math.inf (the limit)."""
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, Real):
         raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
-    if p == math.inf:
+    value = float(p)
+    if value == math.inf:
         return math.inf
-    if not isinstance(p, Integral) and not (math.isfinite(p) and float(p).is_integer()):
+    if not isinstance(p, Integral) and not (math.isfinite(value) and value.is_integer()):
         raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
-    if p < 1:
+    if value < 1:
         raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
-    return int(p)
+    return int(value)
 
 
 def sphere_radius(v0_norm, name: str = "v0_norm") -> float:
     """‖v₀‖: a positive finite number in V0_NORM_RANGE (beyond it GD's first steps leave float64)."""
     if isinstance(v0_norm, (bool, np.bool_)) or not isinstance(v0_norm, Real) or not math.isfinite(v0_norm):
         raise ValueError(f"{name} must be a positive finite number, got {v0_norm!r}")
-    if not V0_NORM_RANGE[0] <= v0_norm <= V0_NORM_RANGE[1]:
+    value = float(v0_norm)
+    if not V0_NORM_RANGE[0] <= value <= V0_NORM_RANGE[1]:
         raise ValueError(f"{name} must lie in [{V0_NORM_RANGE[0]:g}, {V0_NORM_RANGE[1]:g}], got {v0_norm!r}")
-    return float(v0_norm)
+    return value
 
 
 def paper_radius(teacher: Teacher) -> float:

@@ -259,8 +259,8 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
 
     lo, hi, witnesses = bisect(lo, hi, witnesses, points)
     step = 2 * math.pi / RIM_ANGLES
-    centre = math.atan2(witnesses[:, 1], witnesses[:, 0])[np.argmax(np.hypot(*witnesses.T))] \
-        if len(witnesses) == 1 else np.arctan2(witnesses[:, 1], witnesses[:, 0]).mean()
+    turns = np.arctan2(witnesses[:, 1], witnesses[:, 0])
+    centre = math.atan2(float(np.sin(turns).mean()), float(np.cos(turns).mean()))   # circular mean
     fine = _disk_points(radius, np.linspace(centre - 3 * step, centre + 3 * step, REFINED_ANGLES))
     candidates = np.concatenate([points, fine])
     while side(lo, candidates)[0]:      # the refined search may reach lower: widen downwards

@@ -1,0 +1,124 @@
+"""What `theorycheck sweep` shows in the terminal: the plan before it starts, progress, the result.
+
+Tables and progress are rich's; the numbers are the sweep's own (checks.sweep), nothing here
+computes a probability.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from checks import sweep
+from checks.registry import rng_for
+from theory import dynamics
+
+PILOT_RUNS, PILOT_CELLS = 48, 6
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, width=160)
+
+
+def estimate_seconds(grid: sweep.Grid, workers: int) -> float:
+    """Seconds the sweep should take on ``workers`` processes, from PILOT_RUNS runs on each of up
+    to PILOT_CELLS cells spread over the grid (their own seeds: the sweep's numbers are not
+    touched). Cells differ in cost — larger k and κ take more steps — so this is a guide only."""
+    cells = grid.cells()
+    sweep.run_chunk(grid, cells[0], -1, 1)    # load the compiled kernel before the clock starts
+    chosen = [cells[round(i * (len(cells) - 1) / max(PILOT_CELLS - 1, 1))] for i in range(min(PILOT_CELLS, len(cells)))]
+    start = time.perf_counter()
+    for cell in chosen:
+        k, p, ratio, kappa, eta_multiple = cell
+        teacher = sweep.cell_teacher(grid, k, p, ratio, kappa)
+        dynamics.outcome_counts(teacher, PILOT_RUNS, rng_for(grid.seed, "sweep-pilot", *map(repr, cell)),
+                                eta=sweep.cell_eta(grid, teacher, eta_multiple), max_steps=sweep.STEPS, p=p,
+                                v0_norm=grid.v0_norm)
+    per_run = (time.perf_counter() - start) / (PILOT_RUNS * len(chosen))
+    return per_run * grid.runs * len(cells) / max(workers, 1)
+
+
+def _axis(values) -> str:
+    return ", ".join("∞" if v == math.inf else f"{v:g}" if isinstance(v, float) else f"{v:,}" for v in values)
+
+
+def print_plan(console: Console, grid: sweep.Grid, where: str, seconds: float) -> None:
+    table = Table(title="sweep plan", show_header=False, title_justify="left")
+    table.add_column("axis", style="bold")
+    table.add_column("values", overflow="fold")
+    table.add_row("family", grid.family + (" (κ recorded per cell)" if grid.family == "random" else ""))
+    table.add_row("k", _axis(grid.ks))
+    table.add_row("p", _axis(grid.ps))
+    table.add_row("r/r_b", _axis(grid.ratios))
+    table.add_row("κ", _axis(grid.kappas) if grid.family == "canonical" else "the teacher's own")
+    table.add_row("η multiples", _axis(grid.eta_multiples))
+    table.add_row("‖v₀‖", f"{grid.v0_norm:g}")
+    cells = len(grid.cells())
+    table.add_row("cells × runs", f"{cells:,} × {grid.runs:,} = {cells * grid.runs:,} runs in "
+                  f"{len(grid.chunks()):,} chunks")
+    table.add_row("on", where)
+    table.add_row("estimated", f"about {seconds:,.0f} s without the cache (from a pilot of {PILOT_RUNS} runs on "
+                  f"{min(PILOT_CELLS, cells)} cells)")
+    console.print(table)
+
+
+class ChunkProgress:
+    """A rich progress bar fed by run_sweep's (done, total); a plain closing line either way, so a
+    log without a terminal still says how far the sweep got."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.progress = Progress(TextColumn("chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TextColumn("left"), TimeRemainingColumn(), console=console, transient=True)
+        self.task = self.progress.add_task("chunks", total=None)
+        self.done = self.total = 0
+        self.start = time.perf_counter()
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        self.progress.update(self.task, completed=done, total=total)
+
+    def __enter__(self) -> ChunkProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+        self.console.print(f"{self.done}/{self.total} chunks in {time.perf_counter() - self.start:.1f} s")
+
+
+def _interval(row: dict, outcome: str) -> str:
+    return f"{row[f'p_{outcome}']:.3f} [{row[f'p_{outcome}_low']:.3f}, {row[f'p_{outcome}_high']:.3f}]"
+
+
+def print_result(console: Console, result: dict, paths: list[Path]) -> None:
+    table = Table(title=f"outcome probabilities (intervals at confidence {result['confidence']:.6f} each)",
+                  title_justify="left")
+    for name in ("k", "p", "r/r_b", "κ", "η ×", "runs", "P(global)", "P(spurious)", "undecided", "diverged"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in sorted(result["rows"], key=lambda r: (r["k"], sweep._p_value(r["p"]), r["ratio_over_boundary"],
+                                                     r["kappa"], r["eta_multiple"])):
+        table.add_row(f"{row['k']:,}", "∞" if row["p"] == "inf" else f"{row['p']:,}", f"{row['ratio_over_boundary']:g}",
+                      f"{row['kappa']:.3g}", f"{row['eta_multiple']:g}", f"{row['runs']:,}", _interval(row, "global"),
+                      _interval(row, "spurious"), f"{row['undecided']:,}", f"{row['diverged']:,}")
+    console.print(table)
+    if result["thresholds"]:
+        found = Table(title="κ*(k, r): least κ at which P_∞(spurious) > 0 (default η, ‖v₀‖ = 1)", title_justify="left")
+        for name in ("k", "r/r_b", "κ* from", "κ* to"):
+            found.add_column(name, justify="right")
+        for t in result["thresholds"]:
+            found.add_row(f"{t['k']:,}", f"{t['ratio_over_boundary']:g}", f"{t['kappa_low']:.4g}",
+                          f"{t['kappa_high']:.4g}")
+        console.print(found)
+    console.print(f"{len(result['rows'])} cells, {result['chunks']} chunks ({result['from_cache']} from cache, "
+                  f"{result['corrupted_cache_entries']} corrupted entries recomputed); wrote "
+                  + ", ".join(str(p) for p in paths))
