@@ -1,6 +1,7 @@
-"""What the gradient-descent claims share: the dimension grid they are judged on, outcome
-statistics of GD runs drawn in reduced coordinates (any k and p), exact intervals, the check
-that decisions hold, teacher records small enough for any size, and the probability figures.
+"""What the gradient-descent claims share: the dimension grid of the claims not yet judged on the
+invariants (checks.invariant_grid is the other), outcome statistics of GD runs drawn in reduced
+coordinates (any k and p), exact intervals, the check that decisions hold, and teacher records
+small enough for any size.
 
 The teachers and initial points they run from are in :mod:`checks.instances`.
 """
@@ -8,19 +9,14 @@ The teachers and initial points they run from are in :mod:`checks.instances`.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from checks.cases import Part
-from checks.figures import legend_outside, new_figure, series_style, to_figure
 from checks.instances import boundary_ratio, family_teacher
-from checks.registry import Budget, Figure, rng_for
+from checks.registry import Budget, rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
-
-if TYPE_CHECKING:
-    from matplotlib.artist import Artist
 
 MAX_STEPS = 20_000
 # The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
@@ -78,12 +74,6 @@ def proportion(successes: int, trials: int, alpha: float) -> dict:
     lo, hi = clopper_pearson(successes, trials, alpha)
     return {"successes": successes, "trials": trials, "estimate": successes / trials,
             "ci_low": lo, "ci_high": hi, "confidence": 1 - alpha}
-
-
-def run_outcomes(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str = "paper"):
-    """n full-dimensional runs from the given initialization, each stopped at its decision."""
-    V0, A0 = dynamics.random_init(teacher, n, rng, scheme)
-    return dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
 
 
 def angle_to_teacher(teacher: Teacher, V: np.ndarray) -> np.ndarray:
@@ -161,82 +151,3 @@ def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Gener
     return batch
 
 
-def outcome_row(family: str, teacher: Teacher, batch: reduced_gd.Batch, alpha: float, held: Part,
-                outcome: str, regenerate: str = "") -> dict:
-    """Outcomes of a batch of paper-initialized runs with exact intervals on P(global) and
-    P(spurious); undecided runs count against both. The runs decided as ``outcome`` are
-    re-checked by continuing them (cases added to ``held``)."""
-    n = len(batch.outcome)
-    counts = dynamics.batch_counts(batch)
-    record = teacher_record(family, teacher, regenerate)
-    failed, checked = decisions_that_fail_to_hold(teacher, batch, dynamics.OUTCOMES.index(outcome))
-    held.add({**record, "checked": checked}, failed, 0, size=teacher.k + teacher.p)
-    decided = batch.decided[batch.decided >= 0]
-    return {**record, **counts, "runs": n,
-            "median_decision_step": float(np.median(decided)) if decided.size else None,
-            "p_global": proportion(counts["global"], n, alpha),
-            "p_spurious": proportion(counts["spurious"], n, alpha),
-            "p_spurious_or_undecided": proportion(counts["spurious"] + counts["undecided"], n, alpha)}
-
-
-def _estimates_and_errors(rows: list[dict], key: str) -> tuple[list, list]:
-    """The estimates of ``key`` and their interval as (below, above) distances, for errorbar."""
-    estimates = [r[key]["estimate"] for r in rows]
-    return estimates, [[e - r[key]["ci_low"] for e, r in zip(estimates, rows, strict=True)],
-                       [r[key]["ci_high"] - e for e, r in zip(estimates, rows, strict=True)]]
-
-
-def probability_figure(rows: list[dict], key: str, bound: float | None, title: str, caption: str) -> Figure:
-    """A probability with its exact interval against ratio/boundary; the ratio sweep's teachers
-    form one series (they differ only in their ratio)."""
-    fig, axes = new_figure(width=7.2)
-    ax = axes[0, 0]
-    def group(row):
-        return "ratio sweep" if row["family"].startswith("ratio ") else row["family"]
-    for index, family in enumerate(sorted({group(r) for r in rows})):
-        chosen = sorted((r for r in rows if group(r) == family), key=lambda r: r["ratio_over_boundary"])
-        ax.errorbar([r["ratio_over_boundary"] for r in chosen], *_estimates_and_errors(chosen, key),
-                    **{**series_style(index), "linestyle": "-" if family == "ratio sweep" else "none"},
-                    capsize=3, markersize=5, label=family)
-    if bound is not None:
-        ax.axhline(bound, color="black", linestyle="--", label=f"bound {bound:g}")
-    ax.axvline(1.0, color="gray", linestyle=":", label="spurious-minimum boundary")
-    ax.set_xlabel("ratio/boundary: (1ᵀa*)²/‖a*‖² divided by (k + π − 1)/π")
-    ax.set_ylabel("probability (Clopper–Pearson interval)")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title(title)
-    legend_outside(ax)
-    lowest = min(rows, key=lambda r: r[key]["estimate"])
-    return to_figure(fig, title, f"{caption} {len(rows)} teachers; lowest {lowest[key]['estimate']:.3f} "
-                     f"({lowest['family']}, ratio/boundary {lowest['ratio_over_boundary']:.3g}).")
-
-
-def dimension_figure(rows: list[dict], key: str, title: str, caption: str, bound: float | None = None) -> Figure:
-    """A probability against p (log axis), one panel per family, one line per k, with intervals."""
-    families = sorted({r["family"] for r in rows})
-    fig, axes = new_figure(ncols=len(families), width=3.2 * len(families), height=3.4)
-    ks = sorted({r["k"] for r in rows})
-    for ax, family in zip(axes[0], families, strict=True):
-        for index, k in enumerate(ks):
-            chosen = sorted((r for r in rows if r["family"] == family and r["k"] == k), key=lambda r: r["p"])
-            if not chosen:
-                continue
-            ax.errorbar([r["p"] for r in chosen], *_estimates_and_errors(chosen, key), **series_style(index),
-                        markersize=4, capsize=2, label=f"k = {k:,}")
-        if bound is not None:
-            ax.axhline(bound, color="black", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel("patch size p")
-        ax.set_title(family, fontsize="medium")
-    axes[0, 0].set_ylabel("probability (exact interval)")
-    # one legend for every k of any panel (a panel may lack some, e.g. zero-sum teachers need k ≥ 2)
-    handles: dict[str, Artist] = {}
-    for ax in axes[0]:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    order = sorted(handles, key=lambda label: int(label.removeprefix("k = ").replace(",", "")))
-    axes[0, -1].legend([handles[label] for label in order], order, fontsize="x-small", loc="center left",
-                       bbox_to_anchor=(1.02, 0.5))
-    fig.suptitle(title)
-    return to_figure(fig, title, caption)

@@ -139,7 +139,7 @@ def _result(claim: Claim, budget: Budget, seed: int) -> dict[str, Any]:
         "reconstruction": claim.reconstruction, "verdict": outcome.verdict,
         "evidence": outcome.evidence, "seconds": round(seconds, 3),
         "reproducer": reproducer(claim.id, budget, seed),
-        "figures": [{"title": f.title, "caption": f.caption, "svg": f.svg}
+        "figures": [{"title": f.title, "caption": f.caption, "lines": f.lines, "svg": f.svg}
                     for f in outcome.figures],
     })
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from checks import sweep
+from checks import outcome_figures, sweep
 from checks.registry import rng_for
 from theory import dynamics
 
@@ -105,7 +105,7 @@ def print_result(console: Console, result: dict, paths: list[Path]) -> None:
                   title_justify="left")
     for name in ("k", "p", "r/r_b", "κ", "η ×", "runs", "P(global)", "P(spurious)", "undecided", "diverged"):
         table.add_column(name, justify="right", no_wrap=True)
-    for row in sorted(result["rows"], key=lambda r: (r["k"], sweep._p_value(r["p"]), r["ratio_over_boundary"],
+    for row in sorted(result["rows"], key=lambda r: (r["k"], outcome_figures.p_value(r["p"]), r["ratio_over_boundary"],
                                                      r["kappa"], r["eta_multiple"])):
         table.add_row(f"{row['k']:,}", "∞" if row["p"] == "inf" else f"{row['p']:,}", f"{row['ratio_over_boundary']:g}",
                       f"{row['kappa']:.3g}", f"{row['eta_multiple']:g}", f"{row['runs']:,}", _interval(row, "global"),

@@ -75,6 +75,24 @@ def _scaled_v_move(x, y, z1, z2, residual_sq, consts, factor):
 
 
 @register_jitable
+def _v_step_towards_teacher(x, y, z1, z2, residual_sq, consts):
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    keep = (np.arctan2(np.abs(out[1]), out[0]) <= np.arctan2(np.abs(y), x)) * 1.0   # did φ fall?
+    flip = 1.0 - keep       # else mirror the move: v always turns towards w*, as if aᵀa* > 0
+    return (keep * out[0] + flip * (2 * x - out[0]), keep * out[1] + flip * (2 * y - out[1]), out[2], out[3],
+            out[4], out[5], out[6], out[7], out[8])
+
+
+@register_jitable
+def _v_step_away_from_teacher(x, y, z1, z2, residual_sq, consts):
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    keep = (np.arctan2(np.abs(out[1]), out[0]) >= np.arctan2(np.abs(y), x)) * 1.0
+    flip = 1.0 - keep       # v always turns away from w*, as if aᵀa* < 0
+    return (keep * out[0] + flip * (2 * x - out[0]), keep * out[1] + flip * (2 * y - out[1]), out[2], out[3],
+            out[4], out[5], out[6], out[7], out[8])
+
+
+@register_jitable
 def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
     return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.arctan2(np.abs(y), -x))  # an extra π − φ
 
@@ -136,10 +154,15 @@ FAULTS = (
     Fault("grad-v-unprojected", "grad_v", _grad_v_unprojected, ("gradients", "norm-monotone")),
     Fault("v-step-wrong-sign", "step", _v_step_wrong_sign,
           ("convergence-in-region", "restarts", "two-phase", "fixed-output-layer"), module=reduced_gd),
-    Fault("init-near-hemisphere", "sphere_angles", _init_near_hemisphere, ("spurious-probability",),
+    # at p = ∞ (φ₀ = π/2) the initialization's hemisphere does not exist: these faults act on the
+    # finite-p runs only, so they refute the parts judged there
+    Fault("init-near-hemisphere", "sphere_angles", _init_near_hemisphere, ("success-probability",),
           module=initialization),
     Fault("init-wrong-hemisphere", "sphere_angles", _init_wrong_hemisphere, ("success-probability",),
           module=initialization),
+    Fault("v-step-towards-teacher", "step", _v_step_towards_teacher, ("spurious-probability",), module=reduced_gd),
+    Fault("v-step-away-from-teacher", "step", _v_step_away_from_teacher, ("success-probability",),
+          module=reduced_gd),
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),

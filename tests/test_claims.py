@@ -165,3 +165,27 @@ def test_registry_rejects_unknown_vocabulary(field, value):
 def test_budget_names_are_validated():
     with pytest.raises(ValueError, match="budget must be one of"):
         Budget("huge")
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_no_figure_joins_points_of_different_teachers(quick_report):
+    """Every line a figure draws through points names the teachers of its points: one each."""
+    _, out, _ = quick_report
+    claims = json.loads((out / "claims.json").read_text())["claims"]
+    lines = [line for c in claims for f in c["figures"] for line in f.get("lines", [])]
+    assert lines, "the dynamic claims' p-series figures draw lines"
+    assert all(len(set(line["teachers"])) == 1 for line in lines), lines
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_dynamic_claims_carry_the_invariants_and_end_at_p_infinity(quick_report):
+    _, out, _ = quick_report
+    claims = {c["id"]: c for c in json.loads((out / "claims.json").read_text())["claims"]}
+    for claim_id in ("success-probability", "spurious-probability", "restarts"):
+        rows = claims[claim_id]["evidence"]["teachers"]
+        assert all({"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(r) for r in rows), claim_id
+        assert any(r["p"] == "inf" for r in rows), claim_id
+    spurious = claims["spurious-probability"]["evidence"]
+    assert all({"k", "ratio_over_boundary", "kappa", "p_spurious"} <= set(r) for r in spurious["phase_map"])
+    assert all({"estimate", "ci_low", "ci_high"} <= set(r["p_spurious"]) for r in spurious["phase_map"])
+    assert all({"k", "r", "kappa_low", "kappa_high"} <= set(t) for t in spurious["thresholds"])

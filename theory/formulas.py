@@ -57,10 +57,11 @@ def angle_between(u: np.ndarray, w: np.ndarray, ar) -> Angle:
 
 def sin_cos(angle: Angle, ar):
     """(sin φ, cos φ), taken from whichever of φ, δ is smaller (the accurate one)."""
-    if getattr(ar, "elementwise", False):   # arrays of angles: choose per element
+    if getattr(ar, "elementwise", False):   # arrays of angles: choose per element, one sin and cos each
         near_zero = angle.phi <= angle.delta
-        return (np.where(near_zero, ar.sin(angle.phi), ar.sin(angle.delta)),
-                np.where(near_zero, ar.cos(angle.phi), -ar.cos(angle.delta)))
+        chosen = np.where(near_zero, angle.phi, angle.delta)
+        cos_chosen = ar.cos(chosen)
+        return ar.sin(chosen), np.where(near_zero, cos_chosen, -cos_chosen)
     if angle.phi <= angle.delta:
         return ar.sin(angle.phi), ar.cos(angle.phi)
     return ar.sin(angle.delta), -ar.cos(angle.delta)

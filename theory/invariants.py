@@ -138,7 +138,7 @@ def canonical_teacher(k: int, r: float, kappa: float, p: int = 2,
 # --- where the spurious minimum can be reached at p = ∞ ---------------------------------------
 
 THRESHOLD_TOLERANCE = 0.02      # κ_high/κ_low − 1 at which the bisection stops (5 % is promised)
-KAPPA_SEARCH = (1e-3, 1e5)      # the bracket searched for κ*
+KAPPA_SEARCH = (1e-2, 1e5)      # the bracket searched for κ* (measured κ* ≥ 0.07 for every k, r tried)
 RIM_ANGLES, INNER_RADII = 720, (0.9, 0.7, 0.5, 0.3)
 REFINED_ANGLES = 2000
 THRESHOLD_MAX_STEPS = 400_000
@@ -205,17 +205,21 @@ def _disk_points(radius: float, angles: np.ndarray, fractions=(1.0,)) -> np.ndar
 
 
 def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACTION,
-                       tolerance: float = THRESHOLD_TOLERANCE) -> KappaThreshold:
+                       tolerance: float = THRESHOLD_TOLERANCE, angles: int = RIM_ANGLES,
+                       kappa_max: float = KAPPA_SEARCH[1]) -> KappaThreshold:
     """Bracket κ*(k, r) (see :class:`KappaThreshold`) at η = ``eta_fraction`` × the stability
     limit (default: :func:`theory.dynamics.default_eta`) and ‖v₀‖ = 1, for 0 < r < r_b.
 
-    Search: GD from every candidate ã₀ — 720 angles on the rim of the disk and on four inner
-    circles — at κ of a log-bisection; once bracketed, the candidates near the rim angles that
-    reached the spurious basin are refined 2,000-fold and the bisection resumed, so the bracket
+    Search: GD from every candidate ã₀ — ``angles`` angles on the rim of the disk and on four
+    inner circles — at κ of a log-bisection; once bracketed, the rim near the candidates that
+    reached the spurious basin is refined (2,000 angles over 6 grid steps) and the bisection
+    resumed, so the bracket
     is as narrow as ``tolerance`` (relative) for the refined search. A run still undecided after
     THRESHOLD_MAX_STEPS steps makes the κ where it happened count as neither side (ValueError
-    if that leaves no bracket). With r = 0 the ball is a point and nothing moves at p = ∞; with
-    r ≥ r_b there is no spurious minimum: both raise ValueError."""
+    if that leaves no bracket). The search runs from κ = 10⁻² up to ``kappa_max`` (a run's steps
+    grow like κ); when no candidate is spurious there, the bracket is [kappa_max, ∞) with no
+    witness, and when one already is at 10⁻², it is (0, 10⁻²]. With r = 0 the ball is a point and
+    nothing moves at p = ∞; with r ≥ r_b there is no spurious minimum: both raise ValueError."""
     k, r, _ = _check(k, r, 1.0)
     if r == 0:
         raise ValueError("r = 0: the paper's ball is the point a₀ = 0, and at p = ∞ GD stays at the "
@@ -223,10 +227,11 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
     if r >= boundary(k):
         raise ValueError(f"r = {r:g} ≥ r_b = {boundary(k):g}: no spurious local minimum, no threshold")
     eta_fraction = float(validation.positive_real(eta_fraction, "eta_fraction"))
+    angles_count = validation.positive_int(angles, "angles")
     tolerance = float(validation.positive_real(tolerance, "tolerance"))
     radius = math.sqrt(r / k)
-    angles = np.linspace(0, 2 * math.pi, RIM_ANGLES, endpoint=False)
-    points = _disk_points(radius, angles, (1.0, *INNER_RADII))
+    rim = np.linspace(0, 2 * math.pi, angles_count, endpoint=False)
+    points = _disk_points(radius, rim, (1.0, *INNER_RADII))
 
     def side(kappa: float, candidates: np.ndarray) -> tuple[bool, np.ndarray]:
         codes = outcomes_at_infinity(k, r, kappa, candidates, eta_fraction)
@@ -236,13 +241,16 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
         return bool(spurious.any()), candidates[spurious]
 
     # upwards by decades: a run's steps grow like κ (η ∝ 1/κ above r_b), so large κ is costly
+    kappa_max = float(validation.positive_real(kappa_max, "kappa_max"))
     lo, witnesses = KAPPA_SEARCH[0], np.empty((0, 2))
-    if side(lo, points)[0]:
-        raise ValueError(f"candidates reach the spurious minimum already at κ = {lo:g}")
+    found, at = side(lo, points)
+    if found:
+        best = at[0]
+        return KappaThreshold(k, r, 0.0, lo, eta_fraction, (float(best[0]), float(best[1])), len(points))
     while not len(witnesses):
-        hi = lo * 10
-        if hi > KAPPA_SEARCH[1]:
-            raise ValueError(f"no candidate reaches the spurious minimum up to κ = {KAPPA_SEARCH[1]:g}")
+        hi = min(lo * 10, kappa_max)
+        if hi <= lo:
+            return KappaThreshold(k, r, lo, math.inf, eta_fraction, (math.nan, math.nan), len(points))
         found, witnesses = side(hi, points)
         if not found:
             lo = hi
@@ -258,7 +266,7 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
         return lo, hi, witnesses
 
     lo, hi, witnesses = bisect(lo, hi, witnesses, points)
-    step = 2 * math.pi / RIM_ANGLES
+    step = 2 * math.pi / angles_count
     turns = np.arctan2(witnesses[:, 1], witnesses[:, 0])
     centre = math.atan2(float(np.sin(turns).mean()), float(np.cos(turns).mean()))   # circular mean
     fine = _disk_points(radius, np.linspace(centre - 3 * step, centre + 3 * step, REFINED_ANGLES))

@@ -1,130 +1,166 @@
 """Claim `spurious-probability`: with constant probability, GD converges to the spurious minimum.
 
-How the verdict decides, fixed before measuring: an instance (teacher, k, p) *has* the constant
-when the exact interval on P(spurious) lies above NEGLIGIBLE (1 %), and *lacks* it when the
-interval on P(spurious or undecided) lies below it. Readings of the words, each its own part:
-"could … with constant probability" for *some* teacher — checked on the 1ᵀa* = 0 family, chosen
-beforehand because its saddle sits at φ_s = π/2 exactly, where φ₀ concentrates as p grows —
-uniformly in k and p; and for *every* teacher with a spurious minimum, uniformly in k and p, and
-at small k, p (≤ 12).
+Judged where the outcome law lives (checks.invariant_grid): on fixed teachers (k, r/r_b, κ),
+along p up to p = ∞, and on the map of P_∞ over (k, r/r_b, κ). How the verdict decides, fixed
+before measuring: an instance *has* the constant when the exact interval on P(spurious) lies above
+NEGLIGIBLE (1 %), and *lacks* it when the interval on P(spurious or undecided) lies below it.
+Readings of "could … with constant probability", each its own part:
+
+* **some teacher** with 1ᵀa* ≠ 0 (the paper's ball non-degenerate), uniformly in p ≤ ∞: the
+  witness is chosen by a rule fixed in the code, from κ*(k, r) (theory.invariants, computed by
+  a search that does not use these runs): the p-series teacher with the largest κ/κ*;
+* **every teacher** with a spurious minimum (r < r_b), uniformly in p ≤ ∞: every map cell and
+  every p-series cell, the smallest counterexample reported.
+
+Where the claim holds is stated from κ*(k, r): at p = ∞ the outcome is a function of a₀ alone,
+so P_∞(spurious) > 0 exactly when some a₀ of the ball reaches the spurious basin — above κ*. A
+part that must hold in any case checks that no map cell below κ* has a spurious run.
+
+A zero-sum teacher (r = 0) at p = ∞ starts at a critical point (φ₀ = π/2, a₀ = 0: the saddle
+cone) and never moves — exactly, so it is stated, not run.
 """
 
 from __future__ import annotations
 
 import math
 
+from checks import invariant_grid as ig
+from checks import outcome_figures
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.gd_outcomes import (
-    NEGLIGIBLE,
-    decisions_part,
-    dimension_figure,
-    grid_teachers,
-    outcome_row,
-    probability_figure,
-    sized_runs,
-    teacher_record,
-)
-from checks.instances import gd_teachers, ratio_sweep
+from checks.flow_figure import flow_figure
+from checks.gd_outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import landscape
+from theory import dynamics, invariants
 
 REPORT_ORDER = 130
 CLAIM_ID = "spurious-probability"
 FAMILY_ALPHA = 1e-3
-DOMAIN = 0.9             # ratio-sweep teachers up to 0.9 × the boundary; nearer ones are reported
-GRID_FAMILIES = ("gaussian", "one-hot", "zero-sum")   # average pooling has no spurious minimum
+FLOW = (10, 0.3, 10.0)   # the teacher of the dynamics picture: (k, r/r_b, κ), κ above κ*(10, 0.3 r_b) ≈ 1.2
+
+
+def size(row: dict) -> float:
+    """Orders counterexamples: smaller k first, then smaller p; p = ∞ last."""
+    return row["k"] * 1e13 + (1e12 if row["p"] == "inf" else row["p"])
 
 
 def judge(part: Part, row: dict) -> None:
-    has, lacks = row["p_spurious"], row["p_spurious_or_undecided"]
-    status = PASS if has["ci_low"] > NEGLIGIBLE else FAIL if lacks["ci_high"] < NEGLIGIBLE else UNDECIDED
-    part.add(row, has["ci_low"], NEGLIGIBLE, size=row["k"] + row["p"], status=status,
+    has = row["p_spurious"]
+    lacks_high = row["p_spurious_or_undecided_high"]
+    status = PASS if has["ci_low"] > NEGLIGIBLE else FAIL if lacks_high < NEGLIGIBLE else UNDECIDED
+    part.add(row, has["ci_low"], NEGLIGIBLE, size=size(row), status=status,
              note="interval straddles 1 %" if status == UNDECIDED else "")
 
 
+def with_lacking_interval(row: dict, alpha: float) -> dict:
+    """An evidence row, with the upper end of P(spurious or undecided) the 'lacks' rule reads."""
+    from checks.stats import clopper_pearson
+    out = ig.evidence_row(row)
+    out["p_spurious_or_undecided_high"] = clopper_pearson(row["spurious"] + row["undecided"], row["runs"], alpha)[1]
+    return out
+
+
+def threshold_of(found: list[dict], k: int, ratio: float) -> dict | None:
+    return next((t for t in found if t["k"] == k and t["ratio_over_boundary"] == ratio), None)
+
+
 def check(budget: Budget, seed: int) -> Outcome:
-    rng = rng_for(seed, CLAIM_ID)
-    # 1,500 runs with none spurious put P(spurious) below 1 % with confidence 1 − 2e-5
-    runs = budget.pick(quick=1500, standard=4000, thorough=8000)
-    grid = [(f, t, r) for f, t, r in grid_teachers(CLAIM_ID, seed, budget, GRID_FAMILIES)
-            if landscape.has_spurious_minimum(t) and t.p > 1]
-    small = [(f, t, "") for f, t in gd_teachers(rng, budget.pick(quick=2, standard=4, thorough=12))
-             + ratio_sweep(rng, (0.0, 0.3, 0.6, 0.85, 0.99, 0.999)) if landscape.has_spurious_minimum(t)]
-    alpha = FAMILY_ALPHA / (len(grid) + len(small))
+    grid = ig.GRIDS[budget.name]
+    map_points = ig.map_points(budget)
+    series = [p for p in ig.series_points(budget) if p.ratio < 1]          # teachers with a spurious minimum
+    ps = (*grid.ps, ig.INF)
+    cells = len(map_points) + sum(len(ps) - (p.ratio == 0) for p in series)
+    alpha = FAMILY_ALPHA / cells
+    map_rows = ig.run_cells(seed, budget, map_points, (ig.INF,), alpha)
+    series_rows = []
+    for point in series:       # zero-sum at p = ∞: a critical point, stated (module docstring)
+        series_rows += ig.run_cells(seed, budget, [point], ps if point.ratio > 0 else grid.ps, alpha)
+    found = ig.thresholds(budget)
+    maps = [with_lacking_interval(r, alpha) for r in map_rows]
+    rows = [with_lacking_interval(r, alpha) for r in series_rows]
     rule = (f"exact interval (confidence 1 − {alpha:.2g} each) on P(spurious) above {NEGLIGIBLE:g}: has the "
             f"constant; on P(spurious or undecided) below {NEGLIGIBLE:g}: lacks it")
-    some = Part("zero-sum-teachers", f"1ᵀa* = 0 teachers at every (k, p) of the grid: {rule}",
+    some = Part("some-teacher", f"the witness teacher (1ᵀa* ≠ 0, the largest κ/κ*(k, r) among the p-series "
+                f"teachers, chosen from κ* before these runs) at every p of the budget and p = ∞: {rule}",
                 "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher",
-                reading="for some teachers (1ᵀa* = 0), uniformly in k and p")
-    every = Part("every-teacher", f"every grid teacher with a spurious minimum: {rule}",
+                reading="for some teacher with 1ᵀa* ≠ 0, uniformly in p ≤ ∞")
+    every = Part("every-teacher", f"every teacher with a spurious minimum on the map (p = ∞) and along p: {rule}",
                  "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher",
-                 reading="for every teacher with a spurious minimum, uniformly in k and p")
-    fixed = Part("small-dimensions", f"teachers with k, p ≤ 12 and ratio/boundary ≤ {DOMAIN}: "
-                 f"{rule}", "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher",
-                 reading="for every teacher with a spurious minimum at small k and p (≤ 12)")
-    held = decisions_part("spurious")
-    rows, edges, skipped = [], [], []
-    for on_grid, (family, teacher, regenerate) in [(True, g) for g in grid] + [(False, s) for s in small]:
-        batch = sized_runs(teacher, runs, budget, rng)
-        if batch is None:
-            skipped.append(teacher_record(family, teacher, regenerate))
-            continue
-        row = {**outcome_row(family, teacher, batch, alpha, held, "spurious", regenerate), "on_grid": on_grid}
-        rows.append(row)
-        if not on_grid:
-            if row["ratio_over_boundary"] > DOMAIN:
-                edges.append({"family": family, "ratio_over_boundary": row["ratio_over_boundary"],
-                              "p_spurious": row["p_spurious"]})
-            else:
-                judge(fixed, row)
-            continue
+                 reading="for every teacher with a spurious minimum, uniformly in p ≤ ∞")
+    below = Part("none-below-threshold", "map cells with κ below κ*(k, r)'s bracket: no run reaches the "
+                 "spurious minimum (at p = ∞ no a₀ of the paper's ball does, by the threshold search)",
+                 "spurious runs")
+    for row in maps + rows:
         judge(every, row)
-        if family == "zero-sum":
-            judge(some, row)
-    grid_rows = [r for r in rows if r["on_grid"]]
+    candidates = []
+    for point in series:
+        if point.ratio > 0:
+            t = ig.threshold(budget, point.k, point.ratio)
+            candidates.append((point.kappa / t["kappa_high"], -point.k, point))
+    witness = max(candidates, key=lambda c: (c[0], c[1]))[2]
+    witness_rows = [r for r in rows if (r["k"], r["name"], r["ratio_over_boundary"]) == (witness.k, witness.name,
+                                                                                        witness.ratio)
+                    and math.isclose(r["kappa"], witness.kappa, rel_tol=1e-9)]
+    weakest = min(witness_rows, key=lambda r: r["p_spurious"]["ci_low"])
+    judge(some, {**weakest, "witness": witness.label(), "p_tried": [r["p"] for r in witness_rows]})
+    for row in maps:
+        bracket = threshold_of(found, row["k"], row["ratio_over_boundary"])
+        if bracket is not None and row["kappa"] < bracket["kappa_low"]:
+            below.add({**row, "kappa_low": bracket["kappa_low"]}, row["spurious"], 0, size=size(row))
+    held = decisions_part("spurious")
+    teacher = invariants.canonical_teacher(witness.k, witness.r, witness.kappa)
+    batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), p=math.inf)
+    failed, checked = decisions_that_fail_to_hold(teacher, batch, 2)
+    held.add({"witness": witness.label(), "checked": checked}, failed, 0)
+
+    phase_map = [{"k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"], "kappa": r["kappa"],
+                  "p_spurious": r["p_spurious"]} for r in maps]
+    thresholds = [{"k": t["k"], "r": t["r"], "ratio_over_boundary": t["ratio_over_boundary"],
+                   "kappa_low": t["kappa_low"], "kappa_high": t["kappa_high"]} for t in found]
+    region = region_text(maps, found)
     figures = [
-        dimension_figure(grid_rows, "p_spurious", "P(spurious) against the patch size p",
-                         f"Runs from the paper's initialization; exact intervals at confidence 1 − {alpha:.2g}; "
-                         f"{len(grid_rows)} teachers with a spurious minimum, k from "
-                         f"{min(r['k'] for r in grid_rows)} to {max(r['k'] for r in grid_rows):,}; dashed: "
-                         f"{NEGLIGIBLE:g}, below which a probability is not a constant of the claim.",
-                         bound=NEGLIGIBLE),
-        probability_figure([r for r in rows if not r["on_grid"]], "p_spurious", None,
-                           "P(spurious) against the teacher ratio",
-                           "Small teachers (k ≤ 12) with a spurious minimum, including the ratio sweep "
-                           "towards the boundary, where the minimum's basin closes; exact intervals at "
-                           f"confidence 1 − {alpha:.2g}."),
+        outcome_figures.map_figure(ig.as_sweep_result(map_rows, budget, found, alpha)),
+        outcome_figures.probability_figure(ig.as_sweep_result(series_rows, budget, [], alpha)),
+        flow_figure(*FLOW, n=budget.pick(quick=200, standard=400, thorough=800), seed=seed),
     ]
-    lacking = [c.instance for c in every.by_status(FAIL)]
-    edge_text = "; ".join(f"{e['ratio_over_boundary']:.3f}×boundary: {e['p_spurious']['estimate']:.4f} "
-                          f"[{e['p_spurious']['ci_low']:.4f}, {e['p_spurious']['ci_high']:.4f}]" for e in edges)
-    if len(edges) > 1 and (max(e["p_spurious"]["ci_low"] for e in edges)
-                           <= min(e["p_spurious"]["ci_high"] for e in edges)):
-        edge_text += " (the intervals overlap: an order among these estimates is noise)"
 
     def summary_confirmed():
-        lowest = min(rows, key=lambda r: r["p_spurious"]["estimate"])
-        return (f"P(spurious) > {NEGLIGIBLE:g} for every teacher with a spurious minimum, k and p up to "
-                f"{max(max(r['k'], r['p']) for r in rows):,} (lowest {lowest['p_spurious']['estimate']:.3f}); "
-                f"near the boundary: {edge_text}")
+        lowest = min(maps + rows, key=lambda r: r["p_spurious"]["estimate"])
+        return (f"P(spurious) > {NEGLIGIBLE:g} for every teacher tried with a spurious minimum (lowest "
+                f"{lowest['p_spurious']['estimate']:.3f}); {region}")
 
     def summary_qualified():
-        zero_sum = [r["p_spurious"]["estimate"] for r in rows if r["family"] == "zero-sum"]
-        smallest = min(lacking, key=lambda r: (r["k"] + r["p"], r["p"]))
-        ratio = min(r["p"] / r["k"] ** 2 for r in lacking)
-        # how many standard deviations (≈ 1/√p) of φ₀ around π/2 the saddle angle lies beyond it
-        offset = min((r["saddle_angle"] - math.pi / 2) * math.sqrt(r["p"]) for r in lacking)
-        holds = [p.reading for p in (some, every, fixed) if p.verdict == "confirmed"]
-        return (f"holds {'; '.join(holds)} (1ᵀa* = 0: P(spurious) = {min(zero_sum):.2f}–{max(zero_sum):.2f} at "
-                f"every k, p up to {max(r['p'] for r in rows):,}) — fails for {len(lacking)} of "
-                f"{len(every.cases)} grid teachers with 1ᵀa* ≠ 0, where P(spurious) < {NEGLIGIBLE:g}: smallest "
-                f"{smallest['family']} k = {smallest['k']}, p = {smallest['p']:,}; every such instance has "
-                f"p ≥ {ratio:.3g}·k², its saddle angle ≥ {offset:.3g} standard deviations of φ₀ (≈ 1/√p) "
-                f"beyond π/2, so that few runs start past it; near the boundary: {edge_text}")
+        held_readings = [p.reading for p in (some, every) if p.verdict == "confirmed"]
+        counter = every.failure().instance
+        lacking = len(every.by_status(FAIL))
+        return (f"holds {'; '.join(held_readings) or 'for no reading'} (witness {witness.label()}: P(spurious) ≥ "
+                f"{min(r['p_spurious']['estimate'] for r in witness_rows):.3f} at every p tried, "
+                f"{next(r['p_spurious']['estimate'] for r in witness_rows if r['p'] == 'inf'):.3f} at p = ∞) — "
+                f"fails for every teacher: {lacking} of {len(every.cases)} cells lack the constant, smallest "
+                f"k = {counter['k']:,}, r/r_b = {counter['ratio_over_boundary']:.3g}, κ = {counter['kappa']:.3g}, "
+                f"p = {counter['p']}: {counter['spurious']} of {counter['runs']:,} runs spurious. {region}")
 
-    return combine([some, every, fixed, held], summary_confirmed, summary_qualified=summary_qualified,
-                   figures=figures, teachers=rows, edges=edges, skipped_for_budget=skipped,
-                   family_alpha=FAMILY_ALPHA)
+    return combine([some, every, below, held], summary_confirmed, summary_qualified=summary_qualified,
+                   figures=figures, teachers=rows, phase_map=phase_map, thresholds=thresholds,
+                   map_cells=maps, family_alpha=FAMILY_ALPHA,
+                   zero_sum_at_infinity="r = 0 at p = ∞: φ₀ = π/2 and a₀ = 0 is a critical point (the saddle "
+                   "cone); GD never leaves it, so P_∞(global) = P_∞(spurious) = 0 exactly (not run)")
+
+
+def region_text(maps: list[dict], found: list[dict]) -> str:
+    """Where P(spurious) is a constant, in (k, r/r_b, κ), from the map and κ*."""
+    above = [r for r in maps if (t := threshold_of(found, r["k"], r["ratio_over_boundary"])) is not None
+             and r["kappa"] > t["kappa_high"]]
+    constant = [r for r in above if r["p_spurious"]["ci_low"] > NEGLIGIBLE]
+    spans = "; ".join(f"k = {t['k']:,}, r/r_b = {t['ratio_over_boundary']:g}: κ* ∈ [{t['kappa_low']:.3g}, "
+                      f"{t['kappa_high']:.3g}]" for t in found)
+    faint = sorted({r["k"] for r in above if r["p_spurious"]["ci_low"] <= NEGLIGIBLE})
+    return (f"Where it holds: at p = ∞, P(spurious) > 0 exactly for κ above κ*(k, r) ({spans}); below κ* no map "
+            f"cell has a spurious run. Above κ*, {len(constant)} of {len(above)} map cells have P(spurious) "
+            f"> {NEGLIGIBLE:g}" + (f" — not all: at k = {', '.join(f'{k:,}' for k in faint)} the spurious "
+                                  "runs start near the rim of the paper's ball, where its law puts little mass, "
+                                  "so P grows slowly past κ*" if faint else "")
+            + ". κ* rises with r/r_b and with k; finite p adds runs that start past π/2, "
+            "so P(p) falls to P_∞ as p grows (≈ 1/p).")
 
 
 CLAIM = register(Claim(
@@ -133,16 +169,17 @@ CLAIM = register(Claim(
     source="paper",
     wording=("We also show that with constant probability, the same procedure could also converge to "
              "the spurious local minimum"),
-    reconstruction=(f"'Constant' is read as: a probability above {NEGLIGIBLE:g} that does not fade as k and p "
-                    "grow (judged on a log grid up to 10⁶, with exact intervals); 'could' as either some "
-                    "teacher or every teacher with a spurious minimum — both readings are checked. The "
-                    "1ᵀa* = 0 family stands for 'some teacher' by a choice made before measuring (its saddle "
-                    f"angle is π/2 exactly). Small teachers with ratio/boundary above {DOMAIN} (nearer the "
-                    "boundary) are reported with their intervals, not judged: the basin closes there."),
+    reconstruction=(f"'Constant' is read as: a probability above {NEGLIGIBLE:g} that does not fade as p grows, "
+                    "up to p = ∞ (exact intervals); the outcome law depends on the teacher only through "
+                    "(k, r = (1ᵀa*)²/‖a*‖², κ = (‖w*‖‖a*‖/‖v₀‖)²) (docs/mathematics.md), so teachers are "
+                    "points of that space and κ is varied. 'Could' is read as some teacher with 1ᵀa* ≠ 0 (the "
+                    "paper's ball non-degenerate) or every teacher with a spurious minimum — both are checked. "
+                    "‖v₀‖ = 1 is our reconstruction of the paper's sphere."),
     statement=("With the paper's initialization, GD ends at the spurious minimum with a probability above "
-               f"{NEGLIGIBLE:g} — for the 1ᵀa* = 0 teachers at every k and p up to 10⁶, for every Gaussian, "
-               "one-hot and 1ᵀa* = 0 teacher with a spurious minimum on that grid, and for every such teacher "
-               "with k, p ≤ 12 (exact Clopper–Pearson intervals, family-wise error 1e-3); runs decided "
-               "spurious are re-checked by continuing them."),
+               f"{NEGLIGIBLE:g}, uniformly in p up to p = ∞: for some teacher with 1ᵀa* ≠ 0, and for every "
+               "teacher with a spurious minimum, judged on canonical teachers over k, r/r_b and κ (exact "
+               "Clopper–Pearson intervals, family-wise error 1e-3); where it holds is stated through the "
+               "threshold κ*(k, r) above which P_∞(spurious) > 0."),
     check=check,
 ))
+

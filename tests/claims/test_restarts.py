@@ -1,52 +1,43 @@
-"""Claim `restarts`: the independence part compares measured restart success with the per-run
-probability's prediction, and fails when restarts are not independent draws."""
+"""Claim `restarts`: the lowest-loss selection part fails when the restart a user keeps is not the
+global one, and the restart bound follows the per-run probability."""
 
 import numpy as np
 
 from checks.cases import FAIL, PASS, Part
 from checks.claims import restarts
-from checks.instances import family_teacher
-from checks.registry import rng_for
 
 GROUPS = 20_000
 ALPHA = 1e-6
+ROW = {"name": "", "k": 3, "r": 1.0, "ratio_over_boundary": 0.5, "kappa": 1.0, "p": 4, "v0_norm": 1.0}
 
 
-def _parts():
-    return Part("restart-bound", "", ""), Part("restarts-independent", "", "")
+def _judge(success: np.ndarray, loss: np.ndarray) -> tuple[Part, Part, dict]:
+    bound, selection = Part("restart-bound", "", "", lower_bound=True), Part("lowest-loss-selection", "", "")
+    row = restarts.restart_cases(bound, selection, ROW, success, loss, GROUPS, ALPHA)
+    return bound, selection, row
 
 
-def _judge(success: np.ndarray) -> tuple[Part, Part]:
-    bound, consistent = _parts()
-    teacher = family_teacher("one-hot", 3, 4, rng_for(0, "tests", "restarts"))
-    restarts.restart_cases(bound, consistent, "one-hot", teacher, "", success, GROUPS, ALPHA)
-    return bound, consistent
-
-
-def test_independent_restarts_match_the_per_run_prediction():
-    bound, consistent = _judge(np.random.default_rng(7).random(GROUPS * max(restarts.RESTARTS)) < 0.6)
-    assert [c.status for c in consistent.cases] == [PASS] * len(restarts.RESTARTS)
+def test_global_runs_of_lowest_loss_are_kept():
+    success = np.random.default_rng(7).random(GROUPS * max(restarts.RESTARTS)) < 0.6
+    loss = np.where(success, 1e-9, 0.3)          # global runs end below the spurious loss
+    bound, selection, row = _judge(success, loss)
+    assert [c.status for c in selection.cases] == [PASS] * len(restarts.RESTARTS)
     assert all(c.status == PASS for c in bound.cases)
+    top = max(restarts.RESTARTS)
+    low, high = selection.cases[-1].instance["predicted_interval"]
+    assert low <= row["selected"][top] <= high        # 1 − (1 − p)^R, measured on the same runs
 
 
-def test_correlated_restarts_are_refuted():
-    """Each group repeats one draw R times: R restarts succeed exactly as often as one run,
-    far below 1 − (1 − p)^R for R > 1."""
-    draws = np.random.default_rng(7).random(GROUPS) < 0.6
-    _, consistent = _judge(np.repeat(draws, max(restarts.RESTARTS)))
-    statuses = [c.status for c in consistent.cases]
+def test_a_selection_that_keeps_spurious_runs_is_refuted():
+    """If global runs ended with a higher loss than spurious ones (too few steps, say), keeping the
+    lowest loss would throw the teacher away: the part must fail."""
+    success = np.random.default_rng(7).random(GROUPS * max(restarts.RESTARTS)) < 0.6
+    _, selection, _ = _judge(success, np.where(success, 0.5, 0.3))
+    statuses = [c.status for c in selection.cases]
     assert statuses[0] == PASS and statuses[1:] == [FAIL] * (len(restarts.RESTARTS) - 1)
 
 
-def test_partly_overlapping_intervals_are_consistent():
-    """One restart's interval (the first GROUPS runs, success 0.60) and the per-run interval
-    (all runs, success 0.62) overlap without either containing the other: consistent."""
-    runs = GROUPS * max(restarts.RESTARTS)
-    success = np.zeros(runs, dtype=bool)
-    success[: int(0.60 * GROUPS)] = True
-    success[GROUPS: GROUPS + int(0.625 * (runs - GROUPS))] = True
-    _, consistent = _judge(success)
-    one = consistent.cases[0].instance
-    low, high = one["predicted_interval"]
-    assert one["measured"]["ci_low"] < low < one["measured"]["ci_high"] < high
-    assert consistent.cases[0].status == PASS
+def test_too_few_successes_fail_the_reconstructed_bound():
+    success = np.random.default_rng(8).random(GROUPS * max(restarts.RESTARTS)) < 0.1
+    bound, _, _ = _judge(success, np.where(success, 0.0, 0.3))
+    assert all(c.status == FAIL for c in bound.cases)

@@ -1,0 +1,227 @@
+"""Grid cells of outcome counts: the computation behind `theorycheck sweep` and the dynamic claims.
+
+A grid cell is (k, p, r/r_b, κ, η multiple): the invariants that fix the outcome law of GD
+(theory.invariants) and the patch size p the initialization is drawn for, ``inf`` for the limit
+φ₀ = π/2. By default (family ``canonical``) a cell's teacher is
+``theory.invariants.canonical_teacher(k, r, κ)``, so every p of one (k, r, κ) is the same
+teacher; family ``random`` keeps the earlier teachers (a random one per (k, p, ratio) cell, whose
+κ is whatever it draws: recorded, not chosen). Initial points are drawn in reduced coordinates
+(theory.initialization), so a cell with k or p = 10⁶ costs no more memory per run than one with
+k = p = 2. A cell's runs are split into chunks whose seeds depend only on (seed, cell, chunk
+index) — never on who asks — so the counts do not depend on the number of workers, on the order
+in which chunks finish, or on whether the sweep or a claim computed them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor, as_completed
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+import numpy as np
+
+from checks.instances import a_star_with_ratio, boundary_ratio
+from checks.registry import rng_for
+from checks.stats import clopper_pearson
+from theory import Teacher, dynamics, initialization, invariants
+
+CACHE_VERSION = 5   # bump when a chunk's computation changes meaning (5: κ axis, families, p = ∞)
+# Limits that a 24 GB machine serves with room to spare: a teacher of k = p = 10⁷ holds 240 MB of
+# vectors per worker process; a chunk of 2²⁰ runs holds ~60 MB of reduced states.
+MAX_DIMENSION = 10**7
+MAX_RUNS = 10**9
+MAX_CHUNK_RUNS = 1 << 20
+STEPS = 400_000     # a run's steps before it counts as undecided (GD's time scale grows like k)
+
+
+FAMILIES = ("canonical", "random")
+
+
+@dataclass(frozen=True)
+class Grid:
+    ks: tuple[int, ...] = (2, 4, 8)
+    ps: tuple[float, ...] = (6,)                                        # integers, or math.inf
+    ratios: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5)   # × the boundary (k+π−1)/π
+    eta_multiples: tuple[float, ...] = (1.0, 2.0)                       # × dynamics.default_eta
+    runs: int = 2000
+    chunk_runs: int = 500
+    seed: int = 0
+    kappas: tuple[float, ...] = (1.0,)    # (‖w*‖‖a*‖/‖v₀‖)²; the family's own when family = random
+    family: str = "canonical"
+    v0_norm: float = initialization.DEFAULT_V0_NORM
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
+        if self.family == "random" and self.kappas != (1.0,):
+            raise ValueError("family random draws its own teachers, whose κ is recorded, not chosen: "
+                             "leave kappas out, or use family canonical")
+        if not self.kappas or any(not (isinstance(x, (int, float)) and 1e-6 <= x <= 1e8) for x in self.kappas):
+            raise ValueError("kappas must be numbers in [1e-6, 1e8]")
+        initialization.sphere_radius(self.v0_norm)
+        if not self.ks or any(k < 1 for k in self.ks):
+            raise ValueError("ks must be integers >= 1")
+        if not self.ratios or any(not r >= 0 for r in self.ratios):
+            raise ValueError("ratios must be numbers >= 0")
+        if not self.eta_multiples or any(not 0 < e <= 1e100 for e in self.eta_multiples):
+            raise ValueError("eta multiples must be positive and at most 1e100")
+        if any(not math.isfinite(r) or r > 1e6 for r in self.ratios):
+            raise ValueError("ratios must be finite multiples of the boundary, at most 1e6")
+        if any(d > MAX_DIMENSION for d in self.ks + tuple(p for p in self.ps if p != math.inf)):
+            raise ValueError(f"ks and ps must be at most {MAX_DIMENSION:,} (a teacher's vectors, 8 bytes an "
+                             "entry, must fit in a worker's memory)")
+        if self.runs > MAX_RUNS or self.chunk_runs > MAX_CHUNK_RUNS:
+            raise ValueError(f"runs must be at most {MAX_RUNS:,} per cell and chunk_runs at most {MAX_CHUNK_RUNS:,}")
+        if not self.ps or any(p != math.inf and (p < 1 or p != int(p)) for p in self.ps):
+            raise ValueError("ps must be integers >= 1, or inf")
+        if self.family == "random" and math.inf in self.ps:
+            raise ValueError("family random draws a teacher of dimension p: use family canonical for p = inf")
+        if self.runs < 1 or self.chunk_runs < 1 or self.seed < 0:
+            raise ValueError("runs and chunk_runs must be >= 1 and seed >= 0")
+
+    def cells(self) -> list[tuple]:
+        """(k, p, ratio, κ, η multiple) of every cell."""
+        return list(itertools.product(self.ks, self.ps, self.ratios, self.kappas, self.eta_multiples))
+
+    def chunks(self):
+        per_cell = math.ceil(self.runs / self.chunk_runs)
+        return [(cell, i, min(self.chunk_runs, self.runs - i * self.chunk_runs))
+                for cell in self.cells() for i in range(per_cell)]
+
+
+def cell_r(k: int, ratio: float) -> float:
+    """r = ratio × r_b, capped at its largest value k (k = 1: r is always 1)."""
+    return 1.0 if k == 1 else min(ratio * boundary_ratio(k), float(k))
+
+
+def cell_teacher(grid: Grid, k: int, p: float, ratio: float, kappa: float = 1.0) -> Teacher:
+    """The teacher of a cell, from the seed and the cell alone. ``canonical``: the one teacher of
+    (k, r, κ) for ‖v₀‖ = grid.v0_norm, whatever p (p changes only the initialization's law);
+    ``random``: w* uniform on the unit sphere of Rᵖ and a random a* with the cell's r, a new one
+    per (k, p, ratio), of norm e^U, U ~ U(−1, 1)."""
+    if grid.family == "canonical":
+        return invariants.canonical_teacher(k, cell_r(k, ratio), kappa, v0_norm=grid.v0_norm)
+    rng = rng_for(grid.seed, "sweep-teacher", k, int(p), repr(ratio))
+    w = rng.standard_normal(int(p))
+    return Teacher(w / np.linalg.norm(w), a_star_with_ratio(k, min(ratio * boundary_ratio(k), k), rng))
+
+
+def cell_eta(grid: Grid, teacher: Teacher, eta_multiple: float) -> float:
+    return eta_multiple * dynamics.default_eta(teacher, grid.v0_norm)
+
+
+def run_chunk(grid: Grid, cell: tuple, index: int, runs: int) -> dict:
+    """Outcome counts of one chunk (a pure function of its arguments)."""
+    k, p, ratio, kappa, eta_multiple = cell
+    teacher = cell_teacher(grid, k, p, ratio, kappa)
+    rng = rng_for(grid.seed, "sweep-runs", k, repr(p), repr(ratio), repr(kappa), repr(eta_multiple), index)
+    return dynamics.outcome_counts(teacher, runs, rng, eta=cell_eta(grid, teacher, eta_multiple), max_steps=STEPS,
+                                   p=p, v0_norm=grid.v0_norm)
+
+
+def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
+    config = {"version": CACHE_VERSION, "kind": "outcome-counts", "seed": grid.seed, "family": grid.family,
+              "v0_norm": repr(grid.v0_norm), "cell": [cell[0], repr(cell[1]), *(repr(x) for x in cell[2:])],
+              "chunk": index, "runs": runs, "steps": STEPS}
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+class Cache(Protocol):
+    """Where finished chunks are kept: :class:`ChunkCache` on disk, or in memory."""
+
+    corrupted: int
+
+    def get(self, key: str, runs: int) -> dict | None: ...
+
+    def put(self, key: str, runs: int, counts: dict) -> None: ...
+
+
+def cache_when_done(cache: Cache, key: str, runs: int, future) -> None:
+    """Cache a chunk the moment it finishes (so an interrupted sweep keeps it); a cancelled or
+    failed chunk is left alone — asking a cancelled future for its exception would raise."""
+    if not future.cancelled() and future.exception() is None:
+        cache.put(key, runs, future.result())
+
+
+def run_grid(grid: Grid, executor: Executor, cache: Cache,
+              progress: Callable[[int, int], None] = lambda done, total: None, *, alpha: float | None = None,
+              with_thresholds: bool = True) -> dict:
+    """Counts per cell, from the cache where possible and the executor otherwise; ``progress``
+    is told (chunks done, chunks in all) as chunks finish. Intervals are at confidence 1 − α
+    each (default α = 1e-3 / cells); ``with_thresholds`` adds κ*(k, r) for the grid's ratios."""
+    chunks = grid.chunks()
+    counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
+    pending, done, cached = {}, 0, 0
+    for cell, index, runs in chunks:
+        key = chunk_key(grid, cell, index, runs)
+        hit = cache.get(key, runs)
+        if hit is None:
+            future = executor.submit(run_chunk, grid, cell, index, runs)
+            future.add_done_callback(functools.partial(cache_when_done, cache, key, runs))
+            pending[future] = (cell, key)
+        else:
+            cached += 1
+            done += 1
+            for name, value in hit.items():
+                counts[cell][name] += value
+    progress(done, len(chunks))
+    for future in as_completed(pending):
+        cell, _ = pending[future]
+        result = future.result()
+        for name, value in result.items():
+            counts[cell][name] += value
+        done += 1
+        progress(done, len(chunks))
+    alpha = 1e-3 / len(counts) if alpha is None else alpha
+    rows = [cell_row(grid, cell, c, alpha) for cell, c in counts.items()]
+    return {"grid": grid_json(grid), "rows": rows, "chunks": len(chunks), "from_cache": cached,
+            "corrupted_cache_entries": cache.corrupted, "confidence": 1 - alpha,
+            "thresholds": thresholds(grid) if with_thresholds else []}
+
+
+def json_p(p: float):
+    """p for JSON, which has no infinity: the string "inf" for the limit."""
+    return "inf" if p == math.inf else int(p)
+
+
+def grid_json(grid: Grid) -> dict:
+    return {**asdict(grid), "ps": [json_p(p) for p in grid.ps]}
+
+
+def cell_row(grid: Grid, cell: tuple, c: dict, alpha: float) -> dict:
+    """A cell's counts, probabilities with exact intervals at 1 − α each, and the invariants of the
+    teacher that ran (for family random: its own r and κ, which the grid did not choose)."""
+    k, p, ratio, kappa, eta_multiple = cell
+    teacher = cell_teacher(grid, k, p, ratio, kappa)
+    eta = cell_eta(grid, teacher, eta_multiple)
+    inv = invariants.of(teacher, grid.v0_norm, eta)
+    n = sum(c.values())
+    row = {"k": k, "p": json_p(p), "ratio_over_boundary": ratio, "eta_multiple": eta_multiple, **c, "runs": n}
+    for outcome in dynamics.OUTCOMES:
+        lo, hi = clopper_pearson(c[outcome], n, alpha)
+        row[f"p_{outcome}"], row[f"p_{outcome}_low"], row[f"p_{outcome}_high"] = c[outcome] / n, lo, hi
+    row["ci_low"], row["ci_high"] = row["p_global_low"], row["p_global_high"]       # the earlier keys, kept
+    return {**row, "family": grid.family, "kappa_asked": kappa if grid.family == "canonical" else None,
+            "r": inv.r, "ratio_actual": inv.ratio_over_boundary, "kappa": inv.kappa, "eta": eta,
+            "eta_fraction": inv.eta_fraction, "v0_norm": grid.v0_norm}
+
+
+def thresholds(grid: Grid) -> list[dict]:
+    """κ*(k, r) brackets for the grid's (k, ratio) with a spurious minimum (0 < ratio < 1), at the
+    default η and ‖v₀‖ = 1 — where P_∞(spurious) turns positive (canonical family only)."""
+    if grid.family != "canonical":
+        return []
+    rows = []
+    for k in grid.ks:
+        for ratio in grid.ratios:
+            if k > 1 and 0 < ratio < 1:
+                found = invariants.spurious_threshold(k, cell_r(k, ratio))
+                rows.append({"k": k, "r": found.r, "ratio_over_boundary": ratio, "kappa_low": found.kappa_low,
+                             "kappa_high": found.kappa_high})
+    return rows

@@ -1,0 +1,175 @@
+"""The grid the dynamic claims are judged on: fixed teachers (k, r/r_b, κ), along p up to p = ∞.
+
+For a given η the outcome law of GD depends on the teacher only through (k, r, κ) and on p only
+through the law of φ₀ (theory.invariants). So the claims are judged on
+
+* the **map**: P_∞(outcome) at p = ∞ over k × r/r_b × κ, on canonical teachers;
+* **p-series**: a few fixed teachers of the map, each run at every p of the budget and at ∞;
+* **named points**: today's teacher families placed on the map — "gaussian-like" (r = 1, the mean
+  of (1ᵀg)²/‖g‖² for Gaussian g, and κ = k, the mean of ‖g‖²), "one-hot" (r = 1, κ = 1) and
+  "zero-sum" (r = 0, κ = 1: the paper's ball is the point a₀ = 0).
+
+Every cell runs through :mod:`checks.sweep` (its chunks, its seeds): a cell's runs depend on the
+master seed and the cell alone — never on the claim asking — so two claims reporting the same
+configuration report the same runs, and ``theorycheck sweep`` with the same cell and seed
+reproduces them. Within a process the counts are cached (the claims of one report share them).
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+
+from checks import cells
+from checks.registry import Budget
+from theory import invariants
+
+INF = math.inf
+CHUNK_RUNS = 500
+@dataclass(frozen=True)
+class Spec:
+    """One budget's grid: the map is ks × ratios × κs at p = ∞; p-series run at ps and ∞."""
+
+    ks: tuple[int, ...]
+    ratios: tuple[float, ...]      # r / r_b
+    kappas: tuple[float, ...]
+    ps: tuple[int, ...]            # the finite p of the p-series
+    runs: int                      # per cell (≥ 1,300: zero of them puts P below 1 % at these α)
+
+
+GRIDS = {
+    "quick": Spec(ks=(2, 10, 1000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0), ps=(10, 1000),
+                  runs=1500),
+    "standard": Spec(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.6, 0.9), kappas=(0.1, 1.0, 10.0, 100.0, 1e4),
+                     ps=(2, 10, 1000, 100_000), runs=2000),
+    "thorough": Spec(ks=(2, 3, 10, 100, 1000, 10_000, 10**6), ratios=(0.01, 0.1, 0.3, 0.6, 0.9, 0.99),
+                     kappas=(0.01, 0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6), runs=4000),
+}
+# κ*(k, r) to this relative width, with this many rim angles searched (the threshold search's
+# cost is mostly one decision table per κ tried)
+THRESHOLD_TOLERANCE = {"quick": 0.1, "standard": 0.05, "thorough": 0.02}
+THRESHOLD_ANGLES = {"quick": 120, "standard": 360, "thorough": 720}
+
+
+@dataclass(frozen=True)
+class Point:
+    """A fixed teacher of the grid: its invariants, and a name when it stands for a family."""
+
+    k: int
+    ratio: float          # r / r_b (capped so that r ≤ k)
+    kappa: float
+    name: str = ""
+
+    @property
+    def r(self) -> float:
+        return cells.cell_r(self.k, self.ratio)
+
+    def label(self) -> str:
+        text = f"k = {self.k:,}, r/r_b = {self.ratio:.3g}, κ = {self.kappa:g}"
+        return f"{self.name} ({text})" if self.name else text
+
+
+def named_points(budget: Budget) -> list[Point]:
+    """Today's families as points of the map, at each k of the budget."""
+    points = []
+    for k in GRIDS[budget.name].ks:
+        rb = invariants.boundary(k)
+        points += [Point(k, min(1.0, k) / rb, float(k), "gaussian-like"), Point(k, min(1.0, k) / rb, 1.0, "one-hot")]
+        if k > 1:
+            points.append(Point(k, 0.0, 1.0, "zero-sum"))
+    return points
+
+
+def series_points(budget: Budget) -> list[Point]:
+    """The teachers followed along p: at the smallest and a middle k, one ratio, a κ below and one
+    above the threshold's usual range, plus the named points at the smallest k."""
+    grid = GRIDS[budget.name]
+    ks = (grid.ks[0], grid.ks[len(grid.ks) // 2])
+    return [Point(k, 0.3, kappa) for k in ks for kappa in (grid.kappas[0], grid.kappas[-1])] \
+        + [p for p in named_points(budget) if p.k == ks[0]]
+
+
+class _Inline(Executor):
+    """An executor that runs each chunk at once (claims already run in a worker process)."""
+
+    def submit(self, function, /, *args, **kwargs):
+        future: Future = Future()
+        future.set_result(function(*args, **kwargs))
+        return future
+
+
+class _MemoryCache:
+    """checks.sweep.ChunkCache's interface, in memory, shared by every claim of a process."""
+
+    entries: dict[str, dict] = {}    # noqa: RUF012 (process-wide on purpose)
+    corrupted = 0
+
+    def get(self, key: str, runs: int) -> dict | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, runs: int, counts: dict) -> None:
+        self.entries[key] = counts
+
+
+def run_cells(seed: int, budget: Budget, points, ps, alpha: float) -> list[dict]:
+    """sweep rows (counts, exact intervals at confidence 1 − α each, invariants) of every point
+    at every p of ``ps``, at the default η."""
+    runs = GRIDS[budget.name].runs
+    rows = []
+    for point in points:
+        grid = cells.Grid(ks=(point.k,), ps=tuple(ps), ratios=(point.ratio,), kappas=(point.kappa,),
+                          eta_multiples=(1.0,), runs=runs, chunk_runs=CHUNK_RUNS, seed=seed)
+        result = cells.run_grid(grid, _Inline(), _MemoryCache(), alpha=alpha, with_thresholds=False)
+        rows += [{**row, "name": point.name} for row in result["rows"]]
+    return rows
+
+
+def map_points(budget: Budget) -> list[Point]:
+    grid = GRIDS[budget.name]
+    return [Point(k, ratio, kappa) for k in grid.ks for ratio in grid.ratios for kappa in grid.kappas]
+
+
+_THRESHOLDS: dict[tuple, dict] = {}
+
+
+def threshold(budget: Budget, k: int, ratio: float) -> dict:
+    """κ*(k, r) bracket at the budget's precision, searched up to 10 × the grid's largest κ
+    (cached per process)."""
+    grid, tolerance = GRIDS[budget.name], THRESHOLD_TOLERANCE[budget.name]
+    key = (k, ratio, tolerance, budget.name)
+    if key not in _THRESHOLDS:
+        found = invariants.spurious_threshold(k, cells.cell_r(k, ratio), tolerance=tolerance,
+                                              angles=THRESHOLD_ANGLES[budget.name], kappa_max=10 * max(grid.kappas))
+        _THRESHOLDS[key] = {"k": k, "r": found.r, "ratio_over_boundary": ratio, "kappa_low": found.kappa_low,
+                            "kappa_high": found.kappa_high, "witness": list(found.witness)}
+    return _THRESHOLDS[key]
+
+
+def thresholds(budget: Budget) -> list[dict]:
+    """κ*(k, r) brackets for every (k, ratio) of the map."""
+    grid = GRIDS[budget.name]
+    return [threshold(budget, k, ratio) for k in grid.ks for ratio in grid.ratios]
+
+
+def probability(row: dict, outcome: str) -> dict:
+    """{estimate, ci_low, ci_high} of a sweep row's outcome."""
+    return {"estimate": row[f"p_{outcome}"], "ci_low": row[f"p_{outcome}_low"], "ci_high": row[f"p_{outcome}_high"]}
+
+
+def evidence_row(row: dict) -> dict:
+    """The fields the dynamic claims' evidence rows carry (issue: k, r, r/r_b, κ, p, ‖v₀‖)."""
+    return {"name": row.get("name", ""), "k": row["k"], "r": row["r"],
+            "ratio_over_boundary": row["ratio_over_boundary"],
+            "kappa": row["kappa"], "p": row["p"], "v0_norm": row["v0_norm"], "runs": row["runs"],
+            "global": row["global"], "spurious": row["spurious"], "undecided": row["undecided"],
+            "diverged": row["diverged"], "p_global": probability(row, "global"),
+            "p_spurious": probability(row, "spurious")}
+
+
+def as_sweep_result(rows: list[dict], budget: Budget, found: list[dict], alpha: float) -> dict:
+    """The rows in the shape of a sweep's result, so the claims draw the sweep's own figures."""
+    grid = GRIDS[budget.name]
+    return {"grid": {"ks": list(grid.ks), "ratios": list(grid.ratios), "kappas": list(grid.kappas),
+                     "ps": sorted({r["p"] for r in rows}, key=str), "eta_multiples": [1.0], "family": "canonical"},
+            "rows": rows, "thresholds": found, "confidence": 1 - alpha}
