@@ -108,6 +108,6 @@ CLAIM = register(Claim(
                f"1/√n (log-log slope −0.5 ± {SLOPE_TOLERANCE:g}); and a start that population GD takes to the "
                "spurious minimum still ends near φ = π at finite n."),
     check=check,
-    reconstruction=("Derived (notes §6). The notes' 'gap shrinking like 1/√n' needs label noise: with "
+    reconstruction=("Derived (docs/mathematics.md#derived-consequences). The expected 'gap shrinking like 1/√n' needs label noise: with "
                     "realizable noiseless labels the teacher is an exact empirical minimizer."),
 ))

@@ -68,5 +68,5 @@ CLAIM = register(Claim(
                "strictly increasing in φ on (0, π), so there is no spurious minimum, and GD on v alone "
                "converges to φ = 0 from every φ₀ < π, with φ_t non-increasing."),
     check=check,
-    reconstruction="Derived (notes §6): the contrast that makes learning a the source of the spurious minimum.",
+    reconstruction="Derived (docs/mathematics.md#derived-consequences): the contrast that makes learning a the source of the spurious minimum.",
 ))

@@ -104,6 +104,6 @@ CLAIM = register(Claim(
                f"its defining integral to ≥ {DIGITS} significant digits, on generated angles "
                "including θ = 0, θ = π and angles within 1e-30 of either end."),
     check=check,
-    reconstruction=("Standard identities (Cho & Saul's arc-cosine kernel of degree 1); the notes "
-                    "mark them derived, not the paper's wording."),
+    reconstruction=("Standard identities (Cho & Saul's arc-cosine kernel of degree 1; "
+                    "docs/mathematics.md#gaussian-identities), not the paper's wording."),
 ))

@@ -35,7 +35,7 @@ def arb_loss_at_minimum(teacher):
 
 
 def predicted_spectrum(teacher, v_norm) -> list:
-    """Eigenvalues at the minimum (notes §6): the v-block c²‖a*‖²/(2‖v‖²) on v⊥ (p − 1 times),
+    """Eigenvalues at the minimum (docs/mathematics.md#critical-points): the v-block c²‖a*‖²/(2‖v‖²) on v⊥ (p − 1 times),
     0 along v (scale invariance), and M/(2π): (π − 1)/(2π) (k − 1 times), (k + π − 1)/(2π)."""
     c_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.w_star)
     a_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.a_star)
@@ -102,5 +102,5 @@ CLAIM = register(Claim(
                "positive definite with eigenvalues (π − 1)/(2π) and (k + π − 1)/(2π), the v-block "
                "is ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥ and 0 along v."),
     check=check,
-    reconstruction="Derived from the closed-form loss (notes §4, §6).",
+    reconstruction="Derived from the closed-form loss (docs/mathematics.md#critical-points).",
 ))

@@ -120,5 +120,5 @@ CLAIM = register(Claim(
                "max(1, norm)); moreover ∂ℓ/∂v ⟂ v and ℓ(cv, a) = ℓ(v, a) for every c > 0 (to 1e-40), "
                "and float64 evaluation agrees with 50 digits to 1e-11."),
     check=check,
-    reconstruction="Derived by differentiating the closed-form loss (notes §3).",
+    reconstruction="Derived by differentiating the closed-form loss (docs/mathematics.md#closed-form-loss-and-gradients).",
 ))

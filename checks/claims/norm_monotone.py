@@ -69,5 +69,5 @@ CLAIM = register(Claim(
     statement=("Because ∂ℓ/∂v ⟂ v, every GD step satisfies ‖v_{t+1}‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖²: the "
                "norm of v never decreases (so the effective step size on the direction shrinks)."),
     check=check,
-    reconstruction="Derived from ∂ℓ/∂v ⟂ v (notes §3).",
+    reconstruction="Derived from ∂ℓ/∂v ⟂ v (docs/mathematics.md#closed-form-loss-and-gradients).",
 ))

@@ -152,7 +152,7 @@ CLAIM = register(Claim(
                     "(1 − p)^R: the boost is a consequence of the per-run success p being bounded below "
                     "(claim success-probability), and the check measures both and their agreement; with the "
                     "reconstructed p ≥ 1/4 this is 1 − (3/4)^R. The sign-flip statement is derived for this "
-                    "project (notes §5), not the paper's: one of (±v₀, ±a₀) lies in the theorem's region."),
+                    "project (docs/mathematics.md#gradient-descent), not the paper's: one of (±v₀, ±a₀) lies in the theorem's region."),
     statement=("R independent restarts from the paper's initialization reach the global minimum with "
                "probability ≥ 1 − (3/4)^R (exact interval) and as predicted by 1 − (1 − p)^R from the measured "
                "per-run p, on small teachers and on teachers with k or p up to 10⁶; the restarts needed for "

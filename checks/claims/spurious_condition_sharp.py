@@ -151,6 +151,6 @@ CLAIM = register(Claim(
                "the loss. Teachers within 1e-9 (relative) of the boundary on both sides, k = 1 and "
                "average pooling a* = 1 (never a spurious minimum for k ≥ 2) are included."),
     check=check,
-    reconstruction=("Derived (notes §4). For p = 1 the condition is not necessary: the angle "
+    reconstruction=("Derived (docs/mathematics.md#critical-points). For p = 1 the condition is not necessary: the angle "
                     "cannot move, and the spurious point is a local minimum for every teacher."),
 ))

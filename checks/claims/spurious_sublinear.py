@@ -89,5 +89,5 @@ CLAIM = register(Claim(
                "κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²), because the v-step is proportional to (π − φ)² there "
                "(the minimum is degenerate)."),
     check=check,
-    reconstruction="Derived (notes §6).",
+    reconstruction="Derived (docs/mathematics.md#derived-consequences).",
 ))
