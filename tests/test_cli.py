@@ -2,6 +2,7 @@
 
 import html.parser
 import json
+import re
 import time
 import subprocess
 import sys
@@ -165,7 +166,7 @@ def test_failed_render_leaves_previous_report_intact(tmp_path, capsys, monkeypat
     assert run(["report", "--out", str(tmp_path)], capsys)[0] == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def explode(doc):
+    def explode(doc, *args):
         raise KeyboardInterrupt
     monkeypatch.setattr(report, "render_html", explode)
     code, _, err = run(["report", "--out", str(tmp_path)], capsys)
@@ -217,7 +218,10 @@ class _Checker(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name in ("src", "href") and value and not value.startswith("#"):
+            # in-page anchors, and the mathematics page inside the repository
+            inside = value and (value.startswith("#") or (name == "href" and "://" not in value
+                                                        and value.split("#")[0].endswith("docs/mathematics.md")))
+            if name in ("src", "href") and value and not inside:
                 self.errors.append(f"external reference {name}={value}")
         if tag == "script":
             self.errors.append("script tag")
@@ -260,15 +264,31 @@ def test_compare_with_a_bad_file_is_a_usage_error(tmp_path, capsys, only_fake_cl
     assert code == 2 and fragment in err and err.count("\n") == 1
 
 
-def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_claim):
+def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_claim, tmp_path, monkeypatch):
     only_fake_claim(_fake_claim())
-    tree = Path(__file__).resolve().parent.parent
+    tree = tmp_path / "tree"   # a source tree of its own: the test writes nothing into the real reports/
+    (tree / "theory").mkdir(parents=True)
+    (tree / "pyproject.toml").write_text("")
+    monkeypatch.setattr(cli, "SOURCE_TREE", tree.resolve())
     code, _, err = run(["report", "--out", str(tree / "theory")], capsys)
     assert code == 2 and "inside the source tree" in err
     code, _, _ = run(["report", "--out", str(tree / "reports" / "test-out")], capsys)
-    assert code == 0
-    import shutil
-    shutil.rmtree(tree / "reports" / "test-out")
+    assert code == 0 and (tree / "reports" / "test-out" / "index.html").exists()
+
+
+def test_the_report_links_to_the_mathematics_inside_the_repository(tmp_path, capsys, only_fake_claim):
+    claim = Claim(id="fake", title="t", source="derived", statement="s",
+                  reconstruction="Derived (docs/mathematics.md#critical-points).",
+                  check=lambda b, s: Outcome("confirmed", {"summary": "x"}))
+    only_fake_claim(claim)
+    assert run(["report", "--out", str(tmp_path / "r")], capsys)[0] == 0
+    page = (tmp_path / "r" / "index.html").read_text()
+    hrefs = re.findall(r'href="([^"#]*mathematics\.md)(#[a-z-]*)?"', page)
+    assert ("", "") not in hrefs and any(anchor == "#critical-points" for _, anchor in hrefs)
+    for href, _ in hrefs:   # relative, and it resolves to the page in this repository
+        assert not Path(href).is_absolute() and (tmp_path / "r" / href).resolve() == report.MATHEMATICS
+    assert "from its abstract" not in page    # only claims that quote the paper say so
+    assert "sentence, or part of one, of the\npaper's abstract" in page
 
 
 def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
