@@ -1,13 +1,15 @@
 """The report in a real browser: headless Chromium (Debian's, driven by Playwright) renders the
 page; every claim section and every figure must be present and visible, every figure titled,
 captioned and with labelled axes; the page must fit a 1280 px screen without a horizontal
-scrollbar and print to A4 with figures at the text width. A full-page screenshot is saved as
-reports/screenshot.png (a CI artifact).
+scrollbar and print to A4 with figures at the text width. A full-page screenshot is saved in the test's temporary
+folder, and copied into $THEORYCHECK_ARTIFACTS when that is set (.ci/run keeps it as an artifact);
+no test writes into the user's reports/.
 
 Skipped, with the reason, only where Chromium or Playwright is not installed (.ci/run installs
 both).
 """
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +18,6 @@ import pytest
 from checks import registry
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOT = Path(__file__).resolve().parent.parent / "reports" / "screenshot.png"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -33,12 +34,12 @@ def browser():
 
 
 @pytest.mark.xdist_group("quick-report")
-def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report):
-    _, tmp_path, _ = quick_report
+def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report, tmp_path):
+    _, report_path, _ = quick_report
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto((tmp_path / "index.html").as_uri())
+    page.goto((report_path / "index.html").as_uri())
     assert page.title().startswith("theorycheck")
     assert page.locator("#summary").is_visible()
     for claim in registry.all_claims():
@@ -54,9 +55,13 @@ def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report):
         box = figure.bounding_box()
         assert figure.is_visible() and box and box["width"] > 200 and box["height"] > 150
     assert all(url.startswith("file:") for url in requests), "the page must not touch the network"
-    page.goto((tmp_path / "index.html").as_uri())
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
+    page.goto((report_path / "index.html").as_uri())
+    screenshot = tmp_path / "screenshot.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    if os.environ.get("THEORYCHECK_ARTIFACTS"):   # asked for by CI, never by default
+        Path(os.environ["THEORYCHECK_ARTIFACTS"]).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(os.environ["THEORYCHECK_ARTIFACTS"]) / "screenshot.png")
     page.close()
 
 
