@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.figures import PALETTE, legend_outside, new_figure, to_figure
+from checks.figures import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, decisions, dynamics, landscape
 from theory import empirical
@@ -89,6 +89,11 @@ def gap_figure(sizes, gaps, medians, slope) -> Figure:
     ax.plot([], [], "o", color=PALETTE[0], alpha=0.5, label="one noisy sample each")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    log_ticks_at(ax.xaxis, sizes, integer=True)   # the sample sizes, not minor labels that collide
+    values = [g for row in gaps for g in row] + list(medians)
+    low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    log_ticks_at(ax.yaxis, [m * 10.0 ** e for e in range(low, high + 1) for m in (1, 2, 5)
+                            if min(values) / 2 <= m * 10.0 ** e <= max(values) * 2])
     ax.set_xlabel("sample size n")
     ax.set_ylabel("gap to the population minimum")
     ax.set_title("Empirical GD with label noise: the gap against n")
