@@ -19,6 +19,7 @@ import markupsafe
 import mpmath
 import numpy as np
 
+from checks.evidence import named_fields
 from checks.registry import _REGISTRY, SOURCES, VERDICTS, Budget, Claim
 
 SCHEMA_VERSION = 1
@@ -243,9 +244,18 @@ def docs_href(out_dir: Path) -> str:
     return Path(os.path.relpath(MATHEMATICS, out_dir.resolve())).as_posix()
 
 
-def _docs_links(text: Any, href: str) -> markupsafe.Markup:
-    """``text`` escaped, with every reference to docs/mathematics.md (and a #section) made a link."""
-    escaped = str(markupsafe.escape(text))
+_SCIENTIFIC = re.compile(r"\d[\d.,]*e[-+]\d+")
+
+
+def _unbroken_numbers(escaped: str) -> str:
+    """Numbers in scientific notation kept on one line (browsers break "1e-30" after its hyphen)."""
+    return _SCIENTIFIC.sub(lambda m: f'<span class="n">{m.group(0)}</span>', escaped)
+
+
+def _prose(text: Any, href: str) -> markupsafe.Markup:
+    """``text`` escaped, with every reference to docs/mathematics.md (and a #section) made a link
+    and its numbers kept whole."""
+    escaped = _unbroken_numbers(str(markupsafe.escape(text)))
     return markupsafe.Markup(_DOCS_REFERENCE.sub(
         lambda m: f'<a href="{href}{m.group(1) or ""}">{m.group(0)}</a>', escaped))
 
@@ -255,11 +265,13 @@ def render_html(doc: dict[str, Any], docs: str = "../docs/mathematics.md") -> st
     env = jinja2.Environment(loader=jinja2.PackageLoader("checks", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = _format_number
+    env.filters["num"] = lambda x: markupsafe.Markup(_unbroken_numbers(str(markupsafe.escape(_format_number(x)))))
     env.filters["table_columns"] = _table_columns
-    env.filters["cell"] = _cell
+    env.filters["cell"] = lambda row, column: markupsafe.Markup(
+        _unbroken_numbers(str(markupsafe.escape(_cell(row, column)))))
     env.filters["shared_families"] = _shared_families
-    env.filters["docs_links"] = lambda text: _docs_links(text, docs)
+    env.filters["prose"] = lambda text: _prose(text, docs)
+    env.filters["named_fields"] = named_fields
     return env.get_template("report.html.j2").render(doc=doc, docs=docs)
 
 

@@ -10,6 +10,7 @@ both).
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -102,3 +103,49 @@ def test_the_page_fits_a_laptop_screen_and_prints(browser, quick_report, tmp_pat
     assert min(widths) >= 0.9 * body - 40, (min(widths), body)
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.close()
+
+
+# For every word of every table cell: the pieces it is laid out in (one piece when it is not broken).
+WORD_PIECES = """() => {
+  const out = [];
+  for (const cell of document.querySelectorAll('th, td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const words = /\\S+/g; let m;
+      while ((m = words.exec(node.data)) !== null) {
+        const pieces = []; let top = null;
+        for (let i = 0; i < m[0].length; i++) {
+          const range = document.createRange();
+          range.setStart(node, m.index + i); range.setEnd(node, m.index + i + 1);
+          const rect = range.getClientRects()[0];
+          if (!rect) continue;
+          if (top === null || Math.round(rect.top) !== top) pieces.push('');
+          pieces[pieces.length - 1] += m[0][i]; top = Math.round(rect.top);
+        }
+        if (pieces.length > 1) out.push([cell.tagName, pieces]);
+      }
+    }
+  }
+  return out;
+}"""
+NUMBER = re.compile(r"^[(\[]?[-−+]?[\d.,]*\d(e[-+]\d+)?[)\],;]*$")
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_table_cells_wrap_at_word_boundaries_only(browser, quick_report):
+    """At 1280 px (evidence tables open): no header breaks inside a word, no number breaks at all,
+    and a word of a cell breaks only after a hyphen, dash or slash, or before closing punctuation —
+    never letter by letter ("ca/se/s", 110 as "11/0" before)."""
+    _, report_path, _ = quick_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((report_path / "index.html").as_uri())
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    broken = page.evaluate(WORD_PIECES)
+    page.close()
+    headers = [pieces for tag, pieces in broken if tag == "TH"]
+    assert not headers, f"table headers broken inside a word: {headers[:10]}"
+    numbers = [pieces for _, pieces in broken if NUMBER.match("".join(pieces))]
+    assert not numbers, f"numbers broken across lines: {numbers[:10]}"
+    inside = [pieces for _, pieces in broken
+              if any(not (a[-1] in "-‐–—/|" or b[0] in ",;:)]") for a, b in zip(pieces, pieces[1:]))]
+    assert not inside, f"words broken between letters: {inside[:10]}"

@@ -98,6 +98,15 @@ def test_report_writes_json_and_html(quick_report):
     _assert_valid_self_contained_html(page)
     for claim in doc["claims"]:
         assert f'id="claim-{claim["id"]}"' in page
+    _assert_no_raw_json(page)
+
+
+def _assert_no_raw_json(page: str) -> None:
+    """Evidence is shown as named fields and tables, never as a JSON dump; cells wrap at words only."""
+    assert "\\u0027" not in page and "&#34;" not in page
+    assert not re.search(r"<pre>\s*[\[{]", page), "a raw JSON dump"
+    assert "break-all" not in page and "overflow-wrap: anywhere" not in page
+    assert "overflow-wrap: break-word; word-break: normal" in page
 
 
 def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys, monkeypatch):
@@ -291,6 +300,15 @@ def test_the_report_links_to_the_mathematics_inside_the_repository(tmp_path, cap
     assert "sentence, or part of one, of the\npaper's abstract" in page
 
 
+def test_a_qualified_claims_counterexample_is_shown_as_named_fields(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_claim_with_parts("qualified"))
+    assert run(["report", "--out", str(tmp_path)], capsys)[0] == 0
+    page = (tmp_path / "index.html").read_text()
+    _assert_no_raw_json(page)
+    assert "<dt>a_star</dt><dd>12 values, norm 3.464: 1, 1, 1, 1, …</dd>" in page
+    assert "<dt>p</dt><dd>1,000,000</dd>" in page and "<dt>p_global</dt><dd>0.75 [0.19, 0.99] (3 of 4)</dd>" in page
+
+
 def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
     only_fake_claim(_fake_claim(summary="summary-of-run-one"))
     run(["report", "--out", str(tmp_path)], capsys)
@@ -307,9 +325,9 @@ def _claim_with_parts(verdict):
                "instance": {"family": "one-hot", "k": 12, "p": 1_000_000, "a_star": [1.0] * 12,
                             "p_global": {"successes": 3, "trials": 4, "estimate": 0.75, "ci_low": 0.19,
                                          "ci_high": 0.99, "confidence": 0.999}}}
-    parts = {"gap": {"description": "d", "quantity": "q", "bound": "≤", "verdict": "refuted", "cases": 3,
+    parts = {"gap": {"description": "d", "quantity": "q", "bound": "≤", "verdict": "refuted", "cases": 3, "families": [],
                      "failed": 1, "undecided": 0, "worst": counter, "reading": "uniformly in k"},
-             "rate": {"description": "d", "quantity": "q", "bound": ">", "verdict": "confirmed", "cases": 40,
+             "rate": {"description": "d", "quantity": "q", "bound": ">", "verdict": "confirmed", "cases": 40, "families": [],
                       "failed": 0, "undecided": 0, "worst": {"measured": 0.5, "tolerance": 0.25}}}
     evidence = {"summary": "a summary", "parts": parts, "counterexample": counter}
     if verdict == "qualified":
