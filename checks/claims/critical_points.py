@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.instances import landscape_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, landscape, precision
@@ -150,7 +151,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"did not converge); the saddle cone exists iff the spurious minimum does, at φ_s ≥ π/2, "
         f"with one negative Hessian eigenvalue",
         search_counts=counts, random_starts_per_teacher=n_random,
-        spurious_resolution=SPURIOUS_MATCH_TOLERANCE)
+        spurious_resolution=SPURIOUS_MATCH_TOLERANCE,
+        coverage=coverage([found_part, exists_part, angle_part, right_angle_part, inertia_part], budget))
 
 
 CLAIM = register(Claim(

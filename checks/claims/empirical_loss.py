@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from checks.cases import Part, combine
+from checks.coverage import coverage
 from checks.figures import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, decisions, dynamics, landscape
@@ -75,7 +76,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                    lambda: f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "
                    f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
                    f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
-                   figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps)
+                   figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps,
+                   coverage=coverage([noiseless, rate, basin], budget, step_sizes=f"η = {eta:.3g} (2× the default)",
+                                     also=f"sample sizes n = {', '.join(f'{n:,}' for n in sizes)}, "
+                                     f"{repeats} noisy samples each, {steps:,} steps"))
 
 
 def gap_figure(sizes, gaps, medians, slope) -> Figure:

@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.gd_outcomes import angle_to_teacher
 from checks.instances import gd_teachers, vector_at_angle
 from checks.figures import legend_outside, new_figure, series_style, to_figure
@@ -62,7 +63,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                  note="a monotone run had not reached the final angle within the steps" if far else "")
     return combine([profile, runs], lambda: f"with a = ‖w*‖a* the loss increases in φ on (0, π) for all "
                    f"{len(profile.cases)} teachers, and GD on v from φ₀ ≤ π − {margin:g} reached "
-                   f"φ < {FINAL_ANGLE:g} monotonically in every run", figures=[figure])
+                   f"φ < {FINAL_ANGLE:g} monotonically in every run", figures=[figure],
+                   coverage=coverage([profile, runs], budget, runs=sum(c.instance["runs"] for c in runs.cases),
+                                     step_sizes="the default η"))
 
 
 def angle_figure(family: str, teacher: Teacher, margin: float, eta: float, steps: int,

@@ -7,6 +7,7 @@ import math
 import mpmath
 
 from checks.cases import UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, gaussian
 from theory.arith import MpmathArith
@@ -91,7 +92,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"required ≤ 1e-{DIGITS}; the quadrature's own error estimates are ≤ {max(quad_errors, default=0.0):.1g}, "
                 "so agreement beyond that is not measured")
 
-    return combine(list(parts.values()), summary, digits_required=DIGITS, quadrature_dps=QUAD_DPS)
+    return combine(list(parts.values()), summary, digits_required=DIGITS, quadrature_dps=QUAD_DPS,
+                   coverage=coverage(parts.values(), budget, also="angles θ = 0, θ = π and within 1e-30 of each"))
 
 
 CLAIM = register(Claim(

@@ -7,6 +7,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import FAIL, Part, combine
+from checks.coverage import coverage
 from checks.instances import loss_scale, landscape_teachers, point_json, random_point
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, precision
@@ -90,7 +91,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    lambda: f"ℓ = 0 to {zero.worst().measured:.1e} at the minimum of {len(teachers)} teachers "
                    f"(arb ball ∋ 0); ℓ/r² ≥ {positive.worst().measured:.3g} nearby; Hessian spectrum as predicted "
                    f"(a-block M/(2π) positive definite)",
-                   radii=list(RADII))
+                   radii=list(RADII), coverage=coverage([zero, enclosure, positive, spectrum], budget))
 
 
 CLAIM = register(Claim(

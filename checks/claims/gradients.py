@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
+from checks.coverage import coverage
 from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import landscape, precision
@@ -107,7 +108,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    lambda: f"gradient and Hessian match {DPS}-digit numerical derivatives to {max(parts['gradient'].worst().measured, parts['hessian'].worst().measured):.1e} "
                    f"on {n_instances} instances; ∂ℓ/∂v ⟂ v and scale invariance hold to "
                    f"{IDENTITY_TOLERANCE:g}",
-                   dps=DPS)
+                   dps=DPS, coverage=coverage(parts.values(), budget))
 
 
 CLAIM = register(Claim(

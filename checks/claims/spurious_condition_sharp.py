@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import FAIL, PASS, Part, combine
+from checks.coverage import coverage
 from checks.certificates import certificate_case
 from checks.figures import new_figure, to_figure
 from checks.instances import landscape_teachers
@@ -121,7 +122,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"(incl. ±1e-9 of the boundary and k = 1); {n_out} outside the condition descend "
         f"(smallest relative decrease {outside.worst().measured:.2g}); "
         f"{len(inside.cases)} inside are certified minima",
-        figures=[phase_diagram(diagram)], descent_examples=examples)
+        figures=[phase_diagram(diagram)], descent_examples=examples,
+        coverage=coverage([decider, outside, inside, edge], budget))
 
 
 def check_p1_edge(part: Part, rng) -> None:

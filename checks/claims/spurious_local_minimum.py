@@ -16,6 +16,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import FAIL, Part, combine
+from checks.coverage import coverage
 from checks.certificates import certificate_case
 from checks.figures import new_figure, to_figure
 from checks.instances import boundary_ratio, landscape_teachers, loss_scale
@@ -163,7 +164,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         lambda: f"{len(teachers)} teachers with the condition: ∇ℓ = 0 to {gradient_part.worst().measured:.0e}, "
         f"loss = closed form > 0, a_sᵀa* < 0 and ℓ_s > ℓ_global certified in arb, "
         f"ℓ rises along all {len(probe_part.cases)} probes (like r³ along the Hessian's null direction)",
-        figures=figures, certificates=certificates)
+        figures=figures, certificates=certificates,
+        coverage=coverage([gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part], budget))
 
 
 CLAIM = register(Claim(
