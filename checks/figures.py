@@ -93,6 +93,33 @@ def margins_figure(parts) -> Figure:
     return to_figure(fig, "Cases against their requirements", caption)
 
 
+def log_ticks_at(axis, values, integer: bool = False) -> None:
+    """Label a log axis at ``values`` only (minor ticks unlabelled): matplotlib labels the minor
+    ticks of an axis spanning less than about a decade, and on a short x axis their labels
+    ("3×10²4×10²") run into each other."""
+    from matplotlib import ticker
+    axis.set_major_locator(ticker.FixedLocator(list(values)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if integer else f"{x:.3g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def tick_label_overlaps(fig) -> list[tuple[str, str]]:
+    """Pairs of visible tick labels of one axis whose rendered boxes overlap (for tests)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pairs = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels(minor=False) + axis.get_ticklabels(minor=True)
+                      if t.get_visible() and t.get_text()]
+            boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
+            boxes = [(text, box) for text, box in boxes
+                     if ax.bbox.x0 - 1 <= (box.x0 + box.x1) / 2 <= ax.bbox.x1 + 1 or axis is ax.yaxis]
+            for i, (text, box) in enumerate(boxes):
+                pairs += [(text, other) for other, box2 in boxes[i + 1:] if box.overlaps(box2)]
+    return pairs
+
+
 def axis_labels(fig) -> list[tuple[str, str]]:
     """(x label, y label) of every plotting axes of ``fig``, in drawing order; an axes without a
     y label shares the one of the axes before it in its row (panels side by side). Colour bars

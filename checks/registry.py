@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 
 VERDICTS = ("confirmed", "qualified", "refuted", "inconclusive")
-SOURCES = ("paper", "cited", "derived")
+# paper: the paper's statement (its abstract); cited: as other papers attribute it; reconstructed: the
+# paper's statement made precise with a region, condition or constant of our own; derived: ours.
+SOURCES = ("paper", "cited", "reconstructed", "derived")
 BUDGETS = ("quick", "standard", "thorough")
 
 
@@ -69,7 +71,7 @@ class Claim:
     source: str
     statement: str
     check: Callable[[Budget, int], Outcome] = field(repr=False)
-    # For `paper` and `cited` claims: the words we attribute, and what we reconstructed.
+    # For `paper`, `cited` and `reconstructed` claims: the words we attribute, and what we reconstructed.
     wording: str = ""
     reconstruction: str = ""
 

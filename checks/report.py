@@ -6,6 +6,7 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import mpmath
 import numpy as np
 
+from checks.evidence import named_fields
 from checks.registry import _REGISTRY, SOURCES, VERDICTS, Budget, Claim
 
 SCHEMA_VERSION = 1
@@ -232,15 +235,45 @@ def load_fuzz(path: Path) -> dict[str, Any]:
     return found
 
 
-def render_html(doc: dict[str, Any]) -> str:
+# The mathematics page, inside the repository; the report links to its sections.
+MATHEMATICS = Path(__file__).resolve().parent.parent / "docs" / "mathematics.md"
+_DOCS_REFERENCE = re.compile(r"docs/mathematics\.md(#[a-z0-9-]+)?")
+
+
+def docs_href(out_dir: Path) -> str:
+    """docs/mathematics.md relative to the folder the report is written to (``../docs/…`` from reports/)."""
+    return Path(os.path.relpath(MATHEMATICS, out_dir.resolve())).as_posix()
+
+
+_SCIENTIFIC = re.compile(r"\d[\d.,]*e[-+]\d+")
+
+
+def _unbroken_numbers(escaped: str) -> str:
+    """Numbers in scientific notation kept on one line (browsers break "1e-30" after its hyphen)."""
+    return _SCIENTIFIC.sub(lambda m: f'<span class="n">{m.group(0)}</span>', escaped)
+
+
+def _prose(text: Any, href: str) -> markupsafe.Markup:
+    """``text`` escaped, with every reference to docs/mathematics.md (and a #section) made a link
+    and its numbers kept whole."""
+    escaped = _unbroken_numbers(str(markupsafe.escape(text)))
+    return markupsafe.Markup(_DOCS_REFERENCE.sub(
+        lambda m: f'<a href="{href}{m.group(1) or ""}">{m.group(0)}</a>', escaped))
+
+
+def render_html(doc: dict[str, Any], docs: str = "../docs/mathematics.md") -> str:
+    """The HTML page; ``docs`` is the link to docs/mathematics.md as seen from the page's folder."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("checks", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = _format_number
+    env.filters["num"] = lambda x: markupsafe.Markup(_unbroken_numbers(str(markupsafe.escape(_format_number(x)))))
     env.filters["table_columns"] = _table_columns
-    env.filters["cell"] = _cell
+    env.filters["cell"] = lambda row, column: markupsafe.Markup(
+        _unbroken_numbers(str(markupsafe.escape(_cell(row, column)))))
     env.filters["shared_families"] = _shared_families
-    return env.get_template("report.html.j2").render(doc=doc)
+    env.filters["prose"] = lambda text: _prose(text, docs)
+    env.filters["named_fields"] = named_fields
+    return env.get_template("report.html.j2").render(doc=doc, docs=docs)
 
 
 def _shared_families(parts: dict) -> list[str] | None:
@@ -327,7 +360,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     json_path, html_path = out_dir / "claims.json", out_dir / "index.html"
     write_atomically({
         json_path: json.dumps(without_svg(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-        html_path: render_html(doc),
+        html_path: render_html(doc, docs_href(out_dir)),
     })
     return json_path, html_path
 

@@ -1,6 +1,7 @@
 """A second, independent implementation of the numbers behind two of the project's claims.
 
-Written from the mathematics alone (theory-notes §1, §3-§5, §7, §8 and the brief), without reading
+Written from the mathematics alone (docs/mathematics.md: the model, the closed forms, the critical
+points, the initialization, the dimension laws and the parameters of the dynamics), without reading
 `theory/` or `checks/`. Pure numpy (scipy only for a root of g and for statistics in the tests).
 Nothing here imports the project.
 

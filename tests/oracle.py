@@ -1,6 +1,7 @@
-"""An independent, deliberately naive transcription of the notes' formulas (§3), as a test oracle.
+"""An independent, deliberately naive transcription of the closed forms of
+docs/mathematics.md#closed-form-loss-and-gradients, as a test oracle.
 
-It uses acos directly and the notes' compact form of ℓ, not the project's moment-based
+It uses acos directly and that page's compact form of ℓ, not the project's moment-based
 code, so agreement is evidence that both transcribe the same mathematics.
 """
 
@@ -16,7 +17,7 @@ def _angle(v, w):
 
 
 def loss_terms(teacher, v, a):
-    """The notes' ℓ as (value, sum of the absolute values of its terms), at mpmath precision."""
+    """The compact ℓ as (value, sum of the absolute values of its terms), at mpmath precision."""
     w, a_star = [mpmath.mpf(x) for x in teacher.w_star], [mpmath.mpf(x) for x in teacher.a_star]
     v, a = [mpmath.mpf(x) for x in v], [mpmath.mpf(x) for x in a]
     phi, _, c = _angle(v, w)
@@ -30,7 +31,7 @@ def loss_terms(teacher, v, a):
 
 
 def gradient(teacher, v, a):
-    """The notes' (∂ℓ/∂v, ∂ℓ/∂a) at mpmath precision."""
+    """The closed-form (∂ℓ/∂v, ∂ℓ/∂a) at mpmath precision."""
     w, a_star = [mpmath.mpf(x) for x in teacher.w_star], [mpmath.mpf(x) for x in teacher.a_star]
     v, a = [mpmath.mpf(x) for x in v], [mpmath.mpf(x) for x in a]
     phi, nv, c = _angle(v, w)

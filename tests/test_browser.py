@@ -1,13 +1,18 @@
+
 """The report in a real browser: headless Chromium (Debian's, driven by Playwright) renders the
 page; every claim section and every figure must be present and visible, every figure titled,
 captioned and with labelled axes; the page must fit a 1280 px screen without a horizontal
-scrollbar and print to A4 with figures at the text width. A full-page screenshot is saved as
-reports/screenshot.png (a CI artifact).
+scrollbar and print to A4 with figures at the text width. A full-page screenshot is saved in the test's temporary
+folder, and copied into $THEORYCHECK_ARTIFACTS when that is set (.ci/run keeps it as an artifact);
+no test writes into the user's reports/.
 
 Skipped, with the reason, only where Chromium or Playwright is not installed (.ci/run installs
 both).
 """
 
+import itertools
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +21,6 @@ import pytest
 from checks import registry
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOT = Path(__file__).resolve().parent.parent / "reports" / "screenshot.png"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -33,12 +37,12 @@ def browser():
 
 
 @pytest.mark.xdist_group("quick-report")
-def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report):
-    _, tmp_path, _ = quick_report
+def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report, tmp_path):
+    _, report_path, _ = quick_report
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto((tmp_path / "index.html").as_uri())
+    page.goto((report_path / "index.html").as_uri())
     assert page.title().startswith("theorycheck")
     assert page.locator("#summary").is_visible()
     for claim in registry.all_claims():
@@ -54,9 +58,13 @@ def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report):
         box = figure.bounding_box()
         assert figure.is_visible() and box and box["width"] > 200 and box["height"] > 150
     assert all(url.startswith("file:") for url in requests), "the page must not touch the network"
-    page.goto((tmp_path / "index.html").as_uri())
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
+    page.goto((report_path / "index.html").as_uri())
+    screenshot = tmp_path / "screenshot.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    if os.environ.get("THEORYCHECK_ARTIFACTS"):   # asked for by CI, never by default
+        Path(os.environ["THEORYCHECK_ARTIFACTS"]).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(os.environ["THEORYCHECK_ARTIFACTS"]) / "screenshot.png")
     page.close()
 
 
@@ -97,3 +105,49 @@ def test_the_page_fits_a_laptop_screen_and_prints(browser, quick_report, tmp_pat
     assert min(widths) >= 0.9 * body - 40, (min(widths), body)
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.close()
+
+
+# For every word of every table cell: the pieces it is laid out in (one piece when it is not broken).
+WORD_PIECES = """() => {
+  const out = [];
+  for (const cell of document.querySelectorAll('th, td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const words = /\\S+/g; let m;
+      while ((m = words.exec(node.data)) !== null) {
+        const pieces = []; let top = null;
+        for (let i = 0; i < m[0].length; i++) {
+          const range = document.createRange();
+          range.setStart(node, m.index + i); range.setEnd(node, m.index + i + 1);
+          const rect = range.getClientRects()[0];
+          if (!rect) continue;
+          if (top === null || Math.round(rect.top) !== top) pieces.push('');
+          pieces[pieces.length - 1] += m[0][i]; top = Math.round(rect.top);
+        }
+        if (pieces.length > 1) out.push([cell.tagName, pieces]);
+      }
+    }
+  }
+  return out;
+}"""
+NUMBER = re.compile(r"^[(\[]?[-−+]?[\d.,]*\d(e[-+]\d+)?[)\],;]*$")
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_table_cells_wrap_at_word_boundaries_only(browser, quick_report):
+    """At 1280 px (evidence tables open): no header breaks inside a word, no number breaks at all,
+    and a word of a cell breaks only after a hyphen, dash or slash, or before closing punctuation —
+    never letter by letter ("ca/se/s", 110 as "11/0" before)."""
+    _, report_path, _ = quick_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((report_path / "index.html").as_uri())
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    broken = page.evaluate(WORD_PIECES)
+    page.close()
+    headers = [pieces for tag, pieces in broken if tag == "TH"]
+    assert not headers, f"table headers broken inside a word: {headers[:10]}"
+    numbers = [pieces for _, pieces in broken if NUMBER.match("".join(pieces))]
+    assert not numbers, f"numbers broken across lines: {numbers[:10]}"
+    inside = [pieces for _, pieces in broken
+              if any(not (a[-1] in "-‐–—/|" or b[0] in ",;:)]") for a, b in itertools.pairwise(pieces))]
+    assert not inside, f"words broken between letters: {inside[:10]}"

@@ -2,6 +2,7 @@
 
 import html.parser
 import json
+import re
 import subprocess
 import sys
 import time
@@ -97,6 +98,15 @@ def test_report_writes_json_and_html(quick_report):
     _assert_valid_self_contained_html(page)
     for claim in doc["claims"]:
         assert f'id="claim-{claim["id"]}"' in page
+    _assert_no_raw_json(page)
+
+
+def _assert_no_raw_json(page: str) -> None:
+    """Evidence is shown as named fields and tables, never as a JSON dump; cells wrap at words only."""
+    assert "\\u0027" not in page and "&#34;" not in page
+    assert not re.search(r"<pre>\s*[\[{]", page), "a raw JSON dump"
+    assert "break-all" not in page and "overflow-wrap: anywhere" not in page
+    assert "overflow-wrap: break-word; word-break: normal" in page
 
 
 def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys, monkeypatch):
@@ -165,7 +175,7 @@ def test_failed_render_leaves_previous_report_intact(tmp_path, capsys, monkeypat
     assert run(["report", "--out", str(tmp_path)], capsys)[0] == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def explode(doc):
+    def explode(doc, *args):
         raise KeyboardInterrupt
     monkeypatch.setattr(report, "render_html", explode)
     code, _, err = run(["report", "--out", str(tmp_path)], capsys)
@@ -209,7 +219,7 @@ def test_console_script_runs_as_a_real_process(tmp_path):
 
 
 class _Checker(html.parser.HTMLParser):
-    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
+    VOID = frozenset({"meta", "br", "img", "hr", "link", "input", "col"})
 
     def __init__(self):
         super().__init__()
@@ -217,7 +227,10 @@ class _Checker(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name in ("src", "href") and value and not value.startswith("#"):
+            # in-page anchors, and the mathematics page inside the repository
+            inside = value and (value.startswith("#") or (name == "href" and "://" not in value
+                                                        and value.split("#")[0].endswith("docs/mathematics.md")))
+            if name in ("src", "href") and value and not inside:
                 self.errors.append(f"external reference {name}={value}")
         if tag == "script":
             self.errors.append("script tag")
@@ -260,15 +273,40 @@ def test_compare_with_a_bad_file_is_a_usage_error(tmp_path, capsys, only_fake_cl
     assert code == 2 and fragment in err and err.count("\n") == 1
 
 
-def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_claim):
+def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_claim, tmp_path, monkeypatch):
     only_fake_claim(_fake_claim())
-    tree = Path(__file__).resolve().parent.parent
+    tree = tmp_path / "tree"   # a source tree of its own: the test writes nothing into the real reports/
+    (tree / "theory").mkdir(parents=True)
+    (tree / "pyproject.toml").write_text("")
+    monkeypatch.setattr(cli, "SOURCE_TREE", tree.resolve())
     code, _, err = run(["report", "--out", str(tree / "theory")], capsys)
     assert code == 2 and "inside the source tree" in err
     code, _, _ = run(["report", "--out", str(tree / "reports" / "test-out")], capsys)
-    assert code == 0
-    import shutil
-    shutil.rmtree(tree / "reports" / "test-out")
+    assert code == 0 and (tree / "reports" / "test-out" / "index.html").exists()
+
+
+def test_the_report_links_to_the_mathematics_inside_the_repository(tmp_path, capsys, only_fake_claim):
+    claim = Claim(id="fake", title="t", source="derived", statement="s",
+                  reconstruction="Derived (docs/mathematics.md#critical-points).",
+                  check=lambda b, s: Outcome("confirmed", {"summary": "x"}))
+    only_fake_claim(claim)
+    assert run(["report", "--out", str(tmp_path / "r")], capsys)[0] == 0
+    page = (tmp_path / "r" / "index.html").read_text()
+    hrefs = re.findall(r'href="([^"#]*mathematics\.md)(#[a-z-]*)?"', page)
+    assert ("", "") not in hrefs and any(anchor == "#critical-points" for _, anchor in hrefs)
+    for href, _ in hrefs:   # relative, and it resolves to the page in this repository
+        assert not Path(href).is_absolute() and (tmp_path / "r" / href).resolve() == report.MATHEMATICS
+    assert "from its abstract" not in page    # only claims that quote the paper say so
+    assert "sentence, or part of one, of the\npaper's abstract" in page
+
+
+def test_a_qualified_claims_counterexample_is_shown_as_named_fields(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_claim_with_parts("qualified"))
+    assert run(["report", "--out", str(tmp_path)], capsys)[0] == 0
+    page = (tmp_path / "index.html").read_text()
+    _assert_no_raw_json(page)
+    assert "<dt>a_star</dt><dd>12 values, norm 3.464: 1, 1, 1, 1, …</dd>" in page
+    assert "<dt>p</dt><dd>1,000,000</dd>" in page and "<dt>p_global</dt><dd>0.75 [0.19, 0.99] (3 of 4)</dd>" in page
 
 
 def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
@@ -279,3 +317,92 @@ def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.json", "index.html"]
     page = (tmp_path / "index.html").read_text()
     assert "summary-of-run-two" in page and "summary-of-run-one" not in page
+
+
+def _claim_with_parts(verdict):
+    """A claim whose evidence has parts and, when it fails, a counterexample with a long vector."""
+    counter = {"part": "gap", "bound": "≤", "measured": 2.0, "tolerance": 1.0, "status": "fail",
+               "instance": {"family": "one-hot", "k": 12, "p": 1_000_000, "a_star": [1.0] * 12,
+                            "p_global": {"successes": 3, "trials": 4, "estimate": 0.75, "ci_low": 0.19,
+                                         "ci_high": 0.99, "confidence": 0.999}}}
+    parts = {"gap": {"description": "d", "quantity": "q", "bound": "≤", "verdict": "refuted", "cases": 3,
+                     "families": [], "failed": 1, "undecided": 0, "worst": counter, "reading": "uniformly in k"},
+             "rate": {"description": "d", "quantity": "q", "bound": ">", "verdict": "confirmed", "cases": 40,
+                      "families": [], "failed": 0, "undecided": 0, "worst": {"measured": 0.5, "tolerance": 0.25}}}
+    evidence = {"summary": "a summary", "parts": parts, "counterexample": counter}
+    if verdict == "qualified":
+        evidence.update(holds_when=[{"part": "rate", "reading": "for each k"}],
+                        fails_when=[{"part": "gap", "reading": "uniformly in k", "counterexample": counter}])
+    return Claim(id="fake", title="t", source="derived", statement="s",
+                 check=lambda budget, seed: Outcome(verdict, evidence))
+
+
+@pytest.mark.parametrize("verdict", ["refuted", "qualified"])
+def test_check_prints_a_table_of_parts_and_the_counterexample_as_named_fields(verdict, capsys, only_fake_claim):
+    only_fake_claim(_claim_with_parts(verdict))
+    code, out, _ = run(["check", "fake"], capsys)
+    assert code == (1 if verdict == "refuted" else 0)
+    lines = out.splitlines()
+    header = next(line for line in lines if line.split()[:2] == ["part", "cases"])
+    assert "worst case vs requirement" in header and header.split()[-1] == "verdict"
+    gap = next(line for line in lines if line.startswith("gap "))
+    assert gap.split()[1:4] == ["3", "1", "/"] and "2 (must be ≤ 1)" in gap and gap.split()[-1] == "refuted"
+    rate = next(line for line in lines if line.startswith("rate "))
+    assert "0.5 (must be > 0.25)" in rate and rate.split()[-1] == "confirmed"
+    fields = {line.split()[0]: " ".join(line.split()[1:]) for line in lines if line and not line.startswith(" ")}
+    assert fields["measured"] == "2" and fields["required"] == "≤ 1" and fields["k"] == "12"
+    assert fields["p"] == "1,000,000" and fields["family"] == "one-hot"
+    assert fields["a_star"] == "12 values, norm 3.464: 1, 1, 1, 1, …"
+    assert fields["p_global"] == "0.75 [0.19, 0.99] (3 of 4)"
+    assert "{'" not in out and "[1.0, 1.0" not in out     # no raw Python dict or list
+    if verdict == "qualified":
+        assert "holds: for each k (rate)" in out and "fails: uniformly in k (gap)" in out
+    assert "reproduce: theorycheck check fake --budget quick --seed 0" in out
+
+
+def test_check_without_a_counterexample_prints_no_fields(capsys, only_fake_claim):
+    only_fake_claim(_fake_claim("confirmed", summary="all fine"))
+    code, out, _ = run(["check", "fake"], capsys)
+    assert code == 0 and "fake: confirmed — all fine" in out and "field" not in out
+
+
+FUZZ_FINDINGS = {
+    "spurious-condition": {"inside": {"score": 14.2, "k": 3, "p": 4, "relative_margin": 6.3e-15, "decided": True,
+                                      "a_star": [1.0, 2.0, 0.5]},
+                           "outside": {"score": 1.0, "k": 2, "p": 1, "relative_margin": 0.1, "decided": False,
+                                       "note": "p = 1: …"}},
+    "success-probability": {"inside": {"score": -0.41, "scheme": "paper", "k": 3, "p_global_screen": 0.41},
+                            "outside": {"score": -0.2, "scheme": "gaussian", "k": 2, "p_global_screen": 0.2,
+                                        "recheck": {"runs": 20000, "global": 4321, "ci": [0.21, 0.22]}}},
+    "two-phase-rate": {"inside": {"score": 0.003, "k": 2, "p": 3, "eta_multiple": 0.5, "tolerance": 0.01},
+                       "outside": {"score": 0.0468, "k": 5, "p": 2, "eta_multiple": 2.4, "tolerance": 0.01}},
+}
+
+
+@pytest.mark.parametrize("target", list(FUZZ_FINDINGS))
+def test_fuzz_explains_each_score_in_words(target):
+    from checks import fuzz
+    claim = next(c for c, (name, _, _) in fuzz.TARGETS.items() if name == target)
+    found = {"target": target, "claim": claim, "objective": fuzz.TARGETS[claim][1], "near_misses": {},
+             "examples": 25, "counterexample": None, **FUZZ_FINDINGS[target]}
+    text = "\n".join(fuzz.explain(found))
+    assert "25 examples" in text and text.count("score") >= 2
+    assert "inside" in text and "outside" in text
+    if target == "two-phase-rate":   # beyond the tolerance outside the hypotheses: said what it means
+        assert "0.0468" in text and "not a" in text and "counterexample" in text
+    if target == "spurious-condition":
+        assert "relative distance to the boundary" in text and "p ≥ 2" in text
+    if target == "success-probability":
+        assert "P(global)" in text and "20,000" in text and "not judged" in text
+
+
+def test_fuzz_prints_its_findings_and_where_it_wrote(tmp_path, capsys, monkeypatch):
+    from checks import fuzz
+    found = fuzz.Exploration("two-phase-rate", "two-phase", fuzz.TARGETS["two-phase"][1], examples=7,
+                             **FUZZ_FINDINGS["two-phase-rate"])
+    monkeypatch.setattr(fuzz, "run_target", lambda claim, seconds, seed=0: found)
+    code, out, _ = run(["fuzz", "two-phase", "--time", "1s", "--out", str(tmp_path)], capsys)
+    assert code == 0 and f"wrote {tmp_path / 'fuzz.json'}" in out
+    assert "no counterexample inside the hypotheses" in out and "Phase II rate" in out
+    assert "extreme just outside them" in out and "eta_multiple" in out
+    assert json.loads((tmp_path / "fuzz.json").read_text())["targets"][0]["examples"] == 7

@@ -31,3 +31,24 @@ def test_an_axes_without_a_label_is_refused(missing):
     with pytest.raises(ValueError, match="needs an x and a y label"):
         to_figure(fig, "Unlabelled", "A caption.")
     plt.close(fig)
+
+
+@pytest.mark.parametrize("sizes", [(250, 1000, 4000), (250, 1000, 4000, 16000, 64000), (300, 400)])
+def test_empirical_loss_tick_labels_do_not_overlap(sizes, monkeypatch):
+    """The sample-size axis spans barely a decade: its minor tick labels used to collide."""
+    from checks import figures
+    from checks.claims import empirical_loss
+    drawn = []
+    monkeypatch.setattr(empirical_loss, "to_figure",
+                        lambda fig, title, caption: drawn.append(figures.tick_label_overlaps(fig)) or plt.close(fig))
+    gaps = [[0.03 * (n / 250) ** -0.5 * (1 + 0.1 * i) for i in range(3)] for n in sizes]
+    empirical_loss.gap_figure(sizes, gaps, [g[1] for g in gaps], -0.5)
+    assert drawn == [[]]
+
+
+def test_overlapping_tick_labels_are_found():
+    fig, axes = new_figure(width=2.0)
+    axes[0, 0].plot([300, 400], [1, 2])
+    axes[0, 0].set_xticks([300, 301, 302], ["three hundred", "three hundred one", "302"])
+    assert ("three hundred", "three hundred one") in __import__("checks.figures").figures.tick_label_overlaps(fig)
+    plt.close(fig)

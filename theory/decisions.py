@@ -1,6 +1,7 @@
 """When a gradient-descent run is decided: regions it provably cannot leave, for discrete steps.
 
-**Setting** (notes §3–4). ℓ depends on v only through φ = ∠(v, w*), and for fixed φ it is a
+**Setting** (docs/mathematics.md#closed-form-loss-and-gradients, #critical-points). ℓ depends on v only through
+φ = ∠(v, w*), and for fixed φ it is a
 strictly convex quadratic in a: ℓ(φ, a) = m(φ) + (a − a(φ))ᵀM(a − a(φ))/(4π), with
 M = (π − 1)I + 11ᵀ. With a spurious minimum, m rises from 0 at φ = 0 to ℓ_sad = m(φ_s) at the
 saddle angle and falls to ℓ_s = m(π) (m' has the sign of a(φ)ᵀa*, which decreases in φ and

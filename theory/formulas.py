@@ -2,7 +2,7 @@
 
 Every function takes an arithmetic ``ar`` from :mod:`theory.arith` and is evaluated
 unchanged in float64, mpmath or arb. Vectors are numpy arrays (``object`` arrays outside
-float64). Notation follows ``shared/theory-notes.md``: ``c = ‖w*‖``, ``s = 1ᵀa*``,
+float64). Notation follows ``docs/mathematics.md``: ``c = ‖w*‖``, ``s = 1ᵀa*``,
 ``g(φ) = (π − φ) cos φ + sin φ``.
 
 Angles are carried as the pair (φ, δ = π − φ), each computed directly from the vectors,
@@ -160,7 +160,7 @@ def hessian_blocks(ar, *, geo: Geometry, a_dot, a_star, c):
     return h_vv, h_va, h_aa
 
 
-# --- Critical points (notes §4) ----------------------------------------------------------
+# --- Critical points (docs/mathematics.md#critical-points) ----------------------------------
 
 def optimal_a_coefficients(ar, *, angle: Angle, k, c, s):
     """(μ, ν) with a(φ) = argmin_a ℓ(φ, a) = c M⁻¹((g(φ) − 1) I + 11ᵀ) a* = μ a* + ν 1:

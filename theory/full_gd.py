@@ -1,6 +1,7 @@
 """The plain full-dimensional engine: batched numpy GD on V (n×p) and A (n×k).
 
-It transcribes the notes' gradient (§3) directly for a batch of trajectories, with no use of
+It transcribes the gradient of docs/mathematics.md#closed-form-loss-and-gradients directly for a batch of
+trajectories, with no use of
 the plane or span{a*, 1} structure, so that the reduced engine can be checked against it;
 tests also check its gradient against :func:`theory.landscape.gradient` row by row.
 """

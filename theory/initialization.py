@@ -3,7 +3,7 @@
 The reduced engine needs, per trajectory, only (x, y) = ‖v₀‖(cos φ₀, sin φ₀), the coordinates
 z = Qᵀa₀ of a₀ in an orthonormal basis Q of span{a*, 1} (:class:`theory.reduced_gd.Plane`), and
 the squared norm of the rest of a₀. Their laws are standard facts about uniform and Gaussian
-vectors (notes §7), so drawing them costs O(1) per trajectory whatever k and p are — the
+vectors (docs/mathematics.md#dimension-laws), so drawing them costs O(1) per trajectory whatever k and p are — the
 teacher's own vectors, O(k + p) once, are the only memory that grows:
 
 * v₀ uniform on the sphere of radius ‖v₀‖ in Rᵖ: (1 + cos φ₀)/2 ~ Beta((p − 1)/2, (p − 1)/2) for

@@ -1,7 +1,7 @@
 """The two phases of a GD run, measured in reduced coordinates at any k and p.
 
 For each trajectory: T₁, the first step with φ < ``phi_end`` and aᵀa* ≥ ``adot_end`` (the end
-of Phase I; notes §5), the loss at step 0 and at T₁, T_floor, the first step with
+of Phase I; docs/mathematics.md#gradient-descent), the loss at step 0 and at T₁, T_floor, the first step with
 ℓ ≤ ``floor`` (where float64 stops resolving the decrease), and the loss sampled every
 ``stride`` steps, so that curves can be aligned at T₁ afterwards. One compiled loop (parallel
 over trajectories) runs :func:`theory.reduced_gd.step`, the same step as the GD engines; the
@@ -87,7 +87,7 @@ def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: flo
     """Phases of trajectories starting at ``start`` = (x, y, z1, z2, residual_sq) in reduced
     coordinates (:mod:`theory.initialization`), run with step size ``eta`` for at most
     ``steps`` steps or until ℓ ≤ ``floor_fraction``·½E f*². Phase I ends at φ < π/4 and
-    aᵀa* ≥ ½‖w*‖‖a*‖² (notes §5)."""
+    aᵀa* ≥ ½‖w*‖‖a*‖² (docs/mathematics.md#gradient-descent)."""
     plane = reduced_gd.Plane.for_teacher(teacher)
     x, y, z1, z2, residual_sq = (np.ascontiguousarray(a, dtype=float).copy() for a in start)
     n = x.shape[0]

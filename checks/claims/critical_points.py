@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.instances import landscape_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import Teacher, landscape, precision
@@ -97,7 +98,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     angle_part = Part("saddle-angle", "φ_s > π/2 when 1ᵀa* ≠ 0", "φ_s − π/2 (radians, 50 digits)",
                       lower_bound=True)
     right_angle_part = Part("saddle-at-right-angle", "φ_s = π/2 exactly when 1ᵀa* = 0 (where the "
-                            "notes' strict φ_s > π/2 fails)", "|φ_s − π/2| (radians, 50 digits)")
+                            "strict φ_s > π/2 of the first statement fails)", "|φ_s − π/2| (radians, 50 digits)")
     inertia_part = Part("inertia", "Hessian inertia (positive, zero, negative) at 40 digits: global "
                         "(p+k−1, 1, 0), spurious (k, p, 0), saddle (k, p−1, 1)",
                         "mismatch (0 or 1)")
@@ -150,7 +151,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"did not converge); the saddle cone exists iff the spurious minimum does, at φ_s ≥ π/2, "
         f"with one negative Hessian eigenvalue",
         search_counts=counts, random_starts_per_teacher=n_random,
-        spurious_resolution=SPURIOUS_MATCH_TOLERANCE)
+        spurious_resolution=SPURIOUS_MATCH_TOLERANCE,
+        coverage=coverage([found_part, exists_part, angle_part, right_angle_part, inertia_part], budget))
 
 
 CLAIM = register(Claim(
@@ -163,6 +165,7 @@ CLAIM = register(Claim(
                "(= π/2 exactly when 1ᵀa* = 0), where the Hessian has one negative eigenvalue. "
                "Checked by Newton searches from generated starts, which must only find these."),
     check=check,
-    reconstruction=("Derived (notes §4). The notes state φ_s > π/2; the check finds φ_s = π/2 "
-                    "exactly when 1ᵀa* = 0, and reports those teachers."),
+    reconstruction=("Derived (docs/mathematics.md#critical-points). A strict φ_s > π/2, as first "
+                    "stated, fails: the check finds φ_s = π/2 exactly when 1ᵀa* = 0, and reports "
+                    "those teachers."),
 ))

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from checks.cases import Part, combine
-from checks.figures import PALETTE, legend_outside, new_figure, to_figure
+from checks.coverage import coverage
+from checks.figures import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, decisions, dynamics, empirical, landscape
 
@@ -74,7 +75,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                    lambda: f"noiseless labels: exact recovery (gap {noiseless.cases[0].measured:.1e}); with noise "
                    f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
                    f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
-                   figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps)
+                   figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps,
+                   coverage=coverage([noiseless, rate, basin], budget, step_sizes=f"η = {eta:.3g} (2× the default)",
+                                     also=f"sample sizes n = {', '.join(f'{n:,}' for n in sizes)}, "
+                                     f"{repeats} noisy samples each, {steps:,} steps"))
 
 
 def gap_figure(sizes, gaps, medians, slope) -> Figure:
@@ -88,6 +92,11 @@ def gap_figure(sizes, gaps, medians, slope) -> Figure:
     ax.plot([], [], "o", color=PALETTE[0], alpha=0.5, label="one noisy sample each")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    log_ticks_at(ax.xaxis, sizes, integer=True)   # the sample sizes, not minor labels that collide
+    values = [g for row in gaps for g in row] + list(medians)
+    low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    log_ticks_at(ax.yaxis, [m * 10.0 ** e for e in range(low, high + 1) for m in (1, 2, 5)
+                            if min(values) / 2 <= m * 10.0 ** e <= max(values) * 2])
     ax.set_xlabel("sample size n")
     ax.set_ylabel("gap to the population minimum")
     ax.set_title("Empirical GD with label noise: the gap against n")
@@ -107,6 +116,7 @@ CLAIM = register(Claim(
                f"1/√n (log-log slope −0.5 ± {SLOPE_TOLERANCE:g}); and a start that population GD takes to the "
                "spurious minimum still ends near φ = π at finite n."),
     check=check,
-    reconstruction=("Derived (notes §6). The notes' 'gap shrinking like 1/√n' needs label noise: with "
+    reconstruction=("Derived (docs/mathematics.md#derived-consequences). The expected 'gap shrinking like 1/√n' "
+                    "needs label noise: with "
                     "realizable noiseless labels the teacher is an exact empirical minimizer."),
 ))

@@ -7,6 +7,7 @@ import math
 import mpmath
 
 from checks.cases import UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, gaussian
 from theory.arith import MpmathArith
@@ -92,7 +93,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"≤ {max(quad_errors, default=0.0):.1g}, "
                 "so agreement beyond that is not measured")
 
-    return combine(list(parts.values()), summary, digits_required=DIGITS, quadrature_dps=QUAD_DPS)
+    return combine(list(parts.values()), summary, digits_required=DIGITS, quadrature_dps=QUAD_DPS,
+                   coverage=coverage(parts.values(), budget, also="angles θ = 0, θ = π and within 1e-30 of each"))
 
 
 CLAIM = register(Claim(
@@ -105,6 +107,6 @@ CLAIM = register(Claim(
                f"its defining integral to ≥ {DIGITS} significant digits, on generated angles "
                "including θ = 0, θ = π and angles within 1e-30 of either end."),
     check=check,
-    reconstruction=("Standard identities (Cho & Saul's arc-cosine kernel of degree 1); the notes "
-                    "mark them derived, not the paper's wording."),
+    reconstruction=("Standard identities (Cho & Saul's arc-cosine kernel of degree 1; "
+                    "docs/mathematics.md#gaussian-identities), not the paper's wording."),
 ))

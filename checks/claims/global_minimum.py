@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import FAIL, Part, combine
+from checks.coverage import coverage
 from checks.instances import landscape_teachers, loss_scale, point_json, random_point
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import formulas, precision
@@ -34,7 +35,8 @@ def arb_loss_at_minimum(teacher):
 
 
 def predicted_spectrum(teacher, v_norm) -> list:
-    """Eigenvalues at the minimum (notes §6): the v-block c²‖a*‖²/(2‖v‖²) on v⊥ (p − 1 times),
+    """Eigenvalues at the minimum (docs/mathematics.md#critical-points): the v-block c²‖a*‖²/(2‖v‖²) on v⊥ (p −
+    1 times),
     0 along v (scale invariance), and M/(2π): (π − 1)/(2π) (k − 1 times), (k + π − 1)/(2π)."""
     c_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.w_star)
     a_sq = mpmath.fsum(mpmath.mpf(x) ** 2 for x in teacher.a_star)
@@ -90,7 +92,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    f"(arb ball ∋ 0); ℓ/r² ≥ {positive.decided_worst().measured:.3g} nearby; "
                    f"Hessian spectrum as predicted "
                    f"(a-block M/(2π) positive definite)",
-                   radii=list(RADII))
+                   radii=list(RADII), coverage=coverage([zero, enclosure, positive, spectrum], budget))
 
 
 CLAIM = register(Claim(
@@ -102,5 +104,5 @@ CLAIM = register(Claim(
                "positive definite with eigenvalues (π − 1)/(2π) and (k + π − 1)/(2π), the v-block "
                "is ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥ and 0 along v."),
     check=check,
-    reconstruction="Derived from the closed-form loss (notes §4, §6).",
+    reconstruction="Derived from the closed-form loss (docs/mathematics.md#critical-points).",
 ))

@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
+from checks.coverage import coverage
 from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import landscape, precision
@@ -110,7 +111,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"on {n_instances} instances; ∂ℓ/∂v ⟂ v and scale invariance hold to "
                 f"{IDENTITY_TOLERANCE:g}")
 
-    return combine(list(parts.values()), summary, dps=DPS)
+    return combine(list(parts.values()), summary, dps=DPS, coverage=coverage(parts.values(), budget))
 
 
 CLAIM = register(Claim(
@@ -123,5 +124,6 @@ CLAIM = register(Claim(
                "max(1, norm)); moreover ∂ℓ/∂v ⟂ v and ℓ(cv, a) = ℓ(v, a) for every c > 0 (to 1e-40), "
                "and float64 evaluation agrees with 50 digits to 1e-11."),
     check=check,
-    reconstruction="Derived by differentiating the closed-form loss (notes §3).",
+    reconstruction="Derived by differentiating the closed-form loss "
+                   "(docs/mathematics.md#closed-form-loss-and-gradients).",
 ))

@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 
 from checks.cases import Part, combine
+from checks.coverage import coverage
 from checks.instances import gd_teachers
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import dynamics, landscape, precision
@@ -59,7 +60,9 @@ def check(budget: Budget, seed: int) -> Outcome:
     return combine([float_part, grows, exact],
                    lambda: f"‖v_(t+1)‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖² to {float_part.decided_worst().measured:.1e} (float64, "
                    f"{len(float_part.cases)} teachers × {n} runs × {steps} steps) and "
-                   f"{exact.decided_worst().measured:.0e} at {DPS} digits; ‖v‖ never decreases")
+                   f"{exact.decided_worst().measured:.0e} at {DPS} digits; ‖v‖ never decreases",
+                   coverage=coverage([float_part, grows, exact], budget, runs=n * len(float_part.cases),
+                                     step_sizes="the default η", also=f"{steps} steps per run"))
 
 
 CLAIM = register(Claim(
@@ -69,5 +72,5 @@ CLAIM = register(Claim(
     statement=("Because ∂ℓ/∂v ⟂ v, every GD step satisfies ‖v_{t+1}‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖²: the "
                "norm of v never decreases (so the effective step size on the direction shrinks)."),
     check=check,
-    reconstruction="Derived from ∂ℓ/∂v ⟂ v (notes §3).",
+    reconstruction="Derived from ∂ℓ/∂v ⟂ v (docs/mathematics.md#closed-form-loss-and-gradients).",
 ))

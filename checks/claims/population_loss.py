@@ -5,6 +5,7 @@ from __future__ import annotations
 from statistics import NormalDist
 
 from checks.cases import Part, combine
+from checks.coverage import coverage
 from checks.instances import loss_scale, point_json, random_point, random_teacher
 from checks.registry import Budget, Claim, Outcome, register, rng_for
 from theory import gaussian, landscape, precision
@@ -69,7 +70,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    f"on {len(mc.cases)} instances "
                    f"(threshold {mc.cases[0].tolerance:.2f}); float64 within "
                    f"{f64.decided_worst().measured:.1e} of 50 digits on {len(f64.cases)} instances",
-                   family_alpha=FAMILY_ALPHA)
+                   family_alpha=FAMILY_ALPHA, coverage=coverage([mc, f64], budget))
 
 
 CLAIM = register(Claim(

@@ -183,7 +183,8 @@ CLAIM = register(Claim(
                     "with the reconstructed p ≥ 1/4 this is 1 − (3/4)^R. What is not automatic is that a user "
                     "can tell which restart succeeded: the check keeps the restart of lowest final loss, as a "
                     "user would, and tests that it is global whenever some restart is. The sign-flip "
-                    "statement is derived for this project (docs/mathematics.md), not the paper's: one of "
+                    "statement is derived for this project (docs/mathematics.md#gradient-descent), not the "
+                    "paper's: one of "
                     "(±v₀, ±a₀) lies in the theorem's region."),
     statement=("R restarts from the paper's initialization — on fixed teachers (k, r/r_b, κ) above κ*, at "
                "finite p and p = ∞ — include a global one with probability ≥ 1 − (3/4)^R (exact interval), "

@@ -16,6 +16,7 @@ import numpy as np
 
 from checks.cases import FAIL, PASS, Part, combine
 from checks.certificates import certificate_case
+from checks.coverage import coverage
 from checks.figures import new_figure, to_figure
 from checks.instances import landscape_teachers
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
@@ -123,7 +124,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"(incl. ±1e-9 of the boundary and k = 1); {n_out} outside the condition descend "
         f"(smallest relative decrease {outside.decided_worst().measured:.2g}); "
         f"{len(inside.cases)} inside are certified minima",
-        figures=[phase_diagram(diagram)], descent_examples=examples)
+        figures=[phase_diagram(diagram)], descent_examples=examples,
+        coverage=coverage([decider, outside, inside, edge], budget))
 
 
 def check_p1_edge(part: Part, rng) -> None:
@@ -153,6 +155,7 @@ CLAIM = register(Claim(
                "the loss. Teachers within 1e-9 (relative) of the boundary on both sides, k = 1 and "
                "average pooling a* = 1 (never a spurious minimum for k ≥ 2) are included."),
     check=check,
-    reconstruction=("Derived (notes §4). For p = 1 the condition is not necessary: the angle "
+    reconstruction=("Derived (docs/mathematics.md#critical-points). For p = 1 the condition is not necessary: "
+                    "the angle "
                     "cannot move, and the spurious point is a local minimum for every teacher."),
 ))

@@ -1,7 +1,7 @@
 """Claim `spurious-local-minimum`: the paper's spurious local minimum, certified.
 
 The minimum is degenerate (the Hessian vanishes where v leaves −w*), so the check certifies
-it with the argument of the notes (§4): for fixed φ, ℓ is strictly convex in a with minimum
+it with the argument of docs/mathematics.md#critical-points: for fixed φ, ℓ is strictly convex in a with minimum
 m(φ); m'(φ) = (π − φ) sin φ · c a(φ)ᵀa*/(2π); so if a_sᵀa* < 0 (certified in arb), m
 decreases towards φ = π near π and ℓ(v, a) ≥ m(φ(v)) ≥ m(π) = ℓ(−w*, a_s). The identity for
 m' is checked against mpmath derivatives, and the loss is probed along generated directions.
@@ -17,6 +17,7 @@ import numpy as np
 
 from checks.cases import FAIL, Part, combine
 from checks.certificates import certificate_case
+from checks.coverage import coverage
 from checks.figures import new_figure, to_figure
 from checks.instances import boundary_ratio, landscape_teachers, loss_scale
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
@@ -163,7 +164,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         lambda: f"{len(teachers)} teachers with the condition: ∇ℓ = 0 to {gradient_part.decided_worst().measured:.0e}, "
         f"loss = closed form > 0, a_sᵀa* < 0 and ℓ_s > ℓ_global certified in arb, "
         f"ℓ rises along all {len(probe_part.cases)} probes (like r³ along the Hessian's null direction)",
-        figures=figures, certificates=certificates)
+        figures=figures, certificates=certificates,
+        coverage=coverage([gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part], budget))
 
 
 CLAIM = register(Claim(
@@ -172,7 +174,8 @@ CLAIM = register(Claim(
     source="paper",
     wording=("We prove that with Gaussian input Z, there is a spurious local minimum that is not "
              "a global minimum."),
-    reconstruction=("Location, condition and loss value are our reconstruction (notes §4): the "
+    reconstruction=("Location, condition and loss value are our reconstruction "
+                    "(docs/mathematics.md#critical-points): the "
                     "point (−w*, a_s), a local minimum iff (1ᵀa*)² < ((k+π−1)/π)‖a*‖²; p ≥ 2 "
                     "(for p = 1 the angle cannot move, see spurious-condition-sharp)."),
     statement=("For p ≥ 2 and every teacher with (1ᵀa*)² < ((k + π − 1)/π)‖a*‖², the point v = −w*, "

@@ -26,7 +26,8 @@ WINDOW = (1e-12, 1e-8)        # Phase II fit window for ℓ / ℓ(a = 0), above 
 
 
 def predicted_rate(teacher: Teacher, eta: float, v_norm: float) -> float:
-    """Spectral radius of I − ηH at the global minimum on the directions that move ℓ (notes §6):
+    """Spectral radius of I − ηH at the global minimum on the directions that move ℓ
+    (docs/mathematics.md#derived-consequences):
     H has (π−1)/(2π), (k+π−1)/(2π) in a and ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥."""
     c_sq_a_sq = teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star)
     curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
@@ -435,7 +436,8 @@ CLAIM = register(Claim(
                     "(g(φ₀) − 1)‖a*‖²‖w*‖²) is our reconstruction, checked as an upper bound with a "
                     "fitted constant (the paper's O(·) has none; C = 1 fails on runs at the edge "
                     "|1ᵀa₀| = |1ᵀa*|‖w*‖, where C ≈ 1.2); the Phase II rate is derived from the Hessian "
-                    "(notes §6). 'Much faster' is our reading, fixed before measuring: the per-step "
+                    "(docs/mathematics.md#derived-consequences). 'Much faster' is our reading, fixed before "
+                    "measuring: the per-step "
                     "decrease of log ℓ after T₁ is at least twice the one before it, judged on the "
                     "median over runs with a 99 % interval, where Phase I is long (T₁ ≥ 5 Phase II "
                     "e-folding times) and, as the stronger reading, everywhere."),
