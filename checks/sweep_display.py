@@ -112,7 +112,8 @@ def print_result(console: Console, result: dict, paths: list[Path]) -> None:
                       _interval(row, "spurious"), f"{row['undecided']:,}", f"{row['diverged']:,}")
     console.print(table)
     if result["thresholds"]:
-        found = Table(title="κ*(k, r): least κ at which P_∞(spurious) > 0 (default η, ‖v₀‖ = 1)", title_justify="left")
+        console.print("κ*(k, r): the least κ at which P_∞(spurious) > 0 (default η, ‖v₀‖ = 1)")
+        found = Table()
         for name in ("k", "r/r_b", "κ* from", "κ* to"):
             found.add_column(name, justify="right")
         for t in result["thresholds"]:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from checks.stats import clopper_pearson
 from tests.faults import Fault
-from theory import Teacher, dynamics, full_gd, initialization, invariants, reduced_gd
+from theory import Teacher, dynamics, full_gd, invariants, reduced_gd
 from theory.reduced_gd import register_jitable
 
 ALPHA = 1e-7
@@ -197,32 +197,13 @@ def test_planted_scaling_faults_break_the_invariance(monkeypatch):
 
 # --- p = ∞ is the limit of finite p ---------------------------------------------------------
 
-def coupled_outcomes(teacher: Teacher, ps, n: int, seed: int) -> dict:
-    """Outcomes of the same n draws of a₀ at each p, with cos φ₀ = 2B − 1 from one uniform U
-    through each p's Beta quantile (so the runs differ only by φ₀), and at p = ∞."""
-    from scipy import stats
-    streams = np.random.SeedSequence(seed).spawn(2)
-    plane = dynamics.reduced_plane(teacher)
-    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher), True, True)
-    z, residual = initialization.output_layer(teacher, plane, n, np.random.default_rng(streams[0]), "paper")
-    uniform = np.random.default_rng(streams[1]).random(n)
-    out = {}
-    for p in (*ps, math.inf):
-        half = 0.5 if p == math.inf else stats.beta.ppf(uniform, (p - 1) / 2, (p - 1) / 2)
-        x, y = 2 * half - 1 + np.zeros(n), 2 * np.sqrt(half * (1 - half)) + np.zeros(n)
-        batch = dynamics.start_batch(table, x, y, z[:, 0].copy(), z[:, 1].copy(), residual.copy())
-        reduced_gd.advance(batch, plane, table, 20_000, True, True, reduced_gd.compiled_kernel(), ())
-        out[p] = batch.outcome
-    return out
-
-
 def test_finite_p_converges_to_p_infinity():
     """The fraction of runs whose outcome differs from p = ∞ falls like 1/√p (the width of φ₀'s
     law); the gap in P(spurious) falls faster — like 1/p here, as φ₀'s law is symmetric about
     π/2 and the first-order changes cancel (measured: benchmarks/p_limit.py)."""
     teacher = invariants.canonical_teacher(10, 0.3 * invariants.boundary(10), 9.0)
     ps = (100, 1000, 10_000)
-    out = coupled_outcomes(teacher, ps, 60_000, seed=11)
+    out = invariants.coupled_outcomes(teacher, ps, 60_000, seed=11)
     limit = out[math.inf]
     disagree = np.array([np.mean(out[p] != limit) for p in ps])
     gap = np.array([np.mean(out[p] == 2) - np.mean(limit == 2) for p in ps])

@@ -277,3 +277,25 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
                                candidates)
     best = witnesses[np.argmax(np.hypot(*witnesses.T))]
     return KappaThreshold(k, r, lo, hi, eta_fraction, (float(best[0]), float(best[1])), len(candidates))
+
+
+def coupled_outcomes(teacher: Teacher, ps, n: int, seed: int, max_steps: int = 20_000) -> dict:
+    """Outcome codes of the same n draws of a₀ from the paper's ball at each p of ``ps`` and at
+    p = ∞, with cos φ₀ = 2B − 1 taken from one uniform U through each p's Beta quantile: the runs
+    differ only by φ₀, so P(p) − P_∞ is measured without sampling noise between the p."""
+    from scipy import stats
+    validation.teacher(teacher)
+    streams = np.random.SeedSequence(seed).spawn(2)
+    plane = dynamics.reduced_plane(teacher)
+    table = dynamics.decision_table(teacher, dynamics.default_eta(teacher), True, True)
+    z, residual = initialization.output_layer(teacher, plane, n, np.random.default_rng(streams[0]), "paper")
+    uniform = np.random.default_rng(streams[1]).random(n)
+    out = {}
+    for p in (*ps, math.inf):
+        p = initialization.patch_size(p)
+        half = np.full(n, 0.5) if p == math.inf else stats.beta.ppf(uniform, (p - 1) / 2, (p - 1) / 2)
+        batch = dynamics.start_batch(table, 2 * half - 1, 2 * np.sqrt(half * (1 - half)), z[:, 0].copy(),
+                                     z[:, 1].copy(), residual.copy())
+        reduced_gd.advance(batch, plane, table, max_steps, True, True, reduced_gd.compiled_kernel(), ())
+        out[p] = batch.outcome.copy()
+    return out
