@@ -173,3 +173,14 @@ def as_sweep_result(rows: list[dict], budget: Budget, found: list[dict], alpha: 
     return {"grid": {"ks": list(grid.ks), "ratios": list(grid.ratios), "kappas": list(grid.kappas),
                      "ps": sorted({r["p"] for r in rows}, key=str), "eta_multiples": [1.0], "family": "canonical"},
             "rows": rows, "thresholds": found, "confidence": 1 - alpha}
+
+
+def covered(budget: Budget, rows: list[dict]) -> str:
+    """What ran, in the grid's own terms, from the rows that ran."""
+    def axis(values) -> str:
+        return ", ".join(f"{v:,}" if isinstance(v, int) else f"{v:g}" for v in sorted(set(values)))
+    ps = sorted({r["p"] for r in rows}, key=lambda p: math.inf if p == "inf" else p)
+    return (f"teachers (k, r/r_b, κ) with k ∈ {{{axis(r['k'] for r in rows)}}}, r/r_b ∈ "
+            f"{{{axis(round(r['ratio_over_boundary'], 6) for r in rows)}}}, κ ∈ {{{axis(r['kappa'] for r in rows)}}}; "
+            f"p ∈ {{{', '.join('∞' if p == 'inf' else f'{p:,}' for p in ps)}}}; "
+            f"{sum(r['runs'] for r in rows):,} runs at the default η; ‖v₀‖ = 1")

@@ -8,6 +8,7 @@ import numpy as np
 
 from checks import invariant_grid as ig
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.figures import legend_outside, new_figure, series_style, to_figure
 from checks.gd_outcomes import MAX_STEPS, proportion
 from checks.instances import gd_teachers
@@ -116,8 +117,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"at most {most['restarts_for_99_percent']} restarts reach 99 % ({where(most)}); every "
                 "initialization has a sign flip that reaches the global minimum")
 
+    ran = [{**r, "runs": groups * max(RESTARTS)} for r in rows]
     return combine([restart, selection, flips], summary, figures=[restart_figure(rows)], teachers=rows,
-                   family_alpha=FAMILY_ALPHA)
+                   family_alpha=FAMILY_ALPHA, coverage=coverage([restart, selection, flips], budget,
+                                                                also=ig.covered(budget, ran)))
 
 
 def where(row: dict) -> str:

@@ -27,6 +27,7 @@ import math
 from checks import invariant_grid as ig
 from checks import outcome_figures
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.flow_figure import flow_figure
 from checks.gd_outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
 from checks.registry import Budget, Claim, Outcome, register, rng_for
@@ -141,7 +142,9 @@ def check(budget: Budget, seed: int) -> Outcome:
 
     return combine([some, every, below, held], summary_confirmed, summary_qualified=summary_qualified,
                    figures=figures, teachers=rows, phase_map=phase_map, thresholds=thresholds,
-                   map_cells=maps, family_alpha=FAMILY_ALPHA,
+                   map_cells=maps,
+                   coverage=coverage([some, every, below, held], budget,
+                                     also=ig.covered(budget, maps + rows)), family_alpha=FAMILY_ALPHA,
                    zero_sum_at_infinity="r = 0 at p = ∞: φ₀ = π/2 and a₀ = 0 is a critical point (the saddle "
                    "cone); GD never leaves it, so P_∞(global) = P_∞(spurious) = 0 exactly (not run)")
 

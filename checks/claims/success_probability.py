@@ -10,6 +10,7 @@ import numpy as np
 from checks import invariant_grid as ig
 from checks import outcome_figures
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.coverage import coverage
 from checks.gd_outcomes import decisions_part, decisions_that_fail_to_hold, proportion, sized_runs
 from checks.instances import region_start
 from checks.registry import Budget, Claim, Outcome, register, rng_for
@@ -118,7 +119,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                 "symmetric — decides")
 
     return combine([each, uniform, coins, region, held], summary, figures=figures, teachers=rows,
-                   family_alpha=FAMILY_ALPHA, infimum={**lowest, "where": where(lowest)})
+                   family_alpha=FAMILY_ALPHA,
+                   infimum={**lowest, "where": where(lowest)},
+                   coverage=coverage([each, uniform, coins, region, held], budget, also=ig.covered(budget, rows)))
 
 
 def where(row: dict) -> str:
