@@ -50,6 +50,7 @@ GRIDS = {
 # cost is mostly one decision table per κ tried)
 THRESHOLD_TOLERANCE = {"quick": 0.1, "standard": 0.05, "thorough": 0.02}
 THRESHOLD_ANGLES = {"quick": 120, "standard": 360, "thorough": 720}
+THRESHOLD_KS = {"quick": 2, "standard": 4, "thorough": 7}      # the first so many k of the map get κ*
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,10 @@ def threshold(budget: Budget, k: int, ratio: float) -> dict:
 
 
 def thresholds(budget: Budget) -> list[dict]:
-    """κ*(k, r) brackets for every (k, ratio) of the map."""
+    """κ*(k, r) brackets for every ratio of the map at its first THRESHOLD_KS k (at quick the largest
+    k is left out: its runs take the most steps)."""
     grid = GRIDS[budget.name]
-    return [threshold(budget, k, ratio) for k in grid.ks for ratio in grid.ratios]
+    return [threshold(budget, k, ratio) for k in grid.ks[:THRESHOLD_KS[budget.name]] for ratio in grid.ratios]
 
 
 def probability(row: dict, outcome: str) -> dict:

@@ -178,23 +178,27 @@ class KappaThreshold:
 
 def outcomes_at_infinity(k: int, r: float, kappa: float, points, eta_fraction: float = DEFAULT_ETA_FRACTION,
                          max_steps: int = THRESHOLD_MAX_STEPS) -> np.ndarray:
-    """Outcome codes (theory.decisions) of GD from φ₀ = π/2, ‖v₀‖ = 1 and a₀ = λ·(ã₀ in the basis
-    (â*, e₂)), λ = √κ, one row of ``points`` (shape (n, 2)) per run, on the canonical teacher.
-    The residual of a₀ outside span{a*, 1} is left out: it decays on its own and moves neither φ
-    nor the plane coordinates, so it cannot change an outcome."""
+    """Outcome codes (theory.decisions) of GD from φ₀ = π/2 and ã₀ = one row of ``points`` (shape
+    (n, 2), coordinates in the basis (â*, e₂)) at invariants (k, r, κ), η = ``eta_fraction`` ×
+    the stability limit. Run on the canonical teacher of κ = 1 with ‖v₀‖ = 1/√κ — the same
+    dynamics as κ's own canonical teacher with ‖v₀‖ = 1 (the rescaling in the module docstring),
+    and one decision table for every κ below r_b, where η does not depend on κ. The residual of
+    a₀ outside span{a*, 1} is left out: it decays on its own and moves neither φ nor the plane
+    coordinates, so it cannot change an outcome."""
     k, r, kappa = _check(k, r, kappa)
     points = np.asarray(points, dtype=float)
     if points.ndim != 2 or points.shape[1] != 2 or not np.all(np.isfinite(points)):
         raise ValueError(f"points must be a finite array of shape (n, 2), got shape {points.shape}")
-    teacher = canonical_teacher(k, r, kappa)
+    teacher = canonical_teacher(k, r, 1.0)           # ‖w*‖‖a*‖ = 1: ã₀ = a₀
+    radius = 1.0 / math.sqrt(kappa)
     eta = eta_fraction * stability_limit(k, kappa)
-    table = dynamics.decision_table(teacher, dynamics.checked_eta(teacher, eta), True)
+    table = dynamics.decision_table(teacher, dynamics.checked_eta(teacher, eta, radius), True)
     plane = dynamics.reduced_plane(teacher)
-    n, lam = points.shape[0], math.sqrt(kappa)
+    n = points.shape[0]
     # the plane's second basis vector is ±e₂: orient the points to the documented basis
     sign = 1.0 if plane.q_one[1] >= 0 else -1.0
-    batch = dynamics.start_batch(table, np.zeros(n), np.ones(n), lam * points[:, 0], sign * lam * points[:, 1],
-                                 np.zeros(n))
+    batch = dynamics.start_batch(table, np.zeros(n), np.full(n, radius), points[:, 0].copy(),
+                                 sign * points[:, 1], np.zeros(n))
     reduced_gd.advance(batch, plane, table, max_steps, True, True, reduced_gd.compiled_kernel(), ())
     return batch.outcome.copy()
 
