@@ -217,12 +217,12 @@ class DecisionTable:
         if train_a and angle_moves and stable:
             # the bands of both sides' levels in one bisection (it costs most of the table)
             side_levels = [_side_levels(basins, side) for side in sides]
-            edges = _band(teacher, basins, np.concatenate(side_levels))
+            bands = _band(teacher, basins, np.concatenate(side_levels))
             for index, (offset, side) in enumerate(zip((0, LEVELS), sides, strict=False)):
                 chosen, own = slice(offset, offset + LEVELS), slice(index * LEVELS, (index + 1) * LEVELS)
                 levels[chosen], band[chosen, 0], band[chosen, 1], r2_min[chosen] = \
                     _side_radii(teacher, basins, eta, side, alpha, side_levels[index],
-                                (edges[0][own], edges[1][own]))
+                                (bands[0][own], bands[1][own]))
         perp_norm = math.sqrt(max(a_sq - s * s / k, 0.0))
         # With 1ᵀa* = 0 the threshold is 0, and a run kept at 1ᵀa = 0 exactly balances the
         # expanding direction on a knife edge that any rounding leaves (plain float GD diverges
@@ -244,7 +244,7 @@ def _side_levels(basins: Basins, side: str) -> np.ndarray:
 
 
 def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: float, levels: np.ndarray,
-                edges: tuple[np.ndarray, np.ndarray]):
+                band_edges: tuple[np.ndarray, np.ndarray]):
     """(levels, φ_lo, φ_hi, r_min²) of one side (module docstring), conservative at every rounding.
 
     Condition (ii) is checked cell by cell: a state with φ in a cell turns by at most
@@ -259,7 +259,7 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
     m_inverse = (a_sq - s * s / d) / (math.pi - 1)        # a*ᵀM⁻¹a*
     m_forward = (math.pi - 1) * a_sq + s * s               # a*ᵀMa*
     rounding = SLACK * basins.scale
-    phi_lo, phi_hi = edges          # the band {m > L} of each level (:func:`_band`)
+    phi_lo, phi_hi = band_edges     # the band {m > L} of each level (:func:`_band`)
     width = phi_hi - phi_lo
     edges = _cell_edges(basins.phi_split)
     m_edges, adot_edges = formulas.profile_from_scalars(
