@@ -55,8 +55,10 @@ class Plane:
         rest = ones - (ones @ e1) * e1
         e2 = rest / np.linalg.norm(rest) if np.linalg.norm(rest) > 1e-12 * math.sqrt(k) else 0 * rest
         basis = np.stack([e1, e2], axis=1)
-        return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), basis,
-                   basis.T @ ones, basis.T @ a_star)
+        arrays = (basis, basis.T @ ones, basis.T @ a_star)
+        for array in arrays:   # cached per teacher (theory.dynamics.reduced_plane): nobody may edit it
+            array.setflags(write=False)
+        return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), *arrays)
 
     def constants(self, eta: float, eta_a: float) -> np.ndarray:
         """What :func:`step` reads, with every division by 2π or 4π done once here."""
