@@ -96,11 +96,29 @@ def positive_int(x: Any, name: str) -> int:
     return int(x)
 
 
+# Steps of one GD run at most (a compiled loop counts them in int64; 10¹⁵ steps take months).
+MAX_STEPS = 10**15
+
+
+def step_count(x: Any, name: str = "steps") -> int:
+    """A number of GD steps: an integer in [1, MAX_STEPS]."""
+    x = positive_int(x, name)
+    if x > MAX_STEPS:
+        raise ValueError(f"{name} must be an integer in [1, {MAX_STEPS:.0e}], got {x!r}")
+    return x
+
+
 def positive_real(x: Any, name: str) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
         raise ValueError(f"{name} must be a positive real number, got {x!r}")
     if not _is_finite(x) or not x > 0:
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    if not isinstance(x, mpmath.mpf):
+        try:
+            float(x)
+        except OverflowError:   # a Python int beyond float64 (10**400)
+            raise ValueError(f"{name} must be a positive finite number within float64's range (at most "
+                             f"1.8e308), got an integer of {len(str(x))} digits") from None
     return x
 
 
@@ -116,3 +134,4 @@ def teacher(x: Any):
     if not isinstance(x, Teacher):
         raise ValueError(f"teacher must be a theory.Teacher, got {type(x).__name__}")
     return x
+
