@@ -59,3 +59,89 @@ def test_the_maximum_number_of_steps_decides_runs_in_every_engine():
 def test_an_integer_step_size_beyond_float64_is_a_value_error(eta):
     with pytest.raises(ValueError, match="eta must be a positive finite number"):
         dynamics.run_gd(TEACHER, [[1.0, 0.5, 0.2]], [[0.1, -0.1, 0.3]], eta=eta, steps=5)
+
+
+# 6. Gaussian moments and Monte Carlo -------------------------------------------------------------
+
+@pytest.mark.parametrize("call", [lambda: gaussian.relu_second_moment(1e200),
+                                  lambda: gaussian.relu_cross_moment(1e160, 1e160, 1.0),
+                                  lambda: gaussian.relu_mean(1.7e308)])
+def test_a_moment_that_overflows_float64_is_an_error_or_finite(call):
+    try:
+        value = call()
+    except ValueError as exc:
+        assert "overflows float64" in str(exc) and "dps" in str(exc)
+    else:
+        assert np.isfinite(float(value))
+
+
+def test_a_moment_beyond_float64_is_exact_with_dps():
+    import mpmath
+    assert abs(gaussian.relu_second_moment(1e200, dps=30) / mpmath.mpf("5e399") - 1) < 1e-12
+
+
+@pytest.mark.parametrize("theta, fragment", [
+    (formulas.Angle(10.0, -6.86), "theta.phi must lie in"),
+    (formulas.Angle(1.0, 1.0), "inconsistent Angle"),
+    (formulas.Angle(float("nan"), 1.0), "theta.phi must be finite"),
+    (formulas.Angle(1.0, float("nan")), "theta.delta must be finite"),
+    (formulas.Angle("1.0", 2.0), "theta.phi must be a real number"),
+    ("1.0", "theta must be a real number"),
+    (True, "theta must be a real number"),
+    (float("nan"), "theta must be finite"),
+])
+def test_bad_angles_are_refused(theta, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        gaussian.relu_cross_moment(1.0, 1.0, theta)
+    with pytest.raises(ValueError, match=fragment):
+        gaussian.quadrature_moments(1.0, 1.0, theta, dps=20)
+
+
+def test_a_consistent_angle_is_accepted_at_both_ends():
+    from theory.arith import arith_for
+    for phi in (0.0, 1.0, np.pi):
+        angle = formulas.angle_from_phi(phi, arith_for(None))
+        assert gaussian.relu_cross_moment(1.0, 1.0, angle) == gaussian.relu_cross_moment(1.0, 1.0, phi)
+
+
+@pytest.mark.parametrize("chunk", [0, -1, 1.5, True, "8"])
+def test_monte_carlo_refuses_a_bad_chunk(chunk):
+    teacher = Teacher([1.0, 2.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="chunk must be an integer"):
+        gaussian.monte_carlo_loss(teacher, [1.0, 0.0], [1.0, 1.0], 100, np.random.default_rng(0), chunk=chunk)
+
+
+def test_monte_carlo_refuses_a_missing_generator():
+    with pytest.raises(ValueError, match="rng must be a numpy Generator"):
+        gaussian.monte_carlo_loss(Teacher([1.0, 2.0], [1.0, 1.0]), [1.0, 0.0], [1.0, 1.0], 100, None)
+
+
+def test_a_monte_carlo_loss_that_overflows_is_a_clear_error(recwarn):
+    teacher = Teacher([1.0, 2.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="Monte Carlo loss overflows float64"):
+        gaussian.monte_carlo_loss(teacher, [1.0, 0.0], [1e200, 1e200], 1000, np.random.default_rng(0))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+class _RecordingGenerator(np.random.Generator):
+    """Records the shape of the first draw, then stops the estimate."""
+
+    def standard_normal(self, size=None, *args, **kwargs):
+        self.size = size
+        raise StopIteration
+
+
+def test_monte_carlo_draws_a_chunk_that_fits_in_memory_whatever_k_and_p():
+    teacher = Teacher(np.ones(3000), np.ones(3000))
+    rng = _RecordingGenerator(np.random.PCG64(0))
+    with pytest.raises(StopIteration):
+        gaussian.monte_carlo_loss(teacher, np.ones(3000), np.ones(3000), 10**5, rng)
+    m, k, p = rng.size
+    assert (k, p) == (3000, 3000) and 1 <= m and 8 * m * k * p <= gaussian.MC_CHUNK_BYTES
+    small = Teacher([1.0, 2.0], [1.0, 1.0])
+    assert gaussian.monte_carlo_chunk(small, 65536) == 65536        # small inputs: chunk as asked
+
+
+def test_monte_carlo_refuses_an_input_too_large_for_memory():
+    with pytest.raises(ValueError, match="one Gaussian input"):
+        gaussian.monte_carlo_chunk(Teacher(np.ones(10**5), np.ones(10**4)), 10)

@@ -135,3 +135,20 @@ def teacher(x: Any):
         raise ValueError(f"teacher must be a theory.Teacher, got {type(x).__name__}")
     return x
 
+
+def real(x: Any, name: str) -> Any:
+    """A finite real number (int, float, numpy or mpf); strings and booleans are refused, not parsed."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
+        raise ValueError(f"{name} must be a real number, got {x!r}")
+    if not _is_finite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return x
+
+
+def finite_result(value: Any, what: str, hint: str = "") -> Any:
+    """``value`` (a number or an array) when every entry is finite, else a ValueError: an
+    overflow must be an error, never a silent inf or NaN."""
+    entries = value if isinstance(value, np.ndarray) else [value]
+    if not all(_is_finite(x) for x in np.ravel(entries)):
+        raise ValueError(f"{what} overflows float64{hint}")
+    return value
