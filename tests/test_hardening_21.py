@@ -145,3 +145,17 @@ def test_monte_carlo_draws_a_chunk_that_fits_in_memory_whatever_k_and_p():
 def test_monte_carlo_refuses_an_input_too_large_for_memory():
     with pytest.raises(ValueError, match="one Gaussian input"):
         gaussian.monte_carlo_chunk(Teacher(np.ones(10**5), np.ones(10**4)), 10)
+
+
+# 10. NUMBA_DISABLE_JIT ----------------------------------------------------------------------------
+
+def test_with_the_jit_disabled_the_numpy_engine_runs_and_the_environment_says_so():
+    code = ("import numpy as np; from theory import Teacher, dynamics, reduced_gd; from checks import report, registry;"
+            "t = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4]);"
+            "V, A = dynamics.random_init(t, 4, np.random.default_rng(0));"
+            "print(reduced_gd.compiled_kernel(), dynamics.run_gd(t, V, A, steps=50).engine,"
+            " report.environment(registry.Budget('quick'), 0)['gd_engine'])")
+    out = subprocess.run([sys.executable, "-c", code], env=_env(NUMBA_DISABLE_JIT="1"), capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None", "reduced-numpy", "reduced-numpy"]
