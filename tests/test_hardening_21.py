@@ -159,3 +159,13 @@ def test_with_the_jit_disabled_the_numpy_engine_runs_and_the_environment_says_so
                          text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["None", "reduced-numpy", "reduced-numpy"]
+
+
+# 14. Teacher hash and eq ---------------------------------------------------------------------------
+
+def test_equal_teachers_hash_alike_also_with_negative_zeros():
+    one, other = Teacher([1.0, 0.0], [1.0]), Teacher([1.0, -0.0], [1.0])
+    assert one == other and hash(one) == hash(other)
+    assert Teacher([1.0, 0.0], [-0.0, 2.0]) == Teacher([1.0, 0.0], [0.0, 2.0])
+    assert hash(Teacher([1.0, 0.0], [-0.0, 2.0])) == hash(Teacher([1.0, 0.0], [0.0, 2.0]))
+    assert len({one, other}) == 1
