@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 def _watch_parent(parent: int, numba_threads: int | None) -> None:
     # Ctrl-C reaches the whole foreground process group; the parent answers it (cancels what is
-    # queued, lets running tasks finish, prints one line), so a worker must not die of it mid-task
+    # queued, terminates running tasks with stop(), prints one line), so a worker must not die of it mid-task
     # with a traceback of its own, or leave the pool broken while the parent waits for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -39,3 +39,23 @@ def pool(workers: int, numba_threads: int | None = None) -> ProcessPoolExecutor:
     """A spawned process pool whose workers exit when this process dies."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_watch_parent, initargs=(os.getpid(), numba_threads))
+
+
+def stop(executor: ProcessPoolExecutor, grace: float = 1.0) -> None:
+    """Stop a pool now: cancel what is queued, terminate what runs (an interrupt or a failure must
+    not wait for the remaining work), and reap the workers within ``grace`` seconds."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, ValueError, AttributeError):   # already gone or closed
+            pass
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+        except (OSError, ValueError, AttributeError, AssertionError):
+            pass

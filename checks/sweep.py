@@ -156,7 +156,10 @@ def cache_when_done(cache: ChunkCache, key: str, runs: int, future) -> None:
     """Cache a chunk the moment it finishes (so an interrupted sweep keeps it); a cancelled or
     failed chunk is left alone — asking a cancelled future for its exception would raise."""
     if not future.cancelled() and future.exception() is None:
-        cache.put(key, runs, future.result())
+        try:
+            cache.put(key, runs, future.result())
+        except OSError as exc:   # full or read-only: run_sweep stops with one line (not a traceback per chunk)
+            cache.failure = getattr(cache, "failure", None) or exc
 
 
 def _progress_line(done: int, total: int, start: float) -> str:
@@ -187,6 +190,9 @@ def run_sweep(grid: Grid, executor: Executor, cache: ChunkCache,
                 counts[cell][name] += value
     progress(_progress_line(done, len(chunks), start))
     for future in as_completed(pending):
+        if getattr(cache, "failure", None) is not None:
+            from checks.guards import InfrastructureError
+            raise InfrastructureError(f"the sweep cache {cache.directory} cannot be written ({cache.failure}); stopped")
         cell, _ = pending[future]
         result = future.result()
         for name, value in result.items():
