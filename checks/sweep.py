@@ -124,7 +124,7 @@ class ChunkCache:
         if not path.exists():
             return None
         try:
-            entry = json.loads(path.read_text())
+            entry = _read_entry(path)
             counts = entry["counts"]
             valid = (entry["key"] == key and entry["runs"] == runs
                      and entry["checksum"] == self._checksum(key, runs, counts)
@@ -150,6 +150,12 @@ class ChunkCache:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def _read_entry(path: Path):
+    """A cache entry, read like any untrusted JSON (a FIFO or a huge file is a damaged entry, not a hang)."""
+    from checks.guards import read_json
+    return read_json(path, "sweep cache entry", max_bytes=1 << 16)
 
 
 def cache_when_done(cache: ChunkCache, key: str, runs: int, future) -> None:

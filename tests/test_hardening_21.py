@@ -548,3 +548,11 @@ def test_a_killed_worker_is_an_infrastructure_failure_not_a_refutation(program, 
     lines = [line for line in err.splitlines() if "theorycheck:" in line]
     assert len(lines) == 1 and "infrastructure failure" in lines[0] and "nothing is refuted" in lines[0], err
     assert not (tmp_path / "out" / "sweep.json").exists()
+
+
+def test_a_fifo_in_the_sweep_cache_is_a_damaged_entry_not_a_hang(tmp_path):
+    grid = sweep.Grid(ks=(2,), ratios=(0.5,), eta_multiples=(1.0,), runs=10, chunk_runs=10, ps=(3,))
+    cell = grid.cells()[0]
+    os.mkfifo(tmp_path / f"{sweep.chunk_key(grid, cell, 0, 10)}.json")
+    result = sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
+    assert result["corrupted_cache_entries"] == 1 and result["rows"][0]["runs"] == 10
