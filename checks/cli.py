@@ -368,10 +368,14 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INTERRUPTED
         except Exception as exc:
             if guards.is_infrastructure(exc):
-                what = "a worker process died" if not isinstance(exc, (OSError, guards.InfrastructureError)) \
-                    else "the machine failed"
-                print(f"theorycheck: error: infrastructure failure, {what} ({type(exc).__name__}: {_one_line(exc)}); "
-                      "no verdict was reached and nothing is refuted; previous outputs left intact", file=sys.stderr)
+                if isinstance(exc, guards.InfrastructureError):
+                    what = _one_line(exc)
+                elif isinstance(exc, OSError):
+                    what = _text(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+                else:
+                    what = f"a worker process died ({type(exc).__name__}: {_one_line(exc)})"
+                print(f"theorycheck: error: infrastructure failure: {what}; no verdict was reached and nothing is "
+                      "refuted; previous outputs left intact", file=sys.stderr)
                 return EXIT_INFRASTRUCTURE
             if isinstance(exc, OSError):
                 print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
