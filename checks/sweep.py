@@ -179,6 +179,9 @@ def _progress_line(done: int, total: int, start: float) -> str:
 def run_sweep(grid: Grid, executor: Executor, cache: ChunkCache,
               progress: Callable[[str], None] = lambda line: None) -> dict:
     """Counts per cell, from the cache where possible and the executor otherwise."""
+    from checks.guards import sweep_grid_problem
+    if sweep_grid_problem(grid):   # too many chunks to build, or a ratio its teacher cannot have
+        raise ValueError(sweep_grid_problem(grid))
     chunks = grid.chunks()
     counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
     pending, done, start, cached = {}, 0, time.perf_counter(), 0

@@ -556,3 +556,12 @@ def test_a_fifo_in_the_sweep_cache_is_a_damaged_entry_not_a_hang(tmp_path):
     os.mkfifo(tmp_path / f"{sweep.chunk_key(grid, cell, 0, 10)}.json")
     result = sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
     assert result["corrupted_cache_entries"] == 1 and result["rows"][0]["runs"] == 10
+
+
+@pytest.mark.parametrize("grid, fragment", [
+    (sweep.Grid(ks=(1,), ratios=(0.0,), eta_multiples=(1.0,), runs=10, chunk_runs=10, ps=(3,)), "not attainable"),
+    (sweep.Grid(ks=(2,), ratios=(0.5,), eta_multiples=(1.0,), runs=10**9, chunk_runs=1, ps=(3,)), "chunks"),
+])
+def test_run_sweep_refuses_a_grid_it_cannot_run_as_asked(grid, fragment, tmp_path):
+    with pytest.raises(ValueError, match=fragment):
+        sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
