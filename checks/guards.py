@@ -32,6 +32,12 @@ def read_json(path: Path, what: str, max_bytes: int | None = None, max_depth: in
     max_depth = JSON_MAX_DEPTH if max_depth is None else max_depth
     def refuse(constant):
         raise ValueError(f"{constant} is not a JSON number")
+
+    def finite(text):   # 1e999 would be read as inf
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"{text[:20]} is beyond float64")
+        return value
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -54,7 +60,7 @@ def read_json(path: Path, what: str, max_bytes: int | None = None, max_depth: in
         text = raw.decode("utf-8")
         if _depth(text, max_depth) > max_depth:
             raise ValueError(f"nested more than the {max_depth} levels allowed")
-        return json.loads(text, parse_constant=refuse)
+        return json.loads(text, parse_constant=refuse, parse_float=finite)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValueError(f"{what} {path}: cannot read it ({exc})") from None
 

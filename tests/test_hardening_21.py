@@ -565,3 +565,11 @@ def test_a_fifo_in_the_sweep_cache_is_a_damaged_entry_not_a_hang(tmp_path):
 def test_run_sweep_refuses_a_grid_it_cannot_run_as_asked(grid, fragment, tmp_path):
     with pytest.raises(ValueError, match=fragment):
         sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
+
+
+@pytest.mark.parametrize("content", ['{"time_budget_seconds": 1e999, "seed": 0, "targets": []}',
+                                     '{"time_budget_seconds": 60, "seed": ' + "9" * 5000 + ', "targets": []}'])
+def test_a_fuzz_file_with_numbers_beyond_range_is_one_line(content, tmp_path, capsys, fake_claim):
+    (tmp_path / "fuzz.json").write_text(content)
+    one_line(["report", "--out", str(tmp_path)], capsys, 2, "fuzz findings")
+    assert not fake_claim
