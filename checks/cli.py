@@ -1,8 +1,8 @@
 """The ``theorycheck`` command.
 
 Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or input error (one line on
-stderr, no traceback), 3 infrastructure failure — a worker process died, a pool broke, a disk is full or read-only (one line; no
-verdict was reached, so nothing is refuted), 130 interrupted (previous outputs left intact).
+stderr, no traceback), 3 infrastructure failure — a worker process died, a pool broke, a disk is full or read-only (one line; not
+a verdict, so nothing is refuted), 130 interrupted (previous outputs left intact).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from checks import guards, registry, report
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
-              "(a worker died, a disk full or read-only: no verdict), 130 interrupted")
+              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted")
 
 
 class UsageError(Exception):
@@ -374,8 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                     what = _text(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
                 else:
                     what = f"a worker process died ({type(exc).__name__}: {_one_line(exc)})"
-                print(f"theorycheck: error: infrastructure failure: {what}; no verdict was reached and nothing is "
-                      "refuted; previous outputs left intact", file=sys.stderr)
+                print(f"theorycheck: error: infrastructure failure: {what}; this is not a verdict (nothing is "
+                      "refuted); previous outputs left intact", file=sys.stderr)
                 return EXIT_INFRASTRUCTURE
             if isinstance(exc, OSError):
                 print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
