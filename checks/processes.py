@@ -35,10 +35,25 @@ def _watch_parent(parent: int, numba_threads: int | None) -> None:
             pass
 
 
+class _Pool(ProcessPoolExecutor):
+    """Workers are started with Ctrl-C ignored (SIG_IGN survives exec; a Python handler does not):
+    a Ctrl-C while a worker was still importing printed a KeyboardInterrupt traceback from it.
+    A Ctrl-C arriving in the milliseconds of a start is dropped."""
+
+    def _spawn_process(self):
+        if threading.current_thread() is not threading.main_thread():
+            return super()._spawn_process()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return super()._spawn_process()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 def pool(workers: int, numba_threads: int | None = None) -> ProcessPoolExecutor:
     """A spawned process pool whose workers exit when this process dies."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_watch_parent, initargs=(os.getpid(), numba_threads))
+    return _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                 initializer=_watch_parent, initargs=(os.getpid(), numba_threads))
 
 
 def stop(executor: ProcessPoolExecutor, grace: float = 1.0) -> None:

@@ -573,3 +573,16 @@ def test_a_fuzz_file_with_numbers_beyond_range_is_one_line(content, tmp_path, ca
     (tmp_path / "fuzz.json").write_text(content)
     one_line(["report", "--out", str(tmp_path)], capsys, 2, "fuzz findings")
     assert not fake_claim
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
+def test_ctrl_c_while_the_workers_start_is_one_line(delay, tmp_path):
+    process = _start(tmp_path, SLOW_CLAIMS)
+    _wait_for_workers(process, 2)
+    time.sleep(delay)                              # workers still importing (a traceback from one before)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = _finish(process, 60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert sum("theorycheck:" in line for line in err.splitlines()) == 1, err
