@@ -370,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             if guards.is_infrastructure(exc):
                 if isinstance(exc, guards.InfrastructureError):
                     what = _one_line(exc)
+                elif isinstance(exc, MemoryError):
+                    what = "out of memory"
                 elif isinstance(exc, OSError):
                     what = _text(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
                 else:

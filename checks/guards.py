@@ -123,9 +123,10 @@ def check_writable(folder: Path, option: str) -> None:
 
 
 def is_infrastructure(exc: BaseException) -> bool:
-    """A failure of the machinery: a broken pool, a killed worker (also a Dask one), a full disk."""
+    """A failure of the machinery: a broken pool, a killed worker (also a Dask one), a full disk,
+    memory exhausted (inputs are range-checked first, so a MemoryError is the machine's)."""
     from concurrent.futures import BrokenExecutor
-    if isinstance(exc, (InfrastructureError, BrokenExecutor)):
+    if isinstance(exc, (InfrastructureError, BrokenExecutor, MemoryError)):
         return True
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):
         return True

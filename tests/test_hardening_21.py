@@ -586,3 +586,10 @@ def test_ctrl_c_while_the_workers_start_is_one_line(delay, tmp_path):
     assert process.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert sum("theorycheck:" in line for line in err.splitlines()) == 1, err
+
+
+def test_memory_exhausted_is_an_infrastructure_failure(monkeypatch, capsys, fake_claim):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(report, "run_claims", exhausted)
+    one_line(["check", "fake"], capsys, 3, "infrastructure failure: out of memory")
