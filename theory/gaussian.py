@@ -23,7 +23,6 @@ from theory import formulas, validation
 from theory.arith import arith_for
 from theory.teacher import Teacher
 
-
 ANGLE_TOLERANCE = 1e-12   # |φ + δ − π| of an Angle(φ, δ) given by the caller
 
 
