@@ -133,9 +133,11 @@ def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
 
 
 class Cache(Protocol):
-    """Where finished chunks are kept: :class:`ChunkCache` on disk, or in memory."""
+    """Where finished chunks are kept: :class:`ChunkCache` on disk, or in memory. ``failure`` is the
+    first error a put raised (a full or read-only disk), which stops the grid."""
 
     corrupted: int
+    failure: OSError | None
 
     def get(self, key: str, runs: int) -> dict | None: ...
 
@@ -146,7 +148,10 @@ def cache_when_done(cache: Cache, key: str, runs: int, future) -> None:
     """Cache a chunk the moment it finishes (so an interrupted sweep keeps it); a cancelled or
     failed chunk is left alone — asking a cancelled future for its exception would raise."""
     if not future.cancelled() and future.exception() is None:
-        cache.put(key, runs, future.result())
+        try:
+            cache.put(key, runs, future.result())
+        except OSError as exc:   # full or read-only: run_grid stops with one line (not a traceback per chunk)
+            cache.failure = getattr(cache, "failure", None) or exc
 
 
 def run_grid(grid: Grid, executor: Executor, cache: Cache,
@@ -155,6 +160,9 @@ def run_grid(grid: Grid, executor: Executor, cache: Cache,
     """Counts per cell, from the cache where possible and the executor otherwise; ``progress``
     is told (chunks done, chunks in all) as chunks finish. Intervals are at confidence 1 − α
     each (default α = 1e-3 / cells); ``with_thresholds`` adds κ*(k, r) for the grid's ratios."""
+    from checks.guards import sweep_grid_problem
+    if problem := sweep_grid_problem(grid):   # too many chunks to build, or a ratio its teacher cannot have
+        raise ValueError(problem)
     chunks = grid.chunks()
     counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
     pending, done, cached = {}, 0, 0
@@ -172,6 +180,10 @@ def run_grid(grid: Grid, executor: Executor, cache: Cache,
                 counts[cell][name] += value
     progress(done, len(chunks))
     for future in as_completed(pending):
+        if (failure := getattr(cache, "failure", None)) is not None:
+            from checks.guards import InfrastructureError
+            where = getattr(cache, "directory", "in memory")
+            raise InfrastructureError(f"the sweep cache {where} cannot be written ({failure}); stopped")
         cell, _ = pending[future]
         result = future.result()
         for name, value in result.items():

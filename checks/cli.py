@@ -1,13 +1,17 @@
 """The ``theorycheck`` command.
 
 Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or
-input error (one line on stderr, no traceback), 130 interrupted (previous outputs left intact).
+input error (one line on stderr, no traceback), 3 infrastructure failure — a worker process died, a pool
+broke, a disk is full or read-only (one line; not a verdict, so nothing is refuted), 130 interrupted
+(previous outputs left intact).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import io
 import json
 import os
 import shlex
@@ -15,9 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from checks import registry, report
+from checks import guards, registry, report
 
-EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
+              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted")
 
 
 class UsageError(Exception):
@@ -29,8 +35,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _int_at_least(minimum: int, message: str):
-    """An argparse type: an integer ≥ minimum, else the one-line ``message``."""
+def _int_at_least(minimum: int, message: str, maximum: int | None = None):
+    """An argparse type: an integer in [minimum, maximum], else the one-line ``message``."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -38,12 +44,15 @@ def _int_at_least(minimum: int, message: str):
             value = minimum - 1
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{message}, got {text!r}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"at most {maximum:,} processes, got {text!r}")
         return value
     return parse
 
 
 _seed = _int_at_least(0, "seed must be a non-negative integer")
 _positive_int = _int_at_least(1, "expected a positive integer")
+_processes = _int_at_least(1, "expected a positive integer", guards.MAX_PROCESSES)
 
 
 def _list_of(convert, what):
@@ -86,13 +95,15 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                         "on 2 cores), standard (about 85 s) or thorough (about 7 min) — more teachers, larger "
                         "dimensions, more runs; each claim's section says what ran at its budget")
     parser.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
-    parser.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
-                        help="claims run in this many processes (default: CPU count); same numbers for any")
+    parser.add_argument("--jobs", type=_processes, default=os.cpu_count() or 1,
+                        help=f"claims run in this many processes, at most {guards.MAX_PROCESSES} (default: CPU count); "
+                        "same numbers for any")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="theorycheck",
-                     description="Check the claims of Du et al. (ICML 2018) and report the evidence.")
+                     description="Check the claims of Du et al. (ICML 2018) and report the evidence.",
+                     epilog=EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the claims: id, source, title")
     check = sub.add_parser("check", help="run some claims and print their verdicts")
@@ -133,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
     sweep.add_argument("--seed", type=_seed, default=0, help="master seed")
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
-                       help="local processes (default: CPU count)")
+    where.add_argument("--workers", type=_processes, default=os.cpu_count() or 1,
+                       help=f"local processes, at most {guards.MAX_PROCESSES} (default: CPU count)")
     where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep", help="output directory")
     sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep",
@@ -169,17 +180,39 @@ SOURCE_TREE = Path(__file__).resolve().parent.parent
 
 
 def _check_folder(folder: Path, option: str, inside: str) -> None:
-    """``folder`` may be anywhere outside the source tree, and inside it only under ``inside``."""
+    """``folder`` may be anywhere outside the source tree, and inside it only under ``inside``.
+
+    Judged on the resolved path (symbolic links and ``..`` as the file system follows them), and
+    worded with it, since a relative path counts from the current directory."""
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{option} {folder} exists and is not a directory")
+        raise UsageError(f"{option} {_shown(folder)} exists and is not a directory")
     resolved = folder.resolve()
     if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
             and not resolved.is_relative_to(SOURCE_TREE / inside):
-        raise UsageError(f"{option} {folder} is inside the source tree; use {inside}/ or a directory outside it")
+        where = "" if str(folder) == str(resolved) else f" (resolved from {_shown(folder)}" + (
+            f" in the current directory {_shown(Path.cwd())})" if not folder.is_absolute() else ")")
+        raise UsageError(f"{option} {_shown(resolved)}{where} is inside the source tree {_shown(SOURCE_TREE)}; "
+                         f"use {_shown(SOURCE_TREE / inside)} or a directory outside the tree")
 
 
-def _check_out_dir(out: Path) -> None:
-    """Outputs go anywhere outside the source tree, and inside it only under reports/."""
+def _shown(path) -> str:
+    """A path as text that any terminal and any UTF-8 file can hold (undecodable bytes escaped)."""
+    return _text(str(path))
+
+
+def _text(text: str) -> str:
+    """``text`` with the surrogates that undecodable command-line bytes become spelled out."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def _check_out_dir(out: Path, *outputs: str) -> Path:
+    """Outputs go anywhere outside the source tree, and inside it only under reports/; each of
+    ``outputs`` in it must be a regular file or absent. Returns the resolved folder (so that
+    messages name the folder written, also for ``link/..``)."""
     _check_folder(out, "--out", "reports")
     # before any work: a folder we cannot create or write in is refused now, not after the run
     import tempfile
@@ -188,11 +221,16 @@ def _check_out_dir(out: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=out, prefix=".theorycheck-probe-"):
             pass
     except OSError as exc:
-        raise UsageError(f"--out {out} cannot be written ({exc.strerror or exc})") from None
+        raise UsageError(f"--out {_shown(out)} cannot be written ({exc.strerror or exc})") from None
+    try:
+        report.check_destinations(out / name for name in outputs)
+    except OSError as exc:
+        raise UsageError(f"--out {_shown(out)}: {_text(exc.strerror or str(exc))}") from None
+    return out.resolve()
 
 
 def _report(args) -> int:
-    _check_out_dir(args.out)
+    args.out = _check_out_dir(args.out, "claims.json", "index.html")   # both, before any claim runs
     fuzz_file = args.out / "fuzz.json"
     try:   # every file the report reads is checked before any claim runs
         previous = report.load_previous(args.compare) if args.compare else None
@@ -204,23 +242,25 @@ def _report(args) -> int:
     results = report.run_claims(registry.all_claims(), budget, args.seed, report.progress_to_stderr, args.jobs)
     run = {"started_utc": started.isoformat(timespec="seconds"),
            "duration_seconds": round(time.perf_counter() - clock, 1),
-           "command": shlex.join(["theorycheck", *args.argv]),
+           "command": _text(shlex.join(["theorycheck", *args.argv])),
            "jobs": args.jobs}
     doc = report.document(results, budget, args.seed, run)
     if findings is not None:
         doc["fuzz"] = findings
     if previous is not None:
-        doc["comparison"] = {"against": str(args.compare), "changes": report.compare(doc, previous)}
+        doc["comparison"] = {"against": _shown(args.compare), "changes": report.compare(doc, previous)}
         for change in doc["comparison"]["changes"]:
             print(report.describe_change(change))
     json_path, html_path = report.write_report(doc, args.out)
     counts = ", ".join(f"{n} {v}" for v, n in doc["summary"]["counts"].items())
-    print(f"{counts}; wrote {json_path} and {html_path}")
+    print(f"{counts}; wrote {_shown(json_path)} and {_shown(html_path)}")
     return _exit_code(results)
 
 
 def _executor(args):
-    """A process pool, or a Dask cluster's concurrent.futures executor; and how to close it."""
+    """A process pool, or a Dask cluster's concurrent.futures executor; how to close it when the
+    work is done, and how to stop it at once (interrupted, or failed: queued chunks cancelled,
+    running workers terminated)."""
     if args.dask is not None:
         if not args.dask.strip():
             raise UsageError("--dask needs the scheduler's address, e.g. tcp://127.0.0.1:8786")
@@ -234,10 +274,10 @@ def _executor(args):
             raise UsageError(f"cannot reach a Dask scheduler at {args.dask!r} "
                              f"({type(exc).__name__}: "
                              f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
-        return client.get_executor(), client.close
-    from checks.processes import pool
+        return client.get_executor(), client.close, client.close
+    from checks.processes import pool, stop
     workers = pool(args.workers)
-    return workers, lambda: workers.shutdown(cancel_futures=True)
+    return workers, lambda: workers.shutdown(cancel_futures=True), lambda: stop(workers)
 
 
 def _warn(line: str) -> None:
@@ -248,7 +288,7 @@ def _fuzz(args) -> int:
     from dataclasses import asdict
 
     from checks import fuzz
-    _check_out_dir(args.out)
+    args.out = _check_out_dir(args.out, "fuzz.json")
     claims = list(dict.fromkeys(args.ids)) or list(fuzz.TARGETS)
     unknown = [c for c in claims if c not in fuzz.TARGETS]
     if unknown:
@@ -269,44 +309,112 @@ def _fuzz(args) -> int:
 
 def _sweep(args) -> int:
     from checks import sweep, sweep_display
-    _check_out_dir(args.out)
+    args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg")
     _check_folder(args.cache, "--cache", ".theorycheck-cache")   # ignored by git
     try:
         grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed,
                           kappas=args.kappas, family=args.family, v0_norm=args.v0_norm)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    problem = guards.sweep_grid_problem(grid)
+    if problem:
+        raise UsageError(problem)
     earlier = [p for p in sweep.output_names(args.out) if p.exists()]
     if earlier and not args.force:
-        raise UsageError(f"{args.out} holds an earlier sweep ({earlier[0].name}); pass --force to replace it, "
-                         "or choose another --out")
-    executor, close = _executor(args)     # first: an unreachable cluster is a usage error, said at once
+        raise UsageError(f"{_shown(args.out)} holds an earlier sweep ({earlier[0].name}); pass --force to replace "
+                         "it, or choose another --out")
+    guards.check_writable(args.cache, "--cache")   # read-only or full: one line now, not one per chunk
+    executor, close, stop = _executor(args)     # first: an unreachable cluster is a usage error, said at once
     console = sweep_display.stderr_console()
     try:
         sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
                                  sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
         with sweep_display.ChunkProgress(console) as progress:
             result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update)
-    finally:
-        close()
+    except BaseException:
+        stop()
+        raise
+    close()
     paths = sweep.write_outputs(result, args.out)
-    sweep_display.print_result(sweep_display.stdout_console(), result, paths)
+    sweep_display.print_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
     return EXIT_OK
 
 
+def _survive_any_encoding() -> None:
+    """Output survives any terminal encoding (C locale, PYTHONIOENCODING=ascii): what the stream
+    cannot encode is written as a backslash escape, never a UnicodeEncodeError after the work."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):   # else (a test's capture) nothing to reconfigure
+            with contextlib.suppress(ValueError, OSError):   # closed
+                stream.reconfigure(errors="backslashreplace")
+
+
+class _Interrupts:
+    """The first Ctrl-C raises KeyboardInterrupt; later ones are ignored while the work stops
+    (a second or third Ctrl-C printed a traceback from the cleanup before). In a real command
+    (``keep``) Ctrl-C stays ignored until the process exits."""
+
+    def __init__(self, keep: bool):
+        self.keep, self.fired, self.previous = keep, False, None
+
+    def __enter__(self):
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._first)
+        return self
+
+    def _first(self, signum, frame):
+        import signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.fired = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        import signal
+        if self.previous is not None and not (self.fired and self.keep):
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return _text(text[0] if text else type(exc).__name__)
+
+
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        args.argv = sys.argv[1:] if argv is None else list(argv)   # the report records its command
-        command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
-                   "fuzz": _fuzz}[args.command]
-        return command(args)
-    except (UsageError, OSError) as exc:
-        print(f"theorycheck: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    _survive_any_encoding()
+    with _Interrupts(keep=argv is None):
+        try:
+            args = build_parser().parse_args(argv)
+            args.argv = sys.argv[1:] if argv is None else list(argv)   # the report records its command
+            command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
+                       "fuzz": _fuzz}[args.command]
+            return command(args)
+        except UsageError as exc:
+            print(f"theorycheck: error: {_text(str(exc))}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            if guards.is_infrastructure(exc):
+                if isinstance(exc, guards.InfrastructureError):
+                    what = _one_line(exc)
+                elif isinstance(exc, MemoryError):
+                    what = "out of memory"
+                elif isinstance(exc, OSError):
+                    what = _text(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+                else:
+                    what = f"a worker process died ({type(exc).__name__}: {_one_line(exc)})"
+                print(f"theorycheck: error: infrastructure failure: {what}; this is not a verdict (nothing is "
+                      "refuted); previous outputs left intact", file=sys.stderr)
+                return EXIT_INFRASTRUCTURE
+            if isinstance(exc, OSError):
+                print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
+                return EXIT_USAGE
+            raise
 
 
 if __name__ == "__main__":

@@ -105,6 +105,7 @@ class _MemoryCache:
 
     entries: dict[str, dict] = {}    # noqa: RUF012 (process-wide on purpose)
     corrupted = 0
+    failure: OSError | None = None
 
     def get(self, key: str, runs: int) -> dict | None:
         return self.entries.get(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -116,15 +117,20 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
         return [done[c.id] for c in claims]
     from concurrent.futures import as_completed
 
-    from checks.processes import pool
+    from checks.processes import pool, stop
     threads = max(1, (os.cpu_count() or 1) // jobs)
     # longest first (the gradient-descent claims), so that the processes finish together
     order = sorted(claims, key=lambda c: not 100 <= getattr(sys.modules[c.check.__module__], "REPORT_ORDER", 0) < 200)
-    with pool(jobs, numba_threads=threads) as workers:
+    workers = pool(jobs, numba_threads=threads)
+    try:
         futures = [workers.submit(_run_registered, claim.id, budget.name, seed) for claim in order]
         progress(f"running {len(claims)} claims in {jobs} processes …")
         for future in as_completed(futures):
             finished(future.result())
+    except BaseException:   # Ctrl-C or a dead worker: cancel queued claims, terminate running ones, now
+        stop(workers)
+        raise
+    workers.shutdown()
     return [done[c.id] for c in claims]
 
 
@@ -187,13 +193,10 @@ def describe_change(change: dict[str, Any]) -> str:
 
 
 def _strict_json(path: Path, what: str) -> Any:
-    """A JSON file with no NaN or infinities (which json.loads would otherwise accept)."""
-    def refuse(constant):
-        raise ValueError(f"{constant} is not a JSON number")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"{what} {path}: cannot read it ({exc})") from None
+    """An untrusted JSON file with no NaN or infinities, read with size and depth limits (a FIFO,
+    /dev/zero or 100,000-deep nesting is a one-line ValueError): :func:`checks.guards.read_json`."""
+    from checks.guards import read_json
+    return read_json(path, what)
 
 
 def load_previous(path: Path) -> dict[str, Any]:
@@ -314,32 +317,100 @@ def _format_number(x: Any) -> str:
     return str(x)
 
 
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write every file to a temporary sibling first, then rename them all into place.
+def check_destinations(paths: Iterable[Path]) -> None:
+    """Every path is a regular file or absent (a directory or a device in the way would be found
+    only after the work, or leave one file new and the other old): else an OSError naming it."""
+    import errno
+    import stat
+    for path in paths:
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            try:
+                mode = os.stat(path).st_mode
+            except FileNotFoundError:   # a dangling link is replaced like an absent file
+                continue
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EEXIST,
+                          f"{path} is {kind}; remove it (its sibling outputs are replaced together with it)")
 
-    An interrupted run leaves the previous files untouched (and no partial ones).
+
+def _remove_stale(path: Path) -> None:
+    """Remove what a writer killed while staging left beside ``path`` (older than a minute); a
+    staged name that is a dangling link, a directory or already gone is skipped, never fatal."""
+    import stat
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            info = os.lstat(stale)
+            if not stat.S_ISDIR(info.st_mode) and time.time() - info.st_mtime > 60:
+                os.unlink(stale)
+        except OSError:
+            pass
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place: all of
+    them are replaced, or none.
+
+    Every destination is checked first (a directory in the way fails before anything changes);
+    when a rename fails midway, the files already renamed are put back (a hard link of each
+    previous file is kept until the end). An interrupted run leaves the previous files untouched
+    (and no partial ones).
     """
     staged: list[tuple[str, Path]] = []
+    kept: dict[Path, str | None] = {}      # previous file's backup, or None where there was none
     mode = 0o666 & ~_current_umask()
-    for path in files:   # what a writer killed while staging left behind
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):
-            if time.time() - stale.stat().st_mtime > 60:
-                stale.unlink(missing_ok=True)
+    check_destinations(files)
+    for path in files:
+        _remove_stale(path)
     try:
         for path, text in files.items():
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((tmp, path))
             os.chmod(tmp, mode)  # mkstemp creates 0600; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, path in staged:
-            os.replace(tmp, path)
+        if len(staged) > 1:
+            for _, path in staged:
+                kept[path] = _backup(path)
+        replaced = []
+        try:
+            for tmp, path in staged:
+                os.replace(tmp, path)
+                replaced.append(path)
+        except BaseException:
+            for path in replaced:      # one report or none: put the previous files back
+                backup = kept.get(path)
+                with contextlib.suppress(OSError):
+                    if backup:
+                        os.replace(backup, path)
+                    else:
+                        os.unlink(path)
+            raise
     finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
+        for tmp in [tmp for tmp, _ in staged] + [b for b in kept.values() if b]:
+            if os.path.lexists(tmp):
                 os.unlink(tmp)
+
+
+def _backup(path: Path) -> str | None:
+    """A hard link (a copy where links are not supported) of the file at ``path``, or None."""
+    if not os.path.isfile(path):
+        return None
+    fd, backup = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(backup)
+    try:
+        os.link(path, backup)
+    except OSError:
+        import shutil
+        shutil.copy2(path, backup)
+    return backup
 
 
 def _current_umask() -> int:

@@ -54,6 +54,7 @@ class ChunkCache:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.corrupted = 0
+        self.failure: OSError | None = None   # the first put that failed (checks.cells)
         self.warn = warn
 
     @staticmethod
@@ -65,7 +66,7 @@ class ChunkCache:
         if not path.exists():
             return None
         try:
-            entry = json.loads(path.read_text())
+            entry = _read_entry(path)
             counts = entry["counts"]
             valid = (entry["key"] == key and entry["runs"] == runs
                      and entry["checksum"] == self._checksum(key, runs, counts)
@@ -91,6 +92,12 @@ class ChunkCache:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def _read_entry(path: Path):
+    """A cache entry, read like any untrusted JSON (a FIFO or a huge file is a damaged entry, not a hang)."""
+    from checks.guards import read_json
+    return read_json(path, "sweep cache entry", max_bytes=1 << 16)
 
 
 def write_outputs(result: dict, out_dir: Path) -> list[Path]:

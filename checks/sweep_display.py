@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -100,7 +99,7 @@ def _interval(row: dict, outcome: str) -> str:
     return f"{row[f'p_{outcome}']:.3f} [{row[f'p_{outcome}_low']:.3f}, {row[f'p_{outcome}_high']:.3f}]"
 
 
-def print_result(console: Console, result: dict, paths: list[Path]) -> None:
+def print_result(console: Console, result: dict, paths: list[str]) -> None:
     table = Table(title=f"outcome probabilities (intervals at confidence {result['confidence']:.6f} each)",
                   title_justify="left")
     for name in ("k", "p", "r/r_b", "κ", "η ×", "runs", "P(global)", "P(spurious)", "undecided", "diverged"):
@@ -122,4 +121,4 @@ def print_result(console: Console, result: dict, paths: list[Path]) -> None:
         console.print(found)
     console.print(f"{len(result['rows'])} cells, {result['chunks']} chunks ({result['from_cache']} from cache, "
                   f"{result['corrupted_cache_entries']} corrupted entries recomputed); wrote "
-                  + ", ".join(str(p) for p in paths))
+                  + ", ".join(paths))

@@ -234,6 +234,8 @@ class DecisionTable:
         rule = np.array([basins.phi_split, 0.0, basins.top, basins.spurious_base,
                          basins.top - basins.spurious_base, SLACK * basins.scale,
                          diverge_sum, diverge_perp ** 2, float(k)])
+        for array in (rule, r2_min, levels, band):   # cached per (teacher, η): nobody may edit it
+            array.setflags(write=False)
         return cls(basins, float(eta), rule, r2_min, levels, band, not angle_moves, stable)
 
 

@@ -154,7 +154,7 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
     if not np.all(first_step < 1e300):
         raise ValueError("V0 has rows so short that GD's first v-step, of length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖), "
                          "leaves float64: rescale v₀ (the loss does not depend on ‖v‖)")
-    steps = validation.positive_int(steps, "steps")
+    steps = validation.step_count(steps, "steps")
     _check_record(record)
     return V0, A0, float(eta), steps
 
@@ -296,7 +296,7 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     validation.generator(rng)
-    max_steps = validation.positive_int(max_steps, "max_steps")
+    max_steps = validation.step_count(max_steps, "max_steps")
     _check_scheme(scheme)
     _check_record(record)
     p = teacher.p if p is None else initialization.patch_size(p)

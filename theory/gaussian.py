@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mpmath
@@ -22,11 +23,19 @@ from theory import formulas, validation
 from theory.arith import arith_for
 from theory.teacher import Teacher
 
+ANGLE_TOLERANCE = 1e-12   # |φ + δ − π| of an Angle(φ, δ) given by the caller
+
 
 def _angle(theta, ar):
     if isinstance(theta, formulas.Angle):
-        return formulas.Angle(ar.scalar(theta.phi), ar.scalar(theta.delta))
-    theta = ar.scalar(theta)
+        phi, delta = (validation.real(x, f"theta.{name}") for x, name in zip(theta, ("phi", "delta"), strict=True))
+        for x, name in ((phi, "phi"), (delta, "delta")):
+            if not 0 <= x <= mpmath.pi + ANGLE_TOLERANCE:
+                raise ValueError(f"theta.{name} must lie in [0, π], got {x}")
+        if abs(mpmath.mpf(phi) + mpmath.mpf(delta) - mpmath.pi) > ANGLE_TOLERANCE:
+            raise ValueError(f"theta is an inconsistent Angle: phi + delta must be π, got {phi} + {delta}")
+        return formulas.Angle(ar.scalar(phi), ar.scalar(delta))
+    theta = ar.scalar(validation.real(theta, "theta"))
     if not 0 <= theta <= ar.pi:
         raise ValueError(f"theta must lie in [0, π], got {theta}")
     return formulas.angle_from_phi(theta, ar)
@@ -36,26 +45,33 @@ def _norm_arg(x, name, ar):
     return ar.scalar(validation.positive_real(x, name))
 
 
+def _finite(value, dps):
+    """A closed form's value; in float64 an overflow (a norm near 1e154 or more) is an error."""
+    if dps is None:
+        validation.finite_result(value, "the moment", " (norms above ~1e154): pass dps=N, or rescale")
+    return value
+
+
 def relu_mean(norm_u, dps: int | None = None):
     """E[σ(uᵀz)] for z ~ N(0, I), as a function of ‖u‖."""
     ar = arith_for(dps)
     with ar.precision():
-        return +formulas.relu_mean(_norm_arg(norm_u, "norm_u", ar), ar)
+        return _finite(+formulas.relu_mean(_norm_arg(norm_u, "norm_u", ar), ar), dps)
 
 
 def relu_second_moment(norm_u, dps: int | None = None):
     """E[σ(uᵀz)²] for z ~ N(0, I), as a function of ‖u‖."""
     ar = arith_for(dps)
     with ar.precision():
-        return +formulas.relu_second_moment(_norm_arg(norm_u, "norm_u", ar), ar)
+        return _finite(+formulas.relu_second_moment(_norm_arg(norm_u, "norm_u", ar), ar), dps)
 
 
 def relu_cross_moment(norm_u, norm_w, theta, dps: int | None = None):
     """E[σ(uᵀz) σ(wᵀz)] for vectors of norms ‖u‖, ‖w‖ at angle θ (a number or an Angle)."""
     ar = arith_for(dps)
     with ar.precision():
-        return +formulas.relu_cross_moment(_norm_arg(norm_u, "norm_u", ar),
-                                           _norm_arg(norm_w, "norm_w", ar), _angle(theta, ar), ar)
+        return _finite(+formulas.relu_cross_moment(_norm_arg(norm_u, "norm_u", ar),
+                                                   _norm_arg(norm_w, "norm_w", ar), _angle(theta, ar), ar), dps)
 
 
 @dataclass(frozen=True)
@@ -117,9 +133,28 @@ def network_output(Z: np.ndarray, w: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.maximum(Z @ w, 0.0) @ a
 
 
+# Bytes of Gaussian inputs (k·p float64 each) drawn at a time, and at most for one input.
+MC_CHUNK_BYTES = 1 << 28
+MC_INPUT_BYTES = 1 << 31
+
+
+def monte_carlo_chunk(teacher: Teacher, chunk: int) -> int:
+    """Inputs drawn at a time: at most ``chunk``, and at most MC_CHUNK_BYTES of them (an input is
+    k·p float64), so memory is estimated before anything is allocated."""
+    chunk = validation.positive_int(chunk, "chunk")
+    per_input = 8 * teacher.k * teacher.p
+    if per_input > MC_INPUT_BYTES:
+        raise ValueError(f"one Gaussian input of k·p = {teacher.k * teacher.p:,} entries needs "
+                         f"{per_input / 2**30:.1f} GiB; Monte Carlo takes k·p ≤ {MC_INPUT_BYTES // 8:,}")
+    return max(1, min(chunk, MC_CHUNK_BYTES // per_input))
+
+
 def monte_carlo_loss(teacher: Teacher, v, a, n: int, rng: np.random.Generator,
                      chunk: int = 65536) -> MonteCarloEstimate:
-    """Estimate ℓ(v, a) from n i.i.d. Gaussian inputs through the real network (w = v/‖v‖)."""
+    """Estimate ℓ(v, a) from n i.i.d. Gaussian inputs through the real network (w = v/‖v‖).
+
+    ``chunk`` inputs at most are drawn at a time, fewer when k·p is large (:func:`monte_carlo_chunk`);
+    a loss that overflows float64 is a ValueError."""
     validation.teacher(teacher)
     v = validation.vector(v, "v", teacher.p)
     a = validation.vector(a, "a", teacher.k)
@@ -127,18 +162,26 @@ def monte_carlo_loss(teacher: Teacher, v, a, n: int, rng: np.random.Generator,
     n = validation.positive_int(n, "n")
     if n < 2:
         raise ValueError("n must be at least 2 to estimate a standard error")
+    validation.generator(rng)
+    chunk = monte_carlo_chunk(teacher, chunk)
     w = formulas.unit(v, arith_for(None))
     # Chan et al.'s pairwise update of (count, mean, sum of squared deviations) per chunk.
     count, mean, m2 = 0, 0.0, 0.0
-    while count < n:
-        m = min(chunk, n - count)
-        Z = rng.standard_normal((m, teacher.k, teacher.p))
-        half_sq = 0.5 * (network_output(Z, w, a) - network_output(Z, teacher.w_star, teacher.a_star)) ** 2
-        chunk_mean = half_sq.mean()
-        chunk_m2 = ((half_sq - chunk_mean) ** 2).sum()
-        delta = chunk_mean - mean
-        mean += delta * m / (count + m)
-        m2 += chunk_m2 + delta * delta * count * m / (count + m)
-        count += m
-    variance = m2 / (n - 1)
-    return MonteCarloEstimate(float(mean), float(np.sqrt(variance / n)), n)
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflow is reported below, by name
+        while count < n:
+            m = min(chunk, n - count)
+            Z = rng.standard_normal((m, teacher.k, teacher.p))
+            half_sq = 0.5 * (network_output(Z, w, a) - network_output(Z, teacher.w_star, teacher.a_star)) ** 2
+            chunk_mean = half_sq.mean()
+            chunk_m2 = ((half_sq - chunk_mean) ** 2).sum()
+            delta = chunk_mean - mean
+            mean += delta * m / (count + m)
+            m2 += chunk_m2 + delta * delta * count * m / (count + m)
+            count += m
+            if not (math.isfinite(mean) and math.isfinite(m2)):
+                break
+        variance = m2 / (n - 1)
+        estimate = MonteCarloEstimate(float(mean), float(np.sqrt(variance / n)), n)
+    validation.finite_result(np.array([estimate.mean, estimate.stderr]), "the Monte Carlo loss",
+                             " (‖a‖ or ‖w*‖‖a*‖ too large; the loss scales like ‖a‖²): rescale the network")
+    return estimate

@@ -71,8 +71,10 @@ class Plane:
         rest = ones - (ones @ e1) * e1
         e2 = rest / np.linalg.norm(rest) if np.linalg.norm(rest) > 1e-12 * math.sqrt(k) else 0 * rest
         basis = np.stack([e1, e2], axis=1)
-        return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), basis,
-                   basis.T @ ones, basis.T @ a_star)
+        arrays = (basis, basis.T @ ones, basis.T @ a_star)
+        for array in arrays:   # cached per teacher (theory.dynamics.reduced_plane): nobody may edit it
+            array.setflags(write=False)
+        return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), *arrays)
 
     def constants(self, eta: float, eta_a: float) -> np.ndarray:
         """What :func:`step` reads, with every division by 2π or 4π done once here."""
@@ -171,7 +173,8 @@ KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered b
 
 
 def compiled_kernel():
-    """The numba kernel, compiled (and cached on disk) on first use; None without numba.
+    """The numba kernel, compiled (and cached on disk) on first use; None without numba, or with
+    NUMBA_DISABLE_JIT=1 (the numpy engine is then ~90× faster than the kernel interpreted).
 
     It calls :func:`step` and :func:`decide`, which live in this file, so numba's disk cache
     (keyed on this file) is invalidated whenever either changes.
@@ -191,6 +194,8 @@ def build_kernel(cache: bool, parallel: bool = True):
     try:
         import numba
     except ImportError:
+        return None
+    if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # set at import from the environment; NUMBA_DISABLE_JIT=1: the kernel would run interpreted, ~90× slower than numpy
         return None
     _prange = numba.prange
     return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_kernel)

@@ -95,7 +95,8 @@ class Teacher:
 
     @functools.cached_property
     def _hash(self) -> int:   # hashing 10⁶ entries each time a cache looks a teacher up would cost
-        return hash((self.w_star.tobytes(), self.a_star.tobytes()))
+        # + 0.0 turns −0.0 into 0.0: equal teachers (== compares values) must hash alike
+        return hash(((self.w_star + 0.0).tobytes(), (self.a_star + 0.0).tobytes()))
 
     def __repr__(self):
         return (f"Teacher(w_star={np.array2string(self.w_star, precision=17)}, "

@@ -98,12 +98,30 @@ def positive_int(x: Any, name: str) -> int:
     return int(x)
 
 
+# Steps of one GD run at most (a compiled loop counts them in int64; 10¹⁵ steps take months).
+MAX_STEPS = 10**15
+
+
+def step_count(x: Any, name: str = "steps") -> int:
+    """A number of GD steps: an integer in [1, MAX_STEPS]."""
+    x = positive_int(x, name)
+    if x > MAX_STEPS:
+        raise ValueError(f"{name} must be an integer in [1, {MAX_STEPS:.0e}], got {x!r}")
+    return x
+
+
 def positive_real(x: _T, name: str) -> _T:
     """``x`` itself (a float, int, mpf or other real number), once checked finite and positive."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
         raise ValueError(f"{name} must be a positive real number, got {x!r}")
     if not _is_finite(x) or x <= 0:   # x is finite here, so x <= 0 is exactly "not x > 0"
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    if not isinstance(x, mpmath.mpf):
+        try:
+            float(x)
+        except OverflowError:   # a Python int beyond float64 (10**400)
+            raise ValueError(f"{name} must be a positive finite number within float64's range (at most "
+                             f"1.8e308), got an integer of {len(str(x))} digits") from None
     return x
 
 
@@ -119,3 +137,21 @@ def teacher(x: Any):
     if not isinstance(x, Teacher):
         raise ValueError(f"teacher must be a theory.Teacher, got {type(x).__name__}")
     return x
+
+
+def real(x: Any, name: str) -> Any:
+    """A finite real number (int, float, numpy or mpf); strings and booleans are refused, not parsed."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
+        raise ValueError(f"{name} must be a real number, got {x!r}")
+    if not _is_finite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return x
+
+
+def finite_result(value: Any, what: str, hint: str = "") -> Any:
+    """``value`` (a number or an array) when every entry is finite, else a ValueError: an
+    overflow must be an error, never a silent inf or NaN."""
+    entries = value if isinstance(value, np.ndarray) else [value]
+    if not all(_is_finite(x) for x in np.ravel(entries)):
+        raise ValueError(f"{what} overflows float64{hint}")
+    return value
