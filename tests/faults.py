@@ -14,6 +14,7 @@ from types import ModuleType
 
 import numpy as np
 
+from checks import invariant_grid
 from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
 from theory.reduced_gd import register_jitable
 
@@ -132,6 +133,9 @@ class Fault:
             cached = getattr(module, name)
             fresh = functools.lru_cache(maxsize=cached.cache_info().maxsize)(cached.__wrapped__)
             monkeypatch.setattr(module, name, fresh)
+        # the invariant grid's in-process caches of counts and thresholds, likewise
+        monkeypatch.setattr(invariant_grid._MemoryCache, "entries", {})
+        monkeypatch.setattr(invariant_grid, "_THRESHOLDS", {})
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernel holds the real step: one compiled with the fault
             if self.name not in _FAULTY_KERNELS:
