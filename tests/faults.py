@@ -14,7 +14,7 @@ from types import ModuleType
 
 import numpy as np
 
-from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
+from theory import certify, dynamics, empirical, formulas, initialization, phases, reduced_gd
 from theory.reduced_gd import register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -115,10 +115,13 @@ class Fault:
             fresh = functools.lru_cache(maxsize=cached.cache_info().maxsize)(cached.__wrapped__)
             monkeypatch.setattr(module, name, fresh)
         monkeypatch.setattr(self.module, self.target, self.replacement)
-        if self.module is reduced_gd:  # the cached kernel holds the real step: one compiled with the fault
+        if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
-                _FAULTY_KERNELS[self.name] = reduced_gd.build_kernel(cache=False, parallel=False) or False
-            monkeypatch.setattr(reduced_gd, "_KERNEL", _FAULTY_KERNELS[self.name])
+                _FAULTY_KERNELS[self.name] = (reduced_gd.build_kernel(cache=False, parallel=False) or False,
+                                              phases.build_kernel(cache=False, parallel=False) or False)
+            gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
+            monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
+            monkeypatch.setattr(phases, "_PHASE_KERNEL", phase_kernel)
 
 
 FAULTS = (
