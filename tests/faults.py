@@ -79,6 +79,17 @@ def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
     return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.arctan2(np.abs(y), -x))  # an extra π − φ
 
 
+@register_jitable
+def _a_step_slow_after_phase_one(x, y, z1, z2, residual_sq, consts):
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    # past the end of Phase I (φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖²; consts[4] = (π − 1)‖w*‖²‖a*‖², consts[2] = ‖w*‖)
+    # the a-step is 100× too short, so Phase II crawls
+    after = (out[4] < np.pi / 4) * (out[6] >= 0.5 * consts[4] / ((np.pi - 1) * consts[2]))
+    factor = 1.0 - 0.99 * after
+    return (out[0], out[1], z1 + factor * (out[2] - z1), z2 + factor * (out[3] - z2), out[4], out[5], out[6],
+            out[7], out[8])
+
+
 def _labels_without_relu(teacher, n, rng, noise=0.0):
     sample = _draw_sample(teacher, n, rng, noise)
     linear = (sample.Z @ teacher.w_star) @ teacher.a_star  # σ dropped from the teacher's labels
@@ -144,6 +155,7 @@ FAULTS = (
     Fault("init-wrong-hemisphere", "sphere_angles", _init_wrong_hemisphere, ("success-probability",),
           module=initialization),
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
+    Fault("a-step-slow-after-phase-one", "step", _a_step_slow_after_phase_one, ("two-phase",), module=reduced_gd),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

@@ -44,7 +44,7 @@ import numpy as np
 from scipy import stats
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.figures import legend_outside, new_figure, series_style, to_figure
+from checks.figures import new_figure, series_style, to_figure
 from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
 from theory import Teacher, dynamics, initialization, invariants, landscape, phases, precision
@@ -611,8 +611,13 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
         ax.set_xlabel("patch size p (dashed: p = ∞)")
         ax.set_title(f"k = {k:,}", fontsize="medium")
     axes[0, 0].set_ylabel("median T₁ over the global runs (steps)")
-    if lines:
-        legend_outside(axes[0, -1])
+    handles: dict = {}     # one legend for the teachers of every panel (labels repeat across k)
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    if handles:
+        axes[0, -1].legend(list(handles.values()), list(handles), loc="center left", bbox_to_anchor=(1.02, 0.5),
+                           fontsize="small")
     fig.suptitle("End of Phase I against p, per teacher")
     figure = to_figure(fig, "T₁ against p, per teacher", "Each line joins the median T₁ (first step with φ < π/4 "
                        "and aᵀa* ≥ ½‖w*‖‖a*‖²) of one teacher (k, r, κ) at the finite p of its series; its dashed "
