@@ -63,6 +63,9 @@ def test_quick_verdict_and_evidence_carry_the_invariants(quick):
     for row in rows:
         assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(row)
         assert row["p"] == "inf" or isinstance(row["p"], int)
+    for part in quick.evidence["parts"].values():        # every part's cases carry them too
+        for case in part["examples"]:
+            assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(case["instance"])
     series: dict = {}
     for row in rows:
         series.setdefault((row["k"], row["r"], row["kappa"]), []).append(row["p"])
