@@ -446,7 +446,8 @@ def check(budget: Budget, seed: int) -> Outcome:
     fitted = float(ended.max()) if ended.size else 0.0   # C: the largest T₁/bound of the runs that ended Phase I
     for c in region:
         broken = c.region_not_global + int(np.sum(~np.isfinite(c.region_t1_over_bound)))
-        worst = float(c.region_t1_over_bound.max()) if c.region_t1_over_bound.size else math.inf
+        worst = (float(c.region_t1_over_bound.max()) if c.region_t1_over_bound.size and not broken
+                 else math.inf)   # a run without T₁ (or not converging) admits no finite C
         bound_part.add({**{key: c.row[key] for key in ("k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm")},
                         "region_runs": c.region_runs, "not_global_or_no_T1": broken,
                         "median_T1_over_bound": float(np.median(c.region_t1_over_bound))
