@@ -559,7 +559,8 @@ def speedup_figure(teachers: dict, grid: Grid) -> Figure:
     from matplotlib.colors import TwoSlopeNorm
     ks, kappas = grid.k, list(grid.kappa)
     ratios = sorted({rows[0]["ratio_over_boundary"] for rows in teachers.values()})
-    fig, axes = new_figure(ncols=len(ks), width=3.4 * len(ks) + 1.0, height=3.2 + 0.5 * len(ratios))
+    fig, axes = new_figure(ncols=len(ks), width=len(ks) * (1.0 * len(kappas) + 0.9) + 1.0,
+                           height=2.4 + 1.0 * len(ratios))
     values = [r.get("speedup_median", 0.0) for rows in teachers.values() for r in rows]
     finite = [v for v in values if 0 < v < math.inf] or [1.0]
     low, high = math.log10(min(finite)), math.log10(max(finite))
@@ -576,7 +577,9 @@ def speedup_figure(teachers: dict, grid: Grid) -> Figure:
             grid_values[i, j] = math.log10(min(max(least, 10 ** low), 10 ** high))
             text = "\n".join(f"p = {_p_text(r['p'])}: {r.get('speedup_median', math.nan):.2f}" for r in rows)
             mark = {PASS: "holds", FAIL: "fails", UNDECIDED: "?"}[teacher_status(rows)]
-            ax.text(j, i, f"{mark}\n{text}", ha="center", va="center", fontsize=5.5)
+            shade = float(norm(grid_values[i, j]))
+            ax.text(j, i, f"{mark}\n{text}", ha="center", va="center", fontsize=5.5,
+                    color="white" if shade < 0.15 or shade > 0.85 else "black")
         image = ax.imshow(grid_values, cmap="RdBu", norm=norm, origin="lower", aspect="auto")
         ax.set_xticks(range(len(kappas)), [_fmt(c) for c in kappas])
         ax.set_yticks(range(len(ratios)), [f"{r:.2g}" for r in ratios])
