@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+from matplotlib.ticker import NullLocator
 from scipy import stats
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
@@ -601,11 +602,14 @@ def speedup_figure(teachers: dict, grid: Grid) -> Figure:
 
 
 def t1_figure(configurations: list[Configuration]) -> Figure:
-    """Median T₁ against p, one line per teacher; p = ∞ as a dashed level in the teacher's colour."""
+    """Median T₁ against p, one line per teacher; p = ∞ as a short dashed level in the teacher's colour and
+    marker, drawn at a tick labelled ∞ two decades past the largest finite p."""
     ks = sorted({c.teacher_key[0] for c in configurations})
     fig, axes = new_figure(ncols=len(ks), width=3.4 * len(ks) + 1.6, height=3.8)
     lines: list[dict] = []
     levels, growth, bound_growth = [], [], []
+    finite_p = sorted({float(c.row["p"]) for c in configurations if c.row["p"] != "inf"})
+    at_limit = (finite_p[-1] if finite_p else 1.0) * 100      # where p = ∞ is drawn (its tick says ∞)
     for ax, k in zip(axes[0], ks, strict=True):
         keys = sorted({c.teacher_key for c in configurations if c.teacher_key[0] == k})
         for index, key in enumerate(keys):
@@ -623,8 +627,11 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                 bounds = [c.row["bound_median"] for c in series if c.row["bound_median"] != "inf"]
                 if len(bounds) == len(series) > 1:
                     bound_growth.append(bounds[-1] / bounds[0])
-            if limit is not None and "T1_median" in limit.row:
-                ax.axhline(limit.row["T1_median"], color=style["color"], linestyle="--", linewidth=1)
+            if limit is not None and "T1_median" in limit.row:   # a dashed level ending in the teacher's marker
+                level = limit.row["T1_median"]
+                ax.plot([at_limit / 10, at_limit], [level, level], color=style["color"], linestyle="--", linewidth=1)
+                ax.plot([at_limit], [level], color=style["color"], marker=style["marker"], markersize=4,
+                        linestyle="none")
                 lines.append({"label": f"k = {k}, {label}, p = ∞", "teachers": [str(key)]})
                 levels.append(limit.row["T1_median"])
                 if series:
@@ -632,7 +639,9 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                     growth[-1] = max(t1s) / max(min(t1s), 1)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("patch size p (dashed: p = ∞)")
+        ax.set_xticks([*finite_p, at_limit], [*(f"{int(p):,}" for p in finite_p), "∞"])
+        ax.xaxis.set_minor_locator(NullLocator())      # ticks at the grid's p only (and cheap to draw)
+        ax.set_xlabel("patch size p (dashed level: p = ∞)")
         ax.set_title(f"k = {k:,}", fontsize="medium")
     axes[0, 0].set_ylabel("median T₁ over the global runs (steps)")
     handles: dict = {}     # one legend for the teachers of every panel (labels repeat across k)
@@ -644,8 +653,9 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                            fontsize="small")
     fig.suptitle("End of Phase I against p, per teacher")
     figure = to_figure(fig, "T₁ against p, per teacher", "Each line joins the median T₁ (first step with φ < π/4 "
-                       "and aᵀa* ≥ ½‖w*‖‖a*‖²) of one teacher (k, r, κ) at the finite p of its series; its dashed "
-                       "level is the same teacher at p = ∞. Across p, ∞ included, each teacher's median T₁ changes "
+                       "and aᵀa* ≥ ½‖w*‖‖a*‖²) of one teacher (k, r, κ) at the finite p of its series; the dashed "
+                       "level with the same colour and marker, at the tick ∞, is that teacher at p = ∞. Across p, "
+                       "∞ included, each teacher's median T₁ changes "
                        f"by at most ×{max(growth, default=1):.2g}, while the median reconstructed bound of its "
                        f"theorem-region runs grows ×{min(bound_growth, default=math.nan):.2g} to "
                        f"×{max(bound_growth, default=math.nan):.2g} from the smallest to the largest finite p and is "
