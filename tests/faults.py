@@ -15,7 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from checks import invariant_grid
-from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
+from theory import certify, dynamics, empirical, formulas, initialization, phases, reduced_gd
 from theory.reduced_gd import register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -98,6 +98,17 @@ def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
     return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.arctan2(np.abs(y), -x))  # an extra π − φ
 
 
+@register_jitable
+def _a_step_slow_after_phase_one(x, y, z1, z2, residual_sq, consts):
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    # past the end of Phase I (φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖²; consts[4] = (π − 1)‖w*‖²‖a*‖², consts[2] = ‖w*‖)
+    # the a-step is 100× too short, so Phase II crawls
+    after = (out[4] < np.pi / 4) * (out[6] >= 0.5 * consts[4] / ((np.pi - 1) * consts[2]))
+    factor = 1.0 - 0.99 * after
+    return (out[0], out[1], z1 + factor * (out[2] - z1), z2 + factor * (out[3] - z2), out[4], out[5], out[6],
+            out[7], out[8])
+
+
 def _labels_without_relu(teacher, n, rng, noise=0.0):
     sample = _draw_sample(teacher, n, rng, noise)
     linear = (sample.Z @ teacher.w_star) @ teacher.a_star  # σ dropped from the teacher's labels
@@ -137,10 +148,13 @@ class Fault:
         monkeypatch.setattr(invariant_grid._MemoryCache, "entries", {})
         monkeypatch.setattr(invariant_grid, "_THRESHOLDS", {})
         monkeypatch.setattr(self.module, self.target, self.replacement)
-        if self.module is reduced_gd:  # the cached kernel holds the real step: one compiled with the fault
+        if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
-                _FAULTY_KERNELS[self.name] = reduced_gd.build_kernel(cache=False, parallel=False) or False
-            monkeypatch.setattr(reduced_gd, "_KERNEL", _FAULTY_KERNELS[self.name])
+                _FAULTY_KERNELS[self.name] = (reduced_gd.build_kernel(cache=False, parallel=False) or False,
+                                              phases.build_kernel(cache=False, parallel=False) or False)
+            gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
+            monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
+            monkeypatch.setattr(phases, "_PHASE_KERNEL", phase_kernel)
 
 
 FAULTS = (
@@ -168,6 +182,7 @@ FAULTS = (
     Fault("v-step-away-from-teacher", "step", _v_step_away_from_teacher, ("success-probability",),
           module=reduced_gd),
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
+    Fault("a-step-slow-after-phase-one", "step", _a_step_slow_after_phase_one, ("two-phase",), module=reduced_gd),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

@@ -70,16 +70,22 @@ _prange = range
 
 def _kernel():
     """The compiled phase loop (disk-cached), or None without numba."""
-    global _PHASE_KERNEL, _prange
+    global _PHASE_KERNEL
     if _PHASE_KERNEL is None:
-        try:
-            import numba
-        except ImportError:
-            _PHASE_KERNEL = False
-        else:
-            _prange = numba.prange
-            _PHASE_KERNEL = numba.njit(parallel=True, cache=True, error_model="numpy")(_phase_loop)
+        _PHASE_KERNEL = build_kernel(cache=True) or False
     return _PHASE_KERNEL or None
+
+
+def build_kernel(cache: bool, parallel: bool = True):
+    """A new compiled phase loop bound to :func:`theory.reduced_gd.step` as it is now (tests plant
+    a faulty step with ``cache=False``, ``parallel=False``); None without numba."""
+    global _prange
+    try:
+        import numba
+    except ImportError:
+        return None
+    _prange = numba.prange
+    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_phase_loop)
 
 
 def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: float = 1e-10,

@@ -1,26 +1,58 @@
-"""Claim `two-phase`: GD starts slow (Phase I) and then converges geometrically (Phase II)."""
+"""Claim `two-phase`: GD "starts off slow, but converges much faster after several iterations".
+
+Judged on runs from the paper's initialization over the invariants that fix GD's outcome law
+(:mod:`theory.invariants`): k, r/r_b (r = (1ᵀa*)²/‖a*‖², r_b = (k + π − 1)/π) and
+κ = (‖w*‖‖a*‖/‖v₀‖)², each teacher along a p-series that ends at p = ∞ (φ₀ = π/2 exactly).
+
+**Phase I** is fixed before any run, as in the notes (§5): T₁ is the first step with φ < π/4 and
+aᵀa* ≥ ½‖w*‖‖a*‖². Nothing about a run's own T₁ selects it.
+
+**The statistic** ("speedup"), fixed in the code before measuring: for a run that converges to the
+global minimum, the mean per-step decrease of log ℓ from T₁ to T_floor (the first step with
+ℓ ≤ FLOOR·ℓ(a = 0)) divided by the mean per-step decrease of log ℓ over steps 0 … T₁. A
+configuration's value is the median over **every** run of it that converges to the global minimum
+(decided by :mod:`theory.decisions`), with a distribution-free 99 % interval from order
+statistics. Runs count as follows:
+
+* T₁ = 0 (the run starts inside: φ₀ < π/4 and a₀ᵀa* ≥ ½‖w*‖‖a*‖²): no Phase I, so no slow start;
+  its speedup is taken as 0 (against "starts off slow") and the runs are counted on their own;
+* log ℓ did not fall over steps 0 … T₁: Phase I as slow as it gets; speedup +∞ (for the claim);
+* converged but T_floor not reached within the steps: unmeasured; counted, and the configuration
+  is decided only if the median's side of the threshold is the same with these runs at 0 and at
+  +∞;
+* runs decided `spurious`, still `undecided` or `diverged` have no Phase II to the global minimum:
+  counted and reported per configuration, never dropped silently.
+
+"Much faster" is a speedup of at least SHAPE_THRESHOLD = 2: a configuration passes when the
+interval's lower end exceeds 2, fails when its upper end is below 2, and is undecided otherwise;
+the value reported is the median itself. A teacher (k, r, κ) holds when every p of its series
+passes, fails when one fails.
+
+Every grid run is drawn from ``rng_for(seed, "invariant-grid", k, repr(r), repr(κ), repr(p), n)``
+(κ a float, p an int or math.inf): the configuration alone fixes the runs, so another claim
+drawing n runs for the same configuration gets the same ones (the draw is the one of
+:func:`theory.dynamics.reduced_runs` with that generator).
+"""
 
 from __future__ import annotations
 
 import math
-import warnings
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+from matplotlib.ticker import NullLocator
 from scipy import stats
 
 from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.figures import new_figure, to_figure
-from checks.gd_outcomes import grid_teacher, teacher_record
-from checks.instances import gd_teachers, region_init, region_start
+from checks.figures import new_figure, series_style, to_figure
+from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, dynamics, initialization, landscape, phases, precision
+from theory import Teacher, dynamics, initialization, invariants, landscape, phases, precision
 
 REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
-# T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η): C is fitted (the max ratio) on half of the runs and every run
-# of the other half must satisfy the bound with C × HOLDOUT_FACTOR (pre-registered).
-HOLDOUT_FACTOR = 2.0
+GRID_LABEL = "invariant-grid"  # the runs of a configuration are shared with any claim using this label
 RATE_TOLERANCE = 0.01         # |measured Phase II rate / predicted − 1|
 WINDOW = (1e-12, 1e-8)        # Phase II fit window for ℓ / ℓ(a = 0), above float64 rounding
 
@@ -129,222 +161,6 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
     return np.concatenate(t1s), rate
 
 
-def phase_one_bound(teacher: Teacher, eta: float, V0: np.ndarray, A0: np.ndarray) -> np.ndarray:
-    """1/(η cos φ₀ β₀) + 1/η with β₀ = min(a₀ᵀa*‖w*‖, (g(φ₀) − 1)‖a*‖²‖w*‖²) (reconstructed)."""
-    c, a_sq = teacher.w_norm, float(teacher.a_star @ teacher.a_star)
-    cos_phi = V0 @ teacher.w_star / (np.linalg.norm(V0, axis=1) * c)
-    phi = np.arccos(np.clip(cos_phi, -1, 1))
-    g = (math.pi - phi) * np.cos(phi) + np.sin(phi)
-    beta = np.minimum(A0 @ teacher.a_star * c, (g - 1) * a_sq * c * c)
-    return 1 / (eta * cos_phi * beta) + 1 / eta
-
-
-SHAPE_THRESHOLD = 2.0          # "much faster": log ℓ falls at least twice as fast per step after T₁
-LONG_PHASE_ONE = 5.0           # "Phase I is long": median T₁ ≥ this many Phase II e-folding times
-SHAPE_FAMILIES = ("gaussian", "one-hot", "zero-sum", "average-pooling")
-SHAPE_DIMENSIONS = {"quick": ((10, 2), (10, 10**6), (10**6, 10)),
-                    "standard": ((2, 2), (10, 2), (10, 1000), (10, 10**6), (1000, 1000), (10**6, 10)),
-                    "thorough": ((2, 2), (10, 2), (10, 1000), (10, 10**6), (100, 10**4), (1000, 1000),
-                                 (1000, 10**6), (10**5, 100), (10**6, 10), (10**6, 10**6))}
-SHAPE_SCHEMES = ("paper", "gaussian", "region")
-
-
-def median_interval(values: np.ndarray, confidence: float = 0.99) -> tuple[float, float, float]:
-    """(median, lower, upper): a distribution-free interval for the median from order statistics."""
-    x = np.sort(values)
-    n = len(x)
-    lo = int(stats.binom.ppf((1 - confidence) / 2, n, 0.5))
-    hi = int(stats.binom.isf((1 - confidence) / 2, n, 0.5))
-    return float(np.median(x)), float(x[max(lo - 1, 0)]), float(x[min(hi, n - 1)])
-
-
-def e_folding(teacher: Teacher, eta: float) -> float:
-    """Steps for ℓ to fall by e in Phase II at ‖v‖ = 1: ℓ ∝ ρ^(2t), ρ the predicted rate."""
-    return 1 / (2 * -math.log(predicted_rate(teacher, eta, 1.0)))
-
-
-FLOOR = 1e-8                   # shape runs end at ℓ ≤ FLOOR · ℓ(a = 0)
-
-
-def shape_configuration(family, teacher, regenerate, scheme, multiple, runs, rng, budget):
-    """One configuration's runs: the per-step decrease of log ℓ after T₁ over the one before it.
-
-    Returns (row, measured); measured is None, and the row says why, when Phase II alone (from
-    ℓ(a = 0) down to the floor at the Phase II rate) needs more steps than the budget allows a run."""
-    eta = multiple * dynamics.default_eta(teacher)
-    tau = e_folding(teacher, eta)
-    cap = budget.pick(quick=3e5, standard=5e5, thorough=2e6)
-    record = {**teacher_record(family, teacher, regenerate), "scheme": scheme, "eta_multiple": multiple,
-              "phase_two_e_folding": tau}
-    if tau * math.log(1 / FLOOR) > cap:
-        return {**record, "phase_two_steps": tau * math.log(1 / FLOOR), "step_cap": cap}, None
-    plane = dynamics.reduced_plane(teacher)
-    n = runs
-    start = (region_start(teacher, plane, n, rng) if scheme == "region"
-             else initialization.reduced_start(teacher, plane, n, rng, scheme))
-    steps = int(min(cap, 400 * tau + 10_000))
-    measured = phases.measure(teacher, start, eta, steps, floor_fraction=FLOOR)
-    before, after = measured.per_step_decrease()
-    ok = np.isfinite(before) & np.isfinite(after) & (before > 0)
-    row = {**record, "runs": n, "runs_measured": int(ok.sum()),
-           "median_T1": float(np.median(measured.t1[measured.t1 >= 0])) if np.any(measured.t1 >= 0) else None}
-    if ok.sum() >= 10:
-        row["ratio_median"], row["ratio_low"], row["ratio_high"] = median_interval(after[ok] / before[ok])
-    return row, measured
-
-
-def judge_shape(part: Part, row: dict) -> None:
-    size = row["k"] + row["p"]
-    if "ratio_median" not in row:
-        part.add(row, 0.0, SHAPE_THRESHOLD, size=size, status=UNDECIDED,
-                 note="fewer than 10 runs reached both T₁ and the loss floor within the steps")
-        return
-    status = (PASS if row["ratio_low"] > SHAPE_THRESHOLD else FAIL if row["ratio_high"] < SHAPE_THRESHOLD
-              else UNDECIDED)
-    part.add(row, row["ratio_low"], SHAPE_THRESHOLD, size=size, status=status,
-             note="the median's interval straddles 2" if status == UNDECIDED else "")
-
-
-def phase_one_dependence(teacher: Teacher, rng: np.random.Generator, points: int) -> dict:
-    """T₁ from controlled starts: cos φ₀ over four decades (10⁻⁴ … 1) at a₀ = ½‖w*‖a*, so that
-    β₀ is fixed and 1/(η cos φ₀ β₀) spans four decades; log T₁ against log bound by least squares,
-    with a 99 % interval on the slope."""
-    eta = dynamics.default_eta(teacher)
-    cos_phi = np.repeat(np.logspace(-4, 0, points), 4)
-    n = len(cos_phi)
-    plane = dynamics.reduced_plane(teacher)
-    z = np.tile(plane.basis.T @ (0.5 * teacher.w_norm * teacher.a_star), (n, 1))
-    start = (cos_phi, np.sqrt(1 - cos_phi ** 2), z[:, 0], z[:, 1], np.zeros(n))
-    measured = phases.measure(teacher, start, eta, int(min(4e6, 200 / (eta * 1e-4 * 0.05))))
-    phi = np.arccos(cos_phi)
-    g = (math.pi - phi) * cos_phi + np.sin(phi)
-    beta = np.minimum(0.5 * teacher.w_norm ** 2 * teacher.a_sq, (g - 1) * teacher.a_sq * teacher.w_norm ** 2)
-    bound = 1 / (eta * cos_phi * beta) + 1 / eta
-    ok = measured.t1 > 0
-    x, y = np.log(bound[ok]), np.log(measured.t1[ok])
-    fit = stats.linregress(x, y)
-    half = stats.t.ppf(0.995, ok.sum() - 2) * fit.stderr
-    return {"cos_phi0": cos_phi[ok].tolist(), "T1": measured.t1[ok].tolist(), "bound": bound[ok].tolist(),
-            "slope": fit.slope, "slope_low": fit.slope - half, "slope_high": fit.slope + half,
-            "intercept": fit.intercept, "largest_T1_over_bound": float(np.max(measured.t1[ok] / bound[ok])),
-            "never_ended": int(np.sum(~ok))}
-
-
-def check(budget: Budget, seed: int) -> Outcome:
-    bound_part = Part("phase-one-bound", "T₁ (first step with φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖²) ≤ "
-                      "C·(1/(η cos φ₀ β₀) + 1/η): C fitted on the even-numbered runs of all teachers, "
-                      f"checked on the odd-numbered ones with C × {HOLDOUT_FACTOR:g}",
-                      "max held-out T₁/bound ÷ fitted C")
-    rate_part = Part("phase-two-rate", "per-step contraction of √ℓ over ℓ/ℓ(a=0) ∈ [1e-12, 1e-8] vs the "
-                     "spectral radius of I − ηH at the minimum; a run off by more than the tolerance in "
-                     "float64 is re-measured in 40-digit GD over [1e-34, 1e-24], which decides: only a 40-digit "
-                     "measurement fails a teacher (undecided when the 40-digit budget is spent or the two "
-                     "slowest modes are too close for any window to separate them)",
-                     "|measured / predicted − 1|", settle="a deeper 40-digit window")
-    long_part = Part("shape-where-phase-one-is-long", f"configurations whose median T₁ is at least "
-                     f"{LONG_PHASE_ONE:g} Phase II e-folding times: the 99 % interval on the median of "
-                     "(mean per-step decrease of log ℓ after T₁) / (before T₁) lies above "
-                     f"{SHAPE_THRESHOLD:g} (fails below)", "interval's lower end on the median ratio",
-                     lower_bound=True, settle="more runs, or more steps",
-                     reading="where Phase I is long (T₁ ≥ 5 Phase II e-folding times)")
-    every_part = Part("shape-everywhere", "every configuration (teacher family × k, p × paper, Gaussian a₀ "
-                      "or theorem-region start × η): the same statistic, fixed before measuring",
-                      "interval's lower end on the median ratio", lower_bound=True,
-                      settle="more runs, or more steps", reading="from every start, teacher and dimension")
-    rng = rng_for(seed, CLAIM_ID)
-    n = budget.pick(quick=60, standard=200, thorough=300)
-    rate_runs = budget.pick(quick=30, standard=60, thorough=60)
-    deep_budget = budget.pick(quick=15, standard=60, thorough=120)   # 40-digit runs, all teachers together
-    teachers = [(f, t) for f, t in gd_teachers(rng, budget.pick(quick=1, standard=3, thorough=8))
-                if f in ("gaussian", "one-hot")]
-    ratios = []
-    for family, teacher in teachers:
-        size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
-        eta = dynamics.default_eta(teacher)
-        V0, A0 = region_init(teacher, n, rng)
-        t1, rate = region_phases(teacher, V0, A0, eta, rate_runs, deep_budget)
-        deep_budget -= rate["remeasured"]
-        ratios.append((instance, size, np.where(t1 >= 0, t1 / phase_one_bound(teacher, eta, V0, A0), math.inf), eta))
-        errors = rate["errors"]
-        worst = max(errors) if errors else math.inf
-        open_runs = rate["unsettled"] + rate["too_close"]
-        undecided = not errors or (open_runs > 0 and worst <= RATE_TOLERANCE)   # a failure is decided
-        note = ("" if not undecided else "no run reached the Phase II window within the steps" if not errors
-                else f"{rate['unsettled']} runs off in float64 left without a 40-digit answer, "
-                     f"{rate['too_close']} with modes too close to separate")
-        rate_part.add({**instance, "runs_fitted": len(errors), "remeasured_at_40_digits": rate["remeasured"],
-                       "not_remeasured": rate["unsettled"], "too_close_to_separate": rate["too_close"]},
-                      worst, RATE_TOLERANCE, size=size, status=UNDECIDED if undecided else None, note=note)
-    fitted = max(float(r[0::2].max()) for _, _, r, _ in ratios)
-    looseness = []
-    for instance, size, ratio, eta in ratios:
-        held_out = ratio[1::2][ratio[1::2] > 0]
-        if not np.all(np.isfinite(ratio)) or not np.isfinite(fitted):
-            bound_part.add({**instance, "never_left_phase_one": int(np.sum(~np.isfinite(ratio)))},
-                           math.inf, HOLDOUT_FACTOR, size=size, note="a run never ended Phase I")
-            continue
-        bound_part.add({**instance, "runs": len(held_out), "eta": eta, "fitted_C": fitted,
-                        "median_looseness": float(np.median(fitted / held_out))},
-                       float(held_out.max()) / fitted, HOLDOUT_FACTOR, size=size)
-        looseness.extend((fitted / ratio[np.isfinite(ratio) & (ratio > 0)]).tolist())
-    dependence = phase_one_dependence(next(t for f, t in teachers if f == "one-hot"), rng,
-                                      budget.pick(quick=9, standard=17, thorough=33))
-    shape_rows, curves, beyond = [], None, []
-    shape_runs = budget.pick(quick=24, standard=128, thorough=200)
-    for k, p in SHAPE_DIMENSIONS[budget.name]:
-        for family in SHAPE_FAMILIES:
-            if family == "zero-sum" and k < 2:
-                continue
-            teacher, regenerate = grid_teacher(CLAIM_ID, seed, family, k, p)
-            for scheme in SHAPE_SCHEMES:
-                for multiple in budget.pick(quick=(1,), standard=(1,), thorough=(1, 2)):
-                    row, measured = shape_configuration(family, teacher, regenerate, scheme, multiple, shape_runs,
-                                                        rng, budget)
-                    if measured is None:
-                        beyond.append(row)
-                        continue
-                    shape_rows.append(row)
-                    judge_shape(every_part, row)
-                    if row["median_T1"] is not None and row["median_T1"] >= LONG_PHASE_ONE * row["phase_two_e_folding"]:
-                        judge_shape(long_part, row)
-                        if (scheme == "paper" and "ratio_median" in row
-                                and (curves is None or row["median_T1"] > curves[0]["median_T1"])):
-                            curves = (row, measured)
-    figures = [dependence_figure(dependence), shape_figure(shape_rows)]
-    if curves is not None:
-        figures.insert(0, aligned_figure(*curves))
-    holds = [r for r in shape_rows if r.get("ratio_low", 0) > SHAPE_THRESHOLD]
-    shape_text = (f"slow-then-much-faster (median ratio > {SHAPE_THRESHOLD:g} with 99 % confidence) in "
-                  f"{len(holds)} of {len(shape_rows)} configurations")
-    if beyond:
-        shape_text += (f" ({len(beyond)} more not run: with k ≥ {min(r['k'] for r in beyond):,} Phase II alone "
-                       f"needs ≥ {min(r['phase_two_steps'] for r in beyond):.2g} steps per run, over the budget's "
-                       f"{beyond[0]['step_cap']:.2g})")
-    slope_text = (f"T₁ against 1/(η cos φ₀ β₀) over four decades of cos φ₀: log-log slope "
-                  f"{dependence['slope']:.2f} [{dependence['slope_low']:.2f}, {dependence['slope_high']:.2f}] — "
-                  + ("the reconstructed bound has the right shape"
-                     if dependence["slope_low"] <= 1 <= dependence["slope_high"]
-                     else "the bound is of the wrong shape (T₁ does not scale with it)"))
-
-    def summary_confirmed():
-        return (f"{shape_text}; T₁ ≤ C·bound with fitted C = {fitted:.2f}; {slope_text}; Phase II rate = spectral "
-                f"radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
-
-    def summary_qualified():
-        failing = min(every_part.by_status(FAIL), key=lambda c: c.size).instance
-        return (f"holds where Phase I is long: {shape_text}, {len(long_part.cases)} with a long Phase I, all "
-                f"passing; fails elsewhere, e.g. {failing['family']} k = {failing['k']:,}, p = {failing['p']:,}, "
-                f"{failing['scheme']} start: median ratio {failing['ratio_median']:.2f}; {slope_text}; "
-                f"T₁ ≤ C·bound with fitted C = {fitted:.2f}, "
-                f"Phase II rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
-
-    return combine([bound_part, rate_part, long_part, every_part], summary_confirmed,
-                   summary_qualified=summary_qualified, figures=figures, fitted_C=fitted,
-                   median_looseness=float(np.median(looseness)) if looseness else None, shape=shape_rows,
-                   shape_beyond_budget=beyond,
-                   phase_one_dependence=dependence)
-
-
 def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
     """Whether the two slowest modes of I − ηH contract within 3·RATE_TOLERANCE of each other (in
     log): then no fit window in reach separates them, and a deviation says nothing."""
@@ -355,98 +171,526 @@ def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
     return len(rates) > 1 and rates[1] - rates[0] < 3 * RATE_TOLERANCE * rates[0]
 
 
-def aligned_figure(row: dict, measured) -> Figure:
-    """ℓ/ℓ₀ against t/T₁, median and quantile band over the configuration's runs."""
-    fig, axes = new_figure()
-    ax = axes[0, 0]
-    grid = np.linspace(0, 3, 121)
-    aligned = []
-    steps = np.arange(measured.samples.shape[1]) * measured.stride
-    for i in np.flatnonzero(measured.t1 > 0):
-        relative = measured.samples[i] / measured.loss0[i]
-        aligned.append(np.interp(grid * measured.t1[i], steps, relative, right=np.nan))
-    curves = np.array(aligned)
-    with warnings.catch_warnings():   # past every run's end a column is all NaN: no quantile there
-        warnings.simplefilter("ignore", RuntimeWarning)
-        q10, q50, q90 = np.nanquantile(curves, [0.1, 0.5, 0.9], axis=0)
-    ax.fill_between(grid, q10, q90, color="tab:blue", alpha=0.25, label="10 %–90 % of runs")
-    ax.semilogy(grid, q50, color="tab:blue", label="median run")
-    ax.axvline(1.0, color="black", linestyle=":", label="T₁ (end of Phase I)")
-    ax.set_xlabel("t / T₁ (each run aligned at its own T₁)")
-    ax.set_ylabel("ℓ / ℓ₀ (log scale)")
-    ax.set_title(f"{row['family']}, k = {row['k']:,}, p = {row['p']:,}, paper's start")
-    ax.legend(fontsize="small", loc="lower left")
-    return to_figure(fig, "Log-loss aligned at T₁", f"{len(curves)} runs of the configuration with the longest "
-                     f"Phase I (median T₁ = {row['median_T1']:.0f} steps); median ratio of the per-step decrease "
-                     f"after T₁ to before it: {row['ratio_median']:.2f} "
-                     f"[{row['ratio_low']:.2f}, {row['ratio_high']:.2f}].")
+
+# --- the grid over the invariants ------------------------------------------------------------
+
+SHAPE_THRESHOLD = 2.0         # "much faster": log ℓ falls at least twice as fast per step after T₁
+FLOOR = 1e-8                  # Phase II is measured down to ℓ ≤ FLOOR · ℓ(a = 0)
+CONFIDENCE = 0.99             # of the order-statistic interval on a configuration's median
+V0_NORM = initialization.DEFAULT_V0_NORM
+DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
+# (k, r/r_b, κ) and p per budget; r = min(r/r_b · r_b, k) (1.5 × r_b is capped at k: no spurious
+# minimum either way). p ends at ∞ (φ₀ = π/2 exactly).
+@dataclass(frozen=True)
+class Grid:
+    """The configurations of a budget: every k × r/r_b × κ × p, each with ``runs`` runs."""
+
+    k: tuple[int, ...]
+    ratio: tuple[float, ...]      # r/r_b
+    kappa: tuple[float, ...]
+    p: tuple[float, ...]          # ends at math.inf
+    runs: int
+
+    def configurations(self) -> list[tuple[int, float, float, float]]:
+        return [(k, ratio, kappa, p) for k in self.k for ratio in self.ratio for kappa in self.kappa
+                for p in self.p]
 
 
-def dependence_figure(dependence: dict) -> Figure:
-    fig, axes = new_figure()
-    ax = axes[0, 0]
-    bound, t1 = np.array(dependence["bound"]), np.array(dependence["T1"])
-    ax.loglog(bound, t1, "o", markersize=4, label="controlled starts")
-    line = np.exp(dependence["intercept"]) * bound ** dependence["slope"]
-    ax.loglog(bound, line, "-", label=f"fit: slope {dependence['slope']:.2f}")
-    ax.loglog(bound, bound, "k--", label="T₁ = bound")
-    ax.set_xlabel("1/(η cos φ₀ β₀) + 1/η (reconstructed Phase I bound)")
-    ax.set_ylabel("measured T₁ (steps)")
-    ax.set_title("Phase I length against its reconstructed bound")
-    ax.legend(fontsize="small")
-    return to_figure(fig, "T₁ against the reconstructed bound", f"cos φ₀ from 1e-4 to 1 with a₀ = ½‖w*‖a*; "
-                     f"log-log slope {dependence['slope']:.2f} (99 % interval [{dependence['slope_low']:.2f}, "
-                     f"{dependence['slope_high']:.2f}]); T₁/bound at most {dependence['largest_T1_over_bound']:.2g}.")
+GRID = {
+    "quick": Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32),
+    "standard": Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128),
+    "thorough": Grid((2, 10, 100, 1000), (0.1, 0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0),
+                     (10, 1000, 10**5, math.inf), 128),
+}
+
+def p_label(p: float) -> int | str:
+    """p as evidence: an int, or the string "inf" for the limit."""
+    return "inf" if p == math.inf else int(p)
 
 
-def shape_figure(rows: list[dict]) -> Figure:
-    fig, axes = new_figure(width=7.2, height=4.2)
-    ax = axes[0, 0]
-    measured = [r for r in rows if "ratio_median" in r]
-    colours = {"paper": "tab:blue", "gaussian": "tab:orange", "region": "tab:green"}
-    for scheme, colour in colours.items():
-        chosen = [r for r in measured if r["scheme"] == scheme]
-        x = [r["median_T1"] / r["phase_two_e_folding"] for r in chosen]
-        y = [r["ratio_median"] for r in chosen]
-        err = [[r["ratio_median"] - r["ratio_low"] for r in chosen],
-               [r["ratio_high"] - r["ratio_median"] for r in chosen]]
-        ax.errorbar(x, y, yerr=err, fmt="o", color=colour, markersize=4, capsize=2, label=f"{scheme} start")
-    ax.axhline(SHAPE_THRESHOLD, color="black", linestyle="--", label="much faster: ratio 2")
-    ax.axvline(LONG_PHASE_ONE, color="gray", linestyle=":", label="long Phase I")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("median T₁ / Phase II e-folding time")
-    ax.set_ylabel("per-step decrease of log ℓ after T₁ ÷ before")
-    ax.set_title("Is Phase II much faster than Phase I?")
-    ax.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
-    unmeasured = len(rows) - len(measured)
-    return to_figure(fig, "Slow, then fast: the judged statistic", f"{len(measured)} configurations"
-                     + (f" (of {len(rows)}; {unmeasured} had too few runs reaching both T₁ and the loss floor)"
-                        if unmeasured else "")
-                     + ", median and 99 % interval over each configuration's runs.")
+def grid_r(k: int, ratio: float) -> float:
+    """r for r/r_b = ``ratio``, capped at k (its largest value, a* ∥ 1)."""
+    return min(ratio * invariants.boundary(k), float(k))
+
+
+def grid_rng(seed: int, k: int, r: float, kappa: float, p: float, n: int) -> np.random.Generator:
+    """The generator of the n runs of configuration (k, r, κ, p): from the configuration alone."""
+    return rng_for(seed, GRID_LABEL, k, repr(r), repr(kappa), repr(p), n)
+
+
+def speedup_median(speedup: np.ndarray, unmeasured: int) -> tuple[float, float, float]:
+    """(median, lower, upper) of the speedups with ``unmeasured`` more runs: the median with those
+    at 0, the interval's lower end with them at 0 and its upper end with them at +∞ (so a decision
+    holds whatever their values)."""
+    low_side = np.concatenate([speedup, np.zeros(unmeasured)])
+    high_side = np.concatenate([speedup, np.full(unmeasured, math.inf)])
+    median, low, _ = median_interval(low_side, CONFIDENCE)
+    _, _, high = median_interval(high_side, CONFIDENCE)
+    return median, low, high
+
+
+def median_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """(median, lower, upper): a distribution-free interval for the median from order statistics."""
+    x = np.sort(values)
+    n = len(x)
+    lo = int(stats.binom.ppf((1 - confidence) / 2, n, 0.5))
+    hi = int(stats.binom.isf((1 - confidence) / 2, n, 0.5))
+    return float(np.median(x)), float(x[max(lo - 1, 0)]), float(x[min(hi, n - 1)])
+
+
+def phase_one_bound(teacher: Teacher, eta: float, cos_phi0: np.ndarray, a_dot0: np.ndarray) -> np.ndarray:
+    """1/(η cos φ₀ β₀) + 1/η with β₀ = min(a₀ᵀa*‖w*‖, (g(φ₀) − 1)‖a*‖²‖w*‖²) (reconstructed), for
+    runs in the theorem's region (cos φ₀ > 0, a₀ᵀa* > 0); +∞ elsewhere (e.g. at p = ∞)."""
+    c, a_sq = teacher.w_norm, teacher.a_sq
+    phi = np.arccos(np.clip(cos_phi0, -1, 1))
+    g = (math.pi - phi) * cos_phi0 + np.sin(phi)
+    beta = np.minimum(a_dot0 * c, (g - 1) * a_sq * c * c)
+    inside = (cos_phi0 > 0) & (a_dot0 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(inside, 1 / (eta * cos_phi0 * beta) + 1 / eta, math.inf)
+
+
+@dataclass
+class Configuration:
+    """The runs of one configuration: the evidence row and what the figures and parts read."""
+
+    row: dict
+    teacher_key: tuple[int, float, float]
+    speedup: np.ndarray        # per measured run
+    t1: np.ndarray             # T₁ of every global run (−1 if never)
+    bound: np.ndarray          # the reconstructed bound of every global run (+∞ outside the region)
+    region_runs: int           # runs starting in the theorem's region (cos φ₀ > 0, a₀ᵀa* > 0)
+    region_not_global: int     # … of which not decided `global`
+    region_t1_over_bound: np.ndarray   # T₁/bound of the region's global runs (+∞: Phase I never ended)
+
+
+def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed: int,
+                      max_steps: int) -> Configuration:
+    """Draw the configuration's n runs (paper's initialization, v₀ on the unit sphere of Rᵖ),
+    decide each run's outcome, and measure Phase I and II on every run decided `global`."""
+    r = grid_r(k, ratio)
+    teacher = invariants.canonical_teacher(k, r, kappa)
+    plane = dynamics.reduced_plane(teacher)
+    eta = dynamics.default_eta(teacher, V0_NORM)
+    start = initialization.reduced_start(teacher, plane, n, grid_rng(seed, k, r, kappa, p, n), "paper", p, V0_NORM)
+    batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
+                                  start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
+    counts = dynamics.batch_counts(batch)
+    chosen = batch.outcome == dynamics.OUTCOMES.index("global")
+    x, y, z1, z2, _ = start
+    cos_phi0 = x / np.hypot(x, y)
+    a_dot0 = plane.q_astar[0] * z1 + plane.q_astar[1] * z2
+    bound_all = phase_one_bound(teacher, eta, cos_phi0, a_dot0)
+    in_region = np.isfinite(bound_all)
+    steps = max_steps   # every run stops at the floor; the cap only bounds a run that never gets there
+    if chosen.any():
+        measured = phases.measure(teacher, tuple(np.asarray(a)[chosen] for a in start), eta, steps,
+                                  floor_fraction=FLOOR)
+        t1, t_floor = measured.t1, measured.t_floor
+        before, after = measured.per_step_decrease()
+    else:
+        t1 = t_floor = np.zeros(0, np.int64)
+        before = after = np.zeros(0)
+    no_phase_one = t1 == 0
+    reached = (t1 > 0) & (t_floor > t1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speedup = np.where(before[reached] > 0, after[reached] / before[reached], math.inf)
+    speedup = np.concatenate([speedup, np.zeros(int(no_phase_one.sum()))])   # no Phase I: no slow start
+    unmeasured = int(np.sum(~reached & ~no_phase_one))
+    bound = bound_all[chosen]
+    region_global = in_region[chosen]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        over = np.where(t1[region_global] >= 0, t1[region_global] / bound[region_global], math.inf)
+    row = {"k": k, "r": r, "ratio_over_boundary": r / invariants.boundary(k), "kappa": kappa, "p": p_label(p),
+           "v0_norm": V0_NORM, "eta": eta, "runs": n, **counts, "speedup_runs": int(reached.sum()),
+           "no_phase_one": int(no_phase_one.sum()), "unmeasured": unmeasured,
+           "theorem_region_runs": int(in_region.sum()), "step_cap": steps}
+    if speedup.size + unmeasured:
+        row["speedup_median"], row["speedup_low"], row["speedup_high"] = speedup_median(speedup, unmeasured)
+    ended = t1[t1 >= 0]
+    if ended.size:
+        row["T1_median"], row["T1_max"] = float(np.median(ended)), int(ended.max())
+    finite = bound[np.isfinite(bound)]
+    row["bound_median"] = float(np.median(finite)) if finite.size else "inf"
+    return Configuration(row, (k, r, kappa), speedup, t1, bound, int(in_region.sum()),
+                         int(np.sum(in_region & ~chosen)), over)
+
+
+def configuration_status(row: dict) -> str:
+    if "speedup_median" not in row:
+        return UNDECIDED
+    return (PASS if row["speedup_low"] > SHAPE_THRESHOLD else FAIL if row["speedup_high"] < SHAPE_THRESHOLD
+            else UNDECIDED)
+
+
+def teacher_status(rows: list[dict]) -> str:
+    """A teacher holds when every p of its series passes, fails when one fails."""
+    statuses = [configuration_status(r) for r in rows]
+    return FAIL if FAIL in statuses else PASS if all(s == PASS for s in statuses) else UNDECIDED
+
+
+def counterexample_size(row: dict) -> float:
+    """Orders failing configurations: teachers with a spurious minimum (r < r_b, the paper's
+    subject) first, then by k, then by p (∞ last)."""
+    p = row["p"]
+    return ((0 if row["ratio_over_boundary"] < 1 else 1e12) + row["k"] * 1e7
+            + (1e6 if p == "inf" else min(float(p), 1e6 - 1)))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def region_text(teachers: dict, status: str) -> str:
+    """Where the teachers of ``status`` lie in (k, r/r_b, κ): per k, the κ of each r/r_b (merged
+    over r/r_b when equal, written κ ≤ … when they are every grid κ up to one)."""
+    kappas = sorted({key[2] for key in teachers})
+    parts = []
+    for k in sorted({key[0] for key in teachers}):
+        by_ratio: dict[str, list[str]] = {}
+        ratios = sorted({rows[0]["ratio_over_boundary"] for key, rows in teachers.items() if key[0] == k})
+        for ratio in ratios:
+            chosen = sorted(key[2] for key, rows in teachers.items()
+                            if key[0] == k and rows[0]["ratio_over_boundary"] == ratio
+                            and teacher_status(rows) == status)
+            if not chosen:
+                continue
+            if chosen == kappas:
+                text = "every κ"
+            elif len(chosen) == 1:
+                text = f"κ = {_fmt(chosen[0])}"
+            elif chosen == kappas[:len(chosen)]:
+                text = f"κ ≤ {_fmt(chosen[-1])}"
+            elif chosen == kappas[-len(chosen):]:
+                text = f"κ ≥ {_fmt(chosen[0])}"
+            else:
+                text = "κ ∈ {" + ", ".join(_fmt(c) for c in chosen) + "}"
+            by_ratio.setdefault(text, []).append(f"{ratio:.2g}")
+        if by_ratio:
+            pieces = [f"{text} (r/r_b = {', '.join(rs)})" if len(rs) < len(ratios) else f"{text} (every r/r_b)"
+                      for text, rs in by_ratio.items()]
+            parts.append(f"k = {k:,}: " + "; ".join(pieces))
+    return " — ".join(parts) if parts else "nowhere"
+
+
+def failing_kappa(teachers: dict) -> float | None:
+    """The least grid κ from which every teacher (every k and r/r_b) fails, or None."""
+    kappas = sorted({key[2] for key in teachers})
+    found = None
+    for kappa in reversed(kappas):
+        if all(teacher_status(rows) == FAIL for key, rows in teachers.items() if key[2] >= kappa):
+            found = kappa
+        else:
+            break
+    return found
+
+
+# --- the check -------------------------------------------------------------------------------
+
+def check(budget: Budget, seed: int) -> Outcome:
+    grid = GRID[budget.name]
+    rate_part = Part("phase-two-rate", "per-step contraction of √ℓ over ℓ/ℓ(a=0) ∈ [1e-12, 1e-8] vs the "
+                     "spectral radius of I − ηH at the minimum; a run off by more than the tolerance in "
+                     "float64 is re-measured in 40-digit GD over [1e-34, 1e-24], which decides: only a 40-digit "
+                     "measurement fails a teacher (undecided when the 40-digit budget is spent or the two "
+                     "slowest modes are too close for any window to separate them)",
+                     "|measured / predicted − 1|", settle="a deeper 40-digit window")
+    bound_part = Part("phase-one-bound", "every grid run that starts in the theorem's region (cos φ₀ > 0, "
+                      "a₀ᵀa* > 0; p = ∞ has none, its bound is infinite) converges to the global minimum and "
+                      "ends Phase I, so T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η) holds on these runs with C = the largest "
+                      "T₁/bound observed — fitted here, on these runs, with no holdout claim and no slack; a "
+                      "configuration fails when one of its region runs does not converge or never ends Phase I",
+                      "largest T₁/bound of the configuration's theorem-region runs (tolerance: the fitted C)")
+    some_part = Part("much-faster-for-some-teacher", "some teacher (k, r/r_b, κ) of the grid, from the paper's "
+                     f"initialization, has a median speedup above {SHAPE_THRESHOLD:g} (99 % interval) at every p "
+                     "of its series, p = ∞ included; the case is the teacher whose least median over p is largest "
+                     "(a best-of-the-grid choice: the 99 % intervals hold per configuration, not jointly)",
+                     "that teacher's least median speedup over p", lower_bound=True, settle="more runs",
+                     reading="for some teacher, uniformly in p ≤ ∞")
+    every_part = Part("much-faster-everywhere", "every configuration (k, r/r_b, κ, p) of the grid, from the "
+                      "paper's initialization: median over all its global runs of the speedup (mean per-step "
+                      "decrease of log ℓ after T₁ over before T₁; T₁ = 0 counts as 0) above "
+                      f"{SHAPE_THRESHOLD:g}, judged by the 99 % interval, the median reported",
+                      "median speedup", lower_bound=True, settle="more runs",
+                      reading="for every teacher (k, r/r_b, κ) and p")
+
+    max_steps = budget.pick(quick=200_000, standard=400_000, thorough=2_000_000)
+    configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, max_steps)
+                      for k, ratio, kappa, p in grid.configurations()]
+    rows = [c.row for c in configurations]
+    teachers: dict[tuple, list[dict]] = {}
+    for c in configurations:
+        teachers.setdefault(c.teacher_key, []).append(c.row)
+    for row in rows:
+        status = configuration_status(row)
+        note = ("no run converged to the global minimum" if "speedup_median" not in row
+                else "the median's interval straddles 2" if status == UNDECIDED else "")
+        every_part.add(row, row.get("speedup_median", 0.0), SHAPE_THRESHOLD, size=counterexample_size(row),
+                       status=status, note=note)
+
+    def least_median(rows_):
+        return min(r.get("speedup_median", 0.0) for r in rows_)
+    best_key = max(teachers, key=lambda key: ({PASS: 2, UNDECIDED: 1, FAIL: 0}[teacher_status(teachers[key])],
+                                             least_median(teachers[key])))
+    best = teachers[best_key]
+    holding = [key for key, rows_ in teachers.items() if teacher_status(rows_) == PASS]
+    some_status = PASS if holding else FAIL if all(teacher_status(r) == FAIL for r in teachers.values()) else UNDECIDED
+    some_part.add({**{key: best[0][key] for key in ("k", "r", "ratio_over_boundary", "kappa", "v0_norm")},
+                   "p": [r["p"] for r in best], "speedup_median": [r.get("speedup_median") for r in best],
+                   "teachers_holding": len(holding), "teachers": len(teachers)},
+                  least_median(best), SHAPE_THRESHOLD, status=some_status,
+                  note="" if some_status != UNDECIDED else "no teacher holds or fails at every p")
+
+    # the Phase I bound: one set of runs (the theorem-region runs of the grid), one constant
+    region = [c for c in configurations if c.region_runs]
+    over = np.concatenate([c.region_t1_over_bound for c in region]) if region else np.zeros(0)
+    ended = over[np.isfinite(over)]
+    fitted = float(ended.max()) if ended.size else 0.0   # C: the largest T₁/bound of the runs that ended Phase I
+    for c in region:
+        broken = c.region_not_global + int(np.sum(~np.isfinite(c.region_t1_over_bound)))
+        worst = (float(c.region_t1_over_bound.max()) if c.region_t1_over_bound.size and not broken
+                 else math.inf)   # a run without T₁ (or not converging) admits no finite C
+        bound_part.add({**{key: c.row[key] for key in ("k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm")},
+                        "region_runs": c.region_runs, "not_global_or_no_T1": broken,
+                        "median_T1_over_bound": float(np.median(c.region_t1_over_bound))
+                        if c.region_t1_over_bound.size else None},
+                       worst, fitted, size=c.row["k"] + float(c.row["p"]),
+                       status=FAIL if broken or not math.isfinite(worst) else PASS,
+                       note="a run of the theorem's region did not converge or never ended Phase I" if broken else "")
+    kept = [np.isfinite(c.bound) & (c.t1 > 0) for c in region]
+    finite_t1 = np.concatenate([c.t1[m] for c, m in zip(region, kept, strict=True)]) if region else np.zeros(0)
+    finite_bound = np.concatenate([c.bound[m] for c, m in zip(region, kept, strict=True)]) if region else np.zeros(0)
+    slope = (float(stats.linregress(np.log(finite_bound), np.log(finite_t1)).slope)
+             if finite_t1.size > 2 and np.ptp(np.log(finite_bound)) > 0 else math.nan)
+    at_infinity = [{**{key: c.row[key] for key in ("k", "r", "ratio_over_boundary", "kappa", "v0_norm")},
+                    "p": "inf", "bound": "inf", "T1_median": c.row.get("T1_median"), "T1_max": c.row.get("T1_max"),
+                    "global": c.row["global"]} for c in configurations if c.row["p"] == "inf"]
+    finite_at_infinity = [r["T1_median"] for r in at_infinity if r["T1_median"] is not None]
+    fitted_at = max(region, key=lambda c: float(np.max(c.region_t1_over_bound, initial=0.0,
+                                                       where=np.isfinite(c.region_t1_over_bound))), default=None)
+    t1_change = {}
+    for key, rows_ in teachers.items():
+        medians = [r["T1_median"] for r in rows_ if r.get("T1_median")]
+        if medians:
+            t1_change[key] = max(medians) / min(medians)
+    phase_one = {"fitted_C": fitted, "runs": int(over.size), "log_log_slope": slope,
+                 "fitted_at": None if fitted_at is None else {key: fitted_at.row[key] for key in
+                                                              ("k", "r", "ratio_over_boundary", "kappa", "p")},
+                 "largest_T1_median_change_over_p": max(t1_change.values(), default=None),
+                 "median_looseness": float(np.median(fitted / ended[ended > 0])) if np.any(ended > 0) else None,
+                 "at_infinity": at_infinity}
+
+    # the Phase II rate (unchanged): theorem-region starts on small full-dimensional teachers
+    rng = rng_for(seed, CLAIM_ID)
+    rate_runs = budget.pick(quick=30, standard=60, thorough=60)
+    deep_budget = budget.pick(quick=15, standard=60, thorough=120)   # 40-digit runs, all teachers together
+    rate_teachers = [(f, t) for f, t in gd_teachers(rng, budget.pick(quick=1, standard=3, thorough=8))
+                     if f in ("gaussian", "one-hot")]
+    for family, teacher in rate_teachers:
+        size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
+        point = invariants.of(teacher, V0_NORM)
+        instance.update(k=point.k, r=point.r, ratio_over_boundary=point.ratio_over_boundary, kappa=point.kappa,
+                        p=teacher.p, v0_norm=V0_NORM)
+        eta = dynamics.default_eta(teacher)
+        V0, A0 = region_init(teacher, rate_runs, rng)
+        _, rate = region_phases(teacher, V0, A0, eta, rate_runs, deep_budget)
+        deep_budget -= rate["remeasured"]
+        errors = rate["errors"]
+        worst = max(errors) if errors else math.inf
+        open_runs = rate["unsettled"] + rate["too_close"]
+        undecided = not errors or (open_runs > 0 and worst <= RATE_TOLERANCE)   # a failure is decided
+        note = ("" if not undecided else "no run reached the Phase II window within the steps" if not errors
+                else f"{rate['unsettled']} runs off in float64 left without a 40-digit answer, "
+                     f"{rate['too_close']} with modes too close to separate")
+        rate_part.add({**instance, "runs_fitted": len(errors), "remeasured_at_40_digits": rate["remeasured"],
+                       "not_remeasured": rate["unsettled"], "too_close_to_separate": rate["too_close"]},
+                      worst, RATE_TOLERANCE, size=size, status=UNDECIDED if undecided else None, note=note)
+
+    totals = {key: sum(r[key] for r in rows) for key in ("runs", "global", "spurious", "undecided", "diverged",
+                                                         "speedup_runs", "no_phase_one", "unmeasured")}
+    figures = [speedup_figure(teachers, grid), t1_figure(configurations)]
+    holds_text, fails_text = region_text(teachers, PASS), region_text(teachers, FAIL)
+    undecided_teachers = [key for key, r in teachers.items() if teacher_status(r) == UNDECIDED]
+    kappa_fail = failing_kappa(teachers)
+    runs_text = (f"{totals['runs']:,} runs drawn, {totals['global']:,} global ({totals['no_phase_one']} without a "
+                 f"Phase I, T₁ = 0, counted as speedup 0; {totals['unmeasured']} unmeasured), "
+                 f"{totals['spurious']:,} spurious, {totals['undecided']} undecided, {totals['diverged']} diverged")
+    at_infinity_text = (f" (median T₁ {min(finite_at_infinity):.0f} to {max(finite_at_infinity):.0f} steps at p = ∞)"
+                        if finite_at_infinity else "")
+    change = phase_one["largest_T1_median_change_over_p"]
+    bound_text = (f"T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η) on the {phase_one['runs']:,} theorem-region runs with C = "
+                  f"{fitted:.3g} fitted on them (no holdout), log-log slope of T₁ on the bound {slope:.2f}; at p = ∞ "
+                  f"the bound is infinite while T₁ is finite{at_infinity_text}"
+                  + (f", and a teacher's median T₁ moves by at most ×{change:.2g} across its p, ∞ included"
+                     if change else ""))
+
+    def summary_qualified():
+        counter = every_part.failure()
+        row = counter.instance
+        return (f"'much faster' (median speedup > {SHAPE_THRESHOLD:g}, 99 % interval, at every p up to ∞) holds for "
+                f"{len(holding)} of {len(teachers)} teachers (k, r/r_b, κ): {holds_text}; fails for "
+                f"{sum(teacher_status(r) == FAIL for r in teachers.values())}: {fails_text}"
+                + (f" (every teacher with κ ≥ {_fmt(kappa_fail)} fails, at every k and r/r_b tried)" if kappa_fail
+                   else "")
+                + (f"; {len(undecided_teachers)} undecided" if undecided_teachers else "")
+                + f"; smallest counterexample k = {row['k']}, r = {row['r']:.3g} (r/r_b = "
+                  f"{row['ratio_over_boundary']:.2g}), κ = {_fmt(row['kappa'])}, p = {row['p']}: median speedup "
+                  f"{row['speedup_median']:.2f} over {row['global']} global runs; {runs_text}; {bound_text}; "
+                  f"Phase II rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
+
+    def summary_confirmed():
+        return (f"'much faster' holds for every teacher and p of the grid; {runs_text}; {bound_text}; Phase II "
+                f"rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
+
+    return combine([rate_part, bound_part, some_part, every_part], summary_confirmed,
+                   summary_qualified=summary_qualified, figures=figures, grid=rows, totals=totals,
+                   regions={"holds": holds_text, "fails": fails_text,
+                            "undecided": [list(key) for key in undecided_teachers],
+                            "every_teacher_fails_from_kappa": kappa_fail},
+                   phase_one=phase_one)
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+def _p_text(p) -> str:
+    return "∞" if p == "inf" else f"{int(p):,}"
+
+
+def speedup_figure(teachers: dict, grid: Grid) -> Figure:
+    """Per k, a map over (κ, r/r_b): colour the teacher's least median speedup over p, text each p's."""
+    from matplotlib.colors import TwoSlopeNorm
+    ks, kappas = grid.k, list(grid.kappa)
+    ratios = sorted({rows[0]["ratio_over_boundary"] for rows in teachers.values()})
+    fig, axes = new_figure(ncols=len(ks), width=len(ks) * (1.0 * len(kappas) + 0.9) + 1.0,
+                           height=2.4 + 1.0 * len(ratios))
+    values = [r.get("speedup_median", 0.0) for rows in teachers.values() for r in rows]
+    finite = [v for v in values if 0 < v < math.inf] or [1.0]
+    low, high = math.log10(min(finite)), math.log10(max(finite))
+    centre = math.log10(SHAPE_THRESHOLD)
+    norm = TwoSlopeNorm(centre, min(low, centre - 0.1), max(high, centre + 0.1))
+    image = None
+    for ax, k in zip(axes[0], ks, strict=True):
+        grid_values = np.full((len(ratios), len(kappas)), np.nan)
+        for (kk, _, kappa), rows in teachers.items():
+            if kk != k:
+                continue
+            i, j = ratios.index(rows[0]["ratio_over_boundary"]), kappas.index(kappa)
+            least = min(r.get("speedup_median", 0.0) for r in rows)
+            grid_values[i, j] = math.log10(min(max(least, 10 ** low), 10 ** high))
+            text = "\n".join(f"p = {_p_text(r['p'])}: {r.get('speedup_median', math.nan):.2f}" for r in rows)
+            mark = {PASS: "holds", FAIL: "fails", UNDECIDED: "?"}[teacher_status(rows)]
+            shade = float(norm(grid_values[i, j]))
+            ax.text(j, i, f"{mark}\n{text}", ha="center", va="center", fontsize=5.5,
+                    color="white" if shade < 0.15 or shade > 0.85 else "black")
+        image = ax.imshow(grid_values, cmap="RdBu", norm=norm, origin="lower", aspect="auto")
+        ax.set_xticks(range(len(kappas)), [_fmt(c) for c in kappas])
+        ax.set_yticks(range(len(ratios)), [f"{r:.2g}" for r in ratios])
+        ax.set_xlabel("κ = (‖w*‖‖a*‖/‖v₀‖)²")
+        ax.set_title(f"k = {k:,}", fontsize="medium")
+        ax.grid(False)
+    axes[0, 0].set_ylabel("r/r_b  (r = (1ᵀa*)²/‖a*‖²)")
+    bar = fig.colorbar(image, ax=list(axes[0]), shrink=0.9)
+    bar.set_label(f"log₁₀ least median speedup over p (white: {SHAPE_THRESHOLD:g})")
+    fig.suptitle("Speedup after T₁ over before, by teacher")
+    holding = sum(teacher_status(r) == PASS for r in teachers.values())
+    failing = sum(teacher_status(r) == FAIL for r in teachers.values())
+    runs = sum(r["global"] for rows in teachers.values() for r in rows)
+    return to_figure(fig, "Where 'much faster' holds", f"One cell per teacher (k, r/r_b, κ); its text gives, per p, "
+                     f"the median speedup over all that configuration's global runs ({runs:,} runs in all; T₁ = 0 "
+                     f"counts as 0); the colour is the least of them. {holding} of {len(teachers)} teachers hold "
+                     f"(every p above {SHAPE_THRESHOLD:g} with 99 % confidence), {failing} fail; medians from "
+                     f"{min(values):.2g} to {max(values):.2g}.")
+
+
+def t1_figure(configurations: list[Configuration]) -> Figure:
+    """Median T₁ against p, one line per teacher; p = ∞ as a short dashed level in the teacher's colour and
+    marker, drawn at a tick labelled ∞ two decades past the largest finite p."""
+    ks = sorted({c.teacher_key[0] for c in configurations})
+    fig, axes = new_figure(ncols=len(ks), width=3.4 * len(ks) + 1.6, height=3.8)
+    lines: list[dict] = []
+    levels, growth, bound_growth = [], [], []
+    finite_p = sorted({float(c.row["p"]) for c in configurations if c.row["p"] != "inf"})
+    at_limit = (finite_p[-1] if finite_p else 1.0) * 100      # where p = ∞ is drawn (its tick says ∞)
+    for ax, k in zip(axes[0], ks, strict=True):
+        keys = sorted({c.teacher_key for c in configurations if c.teacher_key[0] == k})
+        for index, key in enumerate(keys):
+            series = sorted((c for c in configurations if c.teacher_key == key and c.row["p"] != "inf"
+                             and "T1_median" in c.row), key=lambda c: float(c.row["p"]))
+            limit = next((c for c in configurations if c.teacher_key == key and c.row["p"] == "inf"), None)
+            style = {**series_style(index), "linestyle": "-"}
+            label = f"r/r_b = {series[0].row['ratio_over_boundary'] if series else 0:.2g}, κ = {_fmt(key[2])}"
+            if series:
+                ax.plot([float(c.row["p"]) for c in series], [c.row["T1_median"] for c in series], **style,
+                        markersize=4, label=label)
+                lines.append({"label": f"k = {k}, {label}", "teachers": [str(key)]})
+                t1s = [c.row["T1_median"] for c in series]
+                growth.append(max(t1s) / max(min(t1s), 1))
+                bounds = [c.row["bound_median"] for c in series if c.row["bound_median"] != "inf"]
+                if len(bounds) == len(series) > 1:
+                    bound_growth.append(bounds[-1] / bounds[0])
+            if limit is not None and "T1_median" in limit.row:   # a dashed level ending in the teacher's marker
+                level = limit.row["T1_median"]
+                ax.plot([at_limit / 10, at_limit], [level, level], color=style["color"], linestyle="--", linewidth=1)
+                ax.plot([at_limit], [level], color=style["color"], marker=style["marker"], markersize=4,
+                        linestyle="none")
+                lines.append({"label": f"k = {k}, {label}, p = ∞", "teachers": [str(key)]})
+                levels.append(limit.row["T1_median"])
+                if series:
+                    t1s = [c.row["T1_median"] for c in series] + [limit.row["T1_median"]]
+                    growth[-1] = max(t1s) / max(min(t1s), 1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks([*finite_p, at_limit], [*(f"{int(p):,}" for p in finite_p), "∞"])
+        ax.xaxis.set_minor_locator(NullLocator())      # ticks at the grid's p only (and cheap to draw)
+        ax.set_xlabel("patch size p (dashed level: p = ∞)")
+        ax.set_title(f"k = {k:,}", fontsize="medium")
+    axes[0, 0].set_ylabel("median T₁ over the global runs (steps)")
+    handles: dict = {}     # one legend for the teachers of every panel (labels repeat across k)
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    if handles:
+        axes[0, -1].legend(list(handles.values()), list(handles), loc="center left", bbox_to_anchor=(1.02, 0.5),
+                           fontsize="small")
+    fig.suptitle("End of Phase I against p, per teacher")
+    figure = to_figure(fig, "T₁ against p, per teacher", "Each line joins the median T₁ (first step with φ < π/4 "
+                       "and aᵀa* ≥ ½‖w*‖‖a*‖²) of one teacher (k, r, κ) at the finite p of its series; the dashed "
+                       "level with the same colour and marker, at the tick ∞, is that teacher at p = ∞. Across p, "
+                       "∞ included, each teacher's median T₁ changes "
+                       f"by at most ×{max(growth, default=1):.2g}, while the median reconstructed bound of its "
+                       f"theorem-region runs grows ×{min(bound_growth, default=math.nan):.2g} to "
+                       f"×{max(bound_growth, default=math.nan):.2g} from the smallest to the largest finite p and is "
+                       f"infinite at p = ∞, where the median T₁ is {min(levels, default=math.nan):.0f} to "
+                       f"{max(levels, default=math.nan):.0f} steps.")
+    figure.lines.extend(lines)
+    return figure
 
 
 CLAIM = register(Claim(
     id=CLAIM_ID,
-    title="Two phases: slow, then geometric",
+    title="Two phases: slow, then much faster",
     source="paper",
     wording=("a quantitative analysis shows that the gradient descent dynamics has two phases: it starts "
              "off slow, but converges much faster after several iterations"),
-    reconstruction=("The Phase I length O(1/(η cos φ₀ β₀) + 1/η) with β₀ = min(a₀ᵀa*‖w*‖, "
-                    "(g(φ₀) − 1)‖a*‖²‖w*‖²) is our reconstruction, checked as an upper bound with a "
-                    "fitted constant (the paper's O(·) has none; C = 1 fails on runs at the edge "
-                    "|1ᵀa₀| = |1ᵀa*|‖w*‖, where C ≈ 1.2); the Phase II rate is derived from the Hessian "
-                    "(docs/mathematics.md#derived-consequences). 'Much faster' is our reading, fixed before "
-                    "measuring: the per-step "
-                    "decrease of log ℓ after T₁ is at least twice the one before it, judged on the "
-                    "median over runs with a 99 % interval, where Phase I is long (T₁ ≥ 5 Phase II "
-                    "e-folding times) and, as the stronger reading, everywhere."),
-    statement=("From the theorem's region, (i) the first step T₁ with φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖² "
-               "satisfies T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η) for one constant C across teachers and runs; "
-               "(ii) afterwards √ℓ contracts per step at the spectral radius of I − ηH at the minimum, "
-               "within 1 %; (iii) log ℓ falls at least twice as fast per step after T₁ as before it, "
-               "across teacher families, k and p up to 10⁶, the paper's, Gaussian and theorem-region "
-               "starts and step sizes — wherever Phase I is long (weaker reading) or everywhere "
-               "(stronger reading)."),
+    reconstruction=("The end of Phase I, T₁ = the first step with φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖², and the "
+                    "Phase I length O(1/(η cos φ₀ β₀) + 1/η) with β₀ = min(a₀ᵀa*‖w*‖, (g(φ₀) − 1)‖a*‖²‖w*‖²) "
+                    "are our reconstruction; the paper's O(·) names no constant, so C is fitted here (the largest "
+                    "T₁/bound on the grid's theorem-region runs) and nothing is claimed beyond those runs. The "
+                    "Phase II rate is derived from the Hessian (docs/mathematics.md#derived-consequences). "
+                    "'Much faster' is our reading, fixed "
+                    "before measuring: the median, over every run of a configuration that converges to the "
+                    "global minimum, of (mean per-step decrease of log ℓ after T₁ down to ℓ = 1e-8·ℓ(a = 0)) / "
+                    "(the one before T₁) exceeds 2, with 99 % confidence; a run with T₁ = 0 has no slow start and "
+                    "counts as 0. Teachers are points (k, r/r_b, κ) of the invariants, each along p up to p = ∞, "
+                    "from the paper's initialization with ‖v₀‖ = 1 (our reconstruction of its sphere); runs that "
+                    "end spurious or undecided are counted, not judged."),
+    statement=("From the paper's initialization, on a grid of teachers (k, r/r_b, κ) each with p up to ∞: "
+               "(i) every run starting in the theorem's region converges and ends Phase I, so T₁ ≤ C·(1/(η cos φ₀ "
+               "β₀) + 1/η) on those runs with C fitted on them (reported with the log-log slope; at p = ∞ the bound "
+               "is infinite while T₁ is finite); (ii) after T₁, √ℓ contracts per step at the spectral radius of "
+               "I − ηH at the minimum, within 1 %; (iii) log ℓ falls at least twice as fast per step after T₁ as "
+               "before it (median over a configuration's global runs) — for some teacher at every p (weaker "
+               "reading), and for every teacher and p (stronger reading); the report maps where in (k, r/r_b, κ) "
+               "each holds."),
     check=check,
 ))

@@ -1,6 +1,8 @@
 """The Phase II rate part of `two-phase`: a float64 fit off by more than the tolerance is only a
 reason to measure again, at 40 digits; a 40-digit measurement decides."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -47,11 +49,73 @@ def test_without_a_40_digit_answer_a_float64_deviation_stays_unsettled_never_a_f
     assert deep_calls == 2 and rate["errors"] == [0.001, 0.001] and rate["unsettled"] == fitted - 2
 
 
-def test_shape_configurations_beyond_the_budget_are_not_run():
-    """At k = 10⁶ Phase II alone needs ~10⁸ steps per run: the row says so and nothing runs."""
-    from checks.instances import family_teacher
-    from checks.registry import Budget, rng_for
-    teacher = family_teacher("gaussian", 10**6, 10, rng_for(0, "test-two-phase"))
-    row, measured = two_phase.shape_configuration("gaussian", teacher, "", "paper", 1, 16,
-                                                  np.random.default_rng(0), Budget("quick"))
-    assert measured is None and row["phase_two_steps"] > row["step_cap"] and row["k"] == 10**6
+# --- the shape, judged on every run of every configuration ---------------------------------
+
+@pytest.fixture(scope="module")
+def quick():
+    from checks.registry import Budget, get
+    return get("two-phase").run(Budget("quick"), 0)[0]
+
+
+def test_quick_verdict_and_evidence_carry_the_invariants(quick):
+    assert quick.verdict == "qualified"
+    rows = quick.evidence["grid"]
+    for row in rows:
+        assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(row)
+        assert row["p"] == "inf" or isinstance(row["p"], int)
+    for part in quick.evidence["parts"].values():        # every part's cases carry them too
+        for case in part["examples"]:
+            assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(case["instance"])
+    series: dict = {}
+    for row in rows:
+        series.setdefault((row["k"], row["r"], row["kappa"]), []).append(row["p"])
+    assert all(ps[-1] == "inf" for ps in series.values())       # every p-series ends at p = ∞
+    summary = quick.evidence["summary"]
+    assert "k = 2" in summary and "κ" in summary and "r/r_b" in summary
+    counter = quick.evidence["counterexample"]
+    assert counter["part"] == "much-faster-everywhere"
+    instance = counter["instance"]
+    assert instance["ratio_over_boundary"] < 1                     # a teacher with a spurious minimum
+    assert counter["measured"] == instance["speedup_median"] < two_phase.SHAPE_THRESHOLD   # the statistic itself
+    assert math.isinf(float(quick.evidence["phase_one"]["at_infinity"][0]["bound"]))
+    assert all(r["T1_median"] is not None for r in quick.evidence["phase_one"]["at_infinity"])
+
+
+def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
+    """Every configuration of the grid is judged, and its runs add up: global (measured, without a
+    Phase I, unmeasured) + spurious + undecided + diverged = the runs drawn."""
+    grid = two_phase.GRID["quick"]
+    rows = quick.evidence["grid"]
+    assert len(rows) == len(grid.configurations()) == len(grid.k) * len(grid.ratio) * len(grid.kappa) * len(grid.p)
+    assert quick.evidence["parts"]["much-faster-everywhere"]["cases"] == len(rows)
+    for row in rows:
+        assert row["runs"] == grid.runs
+        assert row["global"] + row["spurious"] + row["undecided"] + row["diverged"] == row["runs"]
+        assert row["speedup_runs"] + row["no_phase_one"] + row["unmeasured"] == row["global"]
+    assert quick.evidence["totals"]["runs"] == len(rows) * grid.runs
+
+
+def test_a_configuration_draws_the_runs_any_claim_gets_from_its_seed():
+    """The runs depend on (seed, k, r, κ, p, n) only: the same outcomes as reduced_runs from
+    rng_for(seed, "invariant-grid", k, repr(r), repr(κ), repr(p), n)."""
+    from theory import invariants
+    for k, ratio, kappa, p in ((2, 0.3, 10.0, 10), (10, 0.3, 1.0, math.inf)):
+        config = two_phase.run_configuration(k, ratio, kappa, p, 40, 0, 50_000)
+        r = two_phase.grid_r(k, ratio)
+        batch = dynamics.reduced_runs(invariants.canonical_teacher(k, r, kappa), 40,
+                                      two_phase.grid_rng(0, k, r, kappa, p, 40), p=p,
+                                      max_steps=two_phase.DECISION_STEPS)
+        assert dynamics.batch_counts(batch) == {key: config.row[key] for key in dynamics.OUTCOMES}
+
+
+def test_unmeasured_runs_widen_the_interval_both_ways():
+    speedup = np.full(30, 3.0)
+    median, low, high = two_phase.speedup_median(speedup, 0)
+    assert median == low == high == 3.0
+    median, low, high = two_phase.speedup_median(speedup[:10], 20)     # most runs unmeasured
+    assert median == 0.0 and low == 0.0 and high == math.inf
+
+
+def test_figure_lines_each_join_one_teacher(quick):
+    lines = [line for figure in quick.figures for line in figure.lines]
+    assert lines and all(len(line["teachers"]) == 1 for line in lines)
