@@ -41,7 +41,7 @@ class Spec:
 GRIDS = {
     "quick": Spec(ks=(2, 10, 1000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0), ps=(10, 1000),
                   runs=1500),
-    "standard": Spec(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.6, 0.9), kappas=(0.1, 1.0, 10.0, 100.0, 1e4),
+    "standard": Spec(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0, 1e4),
                      ps=(2, 10, 1000, 100_000), runs=2000),
     "thorough": Spec(ks=(2, 3, 10, 100, 1000, 10_000, 10**6), ratios=(0.01, 0.1, 0.3, 0.6, 0.9, 0.99),
                      kappas=(0.01, 0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6), runs=4000),
@@ -50,7 +50,7 @@ GRIDS = {
 # cost is mostly one decision table per κ tried)
 THRESHOLD_TOLERANCE = {"quick": 0.1, "standard": 0.05, "thorough": 0.02}
 THRESHOLD_ANGLES = {"quick": 120, "standard": 360, "thorough": 720}
-THRESHOLD_KS = {"quick": 2, "standard": 4, "thorough": 7}      # the first so many k of the map get κ*
+THRESHOLD_KS = {"quick": 2, "standard": 3, "thorough": 7}      # the first so many k of the map get κ*
 
 
 @dataclass(frozen=True)
