@@ -91,8 +91,8 @@ def _duration(text: str) -> float:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
-                        help="how much work each check does: quick (the default; about 25 s for every claim "
-                        "on 2 cores), standard (about 85 s) or thorough (about 7 min) — more teachers, larger "
+                        help="how much work each check does: quick (the default; about 15 s for every claim "
+                        "on 2 cores), standard (about 61 s) or thorough (about 4.5 min) — more teachers, larger "
                         "dimensions, more runs; each claim's section says what ran at its budget")
     parser.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
     parser.add_argument("--jobs", type=_processes, default=os.cpu_count() or 1,

@@ -43,14 +43,14 @@ GRIDS = {
                   runs=1500),
     "standard": Spec(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0, 1e4),
                      ps=(2, 10, 1000, 100_000), runs=2000),
-    "thorough": Spec(ks=(2, 3, 10, 100, 1000, 10_000, 10**6), ratios=(0.01, 0.1, 0.3, 0.6, 0.9, 0.99),
-                     kappas=(0.01, 0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6), runs=4000),
+    "thorough": Spec(ks=(2, 3, 10, 100, 1000, 10_000), ratios=(0.01, 0.1, 0.3, 0.6, 0.9),
+                     kappas=(0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6), runs=3000),
 }
 # κ*(k, r) to this relative width, with this many rim angles searched (the threshold search's
 # cost is mostly one decision table per κ tried)
 THRESHOLD_TOLERANCE = {"quick": 0.1, "standard": 0.05, "thorough": 0.02}
-THRESHOLD_ANGLES = {"quick": 120, "standard": 360, "thorough": 720}
-THRESHOLD_KS = {"quick": 2, "standard": 3, "thorough": 7}      # the first so many k of the map get κ*
+THRESHOLD_ANGLES = {"quick": 120, "standard": 240, "thorough": 360}
+THRESHOLD_KS = {"quick": 2, "standard": 3, "thorough": 5}      # the first so many k of the map get κ*
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def probability(row: dict, outcome: str) -> dict:
 
 def evidence_row(row: dict) -> dict:
     """The fields the dynamic claims' evidence rows carry (issue: k, r, r/r_b, κ, p, ‖v₀‖)."""
-    return {"name": row.get("name", ""), "k": row["k"], "r": row["r"],
+    return {"name": row.get("name", ""), "family": row.get("name") or "canonical", "k": row["k"], "r": row["r"],
             "ratio_over_boundary": row["ratio_over_boundary"],
             "kappa": row["kappa"], "p": row["p"], "v0_norm": row["v0_norm"], "runs": row["runs"],
             "global": row["global"], "spurious": row["spurious"], "undecided": row["undecided"],
@@ -181,9 +181,22 @@ def as_sweep_result(rows: list[dict], budget: Budget, found: list[dict], alpha: 
 def covered(budget: Budget, rows: list[dict]) -> str:
     """What ran, in the grid's own terms, from the rows that ran."""
     def axis(values) -> str:
-        return ", ".join(f"{v:,}" if isinstance(v, int) else f"{v:g}" for v in sorted(set(values)))
+        shown = sorted({float(f"{v:.6g}") for v in values})
+        return ", ".join(f"{v:,.0f}" if v == int(v) and v >= 1000 else f"{v:g}" for v in shown)
     ps = sorted({r["p"] for r in rows}, key=lambda p: math.inf if p == "inf" else p)
     return (f"teachers (k, r/r_b, κ) with k ∈ {{{axis(r['k'] for r in rows)}}}, r/r_b ∈ "
             f"{{{axis(round(r['ratio_over_boundary'], 6) for r in rows)}}}, κ ∈ {{{axis(r['kappa'] for r in rows)}}}; "
             f"p ∈ {{{', '.join('∞' if p == 'inf' else f'{p:,}' for p in ps)}}}; "
             f"{sum(r['runs'] for r in rows):,} runs at the default η; ‖v₀‖ = 1")
+
+
+def unique(rows: list[dict]) -> list[dict]:
+    """Rows of distinct configurations (k, r/r_b, κ, p): a p-series teacher that is also a map cell
+    reports the same runs twice, which must be judged and counted once."""
+    seen, out = set(), []
+    for row in rows:
+        key = (row["k"], float(f"{row['ratio_over_boundary']:.9g}"), float(f"{row['kappa']:.9g}"), row["p"])
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out

@@ -20,7 +20,7 @@ def p_value(p) -> float:
     return math.inf if p == "inf" else float(p)
 
 
-def probability_figure(result: dict):
+def probability_figure(result: dict, bounds: dict | None = None):
     """P(global) and P(spurious) with exact intervals. Along p (two or more finite p): one line per
     teacher, its p = ∞ value as a dashed level of the same colour; otherwise against the ratio,
     markers only — each point there is another teacher, and a line would join them."""
@@ -38,7 +38,8 @@ def probability_figure(result: dict):
         style = series_style(index)
         first = members[0]
         joined = along_p and first["family"] == "canonical"
-        label = (f"k = {first['k']:,}, r/r_b = {first['ratio_over_boundary']:g}, κ = {first['kappa']:.3g}"
+        name = f"{first['name']}: " if first.get("name") else ""
+        label = (f"{name}k = {first['k']:,}, r/r_b = {first['ratio_over_boundary']:.3g}, κ = {first['kappa']:.3g}"
                  if along_p else f"k = {first['k']:,}, p = {first['p']}, κ = "
                  + ("own" if first["family"] == "random" else f"{first['kappa_asked']:g}"))
         label += f", η = {first['eta_multiple']:g}×"
@@ -54,33 +55,39 @@ def probability_figure(result: dict):
                         linestyle=style["linestyle"] if joined else "none",
                         label=label if outcome == "global" else None)
             if along_p and limit:
-                ax.axhline(limit[0][f"p_{outcome}"], color=style["color"], linestyle="--", linewidth=1)
+                ax.axhline(limit[0][f"p_{outcome}"], color=style["color"], linestyle="-.", linewidth=1)
         if joined:
             lines.append({"label": label, "teachers": sorted({str(same_teacher_key(r)) for r in finite})})
     for ax, outcome in zip(axes[0], ("global", "spurious"), strict=True):
         if along_p:
             ax.set_xscale("log")
-            ax.set_xlabel("patch size p (dashed: p = ∞)")
+            ax.set_xlabel("patch size p (dash-dotted level: p = ∞)")
         else:
             ax.axvline(1.0, color="gray", linestyle=":")
             ax.set_xlabel("r/r_b: (1ᵀa*)²/‖a*‖² over (k + π − 1)/π")
         ax.set_ylabel(f"P({outcome}) (Clopper–Pearson)")
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"P({outcome})")
-    axes[0, 0].axhline(0.25, color="black", linestyle=":", linewidth=1)
+    bounds = {"global": (0.25, "the reconstructed 1/4")} if bounds is None else bounds
+    for ax, outcome in zip(axes[0], ("global", "spurious"), strict=True):
+        if outcome in bounds:
+            ax.axhline(bounds[outcome][0], color="black", linestyle=":", linewidth=1)
     legend_outside(axes[0, 1], handles=axes[0, 0].get_legend_handles_labels()[0],
                    labels=axes[0, 0].get_legend_handles_labels()[1])
     runs = sum(r["runs"] for r in rows)
     lowest = min(rows, key=lambda r: r["p_global"])
     highest = max(rows, key=lambda r: r["p_spurious"])
-    how = ("one line per teacher (fixed k, r, κ) along p, its p = ∞ value dashed" if along_p
+    how = ("one line per teacher (fixed k, r, κ) along p, its p = ∞ value a dash-dotted level" if along_p
            else "one marker per cell, each cell its own teacher (no lines)")
-    caption = (f"{len(rows)} cells, {runs:,} runs, family {rows[0]['family']}; {how}; intervals at confidence "
+    named = sorted({r["name"] for r in rows if r.get("name")})
+    family = rows[0]["family"] + (f" (with the named points {', '.join(named)})" if named else "")
+    caption = (f"{len(rows)} cells, {runs:,} runs, family {family}; {how}; intervals at confidence "
                f"{result['confidence']:.6f} each. Lowest P(global) {lowest['p_global']:.3f} (k = {lowest['k']:,}, "
                f"p = {lowest['p']}, r/r_b = {lowest['ratio_over_boundary']:g}, κ = {lowest['kappa']:.3g}); highest "
                f"P(spurious) {highest['p_spurious']:.3f} (k = {highest['k']:,}, p = {highest['p']}, "
-               f"r/r_b = {highest['ratio_over_boundary']:g}, κ = {highest['kappa']:.3g}). Dotted: the "
-               "reconstructed 1/4.")
+               f"r/r_b = {highest['ratio_over_boundary']:g}, κ = {highest['kappa']:.3g}). A point is an estimate, "
+               "its bar the exact interval. " + " ".join(f"Dotted on P({o}): {label} ({value:g})."
+                                                        for o, (value, label) in bounds.items()))
     figure = to_figure(fig, "Outcome probabilities over the grid", caption)
     figure.lines.extend(lines)
     return figure
@@ -162,6 +169,9 @@ def map_figure(result: dict, outcome: str = "spurious"):
                f"κ*: {len(above)}, of which {sum(r['spurious'] > 0 for r in above)} with a spurious run (above κ*, "
                "P_∞(spurious) > 0, but the spurious runs start near the rim of the paper's ball, where its law "
                "puts little mass when k is large: a cell can be above κ* and see none).")
+    unplaced = sum(1 for r in shown if not any(t["k"] == r["k"] for t in result["thresholds"]))
+    if unplaced:
+        caption += f" {unplaced} cells are at k without a computed κ*: not placed against it."
     if len(grid["ks"]) > MAP_PANELS:
         caption += f" Only the first {MAP_PANELS} of {len(grid['ks'])} k are drawn."
     return to_figure(fig, "Where GD can reach the spurious minimum", caption)
