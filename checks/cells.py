@@ -219,7 +219,8 @@ def cell_row(grid: Grid, cell: tuple, c: dict, alpha: float) -> dict:
         lo, hi = clopper_pearson(c[outcome], n, alpha)
         row[f"p_{outcome}"], row[f"p_{outcome}_low"], row[f"p_{outcome}_high"] = c[outcome] / n, lo, hi
     row["ci_low"], row["ci_high"] = row["p_global_low"], row["p_global_high"]       # the earlier keys, kept
-    return {**row, "family": grid.family, "kappa_asked": kappa if grid.family == "canonical" else None,
+    return {**row, "confidence": 1 - alpha, "family": grid.family,
+            "kappa_asked": kappa if grid.family == "canonical" else None,
             "r": inv.r, "ratio_actual": inv.ratio_over_boundary, "kappa": inv.kappa, "eta": eta,
             "eta_fraction": inv.eta_fraction, "v0_norm": grid.v0_norm}
 

@@ -156,8 +156,11 @@ def thresholds(budget: Budget) -> list[dict]:
 
 
 def probability(row: dict, outcome: str) -> dict:
-    """{estimate, ci_low, ci_high} of a sweep row's outcome."""
-    return {"estimate": row[f"p_{outcome}"], "ci_low": row[f"p_{outcome}_low"], "ci_high": row[f"p_{outcome}_high"]}
+    """A sweep row's outcome as the claims' proportions always were: successes, trials, estimate,
+    exact interval and its confidence."""
+    return {"successes": row[outcome], "trials": row["runs"], "estimate": row[f"p_{outcome}"],
+            "ci_low": row[f"p_{outcome}_low"], "ci_high": row[f"p_{outcome}_high"],
+            "confidence": row["confidence"]}
 
 
 def evidence_row(row: dict) -> dict:

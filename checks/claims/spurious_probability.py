@@ -146,7 +146,11 @@ def check(budget: Budget, seed: int) -> Outcome:
 
     return combine([some, every, below, held], summary_confirmed, summary_qualified=summary_qualified,
                    figures=figures, teachers=rows, phase_map=phase_map, thresholds=thresholds,
-                   map_cells=maps,
+                   map_cells=maps, skipped_for_budget=[],
+                   # the teachers nearest the boundary (r/r_b ≥ 0.9), as the earlier evidence listed them
+                   edges=[{"family": r["family"], "k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"],
+                           "kappa": r["kappa"], "p": r["p"], "p_spurious": r["p_spurious"]}
+                          for r in ig.unique(maps + rows) if r["ratio_over_boundary"] >= 0.9],
                    coverage=coverage([some, every, below, held], budget,
                                      also=ig.covered(budget, maps + rows)), family_alpha=FAMILY_ALPHA,
                    zero_sum_at_infinity="r = 0 at p = ∞: φ₀ = π/2 and a₀ = 0 is a critical point (the saddle "

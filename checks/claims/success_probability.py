@@ -80,6 +80,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                   settle="more steps per run")
     held = decisions_part("global")
     rng = rng_for(seed, CLAIM_ID)
+    region_skipped: list[dict] = []
     probes = [p for p in ig.named_points(budget) if p.name in ("gaussian-like", "one-hot")
               and p.k in (grid.ks[0], grid.ks[-1])]
     for point in probes:
@@ -96,6 +97,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         batch = sized_runs(teacher, budget.pick(quick=200, standard=1000, thorough=2000), budget, rng,
                            start=region_start, undecided_limit=0.0)
         if batch is None:
+            region_skipped.append(record)
             continue
         n = len(batch.outcome)
         undecided = int(np.sum(batch.outcome == 0))
@@ -127,7 +129,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                 "symmetric — decides the outcome; at larger k that limit comes only at far larger κ")
 
     return combine([each, uniform, coins, region, held], summary, figures=figures, teachers=rows,
-                   family_alpha=FAMILY_ALPHA,
+                   family_alpha=FAMILY_ALPHA, skipped_for_budget=[],
+                   region_skipped_for_budget=region_skipped,
                    infimum={**lowest, "where": where(lowest)},
                    infimum_with_nonzero_sum={**regular, "where": where(regular)},
                    coverage=coverage([each, uniform, coins, region, held], budget, also=ig.covered(budget, rows)))
