@@ -228,10 +228,8 @@ def test_a_dangling_staged_file_does_not_lose_the_report(tmp_path, capsys, fake_
     assert (tmp_path / "index.html").exists()
 
 
-def test_a_rename_failing_midway_leaves_both_previous_files(tmp_path, monkeypatch):
-    files = {tmp_path / "claims.json": "new json", tmp_path / "index.html": "new html"}
-    for path in files:
-        path.write_text("old " + path.suffix)
+def _second_rename_fails(monkeypatch) -> None:
+    """os.replace fails (disk full) on its second call, as if the disk filled between the two files."""
     real, calls = os.replace, []
 
     def failing_second(src, dst):
@@ -240,6 +238,13 @@ def test_a_rename_failing_midway_leaves_both_previous_files(tmp_path, monkeypatc
             raise OSError(28, "No space left on device")
         return real(src, dst)
     monkeypatch.setattr(os, "replace", failing_second)
+
+
+def test_a_rename_failing_midway_leaves_both_previous_files(tmp_path, monkeypatch):
+    files = {tmp_path / "claims.json": "new json", tmp_path / "index.html": "new html"}
+    for path in files:
+        path.write_text("old " + path.suffix)
+    _second_rename_fails(monkeypatch)
     with pytest.raises(OSError):
         report.write_atomically(files)
     assert [p.read_text() for p in files] == ["old .json", "old .html"]
@@ -248,14 +253,7 @@ def test_a_rename_failing_midway_leaves_both_previous_files(tmp_path, monkeypatc
 
 def test_a_rename_failing_midway_with_no_previous_report_leaves_none(tmp_path, monkeypatch):
     files = {tmp_path / "claims.json": "new json", tmp_path / "index.html": "new html"}
-    real, calls = os.replace, []
-
-    def failing_second(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(src, dst)
-    monkeypatch.setattr(os, "replace", failing_second)
+    _second_rename_fails(monkeypatch)
     with pytest.raises(OSError):
         report.write_atomically(files)
     assert list(tmp_path.iterdir()) == []
