@@ -6,7 +6,7 @@ the spurious point, the saddle cone's angle and the optimal output layer a(φ)�
 curve the runs settle on). The angle moves at a rate ∝ κ·ãᵀâ*: with a large κ it runs away from
 π/2 before ã has turned, so the sign of ã₀ᵀâ* picks the side. Right: the same runs' starting
 points ã₀ in span{a*, 1} — the disk of radius √(r/k), the projection of the paper's ball —
-coloured by outcome: the spurious ones sit near the rim, opposite â*.
+coloured by outcome: the spurious ones sit in the outer part of the disk, opposite â*.
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ def map_figure(result: dict, outcome: str = "spurious"):
                f"run. Orange: the bracket of κ*(k, r) from theory.invariants.spurious_threshold. Cells below κ*: "
                f"{len(below)}, of which {sum(r['spurious'] > 0 for r in below)} with a spurious run; cells above "
                f"κ*: {len(above)}, of which {sum(r['spurious'] > 0 for r in above)} with a spurious run (above κ*, "
-               "P_∞(spurious) > 0, but the spurious runs start near the rim of the paper's ball, where its law "
+               "P_∞(spurious) > 0, but the spurious runs start in the outer part of the paper's ball, where its law "
                "puts little mass when k is large: a cell can be above κ* and see none).")
     unplaced = sum(1 for r in shown if not any(t["k"] == r["k"] for t in result["thresholds"]))
     if unplaced:

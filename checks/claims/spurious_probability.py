@@ -170,7 +170,7 @@ def region_text(maps: list[dict], found: list[dict]) -> str:
     return (f"Where it holds: at p = ∞, P(spurious) > 0 exactly for κ above κ*(k, r) ({spans}); below κ* no map "
             f"cell has a spurious run. Above κ*, {len(constant)} of {len(above)} map cells have P(spurious) "
             f"> {NEGLIGIBLE:g}" + (f" — not all: at k = {', '.join(f'{k:,}' for k in faint)} the spurious "
-                                  "runs start near the rim of the paper's ball, where its law puts little mass, "
+                                  "runs start in the outer part of the paper's ball, where its law puts little mass, "
                                   "so P grows slowly past κ*" if faint else "")
             + f". κ* rises with r/r_b and with k (k = {', '.join(f'{k:,}' for k in sorted({t['k'] for t in found}))} "
             "computed here" + (f"; none at k = {', '.join(f'{k:,}' for k in without)}, whose cells are judged "
