@@ -203,3 +203,19 @@ def unique(rows: list[dict]) -> list[dict]:
             seen.add(key)
             out.append(row)
     return out
+
+
+def series_ps(budget: Budget, point: Point) -> tuple[float, ...]:
+    """The p a p-series teacher runs at: the budget's finite p and ∞ — except 1ᵀa* = 0 at p = ∞,
+    which starts on a critical point (φ₀ = π/2, a₀ = 0: the saddle cone) and never moves, so its
+    outcome there is stated, not run."""
+    finite = GRIDS[budget.name].ps
+    return (*finite, INF) if point.ratio > 0 else finite
+
+
+def configurations(budget: Budget, map_points: list[Point], series: list[Point]) -> int:
+    """How many distinct configurations (k, r/r_b, κ, p) the map and the p-series hold: a p-series
+    teacher that is also a map cell is one configuration (the family-wise error is split over these)."""
+    keys = {(p.k, p.ratio, p.kappa, INF) for p in map_points}
+    keys |= {(p.k, p.ratio, p.kappa, q) for p in series for q in series_ps(budget, p)}
+    return len(keys)

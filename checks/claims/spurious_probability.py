@@ -65,17 +65,13 @@ def threshold_of(found: list[dict], k: int, ratio: float) -> dict | None:
 
 
 def check(budget: Budget, seed: int) -> Outcome:
-    grid = ig.GRIDS[budget.name]
     map_points = ig.map_points(budget)
     series = [p for p in ig.series_points(budget) if p.ratio < 1]          # teachers with a spurious minimum
-    ps = (*grid.ps, ig.INF)
-    keys: set[tuple] = {(p.k, p.ratio, p.kappa, ig.INF) for p in map_points}
-    keys |= {(p.k, p.ratio, p.kappa, q) for p in series for q in (ps if p.ratio > 0 else grid.ps)}
-    alpha = FAMILY_ALPHA / len(keys)         # distinct configurations: a p-series teacher on the map is one
+    alpha = FAMILY_ALPHA / ig.configurations(budget, map_points, series)
     map_rows = ig.run_cells(seed, budget, map_points, (ig.INF,), alpha)
     series_rows = []
-    for point in series:       # zero-sum at p = ∞: a critical point, stated (module docstring)
-        series_rows += ig.run_cells(seed, budget, [point], ps if point.ratio > 0 else grid.ps, alpha)
+    for point in series:
+        series_rows += ig.run_cells(seed, budget, [point], ig.series_ps(budget, point), alpha)
     found = ig.thresholds(budget)
     maps = [with_lacking_interval(r, alpha) for r in map_rows]
     rows = [with_lacking_interval(r, alpha) for r in series_rows]

@@ -41,15 +41,12 @@ def contains(interval: dict, value: float) -> bool:
 
 def check(budget: Budget, seed: int) -> Outcome:
     grid = ig.GRIDS[budget.name]
-    ps = (*grid.ps, ig.INF)
     series = ig.series_points(budget) + [p for p in ig.named_points(budget) if p.k != grid.ks[0]]
-    keys: set[tuple] = {(p.k, p.ratio, p.kappa, ig.INF) for p in ig.map_points(budget)}
-    keys |= {(p.k, p.ratio, p.kappa, q) for p in series for q in (ps if p.ratio > 0 else grid.ps)}
-    alpha = FAMILY_ALPHA / (len(keys) + 4)      # distinct configurations, and the coins
+    alpha = FAMILY_ALPHA / (ig.configurations(budget, ig.map_points(budget), series) + 4)   # and the coins
     map_rows = ig.run_cells(seed, budget, ig.map_points(budget), (ig.INF,), alpha)
     series_rows = []
-    for point in series:        # zero-sum at p = ∞ never moves (a critical point): stated, not run
-        series_rows += ig.run_cells(seed, budget, [point], ps if point.ratio > 0 else grid.ps, alpha)
+    for point in series:
+        series_rows += ig.run_cells(seed, budget, [point], ig.series_ps(budget, point), alpha)
     rows = ig.unique([ig.evidence_row(r) for r in map_rows + series_rows])
     each = Part("each-instance", f"Clopper–Pearson interval on P(global) (undecided runs count as not "
                 f"global), confidence 1 − {alpha:.2g} each: passes when its lower end > 1/4, fails when "
