@@ -275,10 +275,11 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
     centre = math.atan2(float(np.sin(turns).mean()), float(np.cos(turns).mean()))   # circular mean
     fine = _disk_points(radius, np.linspace(centre - 3 * step, centre + 3 * step, REFINED_ANGLES))
     candidates = np.concatenate([points, fine])
-    while side(lo, candidates)[0]:      # the refined search may reach lower: widen downwards
-        lo, hi = lo / (1 + tolerance) ** 4, lo
-    lo, hi, witnesses = bisect(lo, hi, witnesses if side(hi, candidates)[0] else side(hi, candidates)[1],
-                               candidates)
+    found, at = side(lo, candidates)
+    while found:                        # the refined search may reach lower: widen downwards
+        lo, hi, witnesses = lo / (1 + tolerance) ** 4, lo, at
+        found, at = side(lo, candidates)
+    lo, hi, witnesses = bisect(lo, hi, witnesses, candidates)
     best = witnesses[np.argmax(np.hypot(*witnesses.T))]
     return KappaThreshold(k, r, lo, hi, eta_fraction, (float(best[0]), float(best[1])), len(candidates))
 
