@@ -123,6 +123,8 @@ def _children(pid):
 def _wait_for_progress(process, tmp_path, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline and not list((tmp_path / "cache").glob("*.json")):
+        # a sweep that ended (a bad install, a crash) cannot make progress: say why now
+        assert process.poll() is None, f"the sweep ended early: {process.communicate()[1][-2000:]}"
         time.sleep(0.2)
     assert list((tmp_path / "cache").glob("*.json")), "the sweep never finished a chunk"
 
