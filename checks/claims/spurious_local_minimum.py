@@ -10,6 +10,7 @@ m' is checked against mpmath derivatives, and the loss is probed along generated
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import matplotlib
 import mpmath
@@ -40,43 +41,120 @@ def spurious_teachers(budget: Budget, seed: int):
     return [(f, t) for f, t in pool if landscape.has_spurious_minimum(t)], rng
 
 
-def landscape_figure(teacher: Teacher, n_phi: int = 121, n_t: int = 81) -> Figure:
-    """ℓ(φ, a(t)) with a(t) = (1 − t)·‖w*‖a* + t·a_s, both minima and the saddle marked.
+class LandscapeSlice(NamedTuple):
+    """The loss on a 2-D slice of parameter space that holds all three critical points.
 
-    a(φ) is affine in g(φ), so the saddle's a lies on this very segment, at t = (π − g(φ_s))/π.
+    A point (φ, t) of the slice is v = the unit vector at angle φ from w* in one fixed plane
+    (:func:`theory.landscape.cone_point`) and a = (1 − t)·‖w*‖a* + t·a_s. a(φ) = argmin_a ℓ is
+    affine in g(φ), from ‖w*‖a* at g = π to a_s at g = 0, so a(φ) sits on this line at
+    t = (π − g(φ))/π: the global minimum (0, 0), the spurious point (π, 1) and the saddle
+    (φ_s, (π − g(φ_s))/π) all lie on the slice exactly, and ℓ on the slice is ``values``.
     """
+
+    phis: np.ndarray
+    ts: np.ndarray
+    values: np.ndarray             # values[i, j] = ℓ(phis[j], a(ts[i]))
+    marked: dict                   # name → (φ, t, ℓ there)
+    spurious_loss: float           # ℓ_s
+    saddle_loss: float             # ℓ_sad
+    levels: np.ndarray             # the filled contours' boundaries
+
+
+def slice_a(teacher: Teacher, t: float) -> np.ndarray:
     a_global, a_spurious = landscape.global_minimum(teacher)[1], landscape.spurious_point(teacher)[1]
-    phis, ts = np.linspace(0, math.pi, n_phi), np.linspace(-0.25, 1.25, n_t)
-    values = np.array([[landscape.reduced_loss(teacher, phi, (1 - t) * a_global + t * a_spurious)
-                        for phi in phis] for t in ts])
-    fig, axes = new_figure(width=7.2)
+    return (1 - t) * np.asarray(a_global) + t * np.asarray(a_spurious)
+
+
+def slice_point(teacher: Teacher, phi: float, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """(v, a) in parameter space of the slice's point (φ, t)."""
+    return np.asarray(landscape.cone_point(teacher, phi), dtype=float), slice_a(teacher, t)
+
+
+def contour_levels(spurious: float, saddle: float, top: float, per_decade: int = 4) -> np.ndarray:
+    """Levels chosen from the data so that both basins show.
+
+    Below ℓ_s (only the global basin goes there): log-spaced in ℓ, three decades down from ℓ_s.
+    Above ℓ_s: log-spaced in ℓ − ℓ_s, from 10⁻³(ℓ_sad − ℓ_s) up to the largest loss drawn,
+    with ℓ_sad itself among them — the bands inside (ℓ_s, ℓ_sad) are the spurious basin's
+    floor, and the level ℓ_sad is the contour through the saddle that divides the basins.
+    """
+    if not 0 < spurious < saddle < top:
+        # the critical losses are not ordered as the theory says (a planted fault, say): plain
+        # log-spaced levels over four decades below the top, with both losses among them
+        levels = np.logspace(-4, 0, 4 * per_decade + 1) * max(top, 1e-300)
+        return np.union1d(np.concatenate([[0.0], levels]), [x for x in (spurious, saddle) if 0 < x < top])
+    depth = saddle - spurious
+    below = spurious * np.logspace(-3, 0, 3 * per_decade + 1)
+    decades = math.log10((top - spurious) / depth) + 3      # from 10⁻³ depth to top − ℓ_s
+    above = spurious + depth * np.logspace(-3, decades - 3, max(2, math.ceil(decades * per_decade)) + 1)
+    above[-1] = top                                          # the largest value drawn is inside
+    return np.union1d(np.concatenate([[0.0], below, above]), [saddle])
+
+
+def landscape_slice(teacher: Teacher, n_phi: int = 121, n_t: int = 121) -> LandscapeSlice:
+    """ℓ on the slice over φ ∈ [0, π] and t ∈ [−0.25, 1.25] (t = 0 and t = 1 on the grid)."""
+    phis, ts = np.linspace(0, math.pi, n_phi), np.union1d(np.linspace(-0.25, 1.25, n_t), [0.0, 1.0])
+    values = np.array([[landscape.reduced_loss(teacher, phi, a) for phi in phis]
+                       for a in (slice_a(teacher, t) for t in ts)])
+    phi_s = float(landscape.saddle_angle(teacher))
+    # the saddle's t: where a(φ_s) sits on the line from ‖w*‖a* (t = 0) to a_s (t = 1)
+    start, direction = slice_a(teacher, 0.0), slice_a(teacher, 1.0) - slice_a(teacher, 0.0)
+    t_s = float((np.asarray(landscape.optimal_a(teacher, phi_s)) - start) @ direction / (direction @ direction))
+    marked = {name: (phi, t, landscape.reduced_loss(teacher, phi, slice_a(teacher, t)))
+              for name, phi, t in (("global minimum", 0.0, 0.0), ("spurious minimum", math.pi, 1.0),
+                                   ("saddle", phi_s, t_s))}
+    spurious, saddle = marked["spurious minimum"][2], marked["saddle"][2]
+    return LandscapeSlice(phis, ts, values, marked, spurious, saddle,
+                          contour_levels(spurious, saddle, float(values.max())))
+
+
+def landscape_figure(teacher: Teacher) -> Figure:
+    """ℓ on the slice through the three critical points, with levels that show both basins."""
+    data = landscape_slice(teacher)
+    fig, axes = new_figure(width=7.2, height=4.6)
     ax = axes[0, 0]
-    # log-spaced levels on round numbers: the basins' floors stay resolved, the ticks readable
-    positive = values[values > 0]
-    low, high = math.floor(math.log10(positive.min())), math.ceil(math.log10(values.max()))
-    levels = np.logspace(low, high, 4 * (high - low) + 1)
-    contour = ax.contourf(phis, ts, np.clip(values, levels[0], None), levels=levels, cmap="viridis",
-                          norm=matplotlib.colors.LogNorm())
-    bar = fig.colorbar(contour, ax=ax, label="population loss ℓ (log scale)")
-    bar.set_ticks([10.0 ** e for e in range(low, high + 1)])
-    marker = {"markeredgecolor": "black", "clip_on": False, "zorder": 5}
-    ax.plot([0], [0], "o", color="white", label="global minimum", **marker)
-    ax.plot([math.pi], [1], "s", color="red", label="spurious point", **marker)
-    phi_s = landscape.saddle_angle(teacher)
-    if phi_s is not None:
-        g_s = float((math.pi - phi_s) * math.cos(phi_s) + math.sin(phi_s))
-        ax.plot([float(phi_s)], [(math.pi - g_s) / math.pi], "X", color="orange", markersize=9,
-                label="saddle (φ_s)", **marker)
+    norm = matplotlib.colors.BoundaryNorm(data.levels, 256)
+    contour = ax.contourf(data.phis, data.ts, data.values, levels=data.levels, cmap="viridis", norm=norm)
+    if data.values.min() < data.saddle_loss < data.values.max():
+        ax.contour(data.phis, data.ts, data.values, levels=[data.saddle_loss], colors="orange", linewidths=1.5)
+    bar = fig.colorbar(contour, ax=ax, label="population loss ℓ (bands equal in log ℓ below ℓ_s, "
+                       "in log(ℓ − ℓ_s) above)")
+    digits = next((n for n in range(3, 17) if f"{data.spurious_loss:.{n}g}" != f"{data.saddle_loss:.{n}g}"), 3)
+    ticks = {0.0: "0", data.spurious_loss: f"ℓ_s = {data.spurious_loss:.{digits}g}",
+             data.saddle_loss: f"ℓ_sad = {data.saddle_loss:.{digits}g}",
+             float(data.levels[-1]): f"{data.levels[-1]:.3g}"}
+    bar.set_ticks(list(ticks), labels=list(ticks.values()))
+    marker = {"markeredgecolor": "black", "clip_on": False, "zorder": 5, "linestyle": "none"}
+    for (name, (phi, t, _)), (symbol, colour) in zip(data.marked.items(),
+                                                     (("o", "white"), ("s", "red"), ("X", "orange")),
+                                                     strict=True):
+        ax.plot([phi], [t], symbol, color=colour, markersize=9 if symbol == "X" else 7, label=name, **marker)
+    ax.plot([], [], color="orange", label="ℓ = ℓ_sad (divides the basins)")
     ax.set_xlabel("angle φ between v and w* (radians)")
     ax.set_ylabel("t: a = (1 − t)·‖w*‖a* + t·a_s")
     ax.set_xlim(-0.08, math.pi + 0.08)     # room for the markers at φ = 0 and φ = π
     ratio = teacher.spurious_ratio / boundary_ratio(teacher.k)
-    ax.set_title(f"Loss landscape, k = {teacher.k}, ratio/boundary = {ratio:.3g}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize="small")
-    return to_figure(fig, "The loss over (φ, t)",
-                     "The global minimum (φ = 0, t = 0) and the spurious local minimum (φ = π, t = 1) "
-                     "sit in separate basins divided by the saddle; along φ near π the floor is flat "
-                     "to third order, which is why the spurious minimum is degenerate.")
+    ax.set_title(f"Loss on the slice through the critical points, k = {teacher.k}, "
+                 f"ratio/boundary = {ratio:.3g}", fontsize="medium")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small")
+    phi_s, t_s, _ = data.marked["saddle"]
+    inside = int(((data.values < data.saddle_loss) & (data.phis[None, :] > phi_s)).sum())
+    floor = data.marked["global minimum"][2]
+    rounding = " (0 up to float64 rounding)" if 0 < floor < 1e-12 * data.spurious_loss else ""
+    return to_figure(
+        fig, "The loss on the slice through the three critical points",
+        f"The slice: v the unit vector at angle φ from w* in one plane, a = (1 − t)·‖w*‖a* + t·a_s; "
+        f"a(φ) = argmin_a ℓ lies on this line (at t = (π − g(φ))/π), so the global minimum (0, 0), the "
+        f"spurious minimum (π, 1) and the saddle ({phi_s:.3f}, {t_s:.3f}) are all on it. On the "
+        f"slice, evaluated by the same function as the drawn {len(data.phis)} × {len(data.ts)} grid: ℓ = "
+        f"{floor:.2g}{rounding} at the global minimum, ℓ_s = {data.spurious_loss:.4g} at the spurious minimum, ℓ_sad = "
+        f"{data.saddle_loss:.4g} at the saddle (the spurious basin is {data.saddle_loss - data.spurious_loss:.3g} "
+        f"deep, {100 * (data.saddle_loss / data.spurious_loss - 1) if data.spurious_loss else math.inf:.2g} % "
+        f"of ℓ_s), largest ℓ drawn "
+        f"{data.values.max():.3g}. The orange contour ℓ = ℓ_sad through the saddle divides the basins; "
+        f"{inside:,} grid points beyond φ_s lie below it, in the spurious basin, whose floor is flat to third "
+        "order in φ near π (the minimum is degenerate). Levels: log-spaced below ℓ_s, and log-spaced in "
+        "ℓ − ℓ_s above it, so that the shallow basin shows.")
 
 
 def profile_figure(with_minimum: Teacher, seed: int, n_phi: int = 200) -> Figure:
