@@ -17,9 +17,10 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from checks import guards, registry, report
+from checks import budgets, guards, registry, report
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
@@ -31,8 +32,16 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    # an epilog computed only when the help is shown (the budgets' coverage reads every claim module)
+    lazy_epilog: Callable[[], str] | None = None
+
     def error(self, message):  # argparse would print the whole usage block
         raise UsageError(message)
+
+    def format_help(self) -> str:
+        if self.lazy_epilog is not None:
+            self.epilog = self.lazy_epilog()
+        return super().format_help()
 
 
 def _int_at_least(minimum: int, message: str, maximum: int | None = None):
@@ -90,10 +99,12 @@ def _duration(text: str) -> float:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    times = {b: budgets.measured(b) for b in registry.BUDGETS}
     parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
-                        help="how much work each check does: quick (the default; about 15 s for every claim "
-                        "on 2 cores), standard (about 61 s) or thorough (about 4.5 min) — more teachers, larger "
-                        "dimensions, more runs; each claim's section says what ran at its budget")
+                        help=f"how much work each check does: quick (the default; a report takes {times['quick']} "
+                        f"on 2 cores), standard ({times['standard']}) or thorough ({times['thorough']}) — more "
+                        "teachers, larger dimensions, more runs; `theorycheck report --help` lists what each runs, "
+                        "and each claim's section of the report says what ran")
     parser.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
     parser.add_argument("--jobs", type=_processes, default=os.cpu_count() or 1,
                         help=f"claims run in this many processes, at most {guards.MAX_PROCESSES} (default: CPU count); "
@@ -109,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="run some claims and print their verdicts")
     check.add_argument("ids", nargs="+", metavar="ID", help="claim ids (see `theorycheck list`)")
     _add_run_options(check)
-    rep = sub.add_parser("report", help="run every claim and write claims.json and index.html")
+    rep = sub.add_parser("report", help="run every claim and write claims.json and index.html",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rep.lazy_epilog = budgets.help_text
     rep.add_argument("--out", type=Path, default=Path("reports"),
                      help="output directory (default: reports/; inside the source tree only reports/)")
     rep.add_argument("--compare", type=Path, metavar="OLD.json",

@@ -10,6 +10,7 @@ statement; ``tests/test_coverage.py`` compares it with the evidence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,4 +64,37 @@ def coverage(parts: Iterable[Part], budget: Budget, *, runs: int | None = None, 
         out["not_run"] = not_run
         text += f" Not run at this budget: {not_run}."
     out["text"] = text
+    return out
+
+
+def _values(rows: list[dict[str, Any]], key: str) -> str:
+    def shown(x):
+        return "∞" if x == math.inf or x == "inf" else f"{x:,}" if isinstance(x, int) else f"{x:g}"
+    return "{" + ", ".join(shown(x) for x in sorted({r[key] for r in rows}, key=float)) + "}"
+
+
+def grid_coverage(rows: list[dict[str, Any]], budget: Budget, parts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ran, from a claim's grid of configurations (rows with ``k``, ``ratio_over_boundary``,
+    ``kappa``, ``p`` — ∞ allowed — ``runs`` and ``eta``): the same keys as :func:`coverage`, with
+    ``p`` the range of the finite p. Parts of the evidence (``parts``) that ran on teachers of named
+    families rather than on the grid are added with their cases and families."""
+    ks = [r["k"] for r in rows]
+    finite = [r["p"] for r in rows if isinstance(r["p"], int)]
+    runs = sum(int(r["runs"]) for r in rows)
+    etas = [float(r["eta"]) for r in rows]
+    out: dict[str, Any] = {"budget": budget.name, "cases": len(rows), "families": ["canonical"],
+                           "k": [min(ks), max(ks)], "runs": runs,
+                           "step_sizes": f"the default η of each teacher ({min(etas):.3g} to {max(etas):.3g})"}
+    if finite:
+        out["p"] = [min(finite), max(finite)]
+    out["text"] = (f"At budget {budget.name}: {len(rows):,} configurations (k, r/r_b, κ, p) of canonical teachers — "
+                   f"k ∈ {_values(rows, 'k')}, r/r_b ∈ {_values(rows, 'ratio_over_boundary')}, "
+                   f"κ ∈ {_values(rows, 'kappa')}, p ∈ {_values(rows, 'p')}; {runs:,} GD runs from the paper's "
+                   f"initialization; step sizes: {out['step_sizes']}")
+    off_grid = [(name, part) for name, part in (parts or {}).items() if part.get("families")]
+    for name, part in off_grid:
+        out["families"] = sorted({*out["families"], *part["families"]}, key=natural_order)
+        out["text"] += (f"; part {name} on {part['cases']:,} case(s) of other teachers "
+                        f"(families {', '.join(part['families'])})")
+    out["text"] += "."
     return out

@@ -21,6 +21,7 @@ import markupsafe
 import mpmath
 import numpy as np
 
+from checks import coverage
 from checks.evidence import named_fields
 from checks.registry import _REGISTRY, SOURCES, VERDICTS, Budget, Claim
 
@@ -142,6 +143,10 @@ def _run_registered(claim_id: str, budget_name: str, seed: int) -> dict[str, Any
 
 def _result(claim: Claim, budget: Budget, seed: int) -> dict[str, Any]:
     outcome, seconds = claim.run(budget, seed)
+    if "coverage" not in outcome.evidence and outcome.evidence.get("grid"):
+        # a claim judged on a grid of configurations that does not state its coverage: read it from the grid
+        outcome.evidence["coverage"] = coverage.grid_coverage(outcome.evidence["grid"], budget,
+                                                                  outcome.evidence.get("parts"))
     return jsonable({
         "id": claim.id, "title": claim.title, "source": claim.source,
         "statement": claim.statement, "wording": claim.wording,

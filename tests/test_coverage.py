@@ -2,12 +2,13 @@
 quick report's claims mention no dimension that did not run at quick."""
 
 import json
+import math
 import re
 
 import pytest
 
 from checks.cases import Part
-from checks.coverage import coverage, dimensions
+from checks.coverage import coverage, dimensions, grid_coverage
 from checks.registry import Budget
 
 # the claims whose coverage this module checks (success-probability, spurious-probability,
@@ -41,6 +42,21 @@ def _instances(evidence):
 
 
 MILLION = re.compile(r"1,000,000|10⁶|10\^6")
+# a dimension stated at 10⁶ ("k = 10⁶", "p up to 1,000,000", "k and p up to 10⁶")
+DIMENSION_MILLION = re.compile(r"\b[kp](?: and [kp])?\s*(?:=|≤|up to|to|from \S+ to)\s*(?:1,000,000|10⁶|10\^6)")
+
+
+def test_a_grid_claims_coverage_is_read_from_its_grid():
+    rows = [{"k": k, "ratio_over_boundary": 0.3, "kappa": kappa, "p": p, "runs": 32, "eta": 0.1 * k}
+            for k in (2, 10) for kappa in (0.1, 10.0) for p in (10, math.inf)]
+    ran = grid_coverage(rows, Budget("quick"), {"rate": {"families": ["one-hot"], "cases": 2},
+                                                "grid-part": {"families": [], "cases": 8}})
+    assert ran["cases"] == 8 and ran["runs"] == 256 and ran["k"] == [2, 10] and ran["p"] == [10, 10]
+    assert ran["families"] == ["canonical", "one-hot"]
+    assert ran["text"] == ("At budget quick: 8 configurations (k, r/r_b, κ, p) of canonical teachers — "
+                           "k ∈ {2, 10}, r/r_b ∈ {0.3}, κ ∈ {0.1, 10}, p ∈ {10, ∞}; 256 GD runs from the "
+                           "paper's initialization; step sizes: the default η of each teacher (0.2 to 1); "
+                           "part rate on 2 case(s) of other teachers (families one-hot).")
 
 
 @pytest.mark.xdist_group("quick-report")
@@ -62,6 +78,16 @@ def test_a_quick_reports_claims_state_only_what_ran(quick_report):
         largest = max([*ran.get("k", [0]), *ran.get("p", [0])])
         said = claim["statement"] + " " + claim["evidence"]["summary"]
         assert largest >= 10**6 or not MILLION.search(said), f"{claim_id} mentions 10⁶, largest run {largest}"
+    for claim in doc["claims"]:   # every claim, the grid claims included, says what ran and no more
+        ran = claim["evidence"]["coverage"]
+        assert ran["budget"] == "quick" and ran["text"].startswith("At budget quick:"), claim["id"]
+        largest = max([*ran.get("k", [0]), *ran.get("p", [0])])
+        stated = ran["text"].split(" Not run at this budget:")[0]    # what was not run may name 10⁶
+        said = claim["statement"] + " " + claim["evidence"]["summary"] + " " + stated
+        assert largest >= 10**6 or not DIMENSION_MILLION.search(said), (claim["id"], DIMENSION_MILLION.search(said))
+    phases = claims["two-phase"]["evidence"]
+    assert phases["coverage"]["runs"] == sum(row["runs"] for row in phases["grid"])
+    assert phases["coverage"]["k"] == [min(r["k"] for r in phases["grid"]), max(r["k"] for r in phases["grid"])]
     region = claims["convergence-in-region"]
     k_low, k_high = region["evidence"]["coverage"]["k"]
     assert f"k {k_low:,}–{k_high:,} " in region["evidence"]["summary"]   # not "k and p up to 10⁶"

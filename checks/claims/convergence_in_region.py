@@ -122,16 +122,16 @@ def check(budget: Budget, seed: int) -> Outcome:
                 "limit): spurious outcomes plus runs whose loss ever rose", "failing runs",
                 settle="more steps per run")
     rng = rng_for(seed, CLAIM_ID)
-    n = budget.pick(quick=400, standard=2000, thorough=5000)
+    region_runs = budget.pick(quick=400, standard=2000, thorough=5000)
     teachers = gd_teachers(rng, budget.pick(quick=2, standard=5, thorough=10))
     for family, teacher in teachers:
-        V0, A0 = region_init(teacher, n, rng)
+        V0, A0 = region_init(teacher, region_runs, rng)
         result = dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
         judge_runs(part, result.counts(), result.ascents,
                    {"family": family, **teacher.to_json(), "eta": result.eta, "steps": result.steps},
                    teacher.k + teacher.p)
     skipped = []
-    families = GD_FAMILIES if budget.name != "quick" else ("gaussian", "one-hot")
+    families = budget.pick(quick=("gaussian", "one-hot"), standard=GD_FAMILIES, thorough=GD_FAMILIES)
     for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, budget, families):
         batch = sized_runs(teacher, budget.pick(quick=150, standard=1000, thorough=1000), budget, rng,
                            start=region_start, undecided_limit=0.0)
