@@ -26,7 +26,7 @@ def anchors() -> set[str]:
 
 
 def sources():
-    for folder in ("checks", "theory", "tests", "reports"):
+    for folder in ("checks", "theory", "tests", "reports", "docs"):
         yield from (p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".j2", ".md", ".json"))
     yield ROOT / "README.md"
 
@@ -48,6 +48,7 @@ def test_nothing_points_to_notes_outside_the_repository():
             continue
         text = path.read_text(encoding="utf-8")
         assert "notes §" not in text and "theory-notes" not in text, path.relative_to(ROOT)
+        assert "/work/" not in text and "/tmp/notes" not in text, path.relative_to(ROOT)   # no machine's paths
 
 
 def _normalized(text: str) -> str:
@@ -69,3 +70,57 @@ def test_every_quoted_passage_is_listed_as_the_abstracts():
 def test_a_claim_resting_on_a_reconstructed_region_says_so(claim_id):
     claim = registry.get(claim_id)
     assert claim.source == "reconstructed" and "reconstruction" in claim.reconstruction
+
+
+# --- the README and the docs/ pages ----------------------------------------------------------
+
+README = ROOT / "README.md"
+PAGES = sorted((ROOT / "docs").glob("*.md"))
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _headings(page: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)   # not code's comments
+    return {github_anchor(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+
+
+@pytest.mark.parametrize("page", [README, *PAGES], ids=lambda p: p.name)
+def test_every_relative_link_resolves_to_a_file_and_a_heading(page):
+    links = [link for link in LINK.findall(page.read_text(encoding="utf-8")) if "://" not in link]
+    for link in links:
+        target, _, anchor = link.partition("#")
+        path = (page.parent / target).resolve() if target else page
+        assert path.exists(), f"{page.name}: {link} points to nothing"
+        if anchor:
+            assert path.suffix == ".md" and anchor in _headings(path), f"{page.name}: no heading #{anchor} in {target}"
+
+
+def test_the_readme_opens_with_the_two_commands_and_says_which_budget():
+    text = README.read_text(encoding="utf-8")
+    first_block = text[text.index("```sh"):text.index("```", text.index("```sh") + 5)]
+    assert "pip install -e . && theorycheck report" in first_block
+    assert 'pip install -e ".[test]" && pytest -n auto' in first_block
+    opening = text[:text.index("## ")]
+    assert "**quick** budget" in opening and "--budget standard" in opening and "--budget thorough" in opening
+    assert "theorycheck report --help" in opening
+
+
+def test_the_readmes_timings_are_the_measured_table():
+    from checks import budgets
+    text = README.read_text(encoding="utf-8")
+    opening = text[:text.index("## ")]
+    for budget in registry.BUDGETS:
+        shown = budgets.measured(budget)
+        assert shown in opening, (budget, shown)
+        assert f"| report, {budget} budget | {shown} | `/usr/bin/time theorycheck report --budget {budget}` |" in text
+
+
+def test_every_docs_page_is_linked_from_the_readme_and_the_engine_numbers_sit_in_one_place():
+    text = README.read_text(encoding="utf-8")
+    for page in PAGES:
+        assert f"(docs/{page.name}" in text, page.name
+    begin, end = "<!-- engine benchmarks: begin", "<!-- engine benchmarks: end -->"
+    assert text.count(begin) == 1 and text.count(end) == 1
+    engine = text[text.index(begin):text.index(end)]
+    assert "## Speed" in engine and "trajectory-steps / s" in engine
+    assert text.count("trajectory-steps / s") == 1

@@ -122,8 +122,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"{max(r['p_global']['estimate'] for r in at_inf):.3f};"
                 f" it falls as κ grows (at κ = {max(grid.kappas):g} the lowest is "
                 f"{min(r['p_global']['estimate'] for r in largest_kappa):.3f}); at small k towards ½, where the "
-                "angle leaves π/2 before a turns and the sign of a₀ᵀa* decides (measured in README.md), while at "
-                "large k it stays high (k = 100, r/r_b = 0.3: 0.975 at κ = 10⁶)")
+                "angle leaves π/2 before a turns and the sign of a₀ᵀa* decides, while at large k it stays high "
+                "(k = 100, r/r_b = 0.3: 0.975 at κ = 10⁶) — both measured outside this report's grid, "
+                "docs/mathematics.md#parameters-of-the-dynamics")
 
     return combine([each, uniform, coins, region, held], summary, figures=figures, teachers=rows,
                    family_alpha=FAMILY_ALPHA, skipped_for_budget=[],
