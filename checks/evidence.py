@@ -39,12 +39,14 @@ def value_text(value: Any) -> str:
 
 
 def named_fields(instance: Any) -> list[tuple[str, str]]:
-    """``instance`` as (name, text) pairs in its own order; nested dicts (other than proportions)
-    flattened to ``outer.inner``. Anything that is not a dict is one field, ``value``."""
+    """``instance`` as (name, text) pairs in its own order, empty strings left out; nested dicts
+    (other than proportions) flattened to ``outer.inner``. Anything that is not a dict is one field, ``value``."""
     if not isinstance(instance, dict):
         return [("value", value_text(instance))]
     fields: list[tuple[str, str]] = []
     for key, value in instance.items():
+        if value == "":   # an unset label (a teacher without a family name) says nothing
+            continue
         if isinstance(value, dict) and "estimate" not in value and value:
             fields += [(f"{key}.{name}", text) for name, text in named_fields(value)]
         else:
