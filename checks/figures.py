@@ -145,11 +145,40 @@ def colour_labels(fig) -> list[str]:
     return [ax.get_ylabel() or ax.get_xlabel() for ax in fig.axes if ax.get_label() == "<colorbar>"]
 
 
+def _finite_points(xy) -> int:
+    xy = np.asarray(xy, dtype=float)
+    return int(np.isfinite(xy).all(axis=-1).sum()) if xy.ndim == 2 and xy.size else 0
+
+
+def data_points(fig) -> int:
+    """How many data points the plotting axes of ``fig`` draw: finite points of lines in data
+    coordinates, scatter offsets, vertices of contours and line collections, bars, images — not
+    reference lines across an axes (axhline, axvline), ticks, grids or legends. 0 means an empty
+    figure."""
+    count = 0
+    for ax in fig.axes:
+        if ax.get_label() == "<colorbar>":
+            continue
+        data = ax.transData
+        count += sum(_finite_points(line.get_xydata()) for line in ax.lines
+                     if line.get_transform().contains_branch(data))
+        for collection in ax.collections:
+            if collection.get_offset_transform().contains_branch(data) and len(collection.get_offsets()):
+                count += _finite_points(collection.get_offsets())
+            elif collection.get_transform().contains_branch(data):
+                count += sum(_finite_points(path.vertices) for path in collection.get_paths())
+        count += sum(1 for patch in ax.patches if patch.get_transform().contains_branch(data))
+        count += len(ax.images)
+    return count
+
+
 def to_figure(fig, title: str, caption: str) -> Figure:
     """Render and close ``fig``. The SVG is stripped of its XML prologue to sit inside HTML and
     labelled (role="img", aria-label) with its title and every axis label, which its glyphs —
-    drawn as paths — do not expose to screen readers or to the browser test."""
+    drawn as paths — do not expose to screen readers or to the browser test; ``data-points`` says
+    how many data points it draws (:func:`data_points`, 0 for an empty figure)."""
     described = [f"x: {x}; y: {y}" for x, y in axis_labels(fig)]
+    points = data_points(fig)
     described += [f"colour: {label}" for label in colour_labels(fig)]
     buffer = io.StringIO()
     with plt.rc_context(_STYLE):
@@ -157,5 +186,5 @@ def to_figure(fig, title: str, caption: str) -> Figure:
     plt.close(fig)
     svg = buffer.getvalue()
     label = html.escape(f"{title}. " + " | ".join(described), quote=True)
-    svg = f'<svg role="img" aria-label="{label}"' + svg[svg.index("<svg") + len("<svg"):]
+    svg = f'<svg role="img" aria-label="{label}" data-points="{points}"' + svg[svg.index("<svg") + len("<svg"):]
     return Figure(title, caption, svg)

@@ -52,3 +52,28 @@ def test_overlapping_tick_labels_are_found():
     axes[0, 0].set_xticks([300, 301, 302], ["three hundred", "three hundred one", "302"])
     assert ("three hundred", "three hundred one") in tick_label_overlaps(fig)
     plt.close(fig)
+
+
+def test_data_points_count_what_is_drawn_and_not_reference_lines():
+    from checks.figures import data_points
+    fig, axes = new_figure(ncols=2)
+    axes[0, 0].axhline(1.0)
+    axes[0, 0].axvline(0.5)
+    axes[0, 0].text(0.5, 0.5, "only words")
+    assert data_points(fig) == 0
+    axes[0, 1].plot([1, 2, float("nan")], [3, 4, 5])
+    axes[0, 1].scatter([1, 2], [3, 4])
+    assert data_points(fig) == 4
+    plt.close(fig)
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_no_figure_of_a_quick_report_is_empty(quick_report):
+    import re
+    _, out, _ = quick_report
+    page = (out / "index.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<svg role="img" aria-label="([^"]*)" data-points="(\d+)"', page)
+    assert len(figures) >= 16
+    empty = [label.split(". x:")[0] for label, points in figures if int(points) == 0]
+    assert not empty, f"figures that draw no data: {empty}"
+    assert "— none." not in page      # the cases-against-requirements caption of a figure with nothing drawn
