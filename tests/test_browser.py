@@ -1,8 +1,9 @@
 
 """The report in a real browser: headless Chromium (Debian's, driven by Playwright) renders the
 page; every claim section and every figure must be present and visible, every figure titled,
-captioned and with labelled axes; the page must fit a 1280 px screen without a horizontal
-scrollbar and print to A4 with figures at the text width. A full-page screenshot is saved in the test's temporary
+captioned and with labelled axes, no two tick labels of an axis may overlap; the page must fit a
+1280 px screen without a horizontal scrollbar and print to A4 with figures at the text width. A
+full-page screenshot is saved in the test's temporary
 folder, and copied into $THEORYCHECK_ARTIFACTS when that is set (.ci/run keeps it as an artifact);
 no test writes into the user's reports/.
 
@@ -152,3 +153,53 @@ def test_table_cells_wrap_at_word_boundaries_only(browser, quick_report):
     inside = [pieces for _, pieces in broken
               if any(not (a[-1] in "-‐–—/|" or b[0] in ",;:)](") for a, b in itertools.pairwise(pieces))]
     assert not inside, f"words broken between letters: {inside[:10]}"
+
+
+# Pairs of tick labels of one axis whose rendered boxes overlap. matplotlib writes each tick label
+# as a group of glyph paths inside its tick's group, so the browser's boxes are the drawn text's.
+TICK_OVERLAPS = """() => {
+  const out = []; let axes = 0;
+  for (const svg of document.querySelectorAll('svg[role="img"]')) {
+    const title = (svg.getAttribute('aria-label') || '').split('. x:')[0];
+    for (const axis of svg.querySelectorAll('g[id^="matplotlib.axis"]')) {
+      axes += 1;
+      const labels = ':scope > g[id^="xtick"] > g[id^="text"], :scope > g[id^="ytick"] > g[id^="text"]';
+      const boxes = [...axis.querySelectorAll(labels)]
+        .map(t => t.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const r = boxes[i], s = boxes[j];
+        const dx = Math.min(r.right, s.right) - Math.max(r.left, s.left);
+        const dy = Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top);
+        if (dx > 0.5 && dy > 0.5) out.push([title, axis.id, i, j]);
+      }
+    }
+  }
+  return [axes, out];
+}"""
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_tick_labels_never_overlap(browser, quick_report):
+    _, report_path, _ = quick_report
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((report_path / "index.html").as_uri())
+    axes, overlaps = page.evaluate(TICK_OVERLAPS)
+    page.close()
+    assert axes >= 2 * len(registry.all_claims())      # the tick groups were found
+    assert not overlaps, f"tick labels that overlap (figure, axis, labels): {overlaps[:10]}"
+
+
+def test_overlapping_tick_labels_are_found_in_the_browser(browser, tmp_path):
+    from checks.figures import new_figure, to_figure
+    fig, axes = new_figure(width=2.0)
+    axes[0, 0].plot([300, 400], [1, 2])
+    axes[0, 0].set_xticks([300, 301, 302], ["three hundred", "three hundred one", "302"])
+    axes[0, 0].set_xlabel("x")
+    axes[0, 0].set_ylabel("y")
+    (tmp_path / "f.html").write_text(f"<html><body>{to_figure(fig, 'Crowded', 'ticks').svg}</body></html>",
+                                     encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((tmp_path / "f.html").as_uri())
+    _, overlaps = page.evaluate(TICK_OVERLAPS)
+    page.close()
+    assert overlaps and overlaps[0][0] == "Crowded"

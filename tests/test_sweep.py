@@ -197,3 +197,13 @@ def test_lines_join_points_of_one_teacher_only(tmp_path):
 def test_grid_refuses_what_it_cannot_honour(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         sweep.Grid(**kwargs)
+
+
+def test_sweep_help_shows_every_options_default(capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["sweep", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for option, default in [("--ks", "(2, 4, 8)"), ("--ps", "(6,)"), ("--kappas", "(1.0,)"), ("--runs", "2000"),
+                            ("--etas", "(1.0, 2.0)"), ("--family", "canonical"), ("--chunk-runs", "500"),
+                            ("--v0-norm", "1.0"), ("--seed", "0")]:
+        assert option in shown and f"(default: {default})" in shown, option
