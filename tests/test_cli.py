@@ -105,6 +105,11 @@ def _assert_no_raw_json(page: str) -> None:
     """Evidence is shown as named fields and tables, never as a JSON dump; cells wrap at words only."""
     assert "\\u0027" not in page and "&#34;" not in page
     assert not re.search(r"<pre>\s*[\[{]", page), "a raw JSON dump"
+    # nor anywhere in the text a reader sees: no JSON or Python mapping syntax outside the figures
+    shown = re.sub(r"<svg.*?</svg>|<style.*?</style>|<script.*?</script>", "", page, flags=re.S)
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", shown))
+    dump = re.search(r"""\{\s*["']\w+["']\s*:|\[\s*\{|["']\w+["']\s*:\s*[\[{"'\d]""", shown)
+    assert not dump, f"a raw dump in the page's text: {shown[max(0, dump.start() - 60):dump.end() + 60]!r}"
     assert "break-all" not in page and "overflow-wrap: anywhere" not in page
     assert "overflow-wrap: break-word; word-break: normal" in page
 
