@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -81,6 +82,36 @@ SLACK = 1e-12
 _RADIUS_RANGE = (-20.0, 20.0)            # log10 r searched for r_min
 _RADIUS_BISECTIONS = 36                  # log10 r_min to 6e-10: r_min² to 3e-9 relative
 _BISECTIONS = 56   # halvings: 2^-56·π is below float64's resolution of an angle
+
+
+class Curvatures(NamedTuple):
+    """The Hessian's eigenvalues at the global minimum, by eigenspace
+    (docs/mathematics.md#derived-consequences): the a-block M/(2π), M = (π − 1)I + 11ᵀ, and the
+    v-block on v ⟂ w* at ‖v‖, where ‖w*‖²‖a*‖²/‖v‖² = κ. ``along_ones`` and ``across_ones`` do
+    not depend on κ; :attr:`eigenvalues` lists those whose eigenspace exists."""
+
+    along_ones: float      # (k + π − 1)/(2π): a along 1
+    across_ones: float     # (π − 1)/(2π): a ⟂ 1 (no such direction at k = 1)
+    v_turn: float          # κ/2: v ⟂ w* (no such direction at p = 1)
+    k: int
+    v_turns: bool
+
+    @property
+    def eigenvalues(self) -> list[float]:
+        return ([self.along_ones] + ([self.across_ones] if self.k > 1 else [])
+                + ([self.v_turn] if self.v_turns else []))
+
+
+def curvatures(k: int, kappa: float, v_turns: bool = True) -> Curvatures:
+    """The spectrum at the global minimum for κ = (‖w*‖‖a*‖/‖v‖)²; ``v_turns`` says whether v has
+    a direction ⟂ w* (p ≥ 2)."""
+    return Curvatures((k + math.pi - 1) / (2 * math.pi), (math.pi - 1) / (2 * math.pi), kappa / 2, k, v_turns)
+
+
+def teacher_curvatures(teacher: Teacher, v_norm: float, v_turns: bool | None = None) -> Curvatures:
+    """:func:`curvatures` of a teacher at ‖v‖ = ``v_norm`` (``v_turns`` default: p ≥ 2)."""
+    return curvatures(teacher.k, teacher.w_norm ** 2 * teacher.a_sq / v_norm ** 2,
+                      teacher.p > 1 if v_turns is None else v_turns)
 
 
 def level_positions() -> np.ndarray:
@@ -208,8 +239,8 @@ class DecisionTable:
         basins = Basins.for_teacher(teacher, angle_moves)
         k, c = teacher.k, teacher.w_norm
         s, a_sq = teacher.a_sum, teacher.a_sq
-        alpha = (k + math.pi - 1) / (2 * math.pi)
-        alpha_perp = (math.pi - 1) / (2 * math.pi)
+        spectrum = curvatures(k, 0.0)
+        alpha, alpha_perp = spectrum.along_ones, spectrum.across_ones
         stable = eta * alpha < 2
         r2_min = np.full(2 * LEVELS, np.inf)
         levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)

@@ -25,7 +25,6 @@ like 1/t) is small, so slow convergence is not mistaken for failure.
 from __future__ import annotations
 
 import functools
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -105,8 +104,8 @@ def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NOR
     the v-curvature only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit
     constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps."""
     v0_norm = initialization.sphere_radius(v0_norm)
-    return 0.5 / max((teacher.k + math.pi - 1) / (2 * math.pi),
-                     teacher.w_norm ** 2 * teacher.a_sq / (2 * v0_norm ** 2))
+    # κ/2 whatever p is (at p = 1 it bounds nothing, but the step stays a function of (k, κ))
+    return 0.5 / max(decisions.teacher_curvatures(teacher, v0_norm, v_turns=True).eigenvalues)
 
 
 # --- public entry point --------------------------------------------------------------------

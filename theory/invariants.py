@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from theory import dynamics, initialization, reduced_gd, validation
+from theory import decisions, dynamics, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 
 
@@ -46,7 +46,7 @@ def boundary(k: int) -> float:
 def stability_limit(k: int, kappa: float) -> float:
     """2/λ_max, λ_max = max((k + π − 1)/(2π), κ/2): the largest Hessian eigenvalue at the global
     minimum with ‖v‖ = ‖v₀‖ (‖v‖ only grows, so the v-curvature only falls)."""
-    return 2.0 / max((k + math.pi - 1) / (2 * math.pi), kappa / 2)
+    return 2.0 / max(decisions.curvatures(k, kappa).eigenvalues)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, series_style, to_figure
 from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, dynamics, initialization, invariants, landscape, phases, precision
+from theory import Teacher, decisions, dynamics, initialization, invariants, landscape, phases, precision
 
 REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
@@ -59,15 +59,8 @@ WINDOW = (1e-12, 1e-8)        # Phase II fit window for ℓ / ℓ(a = 0), above 
 
 def predicted_rate(teacher: Teacher, eta: float, v_norm: float) -> float:
     """Spectral radius of I − ηH at the global minimum on the directions that move ℓ
-    (docs/mathematics.md#derived-consequences):
-    H has (π−1)/(2π), (k+π−1)/(2π) in a and ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥."""
-    c_sq_a_sq = teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star)
-    curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
-    if teacher.p > 1:
-        curvatures.append(c_sq_a_sq / (2 * v_norm ** 2))
-    if teacher.k == 1:
-        curvatures = curvatures[1:]
-    return max(abs(1 - eta * lam) for lam in curvatures)
+    (:func:`theory.decisions.curvatures`)."""
+    return max(abs(1 - eta * lam) for lam in decisions.teacher_curvatures(teacher, v_norm).eigenvalues)
 
 
 def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_steps: int = 6000):
@@ -128,7 +121,8 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
     {"errors": settled errors, "remeasured": deep runs, "unsettled": runs over tolerance in
     float64 left without a deep answer, "too_close": runs whose two slowest modes are too close
     for any window to separate}."""
-    slowest = min((math.pi - 1) / (2 * math.pi), teacher.w_norm ** 2 * teacher.a_sq / 8)
+    at_two = decisions.teacher_curvatures(teacher, 2.0)      # the v-curvature at ‖v‖ = 2
+    slowest = min(at_two.across_ones, at_two.v_turn)
     steps = int(min(200_000, 80 / (eta * slowest)))
     scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
     t1s = []
@@ -164,10 +158,8 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
 def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
     """Whether the two slowest modes of I − ηH contract within 3·RATE_TOLERANCE of each other (in
     log): then no fit window in reach separates them, and a deviation says nothing."""
-    curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
-    if teacher.p > 1:
-        curvatures.append(teacher.w_norm ** 2 * teacher.a_sq / (2 * v_norm ** 2))
-    rates = sorted(abs(math.log(abs(1 - eta * lam))) for lam in curvatures if abs(1 - eta * lam) > 0)
+    eigenvalues = decisions.teacher_curvatures(teacher, v_norm).eigenvalues
+    rates = sorted(abs(math.log(abs(1 - eta * lam))) for lam in eigenvalues if abs(1 - eta * lam) > 0)
     return len(rates) > 1 and rates[1] - rates[0] < 3 * RATE_TOLERANCE * rates[0]
 
 
