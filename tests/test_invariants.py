@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.stats import clopper_pearson
-from tests.faults import Fault
+from tests.faults import Fault, moved_to
 from theory import Teacher, dynamics, full_gd, invariants, reduced_gd
 from theory.reduced_gd import register_jitable
 
@@ -158,9 +158,8 @@ _step, _gradient = reduced_gd.step, full_gd.batch_gradient
 @register_jitable
 def _v_step_times_teacher_norm(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    factor = consts[2]          # c = ‖w*‖: the v-move should depend on c‖a*‖ and ‖v‖ only
-    return (x + factor * (out[0] - x), y + factor * (out[1] - y), out[2], out[3], out[4], out[5], out[6],
-            out[7], out[8])
+    factor = consts.c           # ‖w*‖: the v-move should depend on c‖a*‖ and ‖v‖ only
+    return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), out.z1, out.z2)
 
 
 def _gradient_times_teacher_norm(teacher, V, A, state=None):
@@ -270,4 +269,4 @@ def test_a_planted_fault_moves_the_threshold(monkeypatch):
 @register_jitable
 def _v_step_doubled(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    return (2 * out[0] - x, 2 * out[1] - y, out[2], out[3], out[4], out[5], out[6], out[7], out[8])
+    return moved_to(out, 2 * out.x - x, 2 * out.y - y, out.z1, out.z2)

@@ -57,6 +57,7 @@ At ηα = 2 exactly a run stays ``undecided``.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -67,7 +68,21 @@ from theory import formulas, landscape
 from theory.arith import FLOAT64, FLOAT64_ELEMENTWISE
 from theory.teacher import Teacher
 
-UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = 0, 1, 2, 3
+
+class Outcome(enum.IntEnum):
+    """A run's outcome code (theory.dynamics.OUTCOMES names them, in this order)."""
+
+    UNDECIDED = 0
+    GLOBAL = 1
+    SPURIOUS = 2
+    DIVERGED = 3
+
+    @property
+    def label(self) -> str:
+        """The public name: "undecided", "global", "spurious" or "diverged"."""
+        return self.name.lower()
+
+
 # Levels L = base + x·(top − base): near the top, x = 1 − 2^(−u/UPPER_PER_OCTAVE) for
 # u = UPPER_PER_OCTAVE … UPPER_PER_OCTAVE·UPPER_OCTAVES (x from ½ to 1 − 1e-12: a run is
 # decided as soon as the band has opened enough); below, x = 2^(−l/LOWER_PER_OCTAVE) down to
@@ -207,23 +222,38 @@ class Basins:
         return cls(phi_s, float(top), spurious, scale)
 
     def classify(self, phi, loss):
-        """1 (global basin), 2 (spurious basin) or 0, elementwise."""
-        return (1 * ((phi < self.phi_split) & (loss < self.top))
-                + 2 * ((phi > self.phi_split) & (loss < self.top)))
+        """Outcome codes of the basin each state lies in (UNDECIDED: neither), elementwise."""
+        return (Outcome.GLOBAL * ((phi < self.phi_split) & (loss < self.top))
+                + Outcome.SPURIOUS * ((phi > self.phi_split) & (loss < self.top)))
+
+
+class RunRule(NamedTuple):
+    """The scalars :func:`theory.reduced_gd.decide` reads (one (teacher, η)); levels are
+    L = base + position·span on each side."""
+
+    phi_split: float         # φ_s: above it a state is on the spurious side (π: no such side)
+    global_base: float       # 0
+    global_span: float       # top − 0: the loss the global side's levels rise to
+    spurious_base: float     # ℓ_s
+    spurious_span: float     # top − ℓ_s
+    slack: float             # a computed ℓ's rounding (SLACK·½E f*²)
+    diverge_sum: float       # |1ᵀa| above it: diverged (∞ when the 1-direction contracts)
+    diverge_perp_sq: float   # ‖a‖² − (1ᵀa)²/k above it: diverged
+    k: float
 
 
 @dataclass(frozen=True)
 class DecisionTable:
     """What one step needs to decide a run of one (teacher, η): see the module docstring.
 
-    ``rule`` packs the scalars read by :func:`theory.reduced_gd.decide`; ``r2_min`` holds r_min² for the global
+    ``rule`` holds the scalars read by :func:`theory.reduced_gd.decide`; ``r2_min`` holds r_min² for the global
     side's levels, then the spurious side's (∞ where no radius suffices); ``levels`` and
     ``band`` (the (φ_lo, φ_hi) columns of each level, as used) are kept for tests and figures.
     """
 
     basins: Basins
     eta: float
-    rule: np.ndarray
+    rule: RunRule
     r2_min: np.ndarray
     levels: np.ndarray
     band: np.ndarray
@@ -262,10 +292,10 @@ class DecisionTable:
                        else -1.0 if s == 0 else eta * alpha * abs(c * s) / (eta * alpha - 2))
         diverge_perp = (eta * alpha_perp * c * perp_norm / (eta * alpha_perp - 2)
                         if train_a and eta * alpha_perp > 2 else math.inf)
-        rule = np.array([basins.phi_split, 0.0, basins.top, basins.spurious_base,
-                         basins.top - basins.spurious_base, SLACK * basins.scale,
-                         diverge_sum, diverge_perp ** 2, float(k)])
-        for array in (rule, r2_min, levels, band):   # cached per (teacher, η): nobody may edit it
+        rule = RunRule(*map(float, (basins.phi_split, 0.0, basins.top, basins.spurious_base,
+                                    basins.top - basins.spurious_base, SLACK * basins.scale,
+                                    diverge_sum, diverge_perp ** 2, k)))
+        for array in (r2_min, levels, band):   # cached per (teacher, η): nobody may edit it
             array.setflags(write=False)
         return cls(basins, float(eta), rule, r2_min, levels, band, not angle_moves, stable)
 

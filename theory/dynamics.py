@@ -34,7 +34,7 @@ from theory import decisions, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 from theory.validation import row_norms
 
-OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
+OUTCOMES = tuple(outcome.label for outcome in decisions.Outcome)   # by code: "undecided", "global", …
 SCHEMES = initialization.SCHEMES
 RECORDABLE = ("phi", "a_dot", "a_sum", "v_norm", "loss")
 
@@ -208,7 +208,7 @@ def initial_outcomes(table: decisions.DecisionTable, along_w_star: np.ndarray):
     n = along_w_star.shape[0]
     outcome, decided = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     if table.angle_fixed and table.stable:
-        outcome[:] = np.where(along_w_star > 0, decisions.GLOBAL, decisions.SPURIOUS)
+        outcome[:] = np.where(along_w_star > 0, decisions.Outcome.GLOBAL, decisions.Outcome.SPURIOUS)
         decided[:] = 0
     return outcome, decided
 
@@ -252,7 +252,7 @@ def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_d
     start = time.perf_counter()
     embedding, batch = Embedding.reduce(teacher, V0, A0, table)
     if not train_a:
-        batch.outcome[:], batch.decided[:] = 0, -1
+        batch.outcome[:], batch.decided[:] = decisions.Outcome.UNDECIDED, -1
     engine, history = reduced_gd.advance(batch, embedding.plane, table, steps, train_a, until_decided,
                                          kernel, record)
     V, A = embedding.expand(batch)
@@ -264,7 +264,7 @@ def finish(V, A, outcome, decided, ascents, late, eta, steps, engine, start, his
     """The result; a decision followed by a rising loss (which the argument of
     :mod:`theory.decisions` excludes, so only an engine fault could cause) is withdrawn."""
     withdrawn = late > 0
-    outcome = np.where(withdrawn, 0, outcome)
+    outcome = np.where(withdrawn, decisions.Outcome.UNDECIDED, outcome)
     decided = np.where(withdrawn, -1, decided)
     return GDResult(V, A, np.array(OUTCOMES)[outcome], decided, ascents, late, eta, steps, engine,
                     time.perf_counter() - start, history)
@@ -334,7 +334,7 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
 
 def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:
     """How many runs of a reduced batch have each outcome, by name."""
-    return {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(OUTCOMES)}
+    return {code.label: int(np.sum(batch.outcome == code)) for code in decisions.Outcome}
 
 
 def start_batch(table: decisions.DecisionTable, x, y, z1, z2, residual_sq) -> reduced_gd.Batch:

@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from theory import decisions, reduced_gd
+from theory import reduced_gd
+from theory.decisions import Outcome
 from theory.validation import row_norms
 
 
@@ -64,17 +65,17 @@ def run_full(teacher, V0, A0, table, steps, record, until_decided):
 def _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history):
     for t in range(steps + 1):
         state = batch_state(teacher, V, A)
-        rising = state["loss"] > previous + table.rule[5]
+        rising = state["loss"] > previous + table.rule.slack
         ascents += rising
         late += rising & (decided >= 0)
         previous = state["loss"]
         found = reduced_gd.decide(state["phi"], state["loss"], state["v_norm"] ** 2, state["a_sum"],
                                   np.einsum("ij,ij->i", A, A), table.rule, table.r2_min).astype(np.int64)
-        newly = (decided < 0) & (found != 0)
+        newly = (decided < 0) & (found != Outcome.UNDECIDED)
         outcome[newly], decided[newly] = found[newly], t
         for key in record:
             history[key][t] = state[key]
-        stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)
+        stopped = (decided >= 0) & ((outcome == Outcome.DIVERGED) | until_decided)
         if np.all(stopped) or t == steps:
             break
         grad_v, grad_a = batch_gradient(teacher, V, A, state)

@@ -15,19 +15,18 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from theory import decisions
 from theory.decisions import (
-    DIVERGED,
     LEVELS,
     LOWER_OCTAVES,
     LOWER_PER_OCTAVE,
     UPPER_LEVELS,
     UPPER_OCTAVES,
     UPPER_PER_OCTAVE,
+    Outcome,
 )
 from theory.teacher import Teacher
 
@@ -35,6 +34,8 @@ PI = math.pi
 # ‖v₀‖ at least this (float64's normal range); GD's first v-step has length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖)
 MIN_V_NORM = 1e-307
 FLUSH_ANGLE = 1e-200
+# Outcome codes as plain ints for the compiled functions (numba cannot add an IntEnum to a float)
+UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = (int(code) for code in Outcome)
 
 
 def _plain(function):
@@ -50,6 +51,35 @@ try:   # step and decide run as plain numpy code, and inside the compiled kernel
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path runs without it
     overload = None
     register_jitable = _plain
+
+
+class StepConstants(NamedTuple):
+    """What :func:`step` reads of (teacher, η, η_a), with every division by 2π or 4π done once."""
+
+    v_rate: float          # η‖w*‖/(2π)
+    a_rate: float          # η_a/(2π)
+    c: float               # ‖w*‖
+    cs: float              # ‖w*‖·1ᵀa*
+    teacher_part: float    # (π − 1)‖w*‖²‖a*‖²
+    q1a: float             # Qᵀ1
+    q1b: float
+    qaa: float             # Qᵀa*
+    qab: float
+
+
+class StepResult(NamedTuple):
+    """What :func:`step` returns: the state after the step, and what it measured at the state
+    before it. Floats in the kernel, arrays on the numpy path."""
+
+    x: Any
+    y: Any
+    z1: Any
+    z2: Any
+    phi: Any               # φ
+    loss: Any              # ℓ
+    a_dot: Any             # aᵀa*
+    a_sum: Any             # 1ᵀa
+    a_sq: Any              # ‖a‖²
 
 
 @dataclass(frozen=True)
@@ -76,15 +106,17 @@ class Plane:
             array.setflags(write=False)
         return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), *arrays)
 
-    def constants(self, eta: float, eta_a: float) -> np.ndarray:
-        """What :func:`step` reads, with every division by 2π or 4π done once here."""
-        return np.array([eta * self.c / (2 * PI), eta_a / (2 * PI), self.c, self.c * self.s,
-                         (PI - 1) * self.c * self.c * self.astar_sq, *self.q_one, *self.q_astar])
+    def constants(self, eta: float, eta_a: float) -> StepConstants:
+        """What :func:`step` reads at step sizes η (of v) and η_a (of a)."""
+        return StepConstants(eta * self.c / (2 * PI), eta_a / (2 * PI), self.c, self.c * self.s,
+                             (PI - 1) * self.c * self.c * self.astar_sq, *map(float, self.q_one),
+                             *map(float, self.q_astar))
 
 
 @register_jitable
 def step(x, y, z1, z2, residual_sq, consts):
-    """One GD step in reduced coordinates: the new state and (φ, ℓ, aᵀa*, 1ᵀa, ‖a‖²) at the old one.
+    """One GD step in reduced coordinates: a :class:`StepResult` (the new state, and (φ, ℓ, aᵀa*,
+    1ᵀa, ‖a‖²) at the old one); ``consts`` are :class:`StepConstants`.
 
     v = x ŵ* + y e, a = z₁Q₁ + z₂Q₂ + residual. ∂ℓ/∂v = −(aᵀa*)(π − φ)/(2π‖v‖)·Pw* with
     Pw* = c (y², −xy)/‖v‖² in the plane; ∂ℓ/∂a in Q-coordinates is
@@ -92,8 +124,8 @@ def step(x, y, z1, z2, residual_sq, consts):
     to full relative accuracy: the angle to ±ŵ* that is at most π/2 is computed, the other is
     π minus it. Scalar-or-array arithmetic only (numba compiles it; numpy runs it on arrays).
     """
-    v_rate, a_rate, c, cs, teacher_part, q1a, q1b, qaa, qab = (
-        consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6], consts[7], consts[8])
+    v_rate, a_rate, c, cs, teacher_part = consts.v_rate, consts.a_rate, consts.c, consts.cs, consts.teacher_part
+    q1a, q1b, qaa, qab = consts.q1a, consts.q1b, consts.qaa, consts.qab
     # An angle below FLUSH_ANGLE to ±ŵ* is taken as 0: it changes no loss, gradient or decision in
     # float64 (g(φ) and cos φ round to their values at 0), and it keeps y out of the subnormal
     # range, where every operation on it costs ~100 cycles (runs whose φ has converged while a
@@ -116,10 +148,10 @@ def step(x, y, z1, z2, residual_sq, consts):
     # (x̂, ŷ) and one 1/‖v‖, so that it stays finite for any representable ‖v‖ ≥ MIN_V_NORM
     y_unit = abs_y * inv_r
     turn = v_rate * a_dot * delta * inv_r * y_unit
-    return (x + turn * y_unit, y - turn * x * inv_r * np.sign(y),
-            z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
-            z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
-            phi, loss, a_dot, a_sum, a_sq)
+    return StepResult(x + turn * y_unit, y - turn * x * inv_r * np.sign(y),
+                      z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
+                      z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
+                      phi, loss, a_dot, a_sum, a_sq)
 
 
 def as_index(level):
@@ -135,15 +167,15 @@ if overload is not None:
 
 @register_jitable
 def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
-    """0 undecided, 1 global, 2 spurious, 3 diverged (theory.decisions) — scalars or arrays.
+    """The :class:`theory.decisions.Outcome` code of each state, as a float — scalars or arrays.
 
     Written with arithmetic, comparisons and indexing only, so the compiled kernel and the
-    numpy engines (reduced and full) share it; ``rule`` and ``r2_min`` come from
-    :class:`theory.decisions.DecisionTable`.
+    numpy engines (reduced and full) share it; ``rule`` (a :class:`theory.decisions.RunRule`)
+    and ``r2_min`` come from :class:`theory.decisions.DecisionTable`.
     """
-    phi_split, global_base, global_span = rule[0], rule[1], rule[2]
-    spurious_base, spurious_span, slack = rule[3], rule[4], rule[5]
-    diverge_sum, diverge_perp_sq, k = rule[6], rule[7], rule[8]
+    phi_split, global_base, global_span = rule.phi_split, rule.global_base, rule.global_span
+    spurious_base, spurious_span, slack = rule.spurious_base, rule.spurious_span, rule.slack
+    diverge_sum, diverge_perp_sq, k = rule.diverge_sum, rule.diverge_perp_sq, rule.k
     spurious_side = (phi > phi_split) * 1.0
     base = global_base + spurious_side * (spurious_base - global_base)
     span = global_span + spurious_side * (spurious_span - global_span)
@@ -163,7 +195,8 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     trapped = inside & (r2 >= r2_min[index])
     diverged = ((np.abs(a_sum) > diverge_sum) | (a_sq - a_sum * a_sum / k > diverge_perp_sq)
                 | (np.abs(loss) > 1.7e308) | (loss != loss))   # a non-finite loss: left float64
-    return diverged * DIVERGED + (1 - diverged * 1) * trapped * (1 + spurious_side)
+    trapped_in = GLOBAL + spurious_side * (SPURIOUS - GLOBAL)
+    return diverged * DIVERGED + (1 - diverged * 1) * trapped * trapped_in
 
 
 
@@ -213,9 +246,9 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     of waiting on one. A trajectory stops early once diverged, or once decided when
     ``until_decided``; a task ends when all of its trajectories have stopped.
     """
-    slack, top = rule[5], rule[2]
+    slack, top = rule.slack, rule.global_span       # the global side's base is 0: its span is the top
     # decide() can only answer when the loss is below the saddle's, or when divergence is possible
-    always_decide = rule[6] < np.inf or rule[7] < np.inf
+    always_decide = rule.diverge_sum < np.inf or rule.diverge_perp_sq < np.inf
     n = x.shape[0]
     for block in _prange((n + LANES - 1) // LANES):
         lo = block * LANES
@@ -234,22 +267,22 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             for lane in range(LANES):
                 if not running[lane]:
                     continue
-                nx, ny, nz1, nz2, phi, loss, _, a_sum, a_sq = step(
-                    xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                new = step(xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                loss = new.loss
                 if loss > previous[lane] + slack:
                     rises[lane] += 1
                     if decided[lane] >= 0:
                         late[lane] += 1
                 previous[lane] = loss
                 if decided[lane] < 0 and (always_decide or loss + slack < top):
-                    found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq,
+                    found = decide(new.phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], new.a_sum, new.a_sq,
                                    rule, r2_min)
-                    if found != 0:
+                    if found != UNDECIDED:
                         code[lane], decided[lane] = int(found), t
                 if decided[lane] >= 0 and (until_decided or code[lane] == DIVERGED):
                     running[lane] = False
                 elif t < steps:
-                    xs[lane], ys[lane], z1s[lane], z2s[lane] = nx, ny, nz1, nz2
+                    xs[lane], ys[lane], z1s[lane], z2s[lane] = new.x, new.y, new.z1, new.z2
                     res[lane] *= rho_sq
                     moving += 1
             if moving == 0:
@@ -310,25 +343,26 @@ def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record
     n = x.shape[0]
     history = {key: np.full((steps + 1, n), np.nan) for key in record}
     previous = np.full(n, np.inf)
-    slack = table.rule[5]
+    slack = table.rule.slack
     for t in range(steps + 1):
-        nx, ny, nz1, nz2, phi, loss, a_dot, a_sum, a_sq = step(x, y, z1, z2, residual_sq, consts)
+        new = step(x, y, z1, z2, residual_sq, consts)
+        phi, loss, a_dot, a_sum, a_sq = new.phi, new.loss, new.a_dot, new.a_sum, new.a_sq
         rising = loss > previous + slack
         batch.ascents += rising
         batch.late_ascents += rising & (decided >= 0)
         previous = loss
         found = decide(phi, loss, x * x + y * y, a_sum, a_sq, table.rule, table.r2_min).astype(np.int64)
-        newly = (decided < 0) & (found != 0)
+        newly = (decided < 0) & (found != Outcome.UNDECIDED)
         outcome[newly], decided[newly] = found[newly], t
         for key, value in (("phi", phi), ("loss", loss), ("a_dot", a_dot), ("a_sum", a_sum),
                            ("v_norm", np.hypot(x, y))):
             if key in history:
                 history[key][t] = value
-        stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)
+        stopped = (decided >= 0) & ((outcome == Outcome.DIVERGED) | until_decided)
         if np.all(stopped) or t == steps:
             break
         moving = ~stopped
-        x, y, z1, z2 = (np.where(moving, new, old) for new, old in ((nx, x), (ny, y), (nz1, z1), (nz2, z2)))
+        x, y, z1, z2 = (np.where(moving, new, old) for new, old in ((new.x, x), (new.y, y), (new.z1, z1), (new.z2, z2)))
         residual_sq = np.where(moving, residual_sq * rho_sq, residual_sq)
     batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq = x, y, z1, z2, residual_sq
     return history

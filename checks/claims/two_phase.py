@@ -268,7 +268,7 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
     batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
                                   start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
     counts = dynamics.batch_counts(batch)
-    chosen = batch.outcome == dynamics.OUTCOMES.index("global")
+    chosen = batch.outcome == decisions.Outcome.GLOBAL
     x, y, z1, z2, _ = start
     cos_phi0 = x / np.hypot(x, y)
     a_dot0 = plane.q_astar[0] * z1 + plane.q_astar[1] * z2
