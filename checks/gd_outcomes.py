@@ -94,8 +94,8 @@ def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code:
     if len(chosen) == 0:
         return 0, 0
     more = dynamics.continued_runs(teacher, batch, chosen, extra_steps, until_decided=False)
-    before = np.arctan2(np.abs(batch.y[chosen]), batch.x[chosen])
-    after = np.arctan2(np.abs(more.y), more.x)
+    before = np.arctan2(np.abs(batch.state.y[chosen]), batch.state.x[chosen])
+    after = np.arctan2(np.abs(more.state.y), more.state.x)
     progressed = after <= before + 1e-12 if code == Outcome.GLOBAL else after >= before - 1e-12
     held = (more.outcome == code) & (more.decided == 0) & progressed
     return int(np.sum(~held)), len(chosen)
@@ -116,8 +116,9 @@ def continue_undecided(teacher: Teacher, batch: reduced_gd.Batch, ran: int, step
     if len(chosen) == 0:
         return 0
     more = dynamics.continued_runs(teacher, batch, chosen, steps, until_decided=True)
-    for field in ("x", "y", "z1", "z2", "residual_sq", "outcome"):
-        getattr(batch, field)[chosen] = getattr(more, field)
+    for field in ("x", "y", "z1", "z2", "residual_sq"):
+        getattr(batch.state, field)[chosen] = getattr(more.state, field)
+    batch.outcome[chosen] = more.outcome
     batch.decided[chosen] = np.where(more.decided >= 0, ran + more.decided, -1)   # its step 0 is step `ran`
     batch.ascents[chosen] += more.ascents
     batch.late_ascents[chosen] += more.late_ascents

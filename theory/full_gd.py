@@ -9,12 +9,11 @@ tests also check its gradient against :func:`theory.landscape.gradient` row by r
 from __future__ import annotations
 
 import math
-import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from theory import reduced_gd
-from theory.decisions import Outcome
 from theory.validation import row_norms
 
 
@@ -47,35 +46,36 @@ def batch_gradient(teacher, V, A, state=None):
     return grad_v, grad_a
 
 
-def run_full(teacher, V0, A0, table, steps, record, until_decided):
-    """GD on (V, A) itself, decided by the same rule as the reduced engine (theory.decisions)."""
-    from theory.dynamics import finish, initial_outcomes
+@dataclass
+class FullState:
+    """n trajectories as the full engine holds them: V (n×p) and A (n×k), updated in place."""
 
-    start = time.perf_counter()
-    V, A = V0.copy(), A0.copy()
-    n = V.shape[0]
-    outcome, decided = initial_outcomes(table, V @ teacher.w_star)
-    ascents, late, previous = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.full(n, np.inf)
-    history = {key: np.full((steps + 1, n), np.nan) for key in record}
+    V: np.ndarray
+    A: np.ndarray
+
+
+def run_full(teacher, V0, A0, table, steps, record, until_decided) -> tuple[reduced_gd.Batch, dict]:
+    """GD on (V, A) itself, decided by the same rule as the reduced engine (theory.decisions):
+    the batch (its state holds the final iterates) and ``record``'s histories."""
+    batch = reduced_gd.Batch.start(FullState(V0.copy(), A0.copy()), table, V0 @ teacher.w_star)
+    history = {key: np.full((steps + 1, V0.shape[0]), np.nan) for key in record}
     with np.errstate(over="ignore"):
-        _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history)
-    return finish(V, A, outcome, decided, ascents, late, table.eta, steps, "full", start, history)
+        _loop(teacher, batch, table, steps, until_decided, history)
+    return batch, history
 
 
-def _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history):
+def _loop(teacher, batch, table, steps, until_decided, history):
+    V, A = batch.state.V, batch.state.A
+    previous = np.full(V.shape[0], np.inf)
     for t in range(steps + 1):
         state = batch_state(teacher, V, A)
-        rising = state["loss"] > previous + table.rule.slack
-        ascents += rising
-        late += rising & (decided >= 0)
-        previous = state["loss"]
         found = reduced_gd.decide(state["phi"], state["loss"], state["v_norm"] ** 2, state["a_sum"],
                                   np.einsum("ij,ij->i", A, A), table.rule, table.r2_min).astype(np.int64)
-        newly = (decided < 0) & (found != Outcome.UNDECIDED)
-        outcome[newly], decided[newly] = found[newly], t
-        for key in record:
+        batch.observe(t, state["loss"], previous + table.rule.slack, found)
+        previous = state["loss"]
+        for key in history:
             history[key][t] = state[key]
-        stopped = (decided >= 0) & ((outcome == Outcome.DIVERGED) | until_decided)
+        stopped = batch.stopped(until_decided)
         if np.all(stopped) or t == steps:
             break
         grad_v, grad_a = batch_gradient(teacher, V, A, state)

@@ -11,6 +11,7 @@ and the full engine — in the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections.abc import Callable
@@ -294,29 +295,82 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
 
 
 @dataclass
-class Batch:
-    """n trajectories in reduced coordinates, with their outcome bookkeeping (updated in place)."""
+class ReducedState:
+    """n trajectories in reduced coordinates (updated in place by the engines)."""
 
     x: np.ndarray
     y: np.ndarray
     z1: np.ndarray
     z2: np.ndarray
     residual_sq: np.ndarray
-    outcome: np.ndarray
-    decided: np.ndarray
-    ascents: np.ndarray
-    late_ascents: np.ndarray
 
     @classmethod
-    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> Batch:
-        n = x.shape[0]
-        x, y, z1, z2, residual_sq = (np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq))
-        return cls(x, y, z1, z2, residual_sq, outcome, decided, np.zeros(n, dtype=np.int64),
-                   np.zeros(n, dtype=np.int64))
+    def of(cls, x, y, z1, z2, residual_sq) -> ReducedState:
+        return cls(*(np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq)))
+
+    def take(self, chosen) -> ReducedState:
+        """The states of the runs ``chosen`` (copies)."""
+        return ReducedState.of(*(getattr(self, name)[chosen] for name in _fields(self)))
+
+
+def _fields(record) -> list[str]:
+    return [f.name for f in dataclasses.fields(record)]
+
+
+@dataclass
+class Batch:
+    """n runs of any engine: their state (a :class:`ReducedState`, or the full engine's
+    ``theory.full_gd.FullState``) and their outcome bookkeeping, both updated in place."""
+
+    state: Any
+    outcome: np.ndarray            # Outcome codes
+    decided: np.ndarray            # the step of the decision, −1 while undecided
+    ascents: np.ndarray            # steps whose loss rose by more than the rule's slack
+    late_ascents: np.ndarray       # … after the decision (0 unless the decision argument failed)
+
+    @classmethod
+    def start(cls, state, table, along_w_star: np.ndarray) -> Batch:
+        """Runs before their first step: p = 1 runs, whose angle cannot move, are decided at step 0
+        when the output layer contracts (it then converges for fixed φ); ``along_w_star`` is vᵀw*
+        up to a positive factor."""
+        n = along_w_star.shape[0]
+        outcome, decided = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+        if table.angle_fixed and table.stable:
+            outcome[:] = np.where(along_w_star > 0, Outcome.GLOBAL, Outcome.SPURIOUS)
+            decided[:] = 0
+        return cls(state, outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+
+    @classmethod
+    def concatenate(cls, parts: list[Batch]) -> Batch:
+        """One batch of the runs of ``parts``, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        state = type(parts[0].state)(*(np.concatenate([getattr(b.state, name) for b in parts])
+                                       for name in _fields(parts[0].state)))
+        return cls(state, *(np.concatenate([getattr(b, name) for b in parts]) for name in _fields(cls)[1:]))
+
+    def observe(self, t: int, loss, previous, found) -> None:
+        """The numpy engines' bookkeeping of step ``t`` (the kernel's, vectorized): ascents of the
+        loss above ``previous`` (already including the rule's slack), and the first decision."""
+        rising = loss > previous
+        self.ascents += rising
+        self.late_ascents += rising & (self.decided >= 0)
+        newly = (self.decided < 0) & (found != Outcome.UNDECIDED)
+        self.outcome[newly], self.decided[newly] = found[newly], t
+
+    def stopped(self, until_decided: bool) -> np.ndarray:
+        """Runs that take no more steps: diverged ones, and decided ones when ``until_decided``."""
+        return (self.decided >= 0) & ((self.outcome == Outcome.DIVERGED) | until_decided)
+
+    def withdrawn(self) -> np.ndarray:
+        """Runs whose decision was followed by a rising loss: the argument of
+        :mod:`theory.decisions` excludes it, so only an engine fault could cause it."""
+        return self.late_ascents > 0
 
     def kernel_arguments(self, rho_sq, steps, consts, table, until_decided):
         """The arguments of the compiled kernel (and of the C reference loop), in order."""
-        return (self.x, self.y, self.z1, self.z2, self.residual_sq, rho_sq, steps, consts,
+        state = self.state
+        return (state.x, state.y, state.z1, state.z2, state.residual_sq, rho_sq, steps, consts,
                 table.rule, table.r2_min, self.outcome, self.decided, self.ascents,
                 self.late_ascents, until_decided)
 
@@ -338,8 +392,8 @@ def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_
 
 def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record) -> dict:
     """The kernel's loop, vectorized over trajectories in numpy; returns ``record``'s histories."""
-    x, y, z1, z2, residual_sq = batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq
-    outcome, decided = batch.outcome, batch.decided
+    state = batch.state
+    x, y, z1, z2, residual_sq = state.x, state.y, state.z1, state.z2, state.residual_sq
     n = x.shape[0]
     history = {key: np.full((steps + 1, n), np.nan) for key in record}
     previous = np.full(n, np.inf)
@@ -347,22 +401,19 @@ def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record
     for t in range(steps + 1):
         new = step(x, y, z1, z2, residual_sq, consts)
         phi, loss, a_dot, a_sum, a_sq = new.phi, new.loss, new.a_dot, new.a_sum, new.a_sq
-        rising = loss > previous + slack
-        batch.ascents += rising
-        batch.late_ascents += rising & (decided >= 0)
-        previous = loss
         found = decide(phi, loss, x * x + y * y, a_sum, a_sq, table.rule, table.r2_min).astype(np.int64)
-        newly = (decided < 0) & (found != Outcome.UNDECIDED)
-        outcome[newly], decided[newly] = found[newly], t
+        batch.observe(t, loss, previous + slack, found)
+        previous = loss
         for key, value in (("phi", phi), ("loss", loss), ("a_dot", a_dot), ("a_sum", a_sum),
                            ("v_norm", np.hypot(x, y))):
             if key in history:
                 history[key][t] = value
-        stopped = (decided >= 0) & ((outcome == Outcome.DIVERGED) | until_decided)
+        stopped = batch.stopped(until_decided)
         if np.all(stopped) or t == steps:
             break
         moving = ~stopped
-        x, y, z1, z2 = (np.where(moving, new, old) for new, old in ((new.x, x), (new.y, y), (new.z1, z1), (new.z2, z2)))
+        x, y, z1, z2 = (np.where(moving, after, before)
+                        for after, before in ((new.x, x), (new.y, y), (new.z1, z1), (new.z2, z2)))
         residual_sq = np.where(moving, residual_sq * rho_sq, residual_sq)
-    batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq = x, y, z1, z2, residual_sq
+    state.x, state.y, state.z1, state.z2, state.residual_sq = x, y, z1, z2, residual_sq
     return history

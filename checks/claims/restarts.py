@@ -40,7 +40,8 @@ def final_losses(teacher, batch) -> np.ndarray:
     """ℓ at each run's final state (reduced coordinates), at the default η's constants."""
     plane = dynamics.reduced_plane(teacher)
     eta = dynamics.default_eta(teacher)
-    return reduced_gd.step(batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq, plane.constants(eta, eta)).loss
+    state = batch.state
+    return reduced_gd.step(state.x, state.y, state.z1, state.z2, state.residual_sq, plane.constants(eta, eta)).loss
 
 
 def restart_cases(restart: Part, selection: Part, row: dict, success: np.ndarray, loss: np.ndarray,
