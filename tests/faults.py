@@ -15,7 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from checks import invariant_grid
-from theory import certify, dynamics, empirical, formulas, initialization, phases, reduced_gd
+from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
 from theory.reduced_gd import StepResult, register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -155,10 +155,10 @@ class Fault:
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
                 _FAULTY_KERNELS[self.name] = (reduced_gd.build_kernel(cache=False, parallel=False) or False,
-                                              phases.build_kernel(cache=False, parallel=False) or False)
+                                              reduced_gd.build_phase_kernel(cache=False, parallel=False) or False)
             gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
             monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
-            monkeypatch.setattr(phases, "_PHASE_KERNEL", phase_kernel)
+            monkeypatch.setattr(reduced_gd, "_PHASE_KERNEL", phase_kernel)
 
 
 FAULTS = (

@@ -202,6 +202,7 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
 
 
 _KERNEL = None
+_PHASE_KERNEL = None
 _prange = range   # numba.prange once numba is loaded
 KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered by two threads
 
@@ -220,10 +221,29 @@ def compiled_kernel():
     return _KERNEL or None
 
 
+def compiled_phase_kernel():
+    """The phase loop (:func:`_phase_loop`), compiled and cached like :func:`compiled_kernel` —
+    it lives in this file for the same reason; None without numba."""
+    global _PHASE_KERNEL
+    with KERNEL_LOCK:
+        if _PHASE_KERNEL is None:
+            _PHASE_KERNEL = build_phase_kernel(cache=True) or False
+    return _PHASE_KERNEL or None
+
+
 def build_kernel(cache: bool, parallel: bool = True):
     """A new compiled kernel bound to this module's current :func:`step` (tests plant faults with
     ``cache=False``, and ``parallel=False``, which compiles in a third of the time); None
     without numba."""
+    return _compile(_kernel, cache, parallel)
+
+
+def build_phase_kernel(cache: bool, parallel: bool = True):
+    """A new compiled phase loop bound to the current :func:`step`, as :func:`build_kernel`."""
+    return _compile(_phase_loop, cache, parallel)
+
+
+def _compile(loop, cache: bool, parallel: bool):
     global _prange
     try:
         import numba
@@ -232,7 +252,7 @@ def build_kernel(cache: bool, parallel: bool = True):
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # set at import from the environment; NUMBA_DISABLE_JIT=1: the kernel would run interpreted, ~90× slower than numpy
         return None
     _prange = numba.prange
-    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_kernel)
+    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(loop)
 
 
 LANES = 8   # trajectories a kernel task advances together, step by step
@@ -292,6 +312,66 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane] = xs[lane], ys[lane], z1s[lane], z2s[lane]
             residual_sq[lo + lane], outcome[lo + lane], decided_step[lo + lane] = res[lane], code[lane], decided[lane]
             ascents[lo + lane], late_ascents[lo + lane] = rises[lane], late[lane]
+
+
+def _phase_loop(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
+                t1, t_floor, loss0, loss_t1, loss_floor, samples):
+    """Every trajectory until ℓ ≤ floor or ``steps`` (:func:`theory.phases.measure`), LANES at a
+    time like :func:`_kernel`; compiled by :func:`compiled_phase_kernel`, run by
+    :func:`phase_numpy` without numba."""
+    n = x.shape[0]
+    for block in _prange((n + LANES - 1) // LANES):
+        lo = block * LANES
+        width = min(LANES, n - lo)
+        xs, ys, z1s, z2s, res = np.ones(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
+        running = np.zeros(LANES, np.bool_)    # padding lanes (past n) never run
+        for lane in range(width):
+            xs[lane], ys[lane], z1s[lane], z2s[lane] = x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane]
+            res[lane], running[lane] = residual_sq[lo + lane], True
+        for t in range(steps + 1):
+            moving = 0
+            for lane in range(LANES):
+                if not running[lane]:
+                    continue
+                i = lo + lane
+                new = step(xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                if t == 0:
+                    loss0[i] = new.loss
+                if t % stride == 0:
+                    samples[i, t // stride] = new.loss
+                if t1[i] < 0 and new.phi < phi_end and new.a_dot >= adot_end:
+                    t1[i], loss_t1[i] = t, new.loss
+                if new.loss <= floor:
+                    t_floor[i], loss_floor[i] = t, new.loss
+                    running[lane] = False
+                else:
+                    xs[lane], ys[lane], z1s[lane], z2s[lane] = new.x, new.y, new.z1, new.z2
+                    res[lane] *= rho_sq
+                    moving += 1
+            if moving == 0:
+                break
+
+
+def phase_numpy(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
+                t1, t_floor, loss0, loss_t1, loss_floor, samples):
+    """:func:`_phase_loop` vectorized over the trajectories still above the floor."""
+    active = np.arange(x.shape[0])
+    for t in range(steps + 1):
+        new = step(x, y, z1, z2, residual_sq, consts)
+        if t == 0:
+            loss0[:] = new.loss
+        if t % stride == 0:
+            samples[active, t // stride] = new.loss
+        entered = (t1[active] < 0) & (new.phi < phi_end) & (new.a_dot >= adot_end)
+        t1[active[entered]], loss_t1[active[entered]] = t, new.loss[entered]
+        floored = new.loss <= floor
+        t_floor[active[floored]], loss_floor[active[floored]] = t, new.loss[floored]
+        going = ~floored
+        if not going.any():
+            break
+        active = active[going]
+        x, y, z1, z2 = new.x[going], new.y[going], new.z1[going], new.z2[going]
+        residual_sq = residual_sq[going] * rho_sq
 
 
 @dataclass
