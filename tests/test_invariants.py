@@ -162,8 +162,8 @@ def _v_step_times_teacher_norm(x, y, z1, z2, residual_sq, consts):
     return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), out.z1, out.z2)
 
 
-def _gradient_times_teacher_norm(teacher, V, A, state=None):
-    grad_v, grad_a = _gradient(teacher, V, A, state)
+def _gradient_times_teacher_norm(teacher, V, A, state=None, ar=None):
+    grad_v, grad_a = _gradient(teacher, V, A, state, ar)
     return teacher.w_norm * grad_v, grad_a
 
 

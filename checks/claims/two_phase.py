@@ -48,7 +48,7 @@ from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, series_style, to_figure
 from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, decisions, dynamics, initialization, invariants, landscape, phases, precision
+from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
@@ -64,24 +64,20 @@ def predicted_rate(teacher: Teacher, eta: float, v_norm: float) -> float:
 
 
 def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_steps: int = 6000):
-    """The Phase II rate error measured in mpmath GD over ℓ/ℓ₀ ∈ [1e-34, 1e-24], where the slowest
-    mode has long dominated; None if that window is not reached within ``max_steps``."""
-    with precision.workdps(dps):
-        v, a = [mpmath.mpf(x) for x in v0], [mpmath.mpf(x) for x in a0]
+    """The Phase II rate error measured in GD at ``dps`` digits over ℓ/ℓ₀ ∈ [1e-34, 1e-24], where
+    the slowest mode has long dominated; None if that window is not reached within ``max_steps``.
+    The run is the full engine's (theory.full_gd) in mpmath: the same state, gradient and loop as
+    its float64 runs."""
+    ar = arith.MpmathElementwiseArith(dps)
+    with ar.precision():
         scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k), dps)
-        logs, steps = [], []
-        for t in range(max_steps):
-            relative = landscape.loss(teacher, v, a, dps) / scale
-            if relative < mpmath.mpf("1e-34"):
-                break
-            if relative < mpmath.mpf("1e-24"):
-                logs.append(float(mpmath.log(relative)) / 2)
-                steps.append(t)
-            gv, ga = landscape.gradient(teacher, v, a, dps)
-            v = [x - eta * g for x, g in zip(v, gv, strict=True)]
-            a = [x - eta * g for x, g in zip(a, ga, strict=True)]
-        v_norm = float(mpmath.sqrt(mpmath.fsum(x * x for x in v)))
-    return _fitted_rate_error(teacher, eta, steps, logs, v_norm)
+        batch, history = full_gd.run_full(teacher, np.asarray(v0, dtype=float)[None], np.asarray(a0, dtype=float)[None],
+                                          dynamics.decision_table(teacher, eta), max_steps - 1, ("loss",),
+                                          False, ar, stop_below=mpmath.mpf("1e-34") * scale)
+    relative = history["loss"][:, 0] / float(scale)
+    steps = np.flatnonzero((relative < 1e-24) & (relative >= 1e-34))
+    v_norm = float(np.linalg.norm(np.asarray(batch.state.V[0], dtype=float)))
+    return _fitted_rate_error(teacher, eta, steps, np.log(relative[steps]) / 2, v_norm)
 
 
 def _fitted_rate_error(teacher: Teacher, eta: float, steps, half_log_losses, v_norm: float) -> float | None:
