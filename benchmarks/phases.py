@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from theory import Teacher, dynamics, initialization, phases
+from theory import Teacher, dynamics, initialization, phases, reduced_gd
 
 
 def main(argv=None):
@@ -47,7 +47,6 @@ def main(argv=None):
     def time_kernel():
         batch = dynamics.start_batch(table, *(np.array(a) for a in start))
         begin = time.perf_counter()
-        from theory import reduced_gd
         reduced_gd.advance(batch, plane, table, args.steps, True, False, reduced_gd.compiled_kernel(), ())
         return time.perf_counter() - begin, args.trajectories * (args.steps + 1)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from checks.stats import clopper_pearson
 from tests.faults import Fault, moved_to
-from theory import Teacher, dynamics, full_gd, invariants, reduced_gd
+from theory import Teacher, decisions, dynamics, full_gd, invariants, reduced_gd
 from theory.reduced_gd import register_jitable
 
 ALPHA = 1e-7
@@ -230,9 +230,10 @@ def test_threshold_brackets_kappa_star_and_samples_agree_on_both_sides(k, ratio)
     points = disk_samples(k, r, 20_000, seed=k)
     below = invariants.outcomes_at_infinity(k, r, found.kappa_low, points)
     above = invariants.outcomes_at_infinity(k, r, found.kappa_high * 1.05, points)
-    assert np.sum(below == 2) == 0 and np.sum(below == 0) == 0
-    assert np.sum(above == 2) > 0
-    assert invariants.outcomes_at_infinity(k, r, found.kappa_high, np.array([found.witness]))[0] == 2
+    spurious, undecided = decisions.Outcome.SPURIOUS, decisions.Outcome.UNDECIDED
+    assert np.sum(below == spurious) == 0 and np.sum(below == undecided) == 0
+    assert np.sum(above == spurious) > 0
+    assert invariants.outcomes_at_infinity(k, r, found.kappa_high, np.array([found.witness]))[0] == spurious
     # and the paper's own law at p = ∞ sees no spurious run below it
     counts = dynamics.outcome_counts(invariants.canonical_teacher(k, r, found.kappa_low), 20_000,
                                      np.random.default_rng(k), p=math.inf)

@@ -269,7 +269,7 @@ class DecisionTable:
         basins = Basins.for_teacher(teacher, angle_moves)
         k, c = teacher.k, teacher.w_norm
         s, a_sq = teacher.a_sum, teacher.a_sq
-        spectrum = curvatures(k, 0.0)
+        spectrum = curvatures(k, 0.0)      # the a-block's eigenvalues: κ does not enter them
         alpha, alpha_perp = spectrum.along_ones, spectrum.across_ones
         stable = eta * alpha < 2
         r2_min = np.full(2 * LEVELS, np.inf)

@@ -239,8 +239,8 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
 
     def side(kappa: float, candidates: np.ndarray) -> tuple[bool, np.ndarray]:
         codes = outcomes_at_infinity(k, r, kappa, candidates, eta_fraction)
-        spurious = codes == 2
-        if not spurious.any() and (codes == 0).any():
+        spurious = codes == decisions.Outcome.SPURIOUS
+        if not spurious.any() and (codes == decisions.Outcome.UNDECIDED).any():
             raise ValueError(f"runs undecided after {THRESHOLD_MAX_STEPS:,} steps at κ = {kappa:g}: no bracket")
         return bool(spurious.any()), candidates[spurious]
 

@@ -61,7 +61,7 @@ def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: flo
     n = x.shape[0]
     c, s, a_sq = teacher.w_norm, teacher.a_sum, teacher.a_sq
     scale = c * c * ((math.pi - 1) * a_sq + s * s) / (4 * math.pi)      # ℓ at a = 0
-    rho = 1 - eta * (math.pi - 1) / (2 * math.pi)
+    rho = reduced_gd.residual_rate(eta)
     stride = max(1, -(-steps // samples))
     out = Phases(np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n), np.full(n, np.nan),
                  np.full(n, np.nan), np.full((n, steps // stride + 1), np.nan), stride,

@@ -7,6 +7,13 @@ residual's squared norm. One step function, :func:`step`, written with arithmeti
 compiled by numba (the kernel, parallel over trajectories) and run on arrays by numpy; one
 decision function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves both —
 and the full engine — in the same way.
+
+What crosses these borders is named: :class:`StepConstants` in and :class:`StepResult` out of
+:func:`step`, a :class:`theory.decisions.RunRule` into :func:`decide` and an
+:class:`theory.decisions.Outcome` code out; the GD loops (this kernel, its numpy twin, the full
+engine in float64 or mpmath) keep their runs in one :class:`Batch`; the phase loop
+(:func:`_phase_loop`, for :mod:`theory.phases`) runs the same step on the same state, tracking
+its own events instead of outcomes.
 """
 
 from __future__ import annotations
@@ -427,7 +434,8 @@ class Batch:
             return parts[0]
         state = type(parts[0].state)(*(np.concatenate([getattr(b.state, name) for b in parts])
                                        for name in _fields(parts[0].state)))
-        return cls(state, *(np.concatenate([getattr(b, name) for b in parts]) for name in _fields(cls)[1:]))
+        bookkeeping = _fields(cls)[1:]       # every field after the state
+        return cls(state, *(np.concatenate([getattr(b, name) for b in parts]) for name in bookkeeping))
 
     def observe(self, t: int, loss, previous, found) -> None:
         """The numpy engines' bookkeeping of step ``t`` (the kernel's, vectorized): ascents of the
@@ -455,12 +463,18 @@ class Batch:
                 self.late_ascents, until_decided)
 
 
+def residual_rate(eta_a: float) -> float:
+    """ρ = 1 − η_a(π − 1)/(2π), the residual's factor per step: on a ⟂ span{a*, 1} the loss is
+    quadratic with curvature (π − 1)/(2π) (:func:`theory.decisions.curvatures`' ``across_ones``)."""
+    return 1 - eta_a * (PI - 1) / (2 * PI)
+
+
 def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_decided: bool,
             kernel, record) -> tuple[str, dict]:
     """Run ``steps`` steps on the batch in place: the kernel when given, else numpy (which can
     record histories). Returns the engine's name and the histories."""
     eta_a = table.eta if train_a else 0.0
-    rho = 1 - eta_a * (PI - 1) / (2 * PI)
+    rho = residual_rate(eta_a)
     consts = plane.constants(table.eta, eta_a)
     if kernel is not None:
         with KERNEL_LOCK:
