@@ -1,6 +1,6 @@
 """Benchmark: theory.phases.measure against the GD kernel, trajectory-steps per second in one run.
 
-Both advance the same trajectories (paper's initialization, k = p = 16, default η) with the same
+Both advance the same trajectories (paper's initialization, k = p = 16 by default, default η) with the same
 step function; phases.measure also tracks T₁, T_floor and the loss samples, and stops a
 trajectory at the floor (here 0, so none stops early). Run: python benchmarks/phases.py
 [--threads N]. Absolute rates vary by machine and load; compare the ratio.
@@ -20,15 +20,17 @@ from theory import Teacher, dynamics, initialization, phases, reduced_gd
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trajectories", type=int, default=20_000)
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=5000)   # loss sampled every 13 steps
     parser.add_argument("--repeats", type=int, default=3, help="best of this many timings")
     parser.add_argument("--threads", type=int, default=0, help="numba threads (0: all)")
+    parser.add_argument("--k", type=int, default=16, help="hidden units (larger k: smaller η, runs move longer)")
+    parser.add_argument("--p", type=int, default=16)
     args = parser.parse_args(argv)
     import numba
     if args.threads:
         numba.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
-    teacher = Teacher.random(16, 16, rng)
+    teacher = Teacher.random(args.k, args.p, rng)
     eta = dynamics.default_eta(teacher)
     plane = dynamics.reduced_plane(teacher)
     start = initialization.reduced_start(teacher, plane, args.trajectories, rng, "paper", teacher.p, 1.0)
@@ -54,7 +56,8 @@ def main(argv=None):
     for name, timed in (("phases.measure", time_phases), ("GD kernel", time_kernel)):
         best = min(timed() for _ in range(args.repeats))
         rates[name] = best[1] / best[0]
-    out = {"threads": numba.get_num_threads(), "trajectories": args.trajectories, "steps": args.steps,
+    out = {"threads": numba.get_num_threads(), "k": args.k, "p": args.p, "trajectories": args.trajectories,
+           "steps": args.steps,
            "trajectory_steps_per_second": {k: f"{v:.3g}" for k, v in rates.items()},
            "phases / kernel": round(rates["phases.measure"] / rates["GD kernel"], 2)}
     print(json.dumps(out, indent=2))
