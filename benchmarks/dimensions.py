@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from theory import Teacher, dynamics
+from theory.decisions import Outcome
 
 
 def measure(k: int, p: int, n: int, seed: int) -> dict:
@@ -31,7 +32,7 @@ def measure(k: int, p: int, n: int, seed: int) -> dict:
     return {"k": k, "p": p, "runs": n, "seconds_per_run": seconds / n,
             "mean_decision_steps": float(steps.mean()), "median_decision_steps": float(np.median(steps)),
             "seconds_per_run_step": seconds / steps.sum(),
-            "undecided": int(np.sum(batch.outcome == 0))}
+            "undecided": int(np.sum(batch.outcome == Outcome.UNDECIDED))}
 
 
 def main(argv=None):

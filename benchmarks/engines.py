@@ -94,6 +94,8 @@ def time_kernel(run_kernel, teacher, V0, A0, table, steps):
 def c_caller(run):
     def call(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min, outcome, decided, ascents,
              late, until_decided):
+        # the named constants and rule as the C loop reads them: doubles in their fields' order
+        consts, rule = np.array(consts, dtype=np.float64), np.array(rule, dtype=np.float64)
         run(x.shape[0], *map(_pointer, (x, y, z1, z2, residual_sq)), rho_sq, steps,
             *map(_pointer, (consts, rule, r2_min, outcome, decided, ascents, late)), int(until_decided))
     return call

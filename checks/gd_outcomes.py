@@ -17,6 +17,7 @@ from checks.instances import boundary_ratio, family_teacher
 from checks.registry import Budget, rng_for
 from checks.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
+from theory.decisions import Outcome
 
 MAX_STEPS = 20_000
 # The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
@@ -81,7 +82,7 @@ def angle_to_teacher(teacher: Teacher, V: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(cos, -1, 1))
 
 
-def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code: int,
+def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code: Outcome,
                                 max_runs: int = 50, extra_steps: int = 2000) -> tuple[int, int]:
     """Continue up to ``max_runs`` runs decided as ``code`` (reduced coordinates) and count those
     that do not keep going: decided again at once, and closer to their minimum (φ towards 0 for
@@ -93,9 +94,9 @@ def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code:
     if len(chosen) == 0:
         return 0, 0
     more = dynamics.continued_runs(teacher, batch, chosen, extra_steps, until_decided=False)
-    before = np.arctan2(np.abs(batch.y[chosen]), batch.x[chosen])
-    after = np.arctan2(np.abs(more.y), more.x)
-    progressed = after <= before + 1e-12 if code == 1 else after >= before - 1e-12
+    before = np.arctan2(np.abs(batch.state.y[chosen]), batch.state.x[chosen])
+    after = np.arctan2(np.abs(more.state.y), more.state.x)
+    progressed = after <= before + 1e-12 if code == Outcome.GLOBAL else after >= before - 1e-12
     held = (more.outcome == code) & (more.decided == 0) & progressed
     return int(np.sum(~held)), len(chosen)
 
@@ -111,12 +112,13 @@ def continue_undecided(teacher: Teacher, batch: reduced_gd.Batch, ran: int, step
     from their final states, recording their outcomes and decision steps in place; returns how
     many were decided. A run is decided by its state alone (the trapping argument of
     :mod:`theory.decisions`), so a continued run is decided exactly as one run longer."""
-    chosen = np.flatnonzero(batch.outcome == 0)
+    chosen = np.flatnonzero(batch.outcome == Outcome.UNDECIDED)
     if len(chosen) == 0:
         return 0
     more = dynamics.continued_runs(teacher, batch, chosen, steps, until_decided=True)
-    for field in ("x", "y", "z1", "z2", "residual_sq", "outcome"):
-        getattr(batch, field)[chosen] = getattr(more, field)
+    for field in ("x", "y", "z1", "z2", "residual_sq"):
+        getattr(batch.state, field)[chosen] = getattr(more.state, field)
+    batch.outcome[chosen] = more.outcome
     batch.decided[chosen] = np.where(more.decided >= 0, ran + more.decided, -1)   # its step 0 is step `ran`
     batch.ascents[chosen] += more.ascents
     batch.late_ascents[chosen] += more.late_ascents
@@ -137,7 +139,7 @@ def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Gener
     """
     max_steps = RUN_STEPS[budget.name]
     scout = dynamics.reduced_runs(teacher, PILOT // 4, rng, max_steps=max_steps, start=start)
-    if np.mean(scout.outcome == 0) > undecided_limit:      # a few runs tell a hopeless instance cheaply
+    if np.mean(scout.outcome == Outcome.UNDECIDED) > undecided_limit:      # a few runs tell a hopeless instance cheaply
         return None
     pilot = dynamics.reduced_runs(teacher, PILOT - PILOT // 4, rng, max_steps=max_steps, start=start)
     decided = np.concatenate([scout.decided, pilot.decided])

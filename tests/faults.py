@@ -15,8 +15,8 @@ from types import ModuleType
 import numpy as np
 
 from checks import invariant_grid
-from theory import certify, dynamics, empirical, formulas, initialization, phases, reduced_gd
-from theory.reduced_gd import register_jitable
+from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
+from theory.reduced_gd import StepResult, register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
 _optimal_a = formulas.optimal_a
@@ -63,34 +63,39 @@ def _grad_v_unprojected(ar, *, geo, a_dot):
 # The step faults are compiled into a fresh kernel (Fault.plant), so they are numba-compatible.
 
 @register_jitable
+def moved_to(out, x, y, z1, z2):
+    """The step result ``out`` with its new state replaced by (x, y, z1, z2): a faulty move."""
+    return StepResult(x, y, z1, z2, out.phi, out.loss, out.a_dot, out.a_sum, out.a_sq)
+
+
+@register_jitable
 def _v_step_wrong_sign(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    return (2 * x - out[0], 2 * y - out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8])  # v goes uphill
+    return moved_to(out, 2 * x - out.x, 2 * y - out.y, out.z1, out.z2)  # v goes uphill
 
 
 @register_jitable
 def _scaled_v_move(x, y, z1, z2, residual_sq, consts, factor):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    return (x + factor * (out[0] - x), y + factor * (out[1] - y), out[2], out[3], out[4], out[5], out[6],
-            out[7], out[8])
+    return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), out.z1, out.z2)
 
 
 @register_jitable
 def _v_step_towards_teacher(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    keep = (np.arctan2(np.abs(out[1]), out[0]) <= np.arctan2(np.abs(y), x)) * 1.0   # did φ fall?
+    keep = (np.arctan2(np.abs(out.y), out.x) <= np.arctan2(np.abs(y), x)) * 1.0   # did φ fall?
     flip = 1.0 - keep       # else mirror the move: v always turns towards w*, as if aᵀa* > 0
-    return (keep * out[0] + flip * (2 * x - out[0]), keep * out[1] + flip * (2 * y - out[1]), out[2], out[3],
-            out[4], out[5], out[6], out[7], out[8])
+    return moved_to(out, keep * out.x + flip * (2 * x - out.x), keep * out.y + flip * (2 * y - out.y),
+                    out.z1, out.z2)
 
 
 @register_jitable
 def _v_step_away_from_teacher(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    keep = (np.arctan2(np.abs(out[1]), out[0]) >= np.arctan2(np.abs(y), x)) * 1.0
+    keep = (np.arctan2(np.abs(out.y), out.x) >= np.arctan2(np.abs(y), x)) * 1.0
     flip = 1.0 - keep       # v always turns away from w*, as if aᵀa* < 0
-    return (keep * out[0] + flip * (2 * x - out[0]), keep * out[1] + flip * (2 * y - out[1]), out[2], out[3],
-            out[4], out[5], out[6], out[7], out[8])
+    return moved_to(out, keep * out.x + flip * (2 * x - out.x), keep * out.y + flip * (2 * y - out.y),
+                    out.z1, out.z2)
 
 
 @register_jitable
@@ -101,12 +106,11 @@ def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
 @register_jitable
 def _a_step_slow_after_phase_one(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    # past the end of Phase I (φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖²; consts[4] = (π − 1)‖w*‖²‖a*‖², consts[2] = ‖w*‖)
+    # past the end of Phase I (φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖², with teacher_part = (π − 1)‖w*‖²‖a*‖²)
     # the a-step is 100× too short, so Phase II crawls
-    after = (out[4] < np.pi / 4) * (out[6] >= 0.5 * consts[4] / ((np.pi - 1) * consts[2]))
+    after = (out.phi < np.pi / 4) * (out.a_dot >= 0.5 * consts.teacher_part / ((np.pi - 1) * consts.c))
     factor = 1.0 - 0.99 * after
-    return (out[0], out[1], z1 + factor * (out[2] - z1), z2 + factor * (out[3] - z2), out[4], out[5], out[6],
-            out[7], out[8])
+    return moved_to(out, out.x, out.y, z1 + factor * (out.z1 - z1), z2 + factor * (out.z2 - z2))
 
 
 def _labels_without_relu(teacher, n, rng, noise=0.0):
@@ -151,10 +155,10 @@ class Fault:
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
                 _FAULTY_KERNELS[self.name] = (reduced_gd.build_kernel(cache=False, parallel=False) or False,
-                                              phases.build_kernel(cache=False, parallel=False) or False)
+                                              reduced_gd.build_phase_kernel(cache=False, parallel=False) or False)
             gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
             monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
-            monkeypatch.setattr(phases, "_PHASE_KERNEL", phase_kernel)
+            monkeypatch.setattr(reduced_gd, "_PHASE_KERNEL", phase_kernel)
 
 
 FAULTS = (

@@ -157,7 +157,7 @@ def test_divergence_threshold_is_where_the_output_layer_starts_to_grow():
     teacher = Teacher([1.0, 0.5], [1.0, 0.3, -0.2])
     alpha = (teacher.k + math.pi - 1) / (2 * math.pi)
     unstable = dynamics.decision_table(teacher, 2.5 / alpha)
-    threshold = unstable.rule[6]
+    threshold = unstable.rule.diverge_sum
     s, c = teacher.a_star.sum(), teacher.w_norm
     assert threshold == pytest.approx(2.5 * abs(c * s) / 0.5)
     V0, A0 = dynamics.random_init(teacher, 50, np.random.default_rng(1))
@@ -180,7 +180,7 @@ def test_continuing_decided_p1_runs_keeps_their_step_zero_decisions():
     from checks.gd_outcomes import decisions_that_fail_to_hold
     teacher = Teacher([-1.1], [1.2])
     batch = dynamics.reduced_runs(teacher, 60, np.random.default_rng(1))
-    for code in (decisions.GLOBAL, decisions.SPURIOUS):
+    for code in (decisions.Outcome.GLOBAL, decisions.Outcome.SPURIOUS):
         failed, checked = decisions_that_fail_to_hold(teacher, batch, code)
         assert checked > 0 and failed == 0
 
@@ -223,12 +223,13 @@ def test_a_loss_is_looked_up_at_a_level_at_or_above_it():
                         positions, np.nextafter(positions, 1), np.nextafter(positions, 0)])
     x = x[(x > 0) & (x < 1)]
     # a table whose r_min² is the level's index, a state whose r² reveals the index found
-    rule = np.array([math.pi, 0.0, 1.0, 0.0, 1.0, 0.0, math.inf, math.inf, 3.0])
+    rule = decisions.RunRule(phi_split=math.pi, global_base=0.0, global_span=1.0, spurious_base=0.0,
+                             spurious_span=1.0, slack=0.0, diverge_sum=math.inf, diverge_perp_sq=math.inf, k=3.0)
     r2_min = np.concatenate([np.arange(decisions.LEVELS, dtype=float), np.full(decisions.LEVELS, np.inf)])
     index = np.full(x.size, -1)
     for guess in range(decisions.LEVELS):   # the first r² that decides is the index looked up
         found = (reduced_gd.decide(np.zeros_like(x), x, np.full_like(x, guess), np.zeros_like(x),
-                                   np.zeros_like(x), rule, r2_min) == 1) & (index < 0)
+                                   np.zeros_like(x), rule, r2_min) == decisions.Outcome.GLOBAL) & (index < 0)
         index[found] = guess
     looked_up = index >= 0
     assert np.all(positions[index[looked_up]] >= x[looked_up])

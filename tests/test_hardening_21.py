@@ -35,9 +35,11 @@ def test_cached_decision_tables_and_planes_cannot_be_edited_by_the_caller():
     before = dynamics.run_gd(TEACHER, V0, A0, steps=3000, until_decided=True).counts()
     table = dynamics.decision_table(TEACHER, dynamics.default_eta(TEACHER))
     plane = dynamics.reduced_plane(TEACHER)
-    for array in (table.r2_min, table.rule, table.levels, table.band, plane.basis, plane.q_one, plane.q_astar):
+    for array in (table.r2_min, table.levels, table.band, plane.basis, plane.q_one, plane.q_astar):
         with pytest.raises(ValueError, match="read-only"):
             array[...] = 1e300
+    with pytest.raises(AttributeError):      # the run rule is a named tuple: immutable
+        table.rule.slack = 1e300  # type: ignore[misc]
     assert dynamics.run_gd(TEACHER, V0, A0, steps=3000, until_decided=True).counts() == before
     assert before["undecided"] == 0
 

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.stats import clopper_pearson
-from tests.faults import Fault
-from theory import Teacher, dynamics, full_gd, invariants, reduced_gd
+from tests.faults import Fault, moved_to
+from theory import Teacher, decisions, dynamics, full_gd, invariants, reduced_gd
 from theory.reduced_gd import register_jitable
 
 ALPHA = 1e-7
@@ -158,13 +158,12 @@ _step, _gradient = reduced_gd.step, full_gd.batch_gradient
 @register_jitable
 def _v_step_times_teacher_norm(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    factor = consts[2]          # c = ‖w*‖: the v-move should depend on c‖a*‖ and ‖v‖ only
-    return (x + factor * (out[0] - x), y + factor * (out[1] - y), out[2], out[3], out[4], out[5], out[6],
-            out[7], out[8])
+    factor = consts.c           # ‖w*‖: the v-move should depend on c‖a*‖ and ‖v‖ only
+    return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), out.z1, out.z2)
 
 
-def _gradient_times_teacher_norm(teacher, V, A, state=None):
-    grad_v, grad_a = _gradient(teacher, V, A, state)
+def _gradient_times_teacher_norm(teacher, V, A, state=None, ar=None):
+    grad_v, grad_a = _gradient(teacher, V, A, state, ar)
     return teacher.w_norm * grad_v, grad_a
 
 
@@ -231,9 +230,10 @@ def test_threshold_brackets_kappa_star_and_samples_agree_on_both_sides(k, ratio)
     points = disk_samples(k, r, 20_000, seed=k)
     below = invariants.outcomes_at_infinity(k, r, found.kappa_low, points)
     above = invariants.outcomes_at_infinity(k, r, found.kappa_high * 1.05, points)
-    assert np.sum(below == 2) == 0 and np.sum(below == 0) == 0
-    assert np.sum(above == 2) > 0
-    assert invariants.outcomes_at_infinity(k, r, found.kappa_high, np.array([found.witness]))[0] == 2
+    spurious, undecided = decisions.Outcome.SPURIOUS, decisions.Outcome.UNDECIDED
+    assert np.sum(below == spurious) == 0 and np.sum(below == undecided) == 0
+    assert np.sum(above == spurious) > 0
+    assert invariants.outcomes_at_infinity(k, r, found.kappa_high, np.array([found.witness]))[0] == spurious
     # and the paper's own law at p = ∞ sees no spurious run below it
     counts = dynamics.outcome_counts(invariants.canonical_teacher(k, r, found.kappa_low), 20_000,
                                      np.random.default_rng(k), p=math.inf)
@@ -270,4 +270,4 @@ def test_a_planted_fault_moves_the_threshold(monkeypatch):
 @register_jitable
 def _v_step_doubled(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    return (2 * out[0] - x, 2 * out[1] - y, out[2], out[3], out[4], out[5], out[6], out[7], out[8])
+    return moved_to(out, 2 * out.x - x, 2 * out.y - y, out.z1, out.z2)

@@ -130,6 +130,21 @@ class MpmathArith:
     sqrt = staticmethod(mpmath.sqrt)
 
 
+class MpmathElementwiseArith(MpmathArith):
+    """mpmath at ``dps`` digits on object arrays, elementwise (batches of trajectories, as in
+    :mod:`theory.full_gd`)."""
+
+    elementwise = True
+    sin = staticmethod(np.frompyfunc(mpmath.sin, 1, 1))
+    cos = staticmethod(np.frompyfunc(mpmath.cos, 1, 1))
+    atan2 = staticmethod(np.frompyfunc(mpmath.atan2, 2, 1))
+    sqrt = staticmethod(np.frompyfunc(mpmath.sqrt, 1, 1))
+
+    def __init__(self, dps: int):
+        super().__init__(dps)
+        self.name = f"mpmath[{self.dps}, elementwise]"
+
+
 class ArbArith:
     """python-flint ball arithmetic at ``prec`` bits: every result encloses the true value."""
 

@@ -57,8 +57,10 @@ At ηα = 2 exactly a run stays ``undecided``.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -66,7 +68,21 @@ from theory import formulas, landscape
 from theory.arith import FLOAT64, FLOAT64_ELEMENTWISE
 from theory.teacher import Teacher
 
-UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = 0, 1, 2, 3
+
+class Outcome(enum.IntEnum):
+    """A run's outcome code (theory.dynamics.OUTCOMES names them, in this order)."""
+
+    UNDECIDED = 0
+    GLOBAL = 1
+    SPURIOUS = 2
+    DIVERGED = 3
+
+    @property
+    def label(self) -> str:
+        """The public name: "undecided", "global", "spurious" or "diverged"."""
+        return self.name.lower()
+
+
 # Levels L = base + x·(top − base): near the top, x = 1 − 2^(−u/UPPER_PER_OCTAVE) for
 # u = UPPER_PER_OCTAVE … UPPER_PER_OCTAVE·UPPER_OCTAVES (x from ½ to 1 − 1e-12: a run is
 # decided as soon as the band has opened enough); below, x = 2^(−l/LOWER_PER_OCTAVE) down to
@@ -81,6 +97,36 @@ SLACK = 1e-12
 _RADIUS_RANGE = (-20.0, 20.0)            # log10 r searched for r_min
 _RADIUS_BISECTIONS = 36                  # log10 r_min to 6e-10: r_min² to 3e-9 relative
 _BISECTIONS = 56   # halvings: 2^-56·π is below float64's resolution of an angle
+
+
+class Curvatures(NamedTuple):
+    """The Hessian's eigenvalues at the global minimum, by eigenspace
+    (docs/mathematics.md#derived-consequences): the a-block M/(2π), M = (π − 1)I + 11ᵀ, and the
+    v-block on v ⟂ w* at ‖v‖, where ‖w*‖²‖a*‖²/‖v‖² = κ. ``along_ones`` and ``across_ones`` do
+    not depend on κ; :attr:`eigenvalues` lists those whose eigenspace exists."""
+
+    along_ones: float      # (k + π − 1)/(2π): a along 1
+    across_ones: float     # (π − 1)/(2π): a ⟂ 1 (no such direction at k = 1)
+    v_turn: float          # κ/2: v ⟂ w* (no such direction at p = 1)
+    k: int
+    v_turns: bool
+
+    @property
+    def eigenvalues(self) -> list[float]:
+        return ([self.along_ones] + ([self.across_ones] if self.k > 1 else [])
+                + ([self.v_turn] if self.v_turns else []))
+
+
+def curvatures(k: int, kappa: float, v_turns: bool = True) -> Curvatures:
+    """The spectrum at the global minimum for κ = (‖w*‖‖a*‖/‖v‖)²; ``v_turns`` says whether v has
+    a direction ⟂ w* (p ≥ 2)."""
+    return Curvatures((k + math.pi - 1) / (2 * math.pi), (math.pi - 1) / (2 * math.pi), kappa / 2, k, v_turns)
+
+
+def teacher_curvatures(teacher: Teacher, v_norm: float, v_turns: bool | None = None) -> Curvatures:
+    """:func:`curvatures` of a teacher at ‖v‖ = ``v_norm`` (``v_turns`` default: p ≥ 2)."""
+    return curvatures(teacher.k, teacher.w_norm ** 2 * teacher.a_sq / v_norm ** 2,
+                      teacher.p > 1 if v_turns is None else v_turns)
 
 
 def level_positions() -> np.ndarray:
@@ -176,23 +222,38 @@ class Basins:
         return cls(phi_s, float(top), spurious, scale)
 
     def classify(self, phi, loss):
-        """1 (global basin), 2 (spurious basin) or 0, elementwise."""
-        return (1 * ((phi < self.phi_split) & (loss < self.top))
-                + 2 * ((phi > self.phi_split) & (loss < self.top)))
+        """Outcome codes of the basin each state lies in (UNDECIDED: neither), elementwise."""
+        return (Outcome.GLOBAL * ((phi < self.phi_split) & (loss < self.top))
+                + Outcome.SPURIOUS * ((phi > self.phi_split) & (loss < self.top)))
+
+
+class RunRule(NamedTuple):
+    """The scalars :func:`theory.reduced_gd.decide` reads (one (teacher, η)); levels are
+    L = base + position·span on each side."""
+
+    phi_split: float         # φ_s: above it a state is on the spurious side (π: no such side)
+    global_base: float       # 0
+    global_span: float       # top − 0: the loss the global side's levels rise to
+    spurious_base: float     # ℓ_s
+    spurious_span: float     # top − ℓ_s
+    slack: float             # a computed ℓ's rounding (SLACK·½E f*²)
+    diverge_sum: float       # |1ᵀa| above it: diverged (∞ when the 1-direction contracts)
+    diverge_perp_sq: float   # ‖a‖² − (1ᵀa)²/k above it: diverged
+    k: float
 
 
 @dataclass(frozen=True)
 class DecisionTable:
     """What one step needs to decide a run of one (teacher, η): see the module docstring.
 
-    ``rule`` packs the scalars read by :func:`theory.reduced_gd.decide`; ``r2_min`` holds r_min² for the global
+    ``rule`` holds the scalars read by :func:`theory.reduced_gd.decide`; ``r2_min`` holds r_min² for the global
     side's levels, then the spurious side's (∞ where no radius suffices); ``levels`` and
     ``band`` (the (φ_lo, φ_hi) columns of each level, as used) are kept for tests and figures.
     """
 
     basins: Basins
     eta: float
-    rule: np.ndarray
+    rule: RunRule
     r2_min: np.ndarray
     levels: np.ndarray
     band: np.ndarray
@@ -208,8 +269,8 @@ class DecisionTable:
         basins = Basins.for_teacher(teacher, angle_moves)
         k, c = teacher.k, teacher.w_norm
         s, a_sq = teacher.a_sum, teacher.a_sq
-        alpha = (k + math.pi - 1) / (2 * math.pi)
-        alpha_perp = (math.pi - 1) / (2 * math.pi)
+        spectrum = curvatures(k, 0.0)      # the a-block's eigenvalues: κ does not enter them
+        alpha, alpha_perp = spectrum.along_ones, spectrum.across_ones
         stable = eta * alpha < 2
         r2_min = np.full(2 * LEVELS, np.inf)
         levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)
@@ -231,10 +292,10 @@ class DecisionTable:
                        else -1.0 if s == 0 else eta * alpha * abs(c * s) / (eta * alpha - 2))
         diverge_perp = (eta * alpha_perp * c * perp_norm / (eta * alpha_perp - 2)
                         if train_a and eta * alpha_perp > 2 else math.inf)
-        rule = np.array([basins.phi_split, 0.0, basins.top, basins.spurious_base,
-                         basins.top - basins.spurious_base, SLACK * basins.scale,
-                         diverge_sum, diverge_perp ** 2, float(k)])
-        for array in (rule, r2_min, levels, band):   # cached per (teacher, η): nobody may edit it
+        rule = RunRule(*map(float, (basins.phi_split, 0.0, basins.top, basins.spurious_base,
+                                    basins.top - basins.spurious_base, SLACK * basins.scale,
+                                    diverge_sum, diverge_perp ** 2, k)))
+        for array in (r2_min, levels, band):   # cached per (teacher, η): nobody may edit it
             array.setflags(write=False)
         return cls(basins, float(eta), rule, r2_min, levels, band, not angle_moves, stable)
 

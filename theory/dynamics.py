@@ -25,17 +25,16 @@ like 1/t) is small, so slow convergence is not mistaken for failure.
 from __future__ import annotations
 
 import functools
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory import decisions, initialization, reduced_gd, validation
+from theory import decisions, full_gd, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 from theory.validation import row_norms
 
-OUTCOMES = ("undecided", "global", "spurious", "diverged")   # codes of theory.decisions
+OUTCOMES = tuple(outcome.label for outcome in decisions.Outcome)   # by code: "undecided", "global", …
 SCHEMES = initialization.SCHEMES
 RECORDABLE = ("phi", "a_dot", "a_sum", "v_norm", "loss")
 
@@ -105,8 +104,8 @@ def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NOR
     the v-curvature only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit
     constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps."""
     v0_norm = initialization.sphere_radius(v0_norm)
-    return 0.5 / max((teacher.k + math.pi - 1) / (2 * math.pi),
-                     teacher.w_norm ** 2 * teacher.a_sq / (2 * v0_norm ** 2))
+    # κ/2 whatever p is (at p = 1 it bounds nothing, but the step stays a function of (k, κ))
+    return 0.5 / max(decisions.teacher_curvatures(teacher, v0_norm, v_turns=True).eigenvalues)
 
 
 # --- public entry point --------------------------------------------------------------------
@@ -129,6 +128,18 @@ class GDResult:
 
     def counts(self) -> dict[str, int]:
         return {name: int(np.sum(self.outcome == name)) for name in OUTCOMES}
+
+    @classmethod
+    def from_batch(cls, batch: reduced_gd.Batch, V, A, eta: float, steps: int, engine: str, started: float,
+                   history: dict) -> GDResult:
+        """The result of a batch run since ``started`` (time.perf_counter), with final iterates
+        (V, A); decisions the batch withdraws (:meth:`theory.reduced_gd.Batch.withdrawn`) are
+        reported undecided."""
+        withdrawn = batch.withdrawn()
+        outcome = np.where(withdrawn, decisions.Outcome.UNDECIDED, batch.outcome)
+        decided = np.where(withdrawn, -1, batch.decided)
+        return cls(V, A, np.array(OUTCOMES)[outcome], decided, batch.ascents, batch.late_ascents, eta, steps,
+                   engine, time.perf_counter() - started, history)
 
 
 def _validate_run(teacher, V0, A0, eta, steps, record):
@@ -181,8 +192,9 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
         raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
     table = decision_table(teacher, eta, train_a)
     if engine == "full":
-        from theory.full_gd import run_full
-        return run_full(teacher, V0, A0, table, steps, record, until_decided)
+        started = time.perf_counter()
+        batch, history = full_gd.run_full(teacher, V0, A0, table, steps, record, until_decided)
+        return GDResult.from_batch(batch, batch.state.V, batch.state.A, table.eta, steps, "full", started, history)
     kernel = reduced_gd.compiled_kernel() if engine != "reduced-numpy" and not record else None
     if engine == "reduced-numba" and kernel is None:
         raise ValueError("engine reduced-numba needs numba (and no record=…)")
@@ -201,17 +213,6 @@ def decision_table(teacher: Teacher, eta: float, train_a: bool = True,
     """The decision table of (teacher, η), kept for repeated runs (teachers are immutable);
     ``angle_moves`` as in :meth:`theory.decisions.DecisionTable.for_run`."""
     return decisions.DecisionTable.for_run(teacher, eta, train_a, angle_moves)
-
-
-def initial_outcomes(table: decisions.DecisionTable, along_w_star: np.ndarray):
-    """(outcome codes, decided steps) before the first step: p = 1 runs, whose angle cannot move,
-    are decided at step 0 when the output layer contracts (it then converges for fixed φ)."""
-    n = along_w_star.shape[0]
-    outcome, decided = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    if table.angle_fixed and table.stable:
-        outcome[:] = np.where(along_w_star > 0, decisions.GLOBAL, decisions.SPURIOUS)
-        decided[:] = 0
-    return outcome, decided
 
 
 @dataclass(frozen=True)
@@ -234,18 +235,18 @@ class Embedding:
         e = np.divide(perp, y[:, None], out=np.zeros_like(perp), where=y[:, None] > 0)
         z = A0 @ plane.basis
         residual = A0 - z @ plane.basis.T
-        outcome, decided = initial_outcomes(table, x)
-        batch = reduced_gd.Batch.start(x, y, z[:, 0], z[:, 1], np.einsum("ij,ij->i", residual, residual),
-                                       outcome, decided)
+        state = reduced_gd.ReducedState.of(x, y, z[:, 0], z[:, 1], np.einsum("ij,ij->i", residual, residual))
+        batch = reduced_gd.Batch.start(state, table, x)
         return cls(w_hat, e, plane, residual), batch
 
     def expand(self, batch: reduced_gd.Batch):
         """(V, A) of the batch; the residual's squared norm carries its own decay."""
-        V = batch.x[:, None] * self.w_hat + batch.y[:, None] * self.e
+        state = batch.state
+        V = state.x[:, None] * self.w_hat + state.y[:, None] * self.e
         start_sq = np.einsum("ij,ij->i", self.residual, self.residual)
-        shrink = np.sqrt(np.divide(batch.residual_sq, start_sq, out=np.ones_like(start_sq),
+        shrink = np.sqrt(np.divide(state.residual_sq, start_sq, out=np.ones_like(start_sq),
                                    where=start_sq > 0))
-        A = np.stack([batch.z1, batch.z2], axis=1) @ self.plane.basis.T + shrink[:, None] * self.residual
+        A = np.stack([state.z1, state.z2], axis=1) @ self.plane.basis.T + shrink[:, None] * self.residual
         return V, A
 
 
@@ -253,22 +254,11 @@ def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_d
     start = time.perf_counter()
     embedding, batch = Embedding.reduce(teacher, V0, A0, table)
     if not train_a:
-        batch.outcome[:], batch.decided[:] = 0, -1
+        batch.outcome[:], batch.decided[:] = decisions.Outcome.UNDECIDED, -1
     engine, history = reduced_gd.advance(batch, embedding.plane, table, steps, train_a, until_decided,
                                          kernel, record)
     V, A = embedding.expand(batch)
-    return finish(V, A, batch.outcome, batch.decided, batch.ascents, batch.late_ascents, table.eta,
-                  steps, engine, start, history)
-
-
-def finish(V, A, outcome, decided, ascents, late, eta, steps, engine, start, history) -> GDResult:
-    """The result; a decision followed by a rising loss (which the argument of
-    :mod:`theory.decisions` excludes, so only an engine fault could cause) is withdrawn."""
-    withdrawn = late > 0
-    outcome = np.where(withdrawn, 0, outcome)
-    decided = np.where(withdrawn, -1, decided)
-    return GDResult(V, A, np.array(OUTCOMES)[outcome], decided, ascents, late, eta, steps, engine,
-                    time.perf_counter() - start, history)
+    return GDResult.from_batch(batch, V, A, table.eta, steps, engine, start, history)
 
 
 # --- outcome statistics in reduced coordinates ----------------------------------------------
@@ -314,8 +304,7 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
         histories.append(reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel,
                                             tuple(record))[1])
         parts.append(batch)
-    batch = parts[0] if len(parts) == 1 else reduced_gd.Batch(
-        *(np.concatenate([getattr(b, f) for b in parts]) for f in reduced_gd.Batch.__dataclass_fields__))
+    batch = reduced_gd.Batch.concatenate(parts)
     if record:
         return batch, {key: np.concatenate([h[key] for h in histories], axis=1) for key in record}
     return batch
@@ -335,12 +324,12 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
 
 def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:
     """How many runs of a reduced batch have each outcome, by name."""
-    return {name: int(np.sum(batch.outcome == code)) for code, name in enumerate(OUTCOMES)}
+    return {code.label: int(np.sum(batch.outcome == code)) for code in decisions.Outcome}
 
 
 def start_batch(table: decisions.DecisionTable, x, y, z1, z2, residual_sq) -> reduced_gd.Batch:
     """Runs starting at the given reduced states, with the outcomes they have before any step."""
-    return reduced_gd.Batch.start(x, y, z1, z2, residual_sq, *initial_outcomes(table, x))
+    return reduced_gd.Batch.start(reduced_gd.ReducedState.of(x, y, z1, z2, residual_sq), table, x)
 
 
 def continued_runs(teacher: Teacher, batch: reduced_gd.Batch, chosen: np.ndarray, steps: int,
@@ -349,7 +338,8 @@ def continued_runs(teacher: Teacher, batch: reduced_gd.Batch, chosen: np.ndarray
     advanced up to ``steps`` more steps (a new batch; ``batch`` is unchanged). A run's decision
     depends on its state alone, so a restarted run is decided as the same run continued."""
     table = decision_table(teacher, default_eta(teacher))
-    more = start_batch(table, *(getattr(batch, f)[chosen] for f in ("x", "y", "z1", "z2", "residual_sq")))
+    chosen_state = batch.state.take(chosen)
+    more = reduced_gd.Batch.start(chosen_state, table, chosen_state.x)
     reduced_gd.advance(more, reduced_plane(teacher), table, steps, True, until_decided,
                        reduced_gd.compiled_kernel(), ())
     return more

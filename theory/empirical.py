@@ -3,6 +3,10 @@
 ℓ̂(v, a) = 1/(2n) Σ_i (f(Z_i; v/‖v‖, a) − y_i)², y_i = f(Z_i; w*, a*) + σ ε_i. Gradients are
 back-propagated through f (ReLU derivative 1[wᵀZ_j > 0]) and through the weight normalization
 (∂/∂v = (I − ŵŵᵀ) ∂/∂w / ‖v‖). ``batch`` < n gives minibatch SGD.
+
+Its loop is not the GD engines' (:mod:`theory.full_gd`): the objective is another function of
+(v, a) — a sampled loss, resampled per minibatch — and the engines' decisions
+(:mod:`theory.decisions`) are about the population loss, so their bookkeeping does not apply.
 """
 
 from __future__ import annotations

@@ -4,79 +4,110 @@ It transcribes the gradient of docs/mathematics.md#closed-form-loss-and-gradient
 trajectories, with no use of
 the plane or span{a*, 1} structure, so that the reduced engine can be checked against it;
 tests also check its gradient against :func:`theory.landscape.gradient` row by row.
+
+State, gradient and loop are written against an elementwise arithmetic of :mod:`theory.arith`:
+float64 arrays by default, object arrays of mpf for
+:class:`theory.arith.MpmathElementwiseArith` — the same loop then runs GD at any number of digits
+(the 40-digit Phase II measurement of the `two-phase` claim).
 """
 
 from __future__ import annotations
 
-import math
-import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from theory import decisions, reduced_gd
+from theory import reduced_gd
+from theory.arith import FLOAT64_ELEMENTWISE
 from theory.validation import row_norms
 
 
-def batch_state(teacher, V, A):
-    """Per-row angle (Kahan's formula), ‖v‖, aᵀa*, 1ᵀa and the loss."""
-    w_hat = teacher.w_star / teacher.w_norm
-    r = row_norms(V)
+def _teacher_in(teacher, ar):
+    """(w*, a*, ‖w*‖, 1ᵀa*, ‖a*‖²) in ``ar`` (float64: the teacher's own arrays)."""
+    w, a_star = ar.vector(teacher.w_star), ar.vector(teacher.a_star)
+    return w, a_star, ar.sqrt(w @ w), a_star.sum(), a_star @ a_star
+
+
+def _norms(M, ar):
+    """‖row‖ for each row of M, unscaled (what np.linalg.norm(M, axis=1) computes)."""
+    return ar.sqrt(np.add.reduce(M * M, axis=1))
+
+
+def batch_state(teacher, V, A, ar=None):
+    """Per-row angle (Kahan's formula), ‖v‖, aᵀa*, 1ᵀa, ‖a‖² and the loss, in ``ar`` (default
+    float64)."""
+    ar = ar or FLOAT64_ELEMENTWISE
+    w, a_star, c, s, astar_sq = _teacher_in(teacher, ar)
+    w_hat = w / c
+    r = row_norms(V, ar.sqrt)
     U = V / r[:, None]
-    apart, together = np.linalg.norm(U - w_hat, axis=1), np.linalg.norm(U + w_hat, axis=1)
-    phi, delta = 2 * np.arctan2(apart, together), 2 * np.arctan2(together, apart)
-    g = delta * np.cos(phi) + np.sin(phi)
-    c, a_star = teacher.w_norm, teacher.a_star
+    apart, together = _norms(U - w_hat, ar), _norms(U + w_hat, ar)
+    phi, delta = 2 * ar.atan2(apart, together), 2 * ar.atan2(together, apart)
+    g = delta * ar.cos(phi) + ar.sin(phi)
     a_dot, a_sum, a_sq = A @ a_star, A.sum(axis=1), np.einsum("ij,ij->i", A, A)
-    s, astar_sq = a_star.sum(), a_star @ a_star
-    loss = ((math.pi - 1) * (a_sq + c * c * astar_sq) + (a_sum - c * s) ** 2
-            - 2 * c * (g - 1) * a_dot) / (4 * math.pi)
+    loss = ((ar.pi - 1) * (a_sq + c * c * astar_sq) + (a_sum - c * s) ** 2
+            - 2 * c * (g - 1) * a_dot) / (4 * ar.pi)
     return {"phi": phi, "delta": delta, "g": g, "U": U, "v_norm": r, "a_dot": a_dot,
-            "a_sum": a_sum, "loss": loss}
+            "a_sum": a_sum, "a_sq": a_sq, "loss": loss}
 
 
-def batch_gradient(teacher, V, A, state=None):
-    """(∂ℓ/∂V, ∂ℓ/∂A) row by row."""
-    state = state or batch_state(teacher, V, A)
-    c, a_star, w = teacher.w_norm, teacher.a_star, teacher.w_star
+def batch_gradient(teacher, V, A, state=None, ar=None):
+    """(∂ℓ/∂V, ∂ℓ/∂A) row by row, in ``ar`` (default float64)."""
+    ar = ar or FLOAT64_ELEMENTWISE
+    state = state or batch_state(teacher, V, A, ar)
+    w, a_star, c, s, _ = _teacher_in(teacher, ar)
     U, r = state["U"], state["v_norm"]
     proj_w = w - (U @ w)[:, None] * U
-    grad_v = -(state["a_dot"] * state["delta"] / (2 * math.pi * r))[:, None] * proj_w
-    grad_a = ((math.pi - 1) * A + (state["a_sum"] - c * a_star.sum())[:, None]
-              - c * (state["g"] - 1)[:, None] * a_star) / (2 * math.pi)
+    grad_v = -(state["a_dot"] * state["delta"] / (2 * ar.pi * r))[:, None] * proj_w
+    grad_a = ((ar.pi - 1) * A + (state["a_sum"] - c * s)[:, None]
+              - c * (state["g"] - 1)[:, None] * a_star) / (2 * ar.pi)
     return grad_v, grad_a
 
 
-def run_full(teacher, V0, A0, table, steps, record, until_decided):
-    """GD on (V, A) itself, decided by the same rule as the reduced engine (theory.decisions)."""
-    from theory.dynamics import finish, initial_outcomes
+@dataclass
+class FullState:
+    """n trajectories as the full engine holds them: V (n×p) and A (n×k), updated in place."""
 
-    start = time.perf_counter()
-    V, A = V0.copy(), A0.copy()
-    n = V.shape[0]
-    outcome, decided = initial_outcomes(table, V @ teacher.w_star)
-    ascents, late, previous = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.full(n, np.inf)
-    history = {key: np.full((steps + 1, n), np.nan) for key in record}
-    with np.errstate(over="ignore"):
-        _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history)
-    return finish(V, A, outcome, decided, ascents, late, table.eta, steps, "full", start, history)
+    V: np.ndarray
+    A: np.ndarray
 
 
-def _loop(teacher, V, A, table, steps, record, until_decided, outcome, decided, ascents, late, previous, history):
+def run_full(teacher, V0, A0, table, steps, record, until_decided, ar=None,
+             stop_below=None) -> tuple[reduced_gd.Batch, dict]:
+    """GD on (V, A) itself, decided by the same rule as the reduced engine (theory.decisions):
+    the batch (its state holds the final iterates) and ``record``'s histories (float64).
+
+    ``ar``: the arithmetic (default float64; theory.arith.MpmathElementwiseArith for GD at
+    its digits, decided on the state rounded to float64). A run stops once its loss is below
+    ``stop_below`` (default: never), as a diverged one does."""
+    ar = ar or FLOAT64_ELEMENTWISE
+    n = V0.shape[0]
+    with np.errstate(over="ignore"), ar.precision():
+        V, A = (ar.vector(M).reshape(M.shape) if ar is not FLOAT64_ELEMENTWISE else M.copy() for M in (V0, A0))
+        batch = reduced_gd.Batch.start(FullState(V, A), table, V0 @ teacher.w_star)
+        history = {key: np.full((steps + 1, n), np.nan) for key in record}
+        _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below)
+    return batch, history
+
+
+def _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below):
+    V, A = batch.state.V, batch.state.A
+    previous = np.full(V.shape[0], np.inf)
+    below = np.zeros(V.shape[0], dtype=bool)
     for t in range(steps + 1):
-        state = batch_state(teacher, V, A)
-        rising = state["loss"] > previous + table.rule[5]
-        ascents += rising
-        late += rising & (decided >= 0)
+        state = batch_state(teacher, V, A, ar)
+        rounded = {key: np.asarray(state[key], dtype=float) for key in ("phi", "loss", "v_norm", "a_sum", "a_sq")}
+        found = reduced_gd.decide(rounded["phi"], rounded["loss"], rounded["v_norm"] ** 2, rounded["a_sum"],
+                                  rounded["a_sq"], table.rule, table.r2_min).astype(np.int64)
+        batch.observe(t, state["loss"], previous + table.rule.slack, found)
         previous = state["loss"]
-        found = reduced_gd.decide(state["phi"], state["loss"], state["v_norm"] ** 2, state["a_sum"],
-                                  np.einsum("ij,ij->i", A, A), table.rule, table.r2_min).astype(np.int64)
-        newly = (decided < 0) & (found != 0)
-        outcome[newly], decided[newly] = found[newly], t
-        for key in record:
+        for key in history:
             history[key][t] = state[key]
-        stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)
+        if stop_below is not None:
+            below |= state["loss"] < stop_below
+        stopped = batch.stopped(until_decided) | below
         if np.all(stopped) or t == steps:
             break
-        grad_v, grad_a = batch_gradient(teacher, V, A, state)
+        grad_v, grad_a = batch_gradient(teacher, V, A, state, ar)
         moving = ~stopped[:, None]
         V[:], A[:] = np.where(moving, V - table.eta * grad_v, V), np.where(moving, A - table.eta * grad_a, A)

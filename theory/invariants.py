@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from theory import dynamics, initialization, reduced_gd, validation
+from theory import decisions, dynamics, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 
 
@@ -46,7 +46,7 @@ def boundary(k: int) -> float:
 def stability_limit(k: int, kappa: float) -> float:
     """2/λ_max, λ_max = max((k + π − 1)/(2π), κ/2): the largest Hessian eigenvalue at the global
     minimum with ‖v‖ = ‖v₀‖ (‖v‖ only grows, so the v-curvature only falls)."""
-    return 2.0 / max((k + math.pi - 1) / (2 * math.pi), kappa / 2)
+    return 2.0 / max(decisions.curvatures(k, kappa).eigenvalues)
 
 
 @dataclass(frozen=True)
@@ -239,8 +239,8 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
 
     def side(kappa: float, candidates: np.ndarray) -> tuple[bool, np.ndarray]:
         codes = outcomes_at_infinity(k, r, kappa, candidates, eta_fraction)
-        spurious = codes == 2
-        if not spurious.any() and (codes == 0).any():
+        spurious = codes == decisions.Outcome.SPURIOUS
+        if not spurious.any() and (codes == decisions.Outcome.UNDECIDED).any():
             raise ValueError(f"runs undecided after {THRESHOLD_MAX_STEPS:,} steps at κ = {kappa:g}: no bracket")
         return bool(spurious.any()), candidates[spurious]
 

@@ -3,9 +3,11 @@
 For each trajectory: T₁, the first step with φ < ``phi_end`` and aᵀa* ≥ ``adot_end`` (the end
 of Phase I; docs/mathematics.md#gradient-descent), the loss at step 0 and at T₁, T_floor, the first step with
 ℓ ≤ ``floor`` (where float64 stops resolving the decrease), and the loss sampled every
-``stride`` steps, so that curves can be aligned at T₁ afterwards. One compiled loop (parallel
-over trajectories) runs :func:`theory.reduced_gd.step`, the same step as the GD engines; the
-numpy fallback runs the same step on arrays.
+``stride`` steps, so that curves can be aligned at T₁ afterwards. The loop
+(:func:`theory.reduced_gd._phase_loop`, compiled and parallel over trajectories, LANES at a time)
+lives beside :func:`theory.reduced_gd.step`, the same step as the GD engines, so numba's disk
+cache sees changes to either; the numpy path (:func:`theory.reduced_gd.phase_numpy`) runs the
+same step on arrays.
 """
 
 from __future__ import annotations
@@ -43,63 +45,23 @@ class Phases:
         return before, after
 
 
-_PHASE_KERNEL = None
-
-
-def _phase_loop(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
-                t1, t_floor, loss0, loss_t1, loss_floor, samples):
-    """Every trajectory until ℓ ≤ floor or ``steps``; compiled by :func:`_kernel`."""
-    for i in _prange(x.shape[0]):
-        xi, yi, z1i, z2i, res = x[i], y[i], z1[i], z2[i], residual_sq[i]
-        for t in range(steps + 1):
-            nx, ny, nz1, nz2, phi, loss, a_dot, _, _ = reduced_gd.step(xi, yi, z1i, z2i, res, consts)
-            if t == 0:
-                loss0[i] = loss
-            if t % stride == 0:
-                samples[i, t // stride] = loss
-            if t1[i] < 0 and phi < phi_end and a_dot >= adot_end:
-                t1[i], loss_t1[i] = t, loss
-            if loss <= floor:
-                t_floor[i], loss_floor[i] = t, loss
-                break
-            xi, yi, z1i, z2i, res = nx, ny, nz1, nz2, res * rho_sq
-
-
-_prange = range
-
-
-def _kernel():
-    """The compiled phase loop (disk-cached), or None without numba."""
-    global _PHASE_KERNEL
-    if _PHASE_KERNEL is None:
-        _PHASE_KERNEL = build_kernel(cache=True) or False
-    return _PHASE_KERNEL or None
-
-
-def build_kernel(cache: bool, parallel: bool = True):
-    """A new compiled phase loop bound to :func:`theory.reduced_gd.step` as it is now (tests plant
-    a faulty step with ``cache=False``, ``parallel=False``); None without numba."""
-    global _prange
-    try:
-        import numba
-    except ImportError:
-        return None
-    _prange = numba.prange
-    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_phase_loop)
-
-
 def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: float = 1e-10,
-            samples: int = 400) -> Phases:
-    """Phases of trajectories starting at ``start`` = (x, y, z1, z2, residual_sq) in reduced
-    coordinates (:mod:`theory.initialization`), run with step size ``eta`` for at most
-    ``steps`` steps or until ℓ ≤ ``floor_fraction``·½E f*². Phase I ends at φ < π/4 and
-    aᵀa* ≥ ½‖w*‖‖a*‖² (docs/mathematics.md#gradient-descent)."""
+            samples: int = 400, engine: str = "auto") -> Phases:
+    """Phases of trajectories starting at ``start`` (a :class:`theory.reduced_gd.ReducedState`,
+    or its arrays (x, y, z1, z2, residual_sq); :mod:`theory.initialization`), run with step size
+    ``eta`` for at most ``steps`` steps or until ℓ ≤ ``floor_fraction``·½E f*². Phase I ends at
+    φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖² (docs/mathematics.md#gradient-descent). ``engine``: ``auto``
+    (compiled when numba is there), ``numba`` or ``numpy``."""
+    if engine not in ("auto", "numba", "numpy"):
+        raise ValueError(f"engine must be auto, numba or numpy, got {engine!r}")
+    if isinstance(start, reduced_gd.ReducedState):
+        start = (start.x, start.y, start.z1, start.z2, start.residual_sq)
     plane = reduced_gd.Plane.for_teacher(teacher)
     x, y, z1, z2, residual_sq = (np.ascontiguousarray(a, dtype=float).copy() for a in start)
     n = x.shape[0]
     c, s, a_sq = teacher.w_norm, teacher.a_sum, teacher.a_sq
     scale = c * c * ((math.pi - 1) * a_sq + s * s) / (4 * math.pi)      # ℓ at a = 0
-    rho = 1 - eta * (math.pi - 1) / (2 * math.pi)
+    rho = reduced_gd.residual_rate(eta)
     stride = max(1, -(-steps // samples))
     out = Phases(np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n), np.full(n, np.nan),
                  np.full(n, np.nan), np.full((n, steps // stride + 1), np.nan), stride,
@@ -107,10 +69,13 @@ def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: flo
     arguments = (x, y, z1, z2, residual_sq, rho * rho, steps, plane.constants(eta, eta), math.pi / 4,
                  0.5 * c * a_sq, floor_fraction * scale, stride, out.t1, out.t_floor, out.loss0,
                  out.loss_t1, out.loss_floor, out.samples)
-    kernel = _kernel()
+    kernel = None if engine == "numpy" else reduced_gd.compiled_phase_kernel()
+    if kernel is None and engine == "numba":
+        raise ValueError("engine numba needs numba")
     if kernel is not None:
         with reduced_gd.KERNEL_LOCK:
             kernel(*arguments)
     else:
-        _phase_loop(*arguments)
+        with np.errstate(over="ignore"):
+            reduced_gd.phase_numpy(*arguments)
     return out

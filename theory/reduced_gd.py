@@ -7,27 +7,34 @@ residual's squared norm. One step function, :func:`step`, written with arithmeti
 compiled by numba (the kernel, parallel over trajectories) and run on arrays by numpy; one
 decision function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves both —
 and the full engine — in the same way.
+
+What crosses these borders is named: :class:`StepConstants` in and :class:`StepResult` out of
+:func:`step`, a :class:`theory.decisions.RunRule` into :func:`decide` and an
+:class:`theory.decisions.Outcome` code out; the GD loops (this kernel, its numpy twin, the full
+engine in float64 or mpmath) keep their runs in one :class:`Batch`; the phase loop
+(:func:`_phase_loop`, for :mod:`theory.phases`) runs the same step on the same state, tracking
+its own events instead of outcomes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from theory import decisions
 from theory.decisions import (
-    DIVERGED,
     LEVELS,
     LOWER_OCTAVES,
     LOWER_PER_OCTAVE,
     UPPER_LEVELS,
     UPPER_OCTAVES,
     UPPER_PER_OCTAVE,
+    Outcome,
 )
 from theory.teacher import Teacher
 
@@ -35,6 +42,8 @@ PI = math.pi
 # ‖v₀‖ at least this (float64's normal range); GD's first v-step has length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖)
 MIN_V_NORM = 1e-307
 FLUSH_ANGLE = 1e-200
+# Outcome codes as plain ints for the compiled functions (numba cannot add an IntEnum to a float)
+UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = (int(code) for code in Outcome)
 
 
 def _plain(function):
@@ -50,6 +59,35 @@ try:   # step and decide run as plain numpy code, and inside the compiled kernel
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path runs without it
     overload = None
     register_jitable = _plain
+
+
+class StepConstants(NamedTuple):
+    """What :func:`step` reads of (teacher, η, η_a), with every division by 2π or 4π done once."""
+
+    v_rate: float          # η‖w*‖/(2π)
+    a_rate: float          # η_a/(2π)
+    c: float               # ‖w*‖
+    cs: float              # ‖w*‖·1ᵀa*
+    teacher_part: float    # (π − 1)‖w*‖²‖a*‖²
+    q1a: float             # Qᵀ1
+    q1b: float
+    qaa: float             # Qᵀa*
+    qab: float
+
+
+class StepResult(NamedTuple):
+    """What :func:`step` returns: the state after the step, and what it measured at the state
+    before it. Floats in the kernel, arrays on the numpy path."""
+
+    x: Any
+    y: Any
+    z1: Any
+    z2: Any
+    phi: Any               # φ
+    loss: Any              # ℓ
+    a_dot: Any             # aᵀa*
+    a_sum: Any             # 1ᵀa
+    a_sq: Any              # ‖a‖²
 
 
 @dataclass(frozen=True)
@@ -76,15 +114,17 @@ class Plane:
             array.setflags(write=False)
         return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), *arrays)
 
-    def constants(self, eta: float, eta_a: float) -> np.ndarray:
-        """What :func:`step` reads, with every division by 2π or 4π done once here."""
-        return np.array([eta * self.c / (2 * PI), eta_a / (2 * PI), self.c, self.c * self.s,
-                         (PI - 1) * self.c * self.c * self.astar_sq, *self.q_one, *self.q_astar])
+    def constants(self, eta: float, eta_a: float) -> StepConstants:
+        """What :func:`step` reads at step sizes η (of v) and η_a (of a)."""
+        return StepConstants(eta * self.c / (2 * PI), eta_a / (2 * PI), self.c, self.c * self.s,
+                             (PI - 1) * self.c * self.c * self.astar_sq, *map(float, self.q_one),
+                             *map(float, self.q_astar))
 
 
 @register_jitable
 def step(x, y, z1, z2, residual_sq, consts):
-    """One GD step in reduced coordinates: the new state and (φ, ℓ, aᵀa*, 1ᵀa, ‖a‖²) at the old one.
+    """One GD step in reduced coordinates: a :class:`StepResult` (the new state, and (φ, ℓ, aᵀa*,
+    1ᵀa, ‖a‖²) at the old one); ``consts`` are :class:`StepConstants`.
 
     v = x ŵ* + y e, a = z₁Q₁ + z₂Q₂ + residual. ∂ℓ/∂v = −(aᵀa*)(π − φ)/(2π‖v‖)·Pw* with
     Pw* = c (y², −xy)/‖v‖² in the plane; ∂ℓ/∂a in Q-coordinates is
@@ -92,8 +132,8 @@ def step(x, y, z1, z2, residual_sq, consts):
     to full relative accuracy: the angle to ±ŵ* that is at most π/2 is computed, the other is
     π minus it. Scalar-or-array arithmetic only (numba compiles it; numpy runs it on arrays).
     """
-    v_rate, a_rate, c, cs, teacher_part, q1a, q1b, qaa, qab = (
-        consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6], consts[7], consts[8])
+    v_rate, a_rate, c, cs, teacher_part = consts.v_rate, consts.a_rate, consts.c, consts.cs, consts.teacher_part
+    q1a, q1b, qaa, qab = consts.q1a, consts.q1b, consts.qaa, consts.qab
     # An angle below FLUSH_ANGLE to ±ŵ* is taken as 0: it changes no loss, gradient or decision in
     # float64 (g(φ) and cos φ round to their values at 0), and it keeps y out of the subnormal
     # range, where every operation on it costs ~100 cycles (runs whose φ has converged while a
@@ -116,10 +156,10 @@ def step(x, y, z1, z2, residual_sq, consts):
     # (x̂, ŷ) and one 1/‖v‖, so that it stays finite for any representable ‖v‖ ≥ MIN_V_NORM
     y_unit = abs_y * inv_r
     turn = v_rate * a_dot * delta * inv_r * y_unit
-    return (x + turn * y_unit, y - turn * x * inv_r * np.sign(y),
-            z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
-            z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
-            phi, loss, a_dot, a_sum, a_sq)
+    return StepResult(x + turn * y_unit, y - turn * x * inv_r * np.sign(y),
+                      z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
+                      z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
+                      phi, loss, a_dot, a_sum, a_sq)
 
 
 def as_index(level):
@@ -135,15 +175,15 @@ if overload is not None:
 
 @register_jitable
 def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
-    """0 undecided, 1 global, 2 spurious, 3 diverged (theory.decisions) — scalars or arrays.
+    """The :class:`theory.decisions.Outcome` code of each state, as a float — scalars or arrays.
 
     Written with arithmetic, comparisons and indexing only, so the compiled kernel and the
-    numpy engines (reduced and full) share it; ``rule`` and ``r2_min`` come from
-    :class:`theory.decisions.DecisionTable`.
+    numpy engines (reduced and full) share it; ``rule`` (a :class:`theory.decisions.RunRule`)
+    and ``r2_min`` come from :class:`theory.decisions.DecisionTable`.
     """
-    phi_split, global_base, global_span = rule[0], rule[1], rule[2]
-    spurious_base, spurious_span, slack = rule[3], rule[4], rule[5]
-    diverge_sum, diverge_perp_sq, k = rule[6], rule[7], rule[8]
+    phi_split, global_base, global_span = rule.phi_split, rule.global_base, rule.global_span
+    spurious_base, spurious_span, slack = rule.spurious_base, rule.spurious_span, rule.slack
+    diverge_sum, diverge_perp_sq, k = rule.diverge_sum, rule.diverge_perp_sq, rule.k
     spurious_side = (phi > phi_split) * 1.0
     base = global_base + spurious_side * (spurious_base - global_base)
     span = global_span + spurious_side * (spurious_span - global_span)
@@ -163,11 +203,13 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     trapped = inside & (r2 >= r2_min[index])
     diverged = ((np.abs(a_sum) > diverge_sum) | (a_sq - a_sum * a_sum / k > diverge_perp_sq)
                 | (np.abs(loss) > 1.7e308) | (loss != loss))   # a non-finite loss: left float64
-    return diverged * DIVERGED + (1 - diverged * 1) * trapped * (1 + spurious_side)
+    trapped_in = GLOBAL + spurious_side * (SPURIOUS - GLOBAL)
+    return diverged * DIVERGED + (1 - diverged * 1) * trapped * trapped_in
 
 
 
 _KERNEL = None
+_PHASE_KERNEL = None
 _prange = range   # numba.prange once numba is loaded
 KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered by two threads
 
@@ -186,10 +228,29 @@ def compiled_kernel():
     return _KERNEL or None
 
 
+def compiled_phase_kernel():
+    """The phase loop (:func:`_phase_loop`), compiled and cached like :func:`compiled_kernel` —
+    it lives in this file for the same reason; None without numba."""
+    global _PHASE_KERNEL
+    with KERNEL_LOCK:
+        if _PHASE_KERNEL is None:
+            _PHASE_KERNEL = build_phase_kernel(cache=True) or False
+    return _PHASE_KERNEL or None
+
+
 def build_kernel(cache: bool, parallel: bool = True):
     """A new compiled kernel bound to this module's current :func:`step` (tests plant faults with
     ``cache=False``, and ``parallel=False``, which compiles in a third of the time); None
     without numba."""
+    return _compile(_kernel, cache, parallel)
+
+
+def build_phase_kernel(cache: bool, parallel: bool = True):
+    """A new compiled phase loop bound to the current :func:`step`, as :func:`build_kernel`."""
+    return _compile(_phase_loop, cache, parallel)
+
+
+def _compile(loop, cache: bool, parallel: bool):
     global _prange
     try:
         import numba
@@ -198,7 +259,7 @@ def build_kernel(cache: bool, parallel: bool = True):
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # set at import from the environment; NUMBA_DISABLE_JIT=1: the kernel would run interpreted, ~90× slower than numpy
         return None
     _prange = numba.prange
-    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_kernel)
+    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(loop)
 
 
 LANES = 8   # trajectories a kernel task advances together, step by step
@@ -213,9 +274,9 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     of waiting on one. A trajectory stops early once diverged, or once decided when
     ``until_decided``; a task ends when all of its trajectories have stopped.
     """
-    slack, top = rule[5], rule[2]
+    slack, top = rule.slack, rule.global_span       # the global side's base is 0: its span is the top
     # decide() can only answer when the loss is below the saddle's, or when divergence is possible
-    always_decide = rule[6] < np.inf or rule[7] < np.inf
+    always_decide = rule.diverge_sum < np.inf or rule.diverge_perp_sq < np.inf
     n = x.shape[0]
     for block in _prange((n + LANES - 1) // LANES):
         lo = block * LANES
@@ -234,22 +295,22 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             for lane in range(LANES):
                 if not running[lane]:
                     continue
-                nx, ny, nz1, nz2, phi, loss, _, a_sum, a_sq = step(
-                    xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                new = step(xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                loss = new.loss
                 if loss > previous[lane] + slack:
                     rises[lane] += 1
                     if decided[lane] >= 0:
                         late[lane] += 1
                 previous[lane] = loss
                 if decided[lane] < 0 and (always_decide or loss + slack < top):
-                    found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq,
+                    found = decide(new.phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], new.a_sum, new.a_sq,
                                    rule, r2_min)
-                    if found != 0:
+                    if found != UNDECIDED:
                         code[lane], decided[lane] = int(found), t
                 if decided[lane] >= 0 and (until_decided or code[lane] == DIVERGED):
                     running[lane] = False
                 elif t < steps:
-                    xs[lane], ys[lane], z1s[lane], z2s[lane] = nx, ny, nz1, nz2
+                    xs[lane], ys[lane], z1s[lane], z2s[lane] = new.x, new.y, new.z1, new.z2
                     res[lane] *= rho_sq
                     moving += 1
             if moving == 0:
@@ -260,32 +321,152 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             ascents[lo + lane], late_ascents[lo + lane] = rises[lane], late[lane]
 
 
+def _phase_loop(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
+                t1, t_floor, loss0, loss_t1, loss_floor, samples):
+    """Every trajectory until ℓ ≤ floor or ``steps`` (:func:`theory.phases.measure`), LANES at a
+    time like :func:`_kernel`; compiled by :func:`compiled_phase_kernel`, run by
+    :func:`phase_numpy` without numba."""
+    n = x.shape[0]
+    for block in _prange((n + LANES - 1) // LANES):
+        lo = block * LANES
+        width = min(LANES, n - lo)
+        xs, ys, z1s, z2s, res = np.ones(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
+        running = np.zeros(LANES, np.bool_)    # padding lanes (past n) never run
+        for lane in range(width):
+            xs[lane], ys[lane], z1s[lane], z2s[lane] = x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane]
+            res[lane], running[lane] = residual_sq[lo + lane], True
+        for t in range(steps + 1):
+            moving = 0
+            for lane in range(LANES):
+                if not running[lane]:
+                    continue
+                i = lo + lane
+                new = step(xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                if t == 0:
+                    loss0[i] = new.loss
+                if t % stride == 0:
+                    samples[i, t // stride] = new.loss
+                if t1[i] < 0 and new.phi < phi_end and new.a_dot >= adot_end:
+                    t1[i], loss_t1[i] = t, new.loss
+                if new.loss <= floor:
+                    t_floor[i], loss_floor[i] = t, new.loss
+                    running[lane] = False
+                else:
+                    xs[lane], ys[lane], z1s[lane], z2s[lane] = new.x, new.y, new.z1, new.z2
+                    res[lane] *= rho_sq
+                    moving += 1
+            if moving == 0:
+                break
+
+
+def phase_numpy(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
+                t1, t_floor, loss0, loss_t1, loss_floor, samples):
+    """:func:`_phase_loop` vectorized over the trajectories still above the floor."""
+    active = np.arange(x.shape[0])
+    for t in range(steps + 1):
+        new = step(x, y, z1, z2, residual_sq, consts)
+        if t == 0:
+            loss0[:] = new.loss
+        if t % stride == 0:
+            samples[active, t // stride] = new.loss
+        entered = (t1[active] < 0) & (new.phi < phi_end) & (new.a_dot >= adot_end)
+        t1[active[entered]], loss_t1[active[entered]] = t, new.loss[entered]
+        floored = new.loss <= floor
+        t_floor[active[floored]], loss_floor[active[floored]] = t, new.loss[floored]
+        going = ~floored
+        if not going.any():
+            break
+        active = active[going]
+        x, y, z1, z2 = new.x[going], new.y[going], new.z1[going], new.z2[going]
+        residual_sq = residual_sq[going] * rho_sq
+
+
 @dataclass
-class Batch:
-    """n trajectories in reduced coordinates, with their outcome bookkeeping (updated in place)."""
+class ReducedState:
+    """n trajectories in reduced coordinates (updated in place by the engines)."""
 
     x: np.ndarray
     y: np.ndarray
     z1: np.ndarray
     z2: np.ndarray
     residual_sq: np.ndarray
-    outcome: np.ndarray
-    decided: np.ndarray
-    ascents: np.ndarray
-    late_ascents: np.ndarray
 
     @classmethod
-    def start(cls, x, y, z1, z2, residual_sq, outcome, decided) -> Batch:
-        n = x.shape[0]
-        x, y, z1, z2, residual_sq = (np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq))
-        return cls(x, y, z1, z2, residual_sq, outcome, decided, np.zeros(n, dtype=np.int64),
-                   np.zeros(n, dtype=np.int64))
+    def of(cls, x, y, z1, z2, residual_sq) -> ReducedState:
+        return cls(*(np.ascontiguousarray(a, dtype=float) for a in (x, y, z1, z2, residual_sq)))
+
+    def take(self, chosen) -> ReducedState:
+        """The states of the runs ``chosen`` (copies)."""
+        return ReducedState.of(*(getattr(self, name)[chosen] for name in _fields(self)))
+
+
+def _fields(record) -> list[str]:
+    return [f.name for f in dataclasses.fields(record)]
+
+
+@dataclass
+class Batch:
+    """n runs of any engine: their state (a :class:`ReducedState`, or the full engine's
+    ``theory.full_gd.FullState``) and their outcome bookkeeping, both updated in place."""
+
+    state: Any
+    outcome: np.ndarray            # Outcome codes
+    decided: np.ndarray            # the step of the decision, −1 while undecided
+    ascents: np.ndarray            # steps whose loss rose by more than the rule's slack
+    late_ascents: np.ndarray       # … after the decision (0 unless the decision argument failed)
+
+    @classmethod
+    def start(cls, state, table, along_w_star: np.ndarray) -> Batch:
+        """Runs before their first step: p = 1 runs, whose angle cannot move, are decided at step 0
+        when the output layer contracts (it then converges for fixed φ); ``along_w_star`` is vᵀw*
+        up to a positive factor."""
+        n = along_w_star.shape[0]
+        outcome, decided = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+        if table.angle_fixed and table.stable:
+            outcome[:] = np.where(along_w_star > 0, Outcome.GLOBAL, Outcome.SPURIOUS)
+            decided[:] = 0
+        return cls(state, outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+
+    @classmethod
+    def concatenate(cls, parts: list[Batch]) -> Batch:
+        """One batch of the runs of ``parts``, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        state = type(parts[0].state)(*(np.concatenate([getattr(b.state, name) for b in parts])
+                                       for name in _fields(parts[0].state)))
+        bookkeeping = _fields(cls)[1:]       # every field after the state
+        return cls(state, *(np.concatenate([getattr(b, name) for b in parts]) for name in bookkeeping))
+
+    def observe(self, t: int, loss, previous, found) -> None:
+        """The numpy engines' bookkeeping of step ``t`` (the kernel's, vectorized): ascents of the
+        loss above ``previous`` (already including the rule's slack), and the first decision."""
+        rising = loss > previous
+        self.ascents += rising
+        self.late_ascents += rising & (self.decided >= 0)
+        newly = (self.decided < 0) & (found != Outcome.UNDECIDED)
+        self.outcome[newly], self.decided[newly] = found[newly], t
+
+    def stopped(self, until_decided: bool) -> np.ndarray:
+        """Runs that take no more steps: diverged ones, and decided ones when ``until_decided``."""
+        return (self.decided >= 0) & ((self.outcome == Outcome.DIVERGED) | until_decided)
+
+    def withdrawn(self) -> np.ndarray:
+        """Runs whose decision was followed by a rising loss: the argument of
+        :mod:`theory.decisions` excludes it, so only an engine fault could cause it."""
+        return self.late_ascents > 0
 
     def kernel_arguments(self, rho_sq, steps, consts, table, until_decided):
         """The arguments of the compiled kernel (and of the C reference loop), in order."""
-        return (self.x, self.y, self.z1, self.z2, self.residual_sq, rho_sq, steps, consts,
+        state = self.state
+        return (state.x, state.y, state.z1, state.z2, state.residual_sq, rho_sq, steps, consts,
                 table.rule, table.r2_min, self.outcome, self.decided, self.ascents,
                 self.late_ascents, until_decided)
+
+
+def residual_rate(eta_a: float) -> float:
+    """ρ = 1 − η_a(π − 1)/(2π), the residual's factor per step: on a ⟂ span{a*, 1} the loss is
+    quadratic with curvature (π − 1)/(2π) (:func:`theory.decisions.curvatures`' ``across_ones``)."""
+    return 1 - eta_a * (PI - 1) / (2 * PI)
 
 
 def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_decided: bool,
@@ -293,7 +474,7 @@ def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_
     """Run ``steps`` steps on the batch in place: the kernel when given, else numpy (which can
     record histories). Returns the engine's name and the histories."""
     eta_a = table.eta if train_a else 0.0
-    rho = 1 - eta_a * (PI - 1) / (2 * PI)
+    rho = residual_rate(eta_a)
     consts = plane.constants(table.eta, eta_a)
     if kernel is not None:
         with KERNEL_LOCK:
@@ -305,30 +486,28 @@ def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_
 
 def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record) -> dict:
     """The kernel's loop, vectorized over trajectories in numpy; returns ``record``'s histories."""
-    x, y, z1, z2, residual_sq = batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq
-    outcome, decided = batch.outcome, batch.decided
+    state = batch.state
+    x, y, z1, z2, residual_sq = state.x, state.y, state.z1, state.z2, state.residual_sq
     n = x.shape[0]
     history = {key: np.full((steps + 1, n), np.nan) for key in record}
     previous = np.full(n, np.inf)
-    slack = table.rule[5]
+    slack = table.rule.slack
     for t in range(steps + 1):
-        nx, ny, nz1, nz2, phi, loss, a_dot, a_sum, a_sq = step(x, y, z1, z2, residual_sq, consts)
-        rising = loss > previous + slack
-        batch.ascents += rising
-        batch.late_ascents += rising & (decided >= 0)
-        previous = loss
+        new = step(x, y, z1, z2, residual_sq, consts)
+        phi, loss, a_dot, a_sum, a_sq = new.phi, new.loss, new.a_dot, new.a_sum, new.a_sq
         found = decide(phi, loss, x * x + y * y, a_sum, a_sq, table.rule, table.r2_min).astype(np.int64)
-        newly = (decided < 0) & (found != 0)
-        outcome[newly], decided[newly] = found[newly], t
+        batch.observe(t, loss, previous + slack, found)
+        previous = loss
         for key, value in (("phi", phi), ("loss", loss), ("a_dot", a_dot), ("a_sum", a_sum),
                            ("v_norm", np.hypot(x, y))):
             if key in history:
                 history[key][t] = value
-        stopped = (decided >= 0) & ((outcome == decisions.DIVERGED) | until_decided)
+        stopped = batch.stopped(until_decided)
         if np.all(stopped) or t == steps:
             break
         moving = ~stopped
-        x, y, z1, z2 = (np.where(moving, new, old) for new, old in ((nx, x), (ny, y), (nz1, z1), (nz2, z2)))
+        x, y, z1, z2 = (np.where(moving, after, before)
+                        for after, before in ((new.x, x), (new.y, y), (new.z1, z1), (new.z2, z2)))
         residual_sq = np.where(moving, residual_sq * rho_sq, residual_sq)
-    batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq = x, y, z1, z2, residual_sq
+    state.x, state.y, state.z1, state.z2, state.residual_sq = x, y, z1, z2, residual_sq
     return history

@@ -76,11 +76,13 @@ def numeric_array(x: Any, name: str) -> np.ndarray:
         return arr.astype(np.float64)
 
 
-def row_norms(M: np.ndarray) -> np.ndarray:
-    """‖row‖ for each row, scaled first: no underflow for rows of 1e-200, no overflow for 1e200."""
+def row_norms(M: np.ndarray, sqrt=np.sqrt) -> np.ndarray:
+    """‖row‖ for each row, scaled first: no underflow for rows of 1e-200, no overflow for 1e200.
+    ``sqrt`` elementwise (an object array of mpf takes mpmath's; see theory.arith)."""
     biggest = np.max(np.abs(M), axis=1)
     safe = np.where(biggest > 0, biggest, 1.0)
-    return biggest * np.linalg.norm(M / safe[:, None], axis=1)
+    scaled = M / safe[:, None]
+    return biggest * sqrt(np.add.reduce(scaled * scaled, axis=1))    # what np.linalg.norm(axis=1) computes
 
 
 def nonzero(x: np.ndarray, name: str) -> None:

@@ -63,7 +63,7 @@ def check(budget: Budget, seed: int) -> Outcome:
             sample = empirical.draw_sample(teacher, n, rng, noise=NOISE * scale)
             v, a, _ = empirical.run_empirical_gd(sample, V0[start_spurious], A0[start_spurious], eta, steps)
             phi = math.acos(np.clip(v @ teacher.w_star / (np.linalg.norm(v) * teacher.w_norm), -1, 1))
-            inside = basins.classify(phi, landscape.loss(teacher, v, a)) == 2
+            inside = basins.classify(phi, landscape.loss(teacher, v, a)) == decisions.Outcome.SPURIOUS
             basin.add({"n": n, **teacher.to_json(), "final_phi": phi}, int(not inside), 0, size=n)
     slope = float(np.polyfit(np.log(sizes), np.log(means), 1)[0])
     rate.add({"n": list(sizes), "median_gap": means, "repeats": repeats, "slope": slope},

@@ -13,7 +13,7 @@ from checks.figures import legend_outside, new_figure, series_style, to_figure
 from checks.gd_outcomes import MAX_STEPS, proportion
 from checks.instances import gd_teachers
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import dynamics, invariants, reduced_gd
+from theory import decisions, dynamics, invariants, reduced_gd
 
 REPORT_ORDER = 140
 CLAIM_ID = "restarts"
@@ -40,7 +40,8 @@ def final_losses(teacher, batch) -> np.ndarray:
     """ℓ at each run's final state (reduced coordinates), at the default η's constants."""
     plane = dynamics.reduced_plane(teacher)
     eta = dynamics.default_eta(teacher)
-    return reduced_gd.step(batch.x, batch.y, batch.z1, batch.z2, batch.residual_sq, plane.constants(eta, eta))[5]
+    state = batch.state
+    return reduced_gd.step(state.x, state.y, state.z1, state.z2, state.residual_sq, plane.constants(eta, eta)).loss
 
 
 def restart_cases(restart: Part, selection: Part, row: dict, success: np.ndarray, loss: np.ndarray,
@@ -104,8 +105,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                                       max_steps=SELECT_STEPS, until_decided=False, p=p)
         row = {"name": point.name, "k": point.k, "r": point.r, "ratio_over_boundary": point.ratio,
                "kappa": point.kappa, "p": "inf" if p == ig.INF else p, "v0_norm": 1.0}
-        rows.append(restart_cases(restart, selection, row, batch.outcome == 1, final_losses(teacher, batch),
-                                  groups, alpha))
+        rows.append(restart_cases(restart, selection, row, batch.outcome == decisions.Outcome.GLOBAL,
+                                  final_losses(teacher, batch), groups, alpha))
     for family, teacher, _ in small:
         V0, A0 = dynamics.random_init(teacher, groups, rng)
         sign_flip_case(flips, family, teacher, V0, A0, groups // 2)

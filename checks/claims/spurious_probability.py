@@ -31,7 +31,7 @@ from checks.coverage import coverage
 from checks.flow_figure import flow_figure
 from checks.gd_outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import dynamics, invariants
+from theory import decisions, dynamics, invariants
 
 REPORT_ORDER = 130
 CLAIM_ID = "spurious-probability"
@@ -107,7 +107,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     held = decisions_part("spurious")
     teacher = invariants.canonical_teacher(witness.k, witness.r, witness.kappa)
     batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), p=math.inf)
-    failed, checked = decisions_that_fail_to_hold(teacher, batch, 2)
+    failed, checked = decisions_that_fail_to_hold(teacher, batch, decisions.Outcome.SPURIOUS)
     held.add({"witness": witness.label(), "checked": checked}, failed, 0)
 
     phase_map = [{"k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"], "kappa": r["kappa"],

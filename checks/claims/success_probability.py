@@ -14,7 +14,7 @@ from checks.coverage import coverage
 from checks.gd_outcomes import decisions_part, decisions_that_fail_to_hold, proportion, sized_runs
 from checks.instances import region_start
 from checks.registry import Budget, Claim, Outcome, register, rng_for
-from theory import Teacher, dynamics, initialization, invariants
+from theory import Teacher, decisions, dynamics, initialization, invariants
 
 REPORT_ORDER = 120
 CLAIM_ID = "success-probability"
@@ -97,12 +97,12 @@ def check(budget: Budget, seed: int) -> Outcome:
             region_skipped.append(record)
             continue
         n = len(batch.outcome)
-        undecided = int(np.sum(batch.outcome == 0))
-        missed = int(np.sum(batch.outcome != 1)) - undecided
+        undecided = int(np.sum(batch.outcome == decisions.Outcome.UNDECIDED))
+        missed = int(np.sum(batch.outcome != decisions.Outcome.GLOBAL)) - undecided
         region.add({**record, "runs": n, "undecided": undecided}, missed, 0, size=teacher.k + teacher.p,
                    status=UNDECIDED if undecided and not missed else None,
                    note="runs not decided within the steps" if undecided else "")
-        failed, checked = decisions_that_fail_to_hold(teacher, batch, 1)
+        failed, checked = decisions_that_fail_to_hold(teacher, batch, decisions.Outcome.GLOBAL)
         held.add({**record, "checked": checked}, failed, 0, size=teacher.k + teacher.p)
     figures = [outcome_figures.map_figure(ig.as_sweep_result(map_rows, budget, [], alpha), outcome="global"),
                outcome_figures.probability_figure(ig.as_sweep_result(series_rows, budget, [], alpha))]

@@ -48,7 +48,7 @@ from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
 from checks.figures import new_figure, series_style, to_figure
 from checks.instances import gd_teachers, region_init
 from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, dynamics, initialization, invariants, landscape, phases, precision
+from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
@@ -59,36 +59,25 @@ WINDOW = (1e-12, 1e-8)        # Phase II fit window for ℓ / ℓ(a = 0), above 
 
 def predicted_rate(teacher: Teacher, eta: float, v_norm: float) -> float:
     """Spectral radius of I − ηH at the global minimum on the directions that move ℓ
-    (docs/mathematics.md#derived-consequences):
-    H has (π−1)/(2π), (k+π−1)/(2π) in a and ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥."""
-    c_sq_a_sq = teacher.w_norm ** 2 * float(teacher.a_star @ teacher.a_star)
-    curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
-    if teacher.p > 1:
-        curvatures.append(c_sq_a_sq / (2 * v_norm ** 2))
-    if teacher.k == 1:
-        curvatures = curvatures[1:]
-    return max(abs(1 - eta * lam) for lam in curvatures)
+    (:func:`theory.decisions.curvatures`)."""
+    return max(abs(1 - eta * lam) for lam in decisions.teacher_curvatures(teacher, v_norm).eigenvalues)
 
 
 def deep_rate_error(teacher: Teacher, eta: float, v0, a0, dps: int = 40, max_steps: int = 6000):
-    """The Phase II rate error measured in mpmath GD over ℓ/ℓ₀ ∈ [1e-34, 1e-24], where the slowest
-    mode has long dominated; None if that window is not reached within ``max_steps``."""
-    with precision.workdps(dps):
-        v, a = [mpmath.mpf(x) for x in v0], [mpmath.mpf(x) for x in a0]
+    """The Phase II rate error measured in GD at ``dps`` digits over ℓ/ℓ₀ ∈ [1e-34, 1e-24], where
+    the slowest mode has long dominated; None if that window is not reached within ``max_steps``.
+    The run is the full engine's (theory.full_gd) in mpmath: the same state, gradient and loop as
+    its float64 runs."""
+    ar = arith.MpmathElementwiseArith(dps)
+    with ar.precision():
         scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k), dps)
-        logs, steps = [], []
-        for t in range(max_steps):
-            relative = landscape.loss(teacher, v, a, dps) / scale
-            if relative < mpmath.mpf("1e-34"):
-                break
-            if relative < mpmath.mpf("1e-24"):
-                logs.append(float(mpmath.log(relative)) / 2)
-                steps.append(t)
-            gv, ga = landscape.gradient(teacher, v, a, dps)
-            v = [x - eta * g for x, g in zip(v, gv, strict=True)]
-            a = [x - eta * g for x, g in zip(a, ga, strict=True)]
-        v_norm = float(mpmath.sqrt(mpmath.fsum(x * x for x in v)))
-    return _fitted_rate_error(teacher, eta, steps, logs, v_norm)
+        batch, history = full_gd.run_full(teacher, np.asarray(v0, dtype=float)[None], np.asarray(a0, dtype=float)[None],
+                                          dynamics.decision_table(teacher, eta), max_steps - 1, ("loss",),
+                                          False, ar, stop_below=mpmath.mpf("1e-34") * scale)
+    relative = history["loss"][:, 0] / float(scale)
+    steps = np.flatnonzero((relative < 1e-24) & (relative >= 1e-34))
+    v_norm = float(np.linalg.norm(np.asarray(batch.state.V[0], dtype=float)))
+    return _fitted_rate_error(teacher, eta, steps, np.log(relative[steps]) / 2, v_norm)
 
 
 def _fitted_rate_error(teacher: Teacher, eta: float, steps, half_log_losses, v_norm: float) -> float | None:
@@ -128,7 +117,8 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
     {"errors": settled errors, "remeasured": deep runs, "unsettled": runs over tolerance in
     float64 left without a deep answer, "too_close": runs whose two slowest modes are too close
     for any window to separate}."""
-    slowest = min((math.pi - 1) / (2 * math.pi), teacher.w_norm ** 2 * teacher.a_sq / 8)
+    at_two = decisions.teacher_curvatures(teacher, 2.0)      # the v-curvature at ‖v‖ = 2
+    slowest = min(at_two.across_ones, at_two.v_turn)
     steps = int(min(200_000, 80 / (eta * slowest)))
     scale = landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k))
     t1s = []
@@ -164,10 +154,8 @@ def region_phases(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, eta: float, 
 def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
     """Whether the two slowest modes of I − ηH contract within 3·RATE_TOLERANCE of each other (in
     log): then no fit window in reach separates them, and a deviation says nothing."""
-    curvatures = [(math.pi - 1) / (2 * math.pi), (teacher.k + math.pi - 1) / (2 * math.pi)]
-    if teacher.p > 1:
-        curvatures.append(teacher.w_norm ** 2 * teacher.a_sq / (2 * v_norm ** 2))
-    rates = sorted(abs(math.log(abs(1 - eta * lam))) for lam in curvatures if abs(1 - eta * lam) > 0)
+    eigenvalues = decisions.teacher_curvatures(teacher, v_norm).eigenvalues
+    rates = sorted(abs(math.log(abs(1 - eta * lam))) for lam in eigenvalues if abs(1 - eta * lam) > 0)
     return len(rates) > 1 and rates[1] - rates[0] < 3 * RATE_TOLERANCE * rates[0]
 
 
@@ -276,7 +264,7 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
     batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
                                   start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
     counts = dynamics.batch_counts(batch)
-    chosen = batch.outcome == dynamics.OUTCOMES.index("global")
+    chosen = batch.outcome == decisions.Outcome.GLOBAL
     x, y, z1, z2, _ = start
     cos_phi0 = x / np.hypot(x, y)
     a_dot0 = plane.q_astar[0] * z1 + plane.q_astar[1] * z2

@@ -3,12 +3,14 @@ reason to measure again, at 40 digits; a 40-digit measurement decides."""
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 
 from checks.claims import two_phase
 from checks.instances import region_init
-from theory import Teacher, dynamics
+from tests.faults import Fault
+from theory import Teacher, arith, dynamics, full_gd
 
 _W = np.random.default_rng(6).standard_normal(60)
 TEACHER = Teacher(_W / np.linalg.norm(_W), np.eye(6)[0])   # p = 60: some runs have a Phase I of 8 steps or more
@@ -119,3 +121,42 @@ def test_unmeasured_runs_widen_the_interval_both_ways():
 def test_figure_lines_each_join_one_teacher(quick):
     lines = [line for figure in quick.figures for line in figure.lines]
     assert lines and all(len(line["teachers"]) == 1 for line in lines)
+
+
+# --- the 40-digit run is the full engine's loop -------------------------------------------------
+
+_gradient = full_gd.batch_gradient
+
+
+def _a_gradient_ten_percent_long(teacher, V, A, state=None, ar=None):
+    grad_v, grad_a = _gradient(teacher, V, A, state, ar)
+    return grad_v, grad_a * 1.1
+
+
+def test_the_40_digit_rate_error_is_measured_by_the_full_engine_and_a_planted_fault_reaches_it(monkeypatch):
+    """An honest 40-digit run matches the predicted Phase II rate; the full engine's a-gradient
+    made 10 % too long (its a-modes then contract at 1 − 1.1ηλ) moves the measured rate off."""
+    V0, A0 = region_init(TEACHER, 1, np.random.default_rng(3))
+    eta = dynamics.default_eta(TEACHER)
+    honest = two_phase.deep_rate_error(TEACHER, eta, V0[0], A0[0])
+    assert honest is not None and honest < 1e-6
+    Fault("full-a-gradient-ten-percent-long", "batch_gradient", _a_gradient_ten_percent_long, (),
+          module=full_gd).plant(monkeypatch)
+    planted = two_phase.deep_rate_error(TEACHER, eta, V0[0], A0[0])
+    assert planted is not None and planted > two_phase.RATE_TOLERANCE
+
+
+def test_the_full_engine_in_mpmath_follows_its_float64_run():
+    V0, A0 = region_init(TEACHER, 3, np.random.default_rng(4))
+    eta = dynamics.default_eta(TEACHER)
+    table = dynamics.decision_table(TEACHER, eta)
+    floats, float_history = full_gd.run_full(TEACHER, V0, A0, table, 60, ("loss", "phi"), False)
+    deep, deep_history = full_gd.run_full(TEACHER, V0, A0, table, 60, ("loss", "phi"), False,
+                                          arith.MpmathElementwiseArith(30))
+    assert deep.state.V.dtype == object and isinstance(deep.state.V[0, 0], mpmath.mpf)
+    # float64's loss is a difference of O(ℓ₀) terms: good to ~1e-15 ℓ₀, not relative to ℓ
+    np.testing.assert_allclose(deep_history["loss"], float_history["loss"], rtol=0,
+                               atol=1e-14 * float_history["loss"][0].max())
+    np.testing.assert_allclose(deep_history["phi"], float_history["phi"], rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(deep.state.V, dtype=float), floats.state.V, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(deep.outcome, floats.outcome) and np.array_equal(deep.decided, floats.decided)
