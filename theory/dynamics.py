@@ -113,7 +113,11 @@ def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NOR
 
 @dataclass
 class GDResult:
-    """Final iterates, per-trajectory outcome and decision step, optional histories."""
+    """Final iterates, per-trajectory outcome and decision step, optional histories.
+
+    The reduced engines expand V and A to full dimension when they are first read (runs read for
+    their outcomes never pay for it); ``seconds`` is the run without that expansion.
+    """
 
     V: np.ndarray
     A: np.ndarray
@@ -126,9 +130,32 @@ class GDResult:
     engine: str
     seconds: float
     history: dict[str, np.ndarray] = field(default_factory=dict)   # each (steps + 1, n)
+    # (Embedding, Batch) whose expansion gives V and A, until they are first read
+    _unexpanded: tuple | None = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         return {name: int(np.sum(self.outcome == name)) for name in OUTCOMES}
+
+
+def _final_iterate(name: str) -> property:
+    """GDResult.V or .A: stored, or expanded from the reduced batch on first reading."""
+    def read(result):
+        state = result.__dict__
+        if state.get("_unexpanded") is not None:
+            embedding, batch = state["_unexpanded"]
+            state["_V"], state["_A"] = embedding.expand(batch)
+            state["_unexpanded"] = None
+        return state["_" + name]
+
+    def write(result, value):
+        result.__dict__["_" + name] = value
+
+    return property(read, write, doc=f"final {name} (n, {'p' if name == 'V' else 'k'})")
+
+
+# Set after the class is made, so that the dataclass keeps V and A as plain init fields.
+setattr(GDResult, "V", _final_iterate("V"))  # noqa: B010
+setattr(GDResult, "A", _final_iterate("A"))  # noqa: B010
 
 
 def _validate_run(teacher, V0, A0, eta, steps, record):
@@ -216,13 +243,20 @@ def initial_outcomes(table: decisions.DecisionTable, along_w_star: np.ndarray):
 
 @dataclass(frozen=True)
 class Embedding:
-    """How full-dimensional (V, A) map to reduced coordinates and back: ŵ*, each row's unit
-    vector e (v = x ŵ* + y e), Q = basis of span{a*, 1}, and each row's residual of a."""
+    """How full-dimensional (V, A) map to reduced coordinates and back: ŵ*, each row's part of v
+    orthogonal to ŵ* and its norm y (v = x ŵ* + y e, e = perp/y), Q = basis of span{a*, 1}, and
+    each row's residual of a with its squared norm at the start. Only :meth:`expand` needs e."""
 
     w_hat: np.ndarray
-    e: np.ndarray
+    perp: np.ndarray
+    y: np.ndarray
     plane: reduced_gd.Plane
     residual: np.ndarray
+    residual_sq: np.ndarray
+
+    @property
+    def e(self) -> np.ndarray:
+        return np.divide(self.perp, self.y[:, None], out=np.zeros_like(self.perp), where=self.y[:, None] > 0)
 
     @classmethod
     def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple[Embedding, reduced_gd.Batch]:
@@ -231,21 +265,22 @@ class Embedding:
         x = V0 @ w_hat
         perp = V0 - x[:, None] * w_hat
         y = row_norms(perp)
-        e = np.divide(perp, y[:, None], out=np.zeros_like(perp), where=y[:, None] > 0)
         z = A0 @ plane.basis
         residual = A0 - z @ plane.basis.T
+        residual_sq = np.einsum("ij,ij->i", residual, residual)
         outcome, decided = initial_outcomes(table, x)
-        batch = reduced_gd.Batch.start(x, y, z[:, 0], z[:, 1], np.einsum("ij,ij->i", residual, residual),
-                                       outcome, decided)
-        return cls(w_hat, e, plane, residual), batch
+        batch = reduced_gd.Batch.start(x, y, z[:, 0], z[:, 1], residual_sq, outcome, decided)
+        # copies: the compiled kernel advances the batch's arrays in place
+        return cls(w_hat, perp, y.copy(), plane, residual, residual_sq.copy()), batch
 
     def expand(self, batch: reduced_gd.Batch):
         """(V, A) of the batch; the residual's squared norm carries its own decay."""
-        V = batch.x[:, None] * self.w_hat + batch.y[:, None] * self.e
-        start_sq = np.einsum("ij,ij->i", self.residual, self.residual)
-        shrink = np.sqrt(np.divide(batch.residual_sq, start_sq, out=np.ones_like(start_sq),
-                                   where=start_sq > 0))
-        A = np.stack([batch.z1, batch.z2], axis=1) @ self.plane.basis.T + shrink[:, None] * self.residual
+        V = batch.x[:, None] * self.w_hat
+        V += batch.y[:, None] * self.e
+        shrink = np.sqrt(np.divide(batch.residual_sq, self.residual_sq, out=np.ones_like(self.residual_sq),
+                                   where=self.residual_sq > 0))
+        A = np.stack([batch.z1, batch.z2], axis=1) @ self.plane.basis.T
+        A += shrink[:, None] * self.residual
         return V, A
 
 
@@ -256,9 +291,10 @@ def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_d
         batch.outcome[:], batch.decided[:] = 0, -1
     engine, history = reduced_gd.advance(batch, embedding.plane, table, steps, train_a, until_decided,
                                          kernel, record)
-    V, A = embedding.expand(batch)
-    return finish(V, A, batch.outcome, batch.decided, batch.ascents, batch.late_ascents, table.eta,
-                  steps, engine, start, history)
+    result = finish(None, None, batch.outcome, batch.decided, batch.ascents, batch.late_ascents, table.eta,
+                    steps, engine, start, history)
+    result._unexpanded = (embedding, batch)    # V and A when first read
+    return result
 
 
 def finish(V, A, outcome, decided, ascents, late, eta, steps, engine, start, history) -> GDResult:
