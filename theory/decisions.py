@@ -124,7 +124,7 @@ def _q_and_h(phi):
 
 
 def _saddle_angle(target: float) -> float:
-    """φ_s = π − δ with g(π − δ) = sin δ − δ cos δ = ``target`` ∈ (0, 1], δ ≤ π/2 by Newton's
+    """φ_s = π − δ with g(π − δ) = sin δ − δ cos δ = ``target`` ∈ (0, 1], δ ≤ π/2 by Halley's
     method (:func:`_invert_tails`)."""
     if target >= 1:        # 1ᵀa* = 0: the cone sits at φ = π/2
         return math.pi / 2
@@ -320,7 +320,7 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
     return levels, phi_lo, phi_hi, np.where(usable, r2, np.inf)
 
 
-R2_RANGE = (1e-40, 1e40)        # r_min² is tabulated in this range (∞ above: no decision)
+_R2_RANGE = (1e-40, 1e40)        # r_min² is tabulated in this range (∞ above: no decision)
 _DESCENT_ROUNDING = 1 + 1e-12   # the closed form's r², raised past its float64 rounding
 _WIDENING_STEPS = 12            # regula falsi steps towards the least valid r² …
 _WIDENING_TOLERANCE = 1e-7      # … until it is bracketed this tightly
@@ -359,7 +359,7 @@ def _descent_radius(side, eta, alpha, c, a_sq, a_segment, largest_turn, phi_lo, 
         return (gamma_part[rows] * seg_h + beta_part * seg_q * seg_q) * _DESCENT_ROUNDING
 
     every = np.arange(largest_turn.size)
-    floor = np.maximum(r2_turn, R2_RANGE[0])
+    floor = np.maximum(r2_turn, _R2_RANGE[0])
     lower = np.maximum(floor, least_r2(np.inf, every))
     at_lower = least_r2(lower, every)
     upper = np.maximum(floor, at_lower)
@@ -367,9 +367,9 @@ def _descent_radius(side, eta, alpha, c, a_sq, a_segment, largest_turn, phi_lo, 
     lower_valid, upper_valid = at_lower <= lower, at_upper <= upper
     best = np.where(lower_valid, lower, np.where(upper_valid, upper, np.inf))
     at_best = np.where(lower_valid, at_lower, at_upper)
-    beyond = np.flatnonzero(~(best <= R2_RANGE[1]) & (floor <= R2_RANGE[1]))
+    beyond = np.flatnonzero(~(best <= _R2_RANGE[1]) & (floor <= _R2_RANGE[1]))
     if beyond.size:          # past the tabulated range only if the range's end is valid
-        cap = np.full(beyond.size, R2_RANGE[1])
+        cap = np.full(beyond.size, _R2_RANGE[1])
         at_cap = least_r2(cap, beyond)
         capped = at_cap <= cap
         best[beyond] = np.where(capped, cap, best[beyond])
@@ -398,7 +398,7 @@ def _descent_radius(side, eta, alpha, c, a_sq, a_segment, largest_turn, phi_lo, 
         if np.all((valid & (h_new >= -_WIDENING_TOLERANCE)) | (best_rows - lower <= _WIDENING_TOLERANCE)):
             break
     best[rows] = np.exp(best_rows)
-    return np.where(best <= np.maximum(R2_RANGE[1], r2_turn), best, np.inf)
+    return np.where(best <= np.maximum(_R2_RANGE[1], r2_turn), best, np.inf)
 
 
 def _turn_radii(global_side, phi_lo, phi_hi, levels, lo_edge, hi_edge, cell_m, cell_adot, cell_q, rate,
