@@ -68,7 +68,7 @@ def main(argv=None):
     parser.add_argument("--teachers", type=int, default=20, help="new teachers per k for the table times")
     parser.add_argument("--trajectories", type=int, default=20_000)
     parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=5, help="run_gd calls (each on a new teacher); best is kept")
+    parser.add_argument("--repeats", type=int, default=7, help="run_gd calls (each on a new teacher); best is kept")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     warm = Teacher.random(3, 16, rng)       # loads numba's compiled table loop and GD kernel
@@ -79,17 +79,21 @@ def main(argv=None):
     teacher = Teacher.random(16, 16, rng)
     V0, A0 = dynamics.random_init(teacher, args.trajectories, rng)
     runs = [run_gd_breakdown(V0, A0, args.steps, rng) for _ in range(args.repeats)]
-    best = min(runs, key=lambda run: run["whole"])
+    parts = {name: min(run["parts"][name] for run in runs) for name in runs[0]["parts"]}
+    whole = min(run["whole"] for run in runs)
     numpy_seconds = min(plain_numpy_gd(teacher, V0, A0, dynamics.default_eta(teacher), args.steps)
                         for _ in range(2))
+    fixed = sum(parts.values()) - parts["kernel"]
     out["run_gd"] = {
         "runs x steps": f"{args.trajectories} x {args.steps}, k = p = 16, new teacher each call",
-        "whole call ms (best of repeats)": round(1e3 * best["whole"], 2),
-        "parts ms (that call's breakdown run)": {name: round(1e3 * s, 2) for name, s in best["parts"].items()},
-        "fixed cost ms (all but the kernel)": round(1e3 * (sum(best["parts"].values()) - best["parts"]["kernel"]), 2),
-        "plain numpy GD ms": round(1e3 * numpy_seconds, 1),
-        "ratio plain numpy / run_gd": round(numpy_seconds / best["whole"], 2),
-        "ratio plain numpy / kernel alone": round(numpy_seconds / best["parts"]["kernel"], 2),
+        "whole call ms (best of repeats; V and A not read, so not expanded)": round(1e3 * whole, 2),
+        "parts ms (best of repeats each)": {name: round(1e3 * s, 2) for name, s in parts.items()},
+        "fixed cost ms (all parts but the kernel)": round(1e3 * fixed, 2),
+        "fixed cost share of the parts": round(fixed / sum(parts.values()), 3),
+        "plain numpy GD ms (best of 2)": round(1e3 * numpy_seconds, 1),
+        "ratio plain numpy / run_gd whole call": round(numpy_seconds / whole, 2),
+        "ratio plain numpy / all parts (V and A read)": round(numpy_seconds / sum(parts.values()), 2),
+        "ratio plain numpy / kernel alone (the bound on run_gd's ratio)": round(numpy_seconds / parts["kernel"], 2),
     }
     print(json.dumps(out, indent=2))
 
