@@ -322,7 +322,7 @@ def _side_radii(teacher: Teacher, basins: Basins, eta: float, side: str, alpha: 
 
 _R2_RANGE = (1e-40, 1e40)        # r_min² is tabulated in this range (∞ above: no decision)
 _DESCENT_ROUNDING = 1 + 1e-12   # the closed form's r², raised past its float64 rounding
-_WIDENING_STEPS = 12            # regula falsi steps towards the least valid r² …
+_WIDENING_STEPS = 12            # secant steps towards the least valid r² …
 _WIDENING_TOLERANCE = 1e-7      # … until it is bracketed this tightly
 
 
@@ -340,9 +340,10 @@ def _descent_radius(side, eta, alpha, c, a_sq, a_segment, largest_turn, phi_lo, 
     grows, so the valid R are those above the one root R* of f(R) = R — the radius the old
     bisection in log r found. R* ≥ lower = max(r2_turn, f(∞)) (θ = 0), and f(lower) ≥ R* is
     valid; the secant method on log f(R) − log R, kept inside the bracket, takes it to within
-    about 1e-7 of R*. Only radii
-    at which f(R) ≤ R was evaluated are kept, so the result is valid whatever the rounding of
-    the search.
+    about 1e-7 of R*. A radius is kept only where f(R) ≤ R was evaluated, or as f(R) of an R
+    found invalid (f(R) > R, so f(f(R)) ≤ f(R): f falls), so the result is valid whatever the
+    rounding of the search; the 1e-12 raise exceeds f's own float64 rounding (~10ε), so the
+    exact f obeys the same inequalities.
     """
     tau = 2 * (1 - 1e-9) / eta
     if tau <= alpha:
@@ -469,7 +470,7 @@ def _tails(x):
 _GRID_E, _GRID_G, _, _ = _tails(_INVERSE_GRID)
 _NEWTON_STEPS = 12
 _AIM = 2 * 2.0 ** -52     # of ½E f*²: the edges are aimed this far inside the band before the check
-_NUDGES = 40              # inward steps of 4, 16, 64 … ulps before a branch is given up
+_NUDGES = 40              # inward steps, each 4× the last, before a branch is given up
 
 
 def _invert_tails(target, rising, lower, upper):
