@@ -131,3 +131,18 @@ def test_p1_has_no_saddle_cone():
 def test_landscape_api_rejects_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call(Teacher([1.0, 2.0], [1.0, -1.0]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([2, 10, 1000, 20_000]), st.sampled_from([-1.0, 1.0]), st.floats(-14.0, -4.0),
+       st.integers(0, 2**32 - 1))
+def test_the_float64_shortcut_of_the_condition_answers_only_when_right(k, side, gap_exponent, seed):
+    """certify's numpy-sum shortcut (what makes a table for k = 10⁶ cheap) answers only where the
+    exact rational decision agrees, from 1e-4 to 1e-14 of the boundary on either side."""
+    from theory import certify
+    rng = np.random.default_rng(seed)
+    ratio = boundary_ratio(k) * (1 + side * 10.0 ** gap_exponent)
+    teacher = Teacher(rng.standard_normal(3), a_star_with_ratio(k, ratio, rng))
+    quick = certify._clear_in_float64(teacher)
+    if quick is not None:
+        assert quick == oracle.spurious_condition(teacher)

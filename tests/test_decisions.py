@@ -234,3 +234,122 @@ def test_a_loss_is_looked_up_at_a_level_at_or_above_it():
     looked_up = index >= 0
     assert np.all(positions[index[looked_up]] >= x[looked_up])
     assert np.all(x[~looked_up] >= np.nextafter(positions[0], 0))   # only at or above the highest level
+
+
+# --- the table's closed forms against the bisections they replaced (tests/table_oracle.py) ----
+
+def _teacher_with_ratio(k, p, fraction, zero_sum, seed):
+    """A teacher whose (1ᵀa*)²/‖a*‖² is ``fraction`` of the boundary ratio (k + π − 1)/π (capped
+    at k, its largest value), or with 1ᵀa* = 0 exactly."""
+    rng = np.random.default_rng(seed)
+    a = exactly_zero_sum(k, rng) if zero_sum and k > 1 else a_star_with_ratio(
+        k, min(k, fraction * boundary_ratio(k)), rng)
+    return Teacher(rng.standard_normal(p) * math.exp(rng.uniform(-1, 1)), a)
+
+
+def _compare_with_oracle(teacher, eta):
+    """The new table and the old algorithm (on the new bands, and on its own): the bands, and
+    r_min² on equal bands."""
+    from tests import table_oracle
+    table = decisions.DecisionTable.for_run(teacher, eta)
+    old_r2, old_band = table_oracle.r2_min(teacher, eta)
+    if not np.any(np.isfinite(old_band)):
+        assert not np.any(np.isfinite(table.r2_min))
+        return
+    basins, alpha = table.basins, (teacher.k + math.pi - 1) / (2 * math.pi)
+    sides = ("global", "spurious") if basins.phi_split < math.pi else ("global",)
+    for index, side in enumerate(sides):
+        own = slice(index * decisions.LEVELS, (index + 1) * decisions.LEVELS)
+        levels, (phi_lo, phi_hi) = table.levels[own], table.band[own].T
+        # (a) the new edges pass the bisection's own test, m > L + slack; where one lies outside
+        # the old one, m between them is within rounding (8ε·½E f*²) of L + slack: the two edges
+        # are the same crossing of the computed profile, each found up to its rounding
+        threshold = levels + decisions.SLACK * basins.scale
+        for edge, old_edge, sign in ((phi_lo, old_band[own, 0], 1), (phi_hi, old_band[own, 1], -1)):
+            real = np.isfinite(edge) & (edge != basins.phi_split)
+            m, _ = _profile(teacher, edge[real])
+            assert np.all(m > threshold[real])
+            outside = np.flatnonzero(np.isfinite(old_edge) & (sign * (edge - old_edge) < 0))
+            if outside.size:
+                between = np.linspace(edge[outside], old_edge[outside], 5)
+                m_between, _ = _profile(teacher, between.ravel())
+                assert np.all(m_between.reshape(between.shape) >= threshold[outside] - 8 * 2.0**-52 * basins.scale)
+        # (b) on equal bands: the same tables of radii up to the searches' tolerances — the old
+        # log-r bisection stopped within 3e-9 above its least radius, the new search within 1e-7
+        _, _, on_new_band = table_oracle.side_radii(teacher, basins, table.eta, side, alpha, levels,
+                                                    (phi_lo, phi_hi))
+        new = table.r2_min[own]
+        assert np.array_equal(np.isfinite(new), np.isfinite(on_new_band))
+        both = np.isfinite(new)
+        assert np.all(new[both] >= on_new_band[both] * (1 - 3e-9))
+        assert np.all(new[both] <= on_new_band[both] * (1 + 2e-7))
+        # and where the bands are the same floats, against the old table itself
+        same = np.all((table.band[own] == old_band[own]) | (np.isinf(table.band[own]) & np.isinf(old_band[own])),
+                      axis=1) & both
+        assert np.all(new[same] >= old_r2[own][same] * (1 - 3e-9))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([1, 2, 3, 5, 10, 30, 100, 1000]), st.sampled_from([1, 2, 3, 16]),
+       st.floats(0, 1.2), st.booleans(), st.floats(0.02, 0.999), st.integers(0, 2**32 - 1))
+def test_the_closed_form_table_matches_the_bisections_it_replaced(k, p, fraction, zero_sum, stability, seed):
+    """k from 1 to 10³, (1ᵀa*)²/‖a*‖² from 0 to past the boundary, 1ᵀa* = 0, p = 1 and p ≥ 2,
+    η a fraction of the a-block's stability limit 4π/(k + π − 1)."""
+    teacher = _teacher_with_ratio(k, p, fraction, zero_sum, seed)
+    _compare_with_oracle(teacher, stability * 4 * math.pi / (k + math.pi - 1))
+
+
+def test_the_closed_form_table_matches_the_bisections_at_a_million_patches():
+    for fraction, stability in ((0.5, 0.3), (0.999, 0.9), (1.1, 0.6)):
+        teacher = _teacher_with_ratio(10**6, 4, fraction, False, 6)
+        _compare_with_oracle(teacher, stability * 4 * math.pi / (10**6 + math.pi - 1))
+
+
+def test_the_edge_inversion_is_accurate_to_rounding():
+    """E(x) = π − g(x) and G(x) = g(π − x) against mpmath, and their inverse round-trips."""
+    import mpmath
+    x = np.concatenate([np.geomspace(1e-12, math.pi / 2, 400), [0.25, np.nextafter(0.25, 0)]])
+    tail_e, tail_g, _, _ = decisions._tails(x)
+    with mpmath.workdps(40):
+        exact_g = np.array([float(mpmath.sin(mpmath.mpf(v)) - mpmath.mpf(v) * mpmath.cos(mpmath.mpf(v))) for v in x])
+        exact_e = np.array([float(mpmath.pi - (mpmath.pi - mpmath.mpf(v)) * mpmath.cos(mpmath.mpf(v))
+                                  - mpmath.sin(mpmath.mpf(v))) for v in x])
+    assert np.all(np.abs(tail_g / exact_g - 1) < 2e-14) and np.all(np.abs(tail_e / exact_e - 1) < 2e-15)
+    ones = np.ones(x.size)
+    for rising, target in ((True, tail_e), (False, tail_g)):
+        found = decisions._invert_tails(target, rising * ones.astype(bool), 0 * ones, math.pi / 2 * ones)
+        assert np.all(np.abs(found / x - 1) < 1e-12)
+
+
+def test_the_compiled_turn_bounds_are_the_plain_functions():
+    """numba's _turn_radii returns exactly what the plain Python loop does."""
+    teacher = Teacher([1.0, 0.4, -0.3], [1.0, -0.6, 0.2, 0.5])
+    eta = dynamics.default_eta(teacher)
+    table = decisions.DecisionTable.for_run(teacher, eta)
+    cells = decisions._Cells.for_teacher(teacher, table.basins)
+    for index, global_side in enumerate((True, False)):
+        own = slice(index * decisions.LEVELS, (index + 1) * decisions.LEVELS)
+        arguments = (global_side, np.ascontiguousarray(table.band[own, 0]), np.ascontiguousarray(table.band[own, 1]),
+                     table.levels[own], cells.lo_edge, cells.hi_edge, cells.m_left if global_side else cells.m_right,
+                     cells.adot, cells.q, eta * teacher.w_norm, 0.7, 1e-12)
+        compiled, plain = decisions._turn_kernel()(*arguments), decisions._turn_radii(*arguments)
+        assert np.any(compiled[0] > 0)
+        for a, b in zip(compiled, plain, strict=True):
+            assert np.array_equal(a, b)
+
+
+def test_tables_are_cached_per_equal_teacher_and_step_size():
+    """Equal teachers built apart (even with −0.0 for 0.0) and η as a numpy float hit one entry;
+    another η or teacher does not."""
+    w, a = [0.3, -1.2, 0.0], [0.5, 1.5, -0.25, 2.0]
+    one, other = Teacher(w, a), Teacher([0.3, -1.2, -0.0], list(a))
+    eta = 0.8 * dynamics.default_eta(one)
+    first = dynamics.decision_table(one, eta)
+    hits = dynamics.decision_table.cache_info().hits
+    assert dynamics.decision_table(other, np.float64(eta)) is first
+    assert dynamics.decision_table.cache_info().hits == hits + 1
+    assert dynamics.decision_table(one, eta * (1 + 1e-15)) is not first
+    assert dynamics.decision_table(Teacher(w, [0.5, 1.5, -0.25, 2.5]), eta) is not first
+    # the table depends on the teacher only through what equal teachers share
+    twin = decisions.DecisionTable.for_run(other, eta)
+    assert np.array_equal(twin.r2_min, first.r2_min) and np.array_equal(twin.rule, first.rule)

@@ -161,3 +161,18 @@ def test_run_gd_rejects_bad_input(kwargs, message):
 def test_random_init_rejects_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_reduced_results_expand_v_and_a_when_first_read():
+    """Outcome-only readers never expand; V and A read later are those of the batch at the end
+    (and the kernel, which advances the batch in place, cannot change them)."""
+    teacher = Teacher([0.6, -1.0, 0.3], [1.0, 0.4, -0.7, 0.2])
+    V0, A0 = dynamics.random_init(teacher, 64, np.random.default_rng(2))
+    result = dynamics.run_gd(teacher, V0, A0, steps=300)
+    result.counts()
+    assert result._unexpanded is not None
+    embedding, batch = result._unexpanded
+    V, A = embedding.expand(batch)
+    assert np.array_equal(result.V, V) and np.array_equal(result.A, A) and result._unexpanded is None
+    full = dynamics.run_gd(teacher, V0, A0, steps=300, engine="full")
+    assert np.allclose(result.V, full.V, rtol=1e-9, atol=1e-12) and np.allclose(result.A, full.A, rtol=1e-9, atol=1e-12)

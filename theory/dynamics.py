@@ -112,7 +112,11 @@ def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NOR
 
 @dataclass
 class GDResult:
-    """Final iterates, per-trajectory outcome and decision step, optional histories."""
+    """Final iterates, per-trajectory outcome and decision step, optional histories.
+
+    The reduced engines expand V and A to full dimension when they are first read (runs read for
+    their outcomes never pay for it); ``seconds`` is the run without that expansion.
+    """
 
     V: np.ndarray
     A: np.ndarray
@@ -125,6 +129,8 @@ class GDResult:
     engine: str
     seconds: float
     history: dict[str, np.ndarray] = field(default_factory=dict)   # each (steps + 1, n)
+    # (Embedding, Batch) whose expansion gives V and A, until they are first read
+    _unexpanded: tuple | None = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         return {name: int(np.sum(self.outcome == name)) for name in OUTCOMES}
@@ -140,6 +146,27 @@ class GDResult:
         decided = np.where(withdrawn, -1, batch.decided)
         return cls(V, A, np.array(OUTCOMES)[outcome], decided, batch.ascents, batch.late_ascents, eta, steps,
                    engine, time.perf_counter() - started, history)
+
+
+def _final_iterate(name: str) -> property:
+    """GDResult.V or .A: stored, or expanded from the reduced batch on first reading."""
+    def read(result):
+        state = result.__dict__
+        if state.get("_unexpanded") is not None:
+            embedding, batch = state["_unexpanded"]
+            state["_V"], state["_A"] = embedding.expand(batch)
+            state["_unexpanded"] = None
+        return state["_" + name]
+
+    def write(result, value):
+        result.__dict__["_" + name] = value
+
+    return property(read, write, doc=f"final {name} (n, {'p' if name == 'V' else 'k'})")
+
+
+# Set after the class is made, so that the dataclass keeps V and A as plain init fields.
+setattr(GDResult, "V", _final_iterate("V"))  # noqa: B010
+setattr(GDResult, "A", _final_iterate("A"))  # noqa: B010
 
 
 def _validate_run(teacher, V0, A0, eta, steps, record):
@@ -217,13 +244,20 @@ def decision_table(teacher: Teacher, eta: float, train_a: bool = True,
 
 @dataclass(frozen=True)
 class Embedding:
-    """How full-dimensional (V, A) map to reduced coordinates and back: ŵ*, each row's unit
-    vector e (v = x ŵ* + y e), Q = basis of span{a*, 1}, and each row's residual of a."""
+    """How full-dimensional (V, A) map to reduced coordinates and back: ŵ*, each row's part of v
+    orthogonal to ŵ* and its norm y (v = x ŵ* + y e, e = perp/y), Q = basis of span{a*, 1}, and
+    each row's residual of a with its squared norm at the start. Only :meth:`expand` needs e."""
 
     w_hat: np.ndarray
-    e: np.ndarray
+    perp: np.ndarray
+    y: np.ndarray
     plane: reduced_gd.Plane
     residual: np.ndarray
+    residual_sq: np.ndarray
+
+    @property
+    def e(self) -> np.ndarray:
+        return np.divide(self.perp, self.y[:, None], out=np.zeros_like(self.perp), where=self.y[:, None] > 0)
 
     @classmethod
     def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple[Embedding, reduced_gd.Batch]:
@@ -232,21 +266,23 @@ class Embedding:
         x = V0 @ w_hat
         perp = V0 - x[:, None] * w_hat
         y = row_norms(perp)
-        e = np.divide(perp, y[:, None], out=np.zeros_like(perp), where=y[:, None] > 0)
         z = A0 @ plane.basis
         residual = A0 - z @ plane.basis.T
-        state = reduced_gd.ReducedState.of(x, y, z[:, 0], z[:, 1], np.einsum("ij,ij->i", residual, residual))
+        residual_sq = np.einsum("ij,ij->i", residual, residual)
+        # copies: the compiled kernel advances the batch's arrays in place
+        state = reduced_gd.ReducedState.of(x, y.copy(), z[:, 0], z[:, 1], residual_sq.copy())
         batch = reduced_gd.Batch.start(state, table, x)
-        return cls(w_hat, e, plane, residual), batch
+        return cls(w_hat, perp, y, plane, residual, residual_sq), batch
 
     def expand(self, batch: reduced_gd.Batch):
         """(V, A) of the batch; the residual's squared norm carries its own decay."""
         state = batch.state
-        V = state.x[:, None] * self.w_hat + state.y[:, None] * self.e
-        start_sq = np.einsum("ij,ij->i", self.residual, self.residual)
-        shrink = np.sqrt(np.divide(state.residual_sq, start_sq, out=np.ones_like(start_sq),
-                                   where=start_sq > 0))
-        A = np.stack([state.z1, state.z2], axis=1) @ self.plane.basis.T + shrink[:, None] * self.residual
+        V = state.x[:, None] * self.w_hat
+        V += state.y[:, None] * self.e
+        shrink = np.sqrt(np.divide(state.residual_sq, self.residual_sq, out=np.ones_like(self.residual_sq),
+                                   where=self.residual_sq > 0))
+        A = np.stack([state.z1, state.z2], axis=1) @ self.plane.basis.T
+        A += shrink[:, None] * self.residual
         return V, A
 
 
@@ -257,8 +293,9 @@ def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_d
         batch.outcome[:], batch.decided[:] = decisions.Outcome.UNDECIDED, -1
     engine, history = reduced_gd.advance(batch, embedding.plane, table, steps, train_a, until_decided,
                                          kernel, record)
-    V, A = embedding.expand(batch)
-    return GDResult.from_batch(batch, V, A, table.eta, steps, engine, start, history)
+    result = GDResult.from_batch(batch, None, None, table.eta, steps, engine, start, history)
+    result._unexpanded = (embedding, batch)    # V and A when first read
+    return result
 
 
 # --- outcome statistics in reduced coordinates ----------------------------------------------
