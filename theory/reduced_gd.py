@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from theory import decisions
+from theory import decisions, vector_math
 from theory.decisions import (
     DIVERGED,
     LEVELS,
@@ -82,7 +82,7 @@ class Plane:
                          (PI - 1) * self.c * self.c * self.astar_sq, *self.q_one, *self.q_astar])
 
 
-@register_jitable
+@register_jitable(forceinline=True)   # inlined into the kernels (LLVM alwaysinline): their loops vectorize
 def step(x, y, z1, z2, residual_sq, consts):
     """One GD step in reduced coordinates: the new state and (φ, ℓ, aᵀa*, 1ᵀa, ‖a‖²) at the old one.
 
@@ -99,9 +99,9 @@ def step(x, y, z1, z2, residual_sq, consts):
     # range, where every operation on it costs ~100 cycles (runs whose φ has converged while a
     # still moves — most steps at large k — ran 6× slower).
     y = y * (np.abs(y) >= FLUSH_ANGLE * np.abs(x))
-    inv_r = 1.0 / np.hypot(x, y)             # hypot: no underflow of x² + y² for a tiny ‖v‖
+    inv_r = 1.0 / vector_math.hypot(x, y)    # hypot: no underflow of x² + y² for a tiny ‖v‖
     abs_y = np.abs(y)
-    near = np.arctan2(abs_y, np.abs(x))      # the angle to whichever of ±ŵ* is nearer
+    near = vector_math.first_quadrant_atan2(abs_y, np.abs(x))   # the angle to the nearer of ±ŵ*
     behind = (x < 0) * 1.0                   # 1 when v points away from w*
     phi = (1.0 - behind) * near + behind * (PI - near)
     delta = (1.0 - behind) * (PI - near) + behind * near
@@ -128,12 +128,12 @@ def as_index(level):
 
 
 if overload is not None:
-    @overload(as_index)
+    @overload(as_index, jit_options={"forceinline": True})
     def _as_index_scalar(level):
         return lambda level: int(level)
 
 
-@register_jitable
+@register_jitable(forceinline=True)   # inlined into the kernels (LLVM alwaysinline): their loops vectorize
 def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     """0 undecided, 1 global, 2 spurious, 3 diverged (theory.decisions) — scalars or arrays.
 
@@ -152,8 +152,8 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     # the least tabulated level at or above the position (theory.decisions.level_positions)
     upper = (clipped >= 0.5) * 1.0
     # (the 1e-9 keeps a rounded log2 from choosing a level just below the position)
-    from_top = np.ceil(-UPPER_PER_OCTAVE * np.log2(np.fmax(1.0 - clipped, 1e-300)) + 1e-9)
-    from_bottom = np.minimum(np.floor(-LOWER_PER_OCTAVE * np.log2(clipped) - 1e-9),
+    from_top = np.ceil(-UPPER_PER_OCTAVE * vector_math.log2(np.fmax(1.0 - clipped, 1e-300)) + 1e-9)
+    from_bottom = np.minimum(np.floor(-LOWER_PER_OCTAVE * vector_math.log2(clipped) - 1e-9),
                              LOWER_PER_OCTAVE * LOWER_OCTAVES)
     level = (upper * np.fmax(UPPER_PER_OCTAVE * UPPER_OCTAVES - from_top, 0.0)
              + (1.0 - upper) * (UPPER_LEVELS - 1 + from_bottom - LOWER_PER_OCTAVE))
@@ -167,6 +167,7 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
 
 
 
+lane_buffer = vector_math.lane_buffer
 _KERNEL = None
 _prange = range   # numba.prange once numba is loaded
 KERNEL_LOCK = threading.Lock()   # numba's workqueue layer must not be entered by two threads
@@ -201,57 +202,67 @@ def build_kernel(cache: bool, parallel: bool = True):
     return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(_kernel)
 
 
-LANES = 8   # trajectories a kernel task advances together, step by step
+LANES = 64   # trajectories a kernel task advances together: whole vectors of any width up to 16
 
 
 def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             outcome, decided_step, ascents, late_ascents, until_decided):
     """All trajectories for ``steps`` steps, in place; compiled by :func:`compiled_kernel`.
 
-    Each task advances LANES trajectories together, one step at a time: their steps are
-    independent, so the processor overlaps their latency chains (sqrt, division, atan2) instead
-    of waiting on one. A trajectory stops early once diverged, or once decided when
-    ``until_decided``; a task ends when all of its trajectories have stopped.
+    Each task advances LANES trajectories together, one step at a time, in a loop over the lanes
+    without branches (masks instead of ``continue``), so LLVM vectorizes it: :func:`step` and
+    :func:`decide` run on a vector of trajectories at once, their atan2, hypot and log2 from
+    :mod:`theory.vector_math`, the level lookup a gather. A trajectory stops early once
+    diverged, or once decided when ``until_decided`` (a stopped lane is still computed, and
+    discarded); a task ends when all of its trajectories have stopped.
     """
     slack, top = rule[5], rule[2]
     # decide() can only answer when the loss is below the saddle's, or when divergence is possible
     always_decide = rule[6] < np.inf or rule[7] < np.inf
+    go_on_when_decided = not until_decided
     n = x.shape[0]
     for block in _prange((n + LANES - 1) // LANES):
         lo = block * LANES
         width = min(LANES, n - lo)
-        xs, ys, z1s, z2s = np.ones(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
-        res, previous = np.zeros(LANES), np.full(LANES, np.inf)
-        code, decided = np.zeros(LANES, np.int64), np.zeros(LANES, np.int64)
-        rises, late = np.zeros(LANES, np.int64), np.zeros(LANES, np.int64)
-        running = np.zeros(LANES, np.bool_)    # padding lanes (past n) never run
-        for lane in range(width):
-            xs[lane], ys[lane], z1s[lane], z2s[lane] = x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane]
-            res[lane], code[lane], decided[lane] = residual_sq[lo + lane], outcome[lo + lane], decided_step[lo + lane]
-            running[lane] = True
+        # the lanes' state on the stack (vector_math.lane_buffer): the loop below vectorizes
+        xs, ys, z1s, z2s, res, previous = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                           lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                           lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64))
+        code, decided, rises, late = (lane_buffer(LANES, np.int64), lane_buffer(LANES, np.int64),
+                                      lane_buffer(LANES, np.int64), lane_buffer(LANES, np.int64))
+        running = lane_buffer(LANES, np.bool_)
+        for lane in range(LANES):     # padding lanes (past n) hold a valid state and never run
+            inside = lane < width
+            at = lo + lane if inside else lo
+            xs[lane], ys[lane] = x[at] if inside else 1.0, y[at] if inside else 0.0
+            z1s[lane], z2s[lane], res[lane] = z1[at], z2[at], residual_sq[at]
+            code[lane], decided[lane], running[lane] = outcome[at], decided_step[at], inside
+            previous[lane], rises[lane], late[lane] = np.inf, 0, 0
         for t in range(steps + 1):
             moving = 0
+            more = t < steps
             for lane in range(LANES):
-                if not running[lane]:
-                    continue
                 nx, ny, nz1, nz2, phi, loss, _, a_sum, a_sq = step(
                     xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
-                if loss > previous[lane] + slack:
-                    rises[lane] += 1
-                    if decided[lane] >= 0:
-                        late[lane] += 1
+                live = running[lane]
+                undecided = decided[lane] < 0
+                rising = live & (loss > previous[lane] + slack)
+                rises[lane] += rising
+                late[lane] += rising & (decided[lane] >= 0)
                 previous[lane] = loss
-                if decided[lane] < 0 and (always_decide or loss + slack < top):
-                    found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq,
-                                   rule, r2_min)
-                    if found != 0:
-                        code[lane], decided[lane] = int(found), t
-                if decided[lane] >= 0 and (until_decided or code[lane] == DIVERGED):
-                    running[lane] = False
-                elif t < steps:
-                    xs[lane], ys[lane], z1s[lane], z2s[lane] = nx, ny, nz1, nz2
-                    res[lane] *= rho_sq
-                    moving += 1
+                found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq, rule, r2_min)
+                newly = live & undecided & (always_decide | (loss + slack < top)) & (found != 0)
+                code[lane] = as_index(found) if newly else code[lane]
+                decided[lane] = t if newly else decided[lane]
+                keeps = live & ((decided[lane] < 0) | (go_on_when_decided & (code[lane] != DIVERGED)))
+                moves = keeps & more
+                running[lane] = keeps
+                xs[lane] = nx if moves else xs[lane]
+                ys[lane] = ny if moves else ys[lane]
+                z1s[lane] = nz1 if moves else z1s[lane]
+                z2s[lane] = nz2 if moves else z2s[lane]
+                res[lane] = res[lane] * rho_sq if moves else res[lane]
+                moving += moves
             if moving == 0:
                 break
         for lane in range(width):
