@@ -20,10 +20,8 @@ if numba.config.DISABLE_JIT:    # pragma: no cover - the compiled code is what t
 
 from theory import Teacher, dynamics, reduced_gd, vector_math  # noqa: E402
 
-ATAN2_ULPS = 2.5      # vector_math's proven bound for first_quadrant_atan2
-HYPOT_ULPS = 1.5
-LOG2_ERROR = 3e-13    # absolute
-DECIDE_LOG2_TOLERANCE = 2.5e-10   # what decide()'s ±1e-9 margins absorb (docs/mathematics.md)
+ATAN2_ULPS, HYPOT_ULPS, LOG2_ERROR = vector_math.ATAN2_ULPS, vector_math.HYPOT_ULPS, vector_math.LOG2_ERROR
+DECIDE_LOG2_TOLERANCE = 1e-9 / 8   # what decide()'s ±1e-9 margins absorb (docs/mathematics.md)
 _COMPILE = {"error_model": "numpy", "fastmath": set(reduced_gd.KERNEL_FASTMATH)}   # the kernel's flags
 
 

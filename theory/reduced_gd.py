@@ -219,7 +219,17 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     :func:`decide` run on a vector of trajectories at once, their atan2, hypot and log2 from
     :mod:`theory.vector_math`, the level lookup a gather. A trajectory stops early once
     diverged, or once decided when ``until_decided`` (a stopped lane is still computed, and
-    discarded); a task ends when all of its trajectories have stopped.
+    discarded); a task ends when all of its trajectories have stopped. Every lane runs through
+    the same vector code (LANES is a multiple of any vector width), and a lane's numbers depend
+    on its own trajectory alone: the same whatever the number of threads.
+
+    Decisions stay what the trapping lemma allows (docs/mathematics.md#the-simd-kernel): the
+    vector atan2 is off by < 2.5 ulp, hypot by < 1.5 ulp, log2 by < 3·10⁻¹³. An angle error of
+    ~10⁻¹⁵ rad moves ℓ by ≲ 10⁻³ of ``slack`` (10⁻¹² of ½E f*², added to ℓ before a level is
+    looked up), so the level found is still above the exact ℓ; it cannot move φ across φ_s,
+    which is ≳ 10⁻⁶ rad inside the band of any level used; and decide()'s ±10⁻⁹ margins around
+    the log₂ level index absorb any log₂ error below 1.25·10⁻¹⁰. Against numpy's engine only a
+    decision step may move, by a step, where a threshold is crossed (tests/test_simd.py).
     """
     slack, top = rule[5], rule[2]
     # decide() can only answer when the loss is below the saddle's, or when divergence is possible

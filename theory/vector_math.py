@@ -1,6 +1,8 @@
 """atan2, hypot and log2 written with arithmetic and selects only, so that LLVM vectorizes a loop
-that calls them (numba has no vector math library: SVML needs an SVML-patched LLVM, which
-llvmlite has not shipped since numba 0.62, and LLVM scalarizes libm's atan2, hypot and log2).
+that calls them. numba has no vector math library here: it uses Intel's SVML only with an
+SVML-patched LLVM, and llvmlite has had none since numba 0.62 (``llvmlite.binding.targets.has_svml()``
+is False, so even with intel-cmplr-lib-rt's libsvml.so loaded ``numba -s`` reports SVML off);
+without it LLVM calls libm's scalar atan2, hypot and log2 and the loop stays scalar.
 
 Each public function is numpy's in plain Python (the numpy engines, ``NUMBA_DISABLE_JIT=1``) and
 the arithmetic version below inside numba-compiled code (the GD kernels), through ``overload``.
@@ -9,12 +11,13 @@ Error bounds (ε = 2⁻⁵³, ulp(r) = 2^(⌊log₂ r⌋ − 52), so an absolute
 first-order terms, the rest below 10⁻¹⁵ of them; valid with or without FMA contraction, which
 only removes roundings):
 
-* :func:`first_quadrant_atan2` — |error| < 1.6 ulp of the result for y, x ≥ 0 (derivation in
-  :func:`_atan2`); exact at the edges atan2(0, x) = 0, atan2(y, 0) = π/2, atan2(∞, ∞) = π/4.
+* :func:`first_quadrant_atan2` — |error| < 2.5 ulp of the result for y, x ≥ 0 (the derivation
+  is :func:`_atan2`'s docstring; measured: 1.5); exact at the edges atan2(0, x) = 0,
+  atan2(y, 0) = π/2, atan2(∞, ∞) = π/4.
 * :func:`hypot` — relative error < 1.5ε (< 1.5 ulp) for any finite x, y: √(x² + y²) after an
   exact power-of-two scaling, so x² + y² neither overflows nor underflows (‖v‖ ≥ 1e-307 works).
 * :func:`log2` — absolute error < 3·10⁻¹³ for positive finite x (subnormals included): enough for
-  :func:`theory.reduced_gd.decide`, which tolerates 2.5·10⁻¹⁰ (docs/mathematics.md#simd-kernel).
+  :func:`theory.reduced_gd.decide`, which tolerates 1.25·10⁻¹⁰ (docs/mathematics.md#the-simd-kernel).
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ ATAN_COEFFICIENTS = (
     0.01011716153699012,
 )
 ATAN_DOMAIN = 0.25          # the largest s = u² the fit covers
+ATAN2_ULPS = 2.5            # first_quadrant_atan2's error bound in ulps (derivation: _atan2)
+HYPOT_ULPS = 1.5
+LOG2_ERROR = 3e-13          # log2's absolute error bound
 ATAN_RELATIVE_ERROR = 4.5e-18   # certified bound on |atan u − u − u s P(s)|/|atan u| (0.041 ε)
 _PIO2_HI, _PIO4_HI = math.pi / 2, math.pi / 4
 _PIO2_LO = 6.123233995736766e-17    # π/2 − fl(π/2)
@@ -107,36 +113,35 @@ def bits_float(bits):
 def _atan2(y, x):
     """atan2(y, x) for y, x ≥ 0, branch-free. With t = y/x:
 
-    * t < ½: u = y/x, atan2 = atan(u);
-    * ½ ≤ t ≤ 2: u = (y − x)/(y + x) ∈ [−⅓, ⅓], atan2 = π/4 + atan(u) (y − x is exact,
-      Sterbenz's lemma);
-    * t > 2: u = −x/y ∈ [−½, 0), atan2 = π/2 + atan(u);
+    * t < ½: u = y/x, r = atan(u) ∈ [0, 0.464];
+    * ½ ≤ t ≤ 2: u = (y − x)/(y + x) ∈ [−⅓, ⅓], r = π/4 + atan(u) ∈ [0.463, 1.108] (y − x is
+      exact: Sterbenz's lemma);
+    * t > 2: u = −x/y ∈ [−½, 0), r = π/2 + atan(u) ∈ [1.107, π/2];
 
-    atan(u) = u + w, w = u·s·P(s), s = u², summed as off_hi + (u + (w + off_lo)).
+    atan(u) = u + w, w = u·s·P(s), s = u², summed as off_hi + (u + (w + off_lo)), with π/4 and
+    π/2 split in two doubles (the split's error is below 10⁻³²).
 
-    Error, in units of ε|r|, r the result (< that many ulps). atan(u) ≥ 0.92|u| for |u| ≤ ½
-    and |atan'| ≤ 1. P(s) ∈ [−⅓, −0.29]: Horner's terms alternate and fall by s/1.6 ≤ 0.16 or
-    more, so fl(P) = P(1 + θ), |θ| < 1.3ε (a first-order bound on each of the 11 steps' rounding,
-    relative to the terms it rounds, summed with their geometric decay), and with s's and u·s's
-    roundings w is off by < 2.3ε|w|, |w| ≤ s|u|/3 ≤ |u|/12, i.e. < 0.2ε|u|. P's own error is
-    < 4.1·10⁻¹⁸|atan u| < 0.04ε|atan u|.
+    **Error bound** (first order; ε = 2⁻⁵³ bounds every rounding's relative error; ulp(r) ≥ ε r).
+    Ingredients: P's own error, certified, is < ATAN_RELATIVE_ERROR = 4.5·10⁻¹⁸ < 0.041ε of
+    |atan u|. Horner's evaluation of P(s) ∈ [−⅓, −0.29] has relative error < 3ε: a step's
+    roundings (two, or one fused) enter scaled by s^j|p_j| ≤ 0.05·0.15^(j−1), so they sum to
+    < 1.35·2ε. So w is within 6ε|w| (s, u·s, P, the product), |w| ≤ |u|³/3.
+    u's roundings move atan(u) by ≤ (roundings)·ε|u|/(1 + u²).
 
-    * first region (r = atan u + w-sum): u's rounding 0.5ε|u| → < 0.55 ε r; w: < 0.22 ε r;
-      P: 0.04; the sum u + w rounded: 0.5 — total < 1.31.
-    * second (r ∈ [0.46, 1.11]): u has two roundings (y + x and the division): < ε|u| ≤ ε/3;
-      w < 0.07ε; the inner sum u + (w + lo) rounded, |sum| ≤ 0.33: < 0.5·2⁻⁵⁴·… ≤ 0.17ε (ulp of
-      a number below ½ is ≤ ε/2 ... ≤ ε|sum|); π/4's split leaves < 10⁻³²; the final sum rounded:
-      0.5 ulp. Absolute < 0.57ε, and r ≥ 0.46: < 1.24 + 0.5 — but r < ½ has ulp(r) = ε/2 only for
-      r ∈ [0.46, 0.5), where |u| ≥ 0.33·… ≥ 0.07 is small: |u| = (1 − t)/(1 + t) with t ≥ ½,
-      r = π/4 + atan(u) < ½ needs |u| > 0.271, so the bound there is (0.271… ≤ |u| ≤ ⅓):
-      0.57ε/(ε r) ≤ 1.24 and with the final rounding < 1.6 ulp; above ½, < 0.57 + 0.5 < 1.1.
-    * third (r ∈ [1.10, π/2], ulp 2ε): u: 0.5ε|u| ≤ 0.25ε; w: 0.1ε; inner sum ≤ 0.25ε (|sum| <
-      ½); final 0.5 ulp: < (0.6ε)/(2ε) + 0.5 < 0.8 ulp.
+    * t < ½: pre-rounding error < ε(|u|/(1 + u²) + 2|u|³ + 0.041|atan u|), at most 1.44 ε r over
+      |u| ≤ ½ (at u = ½; 1.04 as u → 0); plus the final rounding, ½ ulp: < 1.94 ulp.
+    * ½ ≤ t ≤ 2: two roundings in u: 2ε|u|/(1 + u²) ≤ 0.6ε; w: 2ε|u|³ ≤ 0.074ε; P: 0.012ε;
+      w + off_lo rounded: 0.013ε; the inner sum (|·| ≤ 0.322, so ½ ulp ≤ ε/4): 0.25ε — in all
+      < 0.95ε, then ½ ulp of r: < 0.95ε/ulp(r) + ½, largest where ulp(r) = ε/2 (r < ½):
+      < 2.4 ulp (elsewhere < 1.45).
+    * t > 2 (ulp(r) = 2ε): u: ε|u|/(1 + u²) ≤ 0.4ε; w: 0.25ε; P: 0.02ε; inner sum: 0.25ε, plus
+      0.05ε for w + off_lo: < 0.97ε/(2ε) + ½ < 1 ulp.
 
-    So < 1.6 ulp everywhere (measured: tests/test_simd.py). Edges: y = 0 gives 0 (also for
-    x = 0); x = 0 < y gives π/2 (u = −0); y = x gives π/4 exactly (u = 0), ∞ = ∞ included;
-    NaN gives NaN. Past 2¹⁰⁰⁰ the middle region halves y and x (exactly), so y + x cannot
-    overflow.
+    So |error| < 2.4 ulp: :data:`ATAN2_ULPS` = 2.5 is the stated bound (measured largest:
+    1.51 ulp, tests/test_simd.py). Edges: y = 0 gives 0 (also for x = 0); x = 0 < y gives π/2
+    (u = −0); y = x gives π/4 exactly (u = 0), ∞ = ∞ included; NaN gives NaN; no region test
+    overflows (2x is paired with ½y, whose subnormal rounding 2x catches), and past 2¹⁰⁰⁰ the
+    middle region halves y and x (exactly) so that y + x cannot overflow.
     """
     high = (0.5 * y > x) | (y > 2 * x)   # either overflows (2x) or rounds (½y of a subnormal) alone
     middle = (y >= 0.5 * x) & ~high
