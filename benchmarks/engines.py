@@ -154,8 +154,6 @@ def main(argv=None):
            "trajectories": args.trajectories, "steps": args.steps,
            "kernel_load_seconds (compile or disk cache)": round(load, 2), "trajectory_steps_per_second": {}}
     rates = out["trajectory_steps_per_second"]
-    numba_seconds = best([time_kernel(kernel, teacher, V0, A0, table, args.steps)[0] for _ in range(args.repeats)])
-    rates["reduced, numba kernel"] = rate(args.trajectories, args.steps + 1, numba_seconds)
     small = min(args.trajectories, 20_000)
     numpy_run = dynamics.run_gd(teacher, V0[:small], A0[:small], steps=200, engine="reduced-numpy")
     rates["reduced, numpy"] = rate(small, 201, numpy_run.seconds)
@@ -176,30 +174,40 @@ def main(argv=None):
     big = Teacher.random(1000, 1000, rng)
     Vb, Ab = dynamics.random_init(big, 512, rng)
     rates["plain numpy GD, k = p = 1000"] = rate(512, 10, plain_numpy_gd(big, Vb, Ab, dynamics.default_eta(big), 10))
+    # The kernel and the C loops are timed in turns (kernel, plain C, 8-lane C, again …), best of
+    # ``repeats`` each: on a machine shared with other work a load change then hits all of them.
+    with tempfile.TemporaryDirectory() as workdir:
+        loops = build_reference(Path(workdir))
+        engines = {"reduced, numba kernel": kernel}
+        if loops is None:
+            out["c_reference"] = "no C compiler found"
+        else:
+            engines["plain C loop, one trajectory at a time"] = c_caller(loops["run_plain"])
+            engines["C loop with the kernel's 8 lanes"] = c_caller(loops["run_lanes"])
+        timings: dict[str, list[float]] = {label: [] for label in engines}
+        batches = {}
+        for _ in range(args.repeats):
+            for label, run in engines.items():
+                seconds, batches[label] = time_kernel(run, teacher, V0, A0, table, args.steps)
+                timings[label].append(seconds)
+        for label in engines:
+            rates[label] = rate(args.trajectories, args.steps + 1, best(timings[label]))
     ratios = {"numba kernel / plain numpy, k = p = 16, same batch":
               rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 16, all trajectories in one batch"],
               "numba kernel / plain numpy, k = p = 16, numpy's best batch":
               rates["reduced, numba kernel"] / chunk_rates[fastest],
               "numba kernel / plain numpy, k = p = 1000":
               rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 1000"]}
-    with tempfile.TemporaryDirectory() as workdir:
-        loops = build_reference(Path(workdir))
-        if loops is None:
-            out["c_reference"] = "no C compiler found"
-        else:
-            _, numba_batch = time_kernel(kernel, teacher, V0, A0, table, args.steps)
-            out["c_reference_same_outcomes_and_decision_steps"] = {}
-            for name, label in (("run_plain", "plain C loop, one trajectory at a time"),
-                                ("run_lanes", "C loop with the kernel's 8 lanes")):
-                timings, c_batch = [], None
-                for _ in range(args.repeats):
-                    seconds, c_batch = time_kernel(c_caller(loops[name]), teacher, V0, A0, table, args.steps)
-                    timings.append(seconds)
-                rates[label] = rate(args.trajectories, args.steps + 1, best(timings))
-                ratios[f"numba kernel / {label}"] = rates["reduced, numba kernel"] / rates[label]
-                out["c_reference_same_outcomes_and_decision_steps"][name] = bool(
-                    np.array_equal(c_batch.outcome, numba_batch.outcome)
-                    and np.array_equal(c_batch.decided, numba_batch.decided))
+    if loops is not None:
+        kernel_batch = batches["reduced, numba kernel"]
+        out["c_reference_same_outcomes"], out["c_reference_same_decision_steps"] = {}, {}
+        for name, label in (("run_plain", "plain C loop, one trajectory at a time"),
+                            ("run_lanes", "C loop with the kernel's 8 lanes")):
+            ratios[f"numba kernel / {label}"] = rates["reduced, numba kernel"] / rates[label]
+            out["c_reference_same_outcomes"][name] = bool(np.array_equal(batches[label].outcome,
+                                                                         kernel_batch.outcome))
+            out["c_reference_same_decision_steps"][name] = bool(np.array_equal(batches[label].decided,
+                                                                               kernel_batch.decided))
     run_seconds, kernel_seconds, plain_seconds = run_gd_against_plain_numpy(rng, args.run_gd_calls)
     out["run_gd, 20000 runs x 200 steps, k = p = 16, new teacher each call"] = {
         "run_gd_seconds (median)": round(run_seconds, 4), "kernel_seconds (median)": round(kernel_seconds, 4),

@@ -214,10 +214,12 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             outcome, decided_step, ascents, late_ascents, until_decided):
     """All trajectories for ``steps`` steps, in place; compiled by :func:`compiled_kernel`.
 
-    Each task advances LANES trajectories together, one step at a time, in a loop over the lanes
-    without branches (masks instead of ``continue``), so LLVM vectorizes it: :func:`step` and
+    Each task advances LANES trajectories together, one step at a time, in loops over the lanes
+    without branches (masks instead of ``continue``), so LLVM vectorizes them: :func:`step` and
     :func:`decide` run on a vector of trajectories at once, their atan2, hypot and log2 from
-    :mod:`theory.vector_math`, the level lookup a gather. A trajectory stops early once
+    :mod:`theory.vector_math`, the level lookup a gather. A step is three passes over the lanes:
+    the step itself, the decision (skipped when no lane of the task can still be decided: most
+    steps, once runs are decided), the move. A trajectory stops early once
     diverged, or once decided when ``until_decided`` (a stopped lane is still computed, and
     discarded); a task ends when all of its trajectories have stopped. Every lane runs through
     the same vector code (LANES is a multiple of any vector width), and a lane's numbers depend
@@ -246,6 +248,12 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
         code, decided, rises, late = (lane_buffer(LANES, np.int64), lane_buffer(LANES, np.int64),
                                       lane_buffer(LANES, np.int64), lane_buffer(LANES, np.int64))
         running = lane_buffer(LANES, np.bool_)
+        # what one step leaves for the decision and the move (three vectorized passes per step)
+        new_x, new_y, new_z1, new_z2 = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                        lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64))
+        phis, losses, sums, squares = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                       lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64))
+        asks = lane_buffer(LANES, np.bool_)
         for lane in range(LANES):     # padding lanes (past n) hold a valid state and never run
             inside = lane < width
             at = lo + lane if inside else lo
@@ -254,28 +262,37 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             code[lane], decided[lane], running[lane] = outcome[at], decided_step[at], inside
             previous[lane], rises[lane], late[lane] = np.inf, 0, 0
         for t in range(steps + 1):
-            moving = 0
-            more = t < steps
-            for lane in range(LANES):
+            pending = 0
+            for lane in range(LANES):   # the step, and the ascent bookkeeping
                 nx, ny, nz1, nz2, phi, loss, _, a_sum, a_sq = step(
                     xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
+                new_x[lane], new_y[lane], new_z1[lane], new_z2[lane] = nx, ny, nz1, nz2
+                phis[lane], losses[lane], sums[lane], squares[lane] = phi, loss, a_sum, a_sq
                 live = running[lane]
-                undecided = decided[lane] < 0
                 rising = live & (loss > previous[lane] + slack)
                 rises[lane] += rising
                 late[lane] += rising & (decided[lane] >= 0)
                 previous[lane] = loss
-                found = decide(phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], a_sum, a_sq, rule, r2_min)
-                newly = live & undecided & (always_decide | (loss + slack < top)) & (found != 0)
-                code[lane] = as_index(found) if newly else code[lane]
-                decided[lane] = t if newly else decided[lane]
-                keeps = live & ((decided[lane] < 0) | (go_on_when_decided & (code[lane] != DIVERGED)))
+                ask = live & (decided[lane] < 0) & (always_decide | (loss + slack < top))
+                asks[lane] = ask
+                pending += ask
+            if pending > 0:             # the decision, while some lane can still be decided
+                for lane in range(LANES):
+                    found = decide(phis[lane], losses[lane], xs[lane] * xs[lane] + ys[lane] * ys[lane],
+                                   sums[lane], squares[lane], rule, r2_min)
+                    newly = asks[lane] & (found != 0)
+                    code[lane] = as_index(found) if newly else code[lane]
+                    decided[lane] = t if newly else decided[lane]
+            moving = 0
+            more = t < steps
+            for lane in range(LANES):   # the move, for the lanes that go on
+                keeps = running[lane] & ((decided[lane] < 0) | (go_on_when_decided & (code[lane] != DIVERGED)))
                 moves = keeps & more
                 running[lane] = keeps
-                xs[lane] = nx if moves else xs[lane]
-                ys[lane] = ny if moves else ys[lane]
-                z1s[lane] = nz1 if moves else z1s[lane]
-                z2s[lane] = nz2 if moves else z2s[lane]
+                xs[lane] = new_x[lane] if moves else xs[lane]
+                ys[lane] = new_y[lane] if moves else ys[lane]
+                z1s[lane] = new_z1[lane] if moves else z1s[lane]
+                z2s[lane] = new_z2[lane] if moves else z2s[lane]
                 res[lane] = res[lane] * rho_sq if moves else res[lane]
                 moving += moves
             if moving == 0:
