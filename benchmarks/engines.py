@@ -7,8 +7,9 @@ One run prints trajectory-steps per second of
     researcher would write in an afternoon, at k = p = 16 and at k = p = 1000 (the reduced
     engines' cost does not depend on k or p; the plain baseline's does);
   * the same recurrence as a plain C loop (benchmarks/reference_kernel.c, built on the spot with
-    gcc -O3 -march=native -fopenmp when a C compiler exists), after checking that it returns the
-    kernel's outcomes and decision steps exactly;
+    gcc -O3 -march=native -fopenmp when a C compiler exists), one trajectory at a time and 8
+    interleaved, timed in turns with the kernel; whether they return the kernel's outcomes and
+    decision steps is printed (and whether the numpy engine does);
   * run_gd end to end on 20,000 runs × 200 steps at k = p = 16, a new teacher each call (its
     fixed cost: decision table, reduce/expand), against plain batched full-dimensional numpy GD
     on the same runs, and the kernel's share of run_gd's time.
@@ -183,7 +184,7 @@ def main(argv=None):
             out["c_reference"] = "no C compiler found"
         else:
             engines["plain C loop, one trajectory at a time"] = c_caller(loops["run_plain"])
-            engines["C loop with the kernel's 8 lanes"] = c_caller(loops["run_lanes"])
+            engines["C loop, 8 trajectories interleaved"] = c_caller(loops["run_lanes"])
         timings: dict[str, list[float]] = {label: [] for label in engines}
         batches = {}
         for _ in range(args.repeats):
@@ -202,7 +203,7 @@ def main(argv=None):
         kernel_batch = batches["reduced, numba kernel"]
         out["c_reference_same_outcomes"], out["c_reference_same_decision_steps"] = {}, {}
         for name, label in (("run_plain", "plain C loop, one trajectory at a time"),
-                            ("run_lanes", "C loop with the kernel's 8 lanes")):
+                            ("run_lanes", "C loop, 8 trajectories interleaved")):
             ratios[f"numba kernel / {label}"] = rates["reduced, numba kernel"] / rates[label]
             out["c_reference_same_outcomes"][name] = bool(np.array_equal(batches[label].outcome,
                                                                          kernel_batch.outcome))
