@@ -34,7 +34,7 @@ try:
     from llvmlite import ir
     from numba import carray, types
     from numba.core import cgutils
-    from numba.extending import intrinsic, overload
+    from numba.extending import intrinsic, overload, register_jitable
 except ImportError:  # pragma: no cover - numba is a declared dependency; numpy's functions run without it
     overload = None
 
@@ -55,6 +55,7 @@ ATAN_COEFFICIENTS = (
     -0.02743542684419087,
     0.01011716153699012,
 )
+_ATAN_HIGH_FIRST = ATAN_COEFFICIENTS[::-1]
 ATAN_DOMAIN = 0.25          # the largest s = u² the fit covers
 ATAN2_ULPS = 2.5            # first_quadrant_atan2's error bound in ulps (derivation: _atan2)
 HYPOT_ULPS = 1.5
@@ -65,7 +66,7 @@ _PIO2_LO = 6.123233995736766e-17    # π/2 − fl(π/2)
 _PIO4_LO = _PIO2_LO / 2
 # log(m) = 2 atanh(z), z = (m − 1)/(m + 1) ∈ [−0.1716, 0.1716] for m ∈ [√½, √2]: the series'
 # terms z^(2j+1)/(2j+1) up to j = 10; the rest is below 0.1716²³/23 < 10⁻¹⁹.
-_LOG_COEFFICIENTS = tuple(1.0 / (2 * j + 1) for j in range(11))
+_LOG_HIGH_FIRST = tuple(1.0 / (2 * j + 1) for j in range(10, -1, -1))
 _TWO_OVER_LN2 = 2 / math.log(2)
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 
@@ -110,6 +111,15 @@ def bits_float(bits):
     return np.asarray(bits, dtype=np.int64).view(np.float64)
 
 
+def _horner(high_first, s):
+    """Σ c_j s^j by Horner's rule, the coefficients given from the highest power down (compiled,
+    a loop over a constant tuple that LLVM unrolls; 0·s + c is exact, so the first step is c)."""
+    total = 0.0
+    for coefficient in high_first:
+        total = total * s + coefficient
+    return total
+
+
 def _atan2(y, x):
     """atan2(y, x) for y, x ≥ 0, branch-free. With t = y/x:
 
@@ -150,18 +160,7 @@ def _atan2(y, x):
     denominator = select(high, y, select(middle, y * half + x * half, x))
     u = select(y == x, 0.0, numerator / denominator)   # 0/0 and ∞/∞: the angle π/4 (0 for 0/0, below)
     s = u * u
-    p = ATAN_COEFFICIENTS[11]
-    p = p * s + ATAN_COEFFICIENTS[10]
-    p = p * s + ATAN_COEFFICIENTS[9]
-    p = p * s + ATAN_COEFFICIENTS[8]
-    p = p * s + ATAN_COEFFICIENTS[7]
-    p = p * s + ATAN_COEFFICIENTS[6]
-    p = p * s + ATAN_COEFFICIENTS[5]
-    p = p * s + ATAN_COEFFICIENTS[4]
-    p = p * s + ATAN_COEFFICIENTS[3]
-    p = p * s + ATAN_COEFFICIENTS[2]
-    p = p * s + ATAN_COEFFICIENTS[1]
-    p = p * s + ATAN_COEFFICIENTS[0]
+    p = _horner(_ATAN_HIGH_FIRST, s)
     offset_hi = select(high, _PIO2_HI, select(middle, _PIO4_HI, 0.0))
     offset_lo = select(high, _PIO2_LO, select(middle, _PIO4_LO, 0.0))
     angle = offset_hi + (u + ((u * s) * p + offset_lo))
@@ -198,17 +197,7 @@ def _log2(x):
     e = exponent + select(above, 1, 0)
     z = (m - 1.0) / (m + 1.0)
     z2 = z * z
-    series = _LOG_COEFFICIENTS[10]
-    series = series * z2 + _LOG_COEFFICIENTS[9]
-    series = series * z2 + _LOG_COEFFICIENTS[8]
-    series = series * z2 + _LOG_COEFFICIENTS[7]
-    series = series * z2 + _LOG_COEFFICIENTS[6]
-    series = series * z2 + _LOG_COEFFICIENTS[5]
-    series = series * z2 + _LOG_COEFFICIENTS[4]
-    series = series * z2 + _LOG_COEFFICIENTS[3]
-    series = series * z2 + _LOG_COEFFICIENTS[2]
-    series = series * z2 + _LOG_COEFFICIENTS[1]
-    series = series * z2 + _LOG_COEFFICIENTS[0]
+    series = _horner(_LOG_HIGH_FIRST, z2)
     return e + (z * series) * _TWO_OVER_LN2
 
 
@@ -322,6 +311,7 @@ if overload is not None:
         return lambda condition, if_true, if_false: _select_value(condition, if_true, if_false)
 
     # the arithmetic versions, compiled in place of numpy's where these names are called
+    register_jitable(**_INLINE)(_horner)
     overload(first_quadrant_atan2, jit_options=_INLINE)(lambda y, x: _atan2)
     overload(hypot, jit_options=_INLINE)(lambda x, y: _hypot)
     overload(log2, jit_options=_INLINE)(lambda x: _log2)
