@@ -1,15 +1,21 @@
 """Benchmark: the reduced GD engines against plain full-dimensional numpy and a plain C loop.
 
 One run prints trajectory-steps per second of
-  * the compiled reduced kernel (numba, parallel over trajectories) and the numpy reduced engine;
+  * the compiled reduced kernel (numba: parallel over blocks of 64 trajectories, each block's
+    step vectorized across its trajectories, theory/vector_math.py) and the numpy reduced engine;
   * theorycheck's full-dimensional engine, and the plain batched full-dimensional numpy GD a
     researcher would write in an afternoon, at k = p = 16 and at k = p = 1000 (the reduced
     engines' cost does not depend on k or p; the plain baseline's does);
   * the same recurrence as a plain C loop (benchmarks/reference_kernel.c, built on the spot with
-    gcc -O3 -march=native -fopenmp when a C compiler exists), after checking that it returns the
-    kernel's outcomes and decision steps exactly.
+    gcc -O3 -march=native -fopenmp when a C compiler exists), one trajectory at a time and 8
+    interleaved, timed in turns with the kernel; whether they return the kernel's outcomes and
+    decision steps is printed (and whether the numpy engine does);
+  * run_gd end to end on 20,000 runs × 200 steps at k = p = 16, a new teacher each call (its
+    fixed cost: decision table, reduce/expand), against plain batched full-dimensional numpy GD
+    on the same runs, and the kernel's share of run_gd's time.
 All engines run the same trajectories from the paper's initialization at the same η, every one
-for every step (no early stop), on all cores. Run: python benchmarks/engines.py
+for every step (no early stop), on all cores. Ratios are measured in one run; the absolute
+rates depend on the machine (and on what else runs on it). Run: python benchmarks/engines.py
 """
 
 from __future__ import annotations
@@ -105,11 +111,34 @@ def rate(trajectories, steps, seconds):
     return trajectories * steps / seconds
 
 
+def run_gd_against_plain_numpy(rng, calls: int, runs: int = 20_000, steps: int = 200):
+    """Median seconds of run_gd (a new teacher each call, k = p = 16) and of the kernel alone on
+    the same runs, and of plain batched full-dimensional numpy GD on them."""
+    run_seconds, kernel_seconds, plain_seconds = [], [], []
+    for call in range(calls):
+        teacher = Teacher.random(16, 16, rng)
+        V0, A0 = dynamics.random_init(teacher, runs, rng)
+        result = dynamics.run_gd(teacher, V0, A0, steps=steps, engine="reduced-numba")
+        run_seconds.append(result.seconds)
+        table = dynamics.decision_table(teacher, result.eta)
+        kernel_seconds.append(time_kernel(reduced_gd.compiled_kernel(), teacher, V0, A0, table, steps)[0])
+        if call < 2:
+            plain_seconds.append(plain_numpy_gd(teacher, V0, A0, result.eta, steps))
+    return float(np.median(run_seconds)), float(np.median(kernel_seconds)), min(plain_seconds)
+
+
+def vector_isa() -> str:
+    import llvmlite.binding as llvm
+    features = llvm.get_host_cpu_features()
+    return "AVX-512" if features.get("avx512f") else "AVX2" if features.get("avx2") else "no AVX2"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trajectories", type=int, default=200_000)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many timings per engine")
+    parser.add_argument("--run-gd-calls", type=int, default=5, help="run_gd calls (new teachers) timed")
     parser.add_argument("--plain-steps", type=int, default=20,
                         help="steps for the full-dimensional engines (their rate does not depend on steps)")
     args = parser.parse_args(argv)
@@ -122,14 +151,19 @@ def main(argv=None):
     load = time.perf_counter() - start
     kernel = reduced_gd.compiled_kernel()
     best = lambda timings: min(timings)  # noqa: E731
-    out = {"cpus": os.cpu_count(), "k": 16, "p": 16, "trajectories": args.trajectories, "steps": args.steps,
+    import numba
+    out = {"cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(), "vector_isa": vector_isa(),
+           "kernel_fastmath": sorted(reduced_gd.KERNEL_FASTMATH), "k": 16, "p": 16,
+           "trajectories": args.trajectories, "steps": args.steps,
            "kernel_load_seconds (compile or disk cache)": round(load, 2), "trajectory_steps_per_second": {}}
     rates = out["trajectory_steps_per_second"]
-    numba_seconds = best([time_kernel(kernel, teacher, V0, A0, table, args.steps)[0] for _ in range(args.repeats)])
-    rates["reduced, numba kernel"] = rate(args.trajectories, args.steps + 1, numba_seconds)
     small = min(args.trajectories, 20_000)
     numpy_run = dynamics.run_gd(teacher, V0[:small], A0[:small], steps=200, engine="reduced-numpy")
     rates["reduced, numpy"] = rate(small, 201, numpy_run.seconds)
+    kernel_run = dynamics.run_gd(teacher, V0[:small], A0[:small], steps=200, engine="reduced-numba")
+    out["kernel_vs_numpy_engine_same_outcomes_and_decision_steps"] = bool(
+        np.array_equal(kernel_run.outcome, numpy_run.outcome)
+        and np.array_equal(kernel_run.decided_step, numpy_run.decided_step))
     full_run = dynamics.run_gd(teacher, V0, A0, steps=args.plain_steps, engine="full")
     rates["theorycheck full engine, k = p = 16"] = rate(args.trajectories, args.plain_steps + 1, full_run.seconds)
     rates["plain numpy GD, k = p = 16, all trajectories in one batch"] = rate(
@@ -143,30 +177,46 @@ def main(argv=None):
     big = Teacher.random(1000, 1000, rng)
     Vb, Ab = dynamics.random_init(big, 512, rng)
     rates["plain numpy GD, k = p = 1000"] = rate(512, 10, plain_numpy_gd(big, Vb, Ab, dynamics.default_eta(big), 10))
+    # The kernel and the C loops are timed in turns (kernel, plain C, 8-lane C, again …), best of
+    # ``repeats`` each: on a machine shared with other work a load change then hits all of them.
+    with tempfile.TemporaryDirectory() as workdir:
+        loops = build_reference(Path(workdir))
+        engines = {"reduced, numba kernel": kernel}
+        if loops is None:
+            out["c_reference"] = "no C compiler found"
+        else:
+            engines["plain C loop, one trajectory at a time"] = c_caller(loops["run_plain"])
+            engines["C loop, 8 trajectories interleaved"] = c_caller(loops["run_lanes"])
+        timings: dict[str, list[float]] = {label: [] for label in engines}
+        batches = {}
+        for _ in range(args.repeats):
+            for label, run in engines.items():
+                seconds, batches[label] = time_kernel(run, teacher, V0, A0, table, args.steps)
+                timings[label].append(seconds)
+        for label in engines:
+            rates[label] = rate(args.trajectories, args.steps + 1, best(timings[label]))
     ratios = {"numba kernel / plain numpy, k = p = 16, same batch":
               rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 16, all trajectories in one batch"],
               "numba kernel / plain numpy, k = p = 16, numpy's best batch":
               rates["reduced, numba kernel"] / chunk_rates[fastest],
               "numba kernel / plain numpy, k = p = 1000":
               rates["reduced, numba kernel"] / rates["plain numpy GD, k = p = 1000"]}
-    with tempfile.TemporaryDirectory() as workdir:
-        loops = build_reference(Path(workdir))
-        if loops is None:
-            out["c_reference"] = "no C compiler found"
-        else:
-            _, numba_batch = time_kernel(kernel, teacher, V0, A0, table, args.steps)
-            out["c_reference_same_outcomes_and_decision_steps"] = {}
-            for name, label in (("run_plain", "plain C loop, one trajectory at a time"),
-                                ("run_lanes", "C loop with the kernel's 8 lanes")):
-                timings, c_batch = [], None
-                for _ in range(args.repeats):
-                    seconds, c_batch = time_kernel(c_caller(loops[name]), teacher, V0, A0, table, args.steps)
-                    timings.append(seconds)
-                rates[label] = rate(args.trajectories, args.steps + 1, best(timings))
-                ratios[f"numba kernel / {label}"] = rates["reduced, numba kernel"] / rates[label]
-                out["c_reference_same_outcomes_and_decision_steps"][name] = bool(
-                    np.array_equal(c_batch.outcome, numba_batch.outcome)
-                    and np.array_equal(c_batch.decided, numba_batch.decided))
+    if loops is not None:
+        kernel_batch = batches["reduced, numba kernel"]
+        out["c_reference_same_outcomes"], out["c_reference_same_decision_steps"] = {}, {}
+        for name, label in (("run_plain", "plain C loop, one trajectory at a time"),
+                            ("run_lanes", "C loop, 8 trajectories interleaved")):
+            ratios[f"numba kernel / {label}"] = rates["reduced, numba kernel"] / rates[label]
+            out["c_reference_same_outcomes"][name] = bool(np.array_equal(batches[label].outcome,
+                                                                         kernel_batch.outcome))
+            out["c_reference_same_decision_steps"][name] = bool(np.array_equal(batches[label].decided,
+                                                                               kernel_batch.decided))
+    run_seconds, kernel_seconds, plain_seconds = run_gd_against_plain_numpy(rng, args.run_gd_calls)
+    out["run_gd, 20000 runs x 200 steps, k = p = 16, new teacher each call"] = {
+        "run_gd_seconds (median)": round(run_seconds, 4), "kernel_seconds (median)": round(kernel_seconds, 4),
+        "kernel_share_of_run_gd": round(kernel_seconds / run_seconds, 2),
+        "plain_numpy_seconds (one batch)": round(plain_seconds, 3)}
+    ratios["run_gd / plain numpy, 20000 x 200, k = p = 16, new teacher each call"] = plain_seconds / run_seconds
     out["trajectory_steps_per_second"] = {k: f"{v:.3g}" for k, v in rates.items()}
     out["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
     print(json.dumps(out, indent=2))

@@ -4,8 +4,9 @@
  * and decisions.decide (one atan2 per step; divisions by 2π and 4π folded into constants), an
  * OpenMP loop. Two loops: run_plain advances each trajectory alone, step by step, until its
  * steps run out (or it stops: diverged, or decided with until_decided) — the plain C loop a
- * researcher would write; run_lanes has the numba kernel's structure (LANES trajectories
- * advanced together, so their latency chains overlap). benchmarks/engines.py builds it on the spot
+ * researcher would write; run_lanes has the structure the numba kernel had before it was
+ * vectorized (LANES = 8 trajectories advanced together, scalar code, so their latency chains
+ * overlap). benchmarks/engines.py builds it on the spot
  *     gcc -O3 -march=native -fopenmp -shared -fPIC reference_kernel.c -lm
  * and checks that it returns the same outcomes as the numba kernel before timing both.
  */
@@ -106,7 +107,7 @@ void run_plain(int64_t n, double *x, double *y, double *z1, double *z2, double *
 
 #define LANES 8
 
-/* The numba kernel's structure: each task advances LANES trajectories together, step by step. */
+/* The scalar numba kernel's former structure: each task advances LANES trajectories together. */
 void run_lanes(int64_t n, double *x, double *y, double *z1, double *z2, double *residual_sq,
                double rho_sq, int64_t steps, const double *consts, const double *rule,
                const double *r2_min, int64_t *outcome, int64_t *decided_step, int64_t *ascents,

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from theory import vector_math
 from theory.decisions import (
     LEVELS,
     LOWER_OCTAVES,
@@ -121,7 +122,7 @@ class Plane:
                              *map(float, self.q_astar))
 
 
-@register_jitable
+@register_jitable(forceinline=True)   # inlined into the kernels (LLVM alwaysinline): their loops vectorize
 def step(x, y, z1, z2, residual_sq, consts):
     """One GD step in reduced coordinates: a :class:`StepResult` (the new state, and (φ, ℓ, aᵀa*,
     1ᵀa, ‖a‖²) at the old one); ``consts`` are :class:`StepConstants`.
@@ -139,9 +140,9 @@ def step(x, y, z1, z2, residual_sq, consts):
     # range, where every operation on it costs ~100 cycles (runs whose φ has converged while a
     # still moves — most steps at large k — ran 6× slower).
     y = y * (np.abs(y) >= FLUSH_ANGLE * np.abs(x))
-    inv_r = 1.0 / np.hypot(x, y)             # hypot: no underflow of x² + y² for a tiny ‖v‖
+    inv_r = 1.0 / vector_math.hypot(x, y)    # hypot: no underflow of x² + y² for a tiny ‖v‖
     abs_y = np.abs(y)
-    near = np.arctan2(abs_y, np.abs(x))      # the angle to whichever of ±ŵ* is nearer
+    near = vector_math.first_quadrant_atan2(abs_y, np.abs(x))   # the angle to the nearer of ±ŵ*
     behind = (x < 0) * 1.0                   # 1 when v points away from w*
     phi = (1.0 - behind) * near + behind * (PI - near)
     delta = (1.0 - behind) * (PI - near) + behind * near
@@ -168,12 +169,12 @@ def as_index(level):
 
 
 if overload is not None:
-    @overload(as_index)
+    @overload(as_index, jit_options={"forceinline": True})
     def _as_index_scalar(level):
         return lambda level: int(level)
 
 
-@register_jitable
+@register_jitable(forceinline=True)   # inlined into the kernels (LLVM alwaysinline): their loops vectorize
 def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     """The :class:`theory.decisions.Outcome` code of each state, as a float — scalars or arrays.
 
@@ -192,8 +193,8 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
     # the least tabulated level at or above the position (theory.decisions.level_positions)
     upper = (clipped >= 0.5) * 1.0
     # (the 1e-9 keeps a rounded log2 from choosing a level just below the position)
-    from_top = np.ceil(-UPPER_PER_OCTAVE * np.log2(np.fmax(1.0 - clipped, 1e-300)) + 1e-9)
-    from_bottom = np.minimum(np.floor(-LOWER_PER_OCTAVE * np.log2(clipped) - 1e-9),
+    from_top = np.ceil(-UPPER_PER_OCTAVE * vector_math.log2(np.fmax(1.0 - clipped, 1e-300)) + 1e-9)
+    from_bottom = np.minimum(np.floor(-LOWER_PER_OCTAVE * vector_math.log2(clipped) - 1e-9),
                              LOWER_PER_OCTAVE * LOWER_OCTAVES)
     level = (upper * np.fmax(UPPER_PER_OCTAVE * UPPER_OCTAVES - from_top, 0.0)
              + (1.0 - upper) * (UPPER_LEVELS - 1 + from_bottom - LOWER_PER_OCTAVE))
@@ -208,6 +209,7 @@ def decide(phi, loss, r2, a_sum, a_sq, rule, r2_min):
 
 
 
+lane_buffer = vector_math.lane_buffer
 _KERNEL = None
 _PHASE_KERNEL = None
 _prange = range   # numba.prange once numba is loaded
@@ -259,60 +261,102 @@ def _compile(loop, cache: bool, parallel: bool):
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # set at import from the environment; NUMBA_DISABLE_JIT=1: the kernel would run interpreted, ~90× slower than numpy
         return None
     _prange = numba.prange
-    return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(loop)
+    return numba.njit(parallel=parallel, cache=cache, error_model="numpy", fastmath=set(KERNEL_FASTMATH))(loop)
 
 
-LANES = 8   # trajectories a kernel task advances together, step by step
+# LLVM may fuse a·b + c into one FMA (one rounding instead of two: theory.vector_math's error bounds
+# hold either way) and nothing else: no nnan/ninf (a NaN or ∞ loss means diverged), no reassoc
+# (it would reorder the atan2 polynomial's sums, whose order the error bound assumes), no
+# arcp/afn (they gained nothing measurable). Measured on the kernel: contract 1.65× no flags.
+KERNEL_FASTMATH = ("contract",)
+LANES = 64   # trajectories a kernel task advances together: whole vectors of any width up to 16
 
 
 def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
             outcome, decided_step, ascents, late_ascents, until_decided):
     """All trajectories for ``steps`` steps, in place; compiled by :func:`compiled_kernel`.
 
-    Each task advances LANES trajectories together, one step at a time: their steps are
-    independent, so the processor overlaps their latency chains (sqrt, division, atan2) instead
-    of waiting on one. A trajectory stops early once diverged, or once decided when
-    ``until_decided``; a task ends when all of its trajectories have stopped.
+    Each task advances LANES trajectories together, one step at a time, in loops over the lanes
+    without branches (masks instead of ``continue``), so LLVM vectorizes them: :func:`step` and
+    :func:`decide` run on a vector of trajectories at once, their atan2, hypot and log2 from
+    :mod:`theory.vector_math`, the level lookup a gather. A step is three passes over the lanes:
+    the step itself, the decision (skipped when no lane of the task can still be decided: most
+    steps, once runs are decided), the move. A trajectory stops early once
+    diverged, or once decided when ``until_decided`` (a stopped lane is still computed, and
+    discarded); a task ends when all of its trajectories have stopped. Every lane runs through
+    the same vector code (LANES is a multiple of any vector width), and a lane's numbers depend
+    on its own trajectory alone: the same whatever the number of threads.
+
+    Decisions stay what the trapping lemma allows (docs/mathematics.md#the-simd-kernel): the
+    vector atan2 is off by < 2.5 ulp, hypot by < 1.5 ulp, log2 by < 3·10⁻¹³. An angle error of
+    ~10⁻¹⁵ rad moves ℓ by ≲ 10⁻³ of ``slack`` (10⁻¹² of ½E f*², added to ℓ before a level is
+    looked up), so the level found is still above the exact ℓ; it cannot move φ across φ_s,
+    which is ≳ 10⁻⁶ rad inside the band of any level used; and decide()'s ±10⁻⁹ margins around
+    the log₂ level index absorb any log₂ error below 1.25·10⁻¹⁰. Against numpy's engine only a
+    decision step may move, by a step, where a threshold is crossed (tests/test_simd.py).
     """
     slack, top = rule.slack, rule.global_span       # the global side's base is 0: its span is the top
     # decide() can only answer when the loss is below the saddle's, or when divergence is possible
     always_decide = rule.diverge_sum < np.inf or rule.diverge_perp_sq < np.inf
+    go_on_when_decided = not until_decided
     n = x.shape[0]
     for block in _prange((n + LANES - 1) // LANES):
         lo = block * LANES
         width = min(LANES, n - lo)
-        xs, ys, z1s, z2s = np.ones(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
-        res, previous = np.zeros(LANES), np.full(LANES, np.inf)
-        code, decided = np.zeros(LANES, np.int64), np.zeros(LANES, np.int64)
-        rises, late = np.zeros(LANES, np.int64), np.zeros(LANES, np.int64)
-        running = np.zeros(LANES, np.bool_)    # padding lanes (past n) never run
-        for lane in range(width):
-            xs[lane], ys[lane], z1s[lane], z2s[lane] = x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane]
-            res[lane], code[lane], decided[lane] = residual_sq[lo + lane], outcome[lo + lane], decided_step[lo + lane]
-            running[lane] = True
+        # the lanes' state on the stack (vector_math.lane_buffer): the loop below vectorizes
+        xs, ys, z1s, z2s, res, previous = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                           lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                           lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64))
+        code, decided, rises, late = (lane_buffer(LANES, np.int64), lane_buffer(LANES, np.int64),
+                                      lane_buffer(LANES, np.int64), lane_buffer(LANES, np.int64))
+        running = lane_buffer(LANES, np.bool_)
+        # what one step leaves for the decision and the move (three vectorized passes per step)
+        new_x, new_y, new_z1, new_z2 = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                        lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64))
+        phis, losses, sums, squares = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                       lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64))
+        asks = lane_buffer(LANES, np.bool_)
+        for lane in range(LANES):     # padding lanes (past n) hold a valid state and never run
+            inside = lane < width
+            at = lo + lane if inside else lo
+            xs[lane], ys[lane] = x[at] if inside else 1.0, y[at] if inside else 0.0
+            z1s[lane], z2s[lane], res[lane] = z1[at], z2[at], residual_sq[at]
+            code[lane], decided[lane], running[lane] = outcome[at], decided_step[at], inside
+            previous[lane], rises[lane], late[lane] = np.inf, 0, 0
         for t in range(steps + 1):
-            moving = 0
-            for lane in range(LANES):
-                if not running[lane]:
-                    continue
+            pending = 0
+            for lane in range(LANES):   # the step, and the ascent bookkeeping
                 new = step(xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
                 loss = new.loss
-                if loss > previous[lane] + slack:
-                    rises[lane] += 1
-                    if decided[lane] >= 0:
-                        late[lane] += 1
+                new_x[lane], new_y[lane], new_z1[lane], new_z2[lane] = new.x, new.y, new.z1, new.z2
+                phis[lane], losses[lane], sums[lane], squares[lane] = new.phi, loss, new.a_sum, new.a_sq
+                live = running[lane]
+                rising = live & (loss > previous[lane] + slack)
+                rises[lane] += rising
+                late[lane] += rising & (decided[lane] >= 0)
                 previous[lane] = loss
-                if decided[lane] < 0 and (always_decide or loss + slack < top):
-                    found = decide(new.phi, loss, xs[lane] * xs[lane] + ys[lane] * ys[lane], new.a_sum, new.a_sq,
-                                   rule, r2_min)
-                    if found != UNDECIDED:
-                        code[lane], decided[lane] = int(found), t
-                if decided[lane] >= 0 and (until_decided or code[lane] == DIVERGED):
-                    running[lane] = False
-                elif t < steps:
-                    xs[lane], ys[lane], z1s[lane], z2s[lane] = new.x, new.y, new.z1, new.z2
-                    res[lane] *= rho_sq
-                    moving += 1
+                ask = live & (decided[lane] < 0) & (always_decide | (loss + slack < top))
+                asks[lane] = ask
+                pending += ask
+            if pending > 0:             # the decision, while some lane can still be decided
+                for lane in range(LANES):
+                    found = decide(phis[lane], losses[lane], xs[lane] * xs[lane] + ys[lane] * ys[lane],
+                                   sums[lane], squares[lane], rule, r2_min)
+                    newly = asks[lane] & (found != UNDECIDED)
+                    code[lane] = as_index(found) if newly else code[lane]
+                    decided[lane] = t if newly else decided[lane]
+            moving = 0
+            more = t < steps
+            for lane in range(LANES):   # the move, for the lanes that go on
+                keeps = running[lane] & ((decided[lane] < 0) | (go_on_when_decided & (code[lane] != DIVERGED)))
+                moves = keeps & more
+                running[lane] = keeps
+                xs[lane] = new_x[lane] if moves else xs[lane]
+                ys[lane] = new_y[lane] if moves else ys[lane]
+                z1s[lane] = new_z1[lane] if moves else z1s[lane]
+                z2s[lane] = new_z2[lane] if moves else z2s[lane]
+                res[lane] = res[lane] * rho_sq if moves else res[lane]
+                moving += moves
             if moving == 0:
                 break
         for lane in range(width):
