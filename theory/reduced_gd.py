@@ -368,39 +368,60 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
 def _phase_loop(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
                 t1, t_floor, loss0, loss_t1, loss_floor, samples):
     """Every trajectory until ℓ ≤ floor or ``steps`` (:func:`theory.phases.measure`), LANES at a
-    time like :func:`_kernel`; compiled by :func:`compiled_phase_kernel`, run by
-    :func:`phase_numpy` without numba."""
+    time in branch-free passes over the lanes like :func:`_kernel` (so LLVM vectorizes the step);
+    compiled by :func:`compiled_phase_kernel`, run by :func:`phase_numpy` without numba. A lane's
+    events depend on its own trajectory alone: the same whatever the number of threads."""
     n = x.shape[0]
     for block in _prange((n + LANES - 1) // LANES):
         lo = block * LANES
         width = min(LANES, n - lo)
-        xs, ys, z1s, z2s, res = np.ones(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
-        running = np.zeros(LANES, np.bool_)    # padding lanes (past n) never run
-        for lane in range(width):
-            xs[lane], ys[lane], z1s[lane], z2s[lane] = x[lo + lane], y[lo + lane], z1[lo + lane], z2[lo + lane]
-            res[lane], running[lane] = residual_sq[lo + lane], True
+        xs, ys, z1s, z2s, res = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                 lane_buffer(LANES, np.float64), lane_buffer(LANES, np.float64),
+                                 lane_buffer(LANES, np.float64))
+        losses, first_t, first_loss = (lane_buffer(LANES, np.float64), lane_buffer(LANES, np.int64),
+                                       lane_buffer(LANES, np.float64))
+        floor_t, floor_loss = lane_buffer(LANES, np.int64), lane_buffer(LANES, np.float64)
+        running = lane_buffer(LANES, np.bool_)
+        for lane in range(LANES):     # padding lanes (past n) hold a valid state and never run
+            inside = lane < width
+            at = lo + lane if inside else lo
+            xs[lane], ys[lane] = x[at] if inside else 1.0, y[at] if inside else 0.0
+            z1s[lane], z2s[lane], res[lane], running[lane] = z1[at], z2[at], residual_sq[at], inside
+            first_t[lane], first_loss[lane] = t1[at], loss_t1[at]
+            floor_t[lane], floor_loss[lane] = t_floor[at], loss_floor[at]
         for t in range(steps + 1):
             moving = 0
-            for lane in range(LANES):
-                if not running[lane]:
-                    continue
-                i = lo + lane
+            for lane in range(LANES):   # the step, Phase I's end and the floor, vectorized
                 new = step(xs[lane], ys[lane], z1s[lane], z2s[lane], res[lane], consts)
-                if t == 0:
-                    loss0[i] = new.loss
-                if t % stride == 0:
-                    samples[i, t // stride] = new.loss
-                if t1[i] < 0 and new.phi < phi_end and new.a_dot >= adot_end:
-                    t1[i], loss_t1[i] = t, new.loss
-                if new.loss <= floor:
-                    t_floor[i], loss_floor[i] = t, new.loss
-                    running[lane] = False
-                else:
-                    xs[lane], ys[lane], z1s[lane], z2s[lane] = new.x, new.y, new.z1, new.z2
-                    res[lane] *= rho_sq
-                    moving += 1
+                live = running[lane]
+                losses[lane] = new.loss
+                entered = live & (first_t[lane] < 0) & (new.phi < phi_end) & (new.a_dot >= adot_end)
+                first_t[lane] = t if entered else first_t[lane]
+                first_loss[lane] = new.loss if entered else first_loss[lane]
+                floored = live & (new.loss <= floor)
+                floor_t[lane] = t if floored else floor_t[lane]
+                floor_loss[lane] = new.loss if floored else floor_loss[lane]
+                moves = live & ~floored
+                running[lane] = moves
+                xs[lane] = new.x if moves else xs[lane]
+                ys[lane] = new.y if moves else ys[lane]
+                z1s[lane] = new.z1 if moves else z1s[lane]
+                z2s[lane] = new.z2 if moves else z2s[lane]
+                res[lane] = res[lane] * rho_sq if moves else res[lane]
+                moving += moves
+            if t == 0:                  # the events of a few steps only: scalar stores
+                for lane in range(width):
+                    loss0[lo + lane] = losses[lane]
+            if t % stride == 0:
+                for lane in range(width):
+                    # a lane sampled at step t was running at it: floored now, or still moving
+                    if running[lane] or floor_t[lane] == t:
+                        samples[lo + lane, t // stride] = losses[lane]
             if moving == 0:
                 break
+        for lane in range(width):
+            t1[lo + lane], loss_t1[lo + lane] = first_t[lane], first_loss[lane]
+            t_floor[lo + lane], loss_floor[lo + lane] = floor_t[lane], floor_loss[lane]
 
 
 def phase_numpy(x, y, z1, z2, residual_sq, rho_sq, steps, consts, phi_end, adot_end, floor, stride,
