@@ -15,7 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from checks import invariant_grid
-from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd
+from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd, vector_math
 from theory.reduced_gd import StepResult, register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -60,50 +60,56 @@ def _grad_v_unprojected(ar, *, geo, a_dot):
     return -(a_dot * geo.angle.delta / (2 * ar.pi)) * ((geo.proj_w + geo.u * geo.r) / geo.r)
 
 
-# The step faults are compiled into a fresh kernel (Fault.plant), so they are numba-compatible.
+# The step faults are compiled into a fresh kernel (Fault.plant), so they are numba-compatible;
+# inlined and free of libm calls like the real step, so that the faulty kernel vectorizes too
+# (a fault that made the kernel scalar would only cost the tests time).
+_inline = register_jitable(forceinline=True)
 
-@register_jitable
+
+@_inline
 def moved_to(out, x, y, z1, z2):
     """The step result ``out`` with its new state replaced by (x, y, z1, z2): a faulty move."""
     return StepResult(x, y, z1, z2, out.phi, out.loss, out.a_dot, out.a_sum, out.a_sq)
 
 
-@register_jitable
+@_inline
 def _v_step_wrong_sign(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
     return moved_to(out, 2 * x - out.x, 2 * y - out.y, out.z1, out.z2)  # v goes uphill
 
 
-@register_jitable
-def _scaled_v_move(x, y, z1, z2, residual_sq, consts, factor):
-    out = _step(x, y, z1, z2, residual_sq, consts)
-    return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), out.z1, out.z2)
+@_inline
+def _cos_angle(x, y):
+    """cos ∠(v, w*) for v = (x, y) in the plane: it falls as the angle grows."""
+    return x / vector_math.hypot(x, y)
 
 
-@register_jitable
+@_inline
 def _v_step_towards_teacher(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    keep = (np.arctan2(np.abs(out.y), out.x) <= np.arctan2(np.abs(y), x)) * 1.0   # did φ fall?
+    keep = (_cos_angle(out.x, out.y) >= _cos_angle(x, y)) * 1.0   # did φ fall?
     flip = 1.0 - keep       # else mirror the move: v always turns towards w*, as if aᵀa* > 0
     return moved_to(out, keep * out.x + flip * (2 * x - out.x), keep * out.y + flip * (2 * y - out.y),
                     out.z1, out.z2)
 
 
-@register_jitable
+@_inline
 def _v_step_away_from_teacher(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
-    keep = (np.arctan2(np.abs(out.y), out.x) >= np.arctan2(np.abs(y), x)) * 1.0
+    keep = (_cos_angle(out.x, out.y) <= _cos_angle(x, y)) * 1.0   # did φ rise?
     flip = 1.0 - keep       # v always turns away from w*, as if aᵀa* < 0
     return moved_to(out, keep * out.x + flip * (2 * x - out.x), keep * out.y + flip * (2 * y - out.y),
                     out.z1, out.z2)
 
 
-@register_jitable
+@_inline
 def _v_step_extra_delta(x, y, z1, z2, residual_sq, consts):
-    return _scaled_v_move(x, y, z1, z2, residual_sq, consts, np.arctan2(np.abs(y), -x))  # an extra π − φ
+    out = _step(x, y, z1, z2, residual_sq, consts)
+    factor = np.pi - out.phi      # the v-move scaled by an extra π − φ (φ at the step's start)
+    return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), out.z1, out.z2)
 
 
-@register_jitable
+@_inline
 def _a_step_slow_after_phase_one(x, y, z1, z2, residual_sq, consts):
     out = _step(x, y, z1, z2, residual_sq, consts)
     # past the end of Phase I (φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖², with teacher_part = (π − 1)‖w*‖²‖a*‖²)

@@ -47,9 +47,10 @@ FLUSH_ANGLE = 1e-200
 UNDECIDED, GLOBAL, SPURIOUS, DIVERGED = (int(code) for code in Outcome)
 
 
-def _plain(function):
-    """register_jitable without numba: the function runs as plain Python and numpy."""
-    return function
+def _plain(function=None, **options):
+    """register_jitable without numba, bare or with options (``forceinline=True``): the function
+    runs as plain Python and numpy."""
+    return function if function is not None else (lambda inner: inner)
 
 
 # Declared first so that the import and its fallback give the names one type each.
