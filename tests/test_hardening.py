@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks import cli, sweep
+from tests.processes import default_sigint
 from theory import Teacher, dynamics, landscape
 
 TEACHER = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4])
@@ -105,7 +106,7 @@ def _sweep_process(tmp_path, *extra):
         [sys.executable, "-m", "checks.cli", "sweep", "--ks", "2,3,4,5", "--ratios", "0.3,0.6", "--runs", "40000",
          "--chunk-runs", "200", "--workers", "2", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"),
          *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        cwd=tmp_path)
+        cwd=tmp_path, preexec_fn=default_sigint)
 
 
 def _children(pid):

@@ -17,6 +17,7 @@ import pytest
 
 from checks import cli, guards, registry, report, sweep
 from checks.registry import Claim, Outcome
+from tests.processes import default_sigint
 from theory import Teacher, dynamics, formulas, gaussian, validation
 
 TEACHER = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4])
@@ -460,7 +461,8 @@ def test_an_out_through_a_link_into_the_source_tree_names_both_paths(tmp_path, c
 
 def _start(tmp_path, argv):
     return subprocess.Popen([sys.executable, "-m", "checks.cli", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=tmp_path, env=_env())
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=tmp_path, env=_env(),
+                            preexec_fn=default_sigint)
 
 
 def _pool_workers(pid):
