@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import mpmath
+import pytest
 
 from checks import cli, fuzz, registry, sweep
 
@@ -32,6 +33,7 @@ def _evidence(without_gmpy: bool) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_python_and_gmpy_backends_give_identical_evidence():
     plain = _evidence(without_gmpy=True)
     assert plain.pop("backend") == "python"

@@ -21,6 +21,9 @@ import pytest
 
 from checks import registry
 
+# The rendered page in a real browser: the slow group (pyproject.toml), run by .ci/run.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -80,6 +80,7 @@ CHEAP = [c for c in CLAIM_IDS if c not in ("success-probability", "spurious-prob
                                            "convergence-in-region", "restarts", "spurious-sublinear")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("claim_id", CHEAP)
 def test_same_seed_same_evidence(claim_id):
     claim = get(claim_id)

@@ -129,6 +129,7 @@ def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys,
     assert 'class="verdict refuted"' in summary
 
 
+@pytest.mark.slow
 def test_claims_give_the_same_numbers_in_one_process_or_several():
     claims = [registry.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
     alone = report.run_claims(claims, registry.Budget("quick"), 5, jobs=1)
@@ -214,6 +215,7 @@ def test_report_json_is_strict(tmp_path, only_fake_claim, capsys):
     assert doc["claims"][0]["evidence"]["value"] == "inf"
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_real_process(tmp_path):
     result = subprocess.run([sys.executable, "-m", "checks.cli", "list"], capture_output=True, text=True)
     assert result.returncode == 0 and "gaussian-kernel" in result.stdout

@@ -31,6 +31,7 @@ def test_condition_is_decided_exactly_at_the_boundary(teacher):
     assert landscape.has_spurious_minimum(teacher) == oracle.spurious_condition(teacher)
 
 
+@pytest.mark.slow
 @given(boundary_teachers(max_k=64))
 def test_spurious_point_matches_an_lu_solve_at_the_boundary(teacher):
     with mpmath.workdps(60):

@@ -99,6 +99,7 @@ def _random_teacher(rng, k, p, family):
 FAMILIES = ("gaussian", "one-hot", "zero-sum", "average-pooling", "near-boundary")
 
 
+@pytest.mark.slow
 def test_decisions_agree_with_full_dimensional_gd_run_to_convergence():
     """10⁴ runs on 50 random teachers (k, p ≤ 64) with η from 1× to 8× the default: no decision
     disagrees with where plain full-dimensional GD ends; at most 1 % of the runs that full GD

@@ -10,6 +10,7 @@ from checks import cli, fuzz
 from tests.faults import FAULTS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("claim", list(fuzz.TARGETS))
 def test_target_explores_without_counterexample(claim, tmp_path):
     found = fuzz.run_target(claim, 1.0, database=tmp_path, examples_per_round=8)
@@ -43,6 +44,7 @@ def test_each_round_explores_new_examples_even_under_a_fixed_process_seed(tmp_pa
     assert len(drawn) > 3 * per_round and len(set(drawn)) > 2 * per_round
 
 
+@pytest.mark.slow
 def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(fuzz, "DATABASE", tmp_path / "db")
     assert cli.main(["fuzz", "spurious-condition-sharp", "--time", "2s", "--out", str(tmp_path)]) == 0

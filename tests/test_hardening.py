@@ -37,6 +37,7 @@ def one_line_exit_2(argv, capsys, fragment):
 
 # 1. a tiny ‖v₀‖ -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scale", [1e-105, 1e-110, 1e-200, 1e-300])
 def test_a_tiny_v0_is_run_by_every_engine_alike(scale):
     V0, A0 = dynamics.random_init(TEACHER, 8, np.random.default_rng(1))
@@ -130,6 +131,7 @@ def _wait_for_progress(process, tmp_path, seconds=60):
     assert list((tmp_path / "cache").glob("*.json")), "the sweep never finished a chunk"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
 def test_ctrl_c_ends_a_sweep_with_one_line_and_exit_130(tmp_path):
     process = _sweep_process(tmp_path)
@@ -142,6 +144,7 @@ def test_ctrl_c_ends_a_sweep_with_one_line_and_exit_130(tmp_path):
     assert list((tmp_path / "cache").glob("*.json"))          # finished chunks stay cached
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
 def test_a_killed_sweep_takes_its_workers_with_it(tmp_path):
     process = _sweep_process(tmp_path)

@@ -395,6 +395,7 @@ def test_a_read_only_sweep_cache_is_found_first_once(cache, tmp_path, capsys):
 
 @pytest.mark.parametrize("env", [{"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
                                  {"PYTHONIOENCODING": "ascii"}])
+@pytest.mark.slow
 def test_check_prints_on_an_ascii_terminal(env, tmp_path):
     out = subprocess.run([sys.executable, "-m", "checks.cli", "check", "norm-monotone"], capture_output=True,
                          env=_env(**env), timeout=300, cwd=tmp_path, check=False)
@@ -417,6 +418,7 @@ sys.exit(cli.main(["report", "--out", sys.argv[1], "--jobs", "1"]))
 
 @pytest.mark.parametrize("env", [{"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
                                  {"PYTHONIOENCODING": "ascii"}])
+@pytest.mark.slow
 def test_a_unicode_out_folder_on_an_ascii_terminal_keeps_the_report(env, tmp_path):
     out_dir = tmp_path / "Berichte-φ-ü"
     out = subprocess.run([sys.executable, "-c", _REPORT_IN_A_FAKE_REGISTRY, os.fsencode(out_dir)],
@@ -510,6 +512,7 @@ def _finish(process, seconds):
 SLOW_CLAIMS = ["check", "success-probability", "spurious-probability", "--jobs", "2", "--budget", "standard"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
 def test_ctrl_c_stops_claims_in_several_processes_at_once(tmp_path):
     process = _start(tmp_path, SLOW_CLAIMS)
@@ -533,6 +536,7 @@ def test_ctrl_c_stops_claims_in_several_processes_at_once(tmp_path):
     assert not [pid for pid in workers if _alive(pid)]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
 @pytest.mark.parametrize("program", ["check", "sweep"])
 def test_a_killed_worker_is_an_infrastructure_failure_not_a_refutation(program, tmp_path):
@@ -576,6 +580,7 @@ def test_a_fuzz_file_with_numbers_beyond_range_is_one_line(content, tmp_path, ca
     assert not fake_claim
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
 def test_ctrl_c_while_the_workers_start_is_one_line(delay, tmp_path):

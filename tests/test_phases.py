@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,26 @@ def test_t1_is_the_first_step_with_phi_below_pi_over_4_and_a_dot_at_least_half_o
 def test_measure_rejects_an_unknown_engine():
     with pytest.raises(ValueError, match="engine must be"):
         phases.measure(HAND, _hand_start(0.5, 1.0), 0.1, 10, engine="fortran")
+
+
+def test_a_cached_kernel_is_dropped_when_a_file_it_inlines_changes(tmp_path):
+    """numba stamps a cache with the function's own file only; forget_stale_cache also watches the
+    files whose code the kernels inline (theory.vector_math, theory.decisions)."""
+    inlined, own = tmp_path / "inlined.py", tmp_path / "own.py"
+    inlined.write_text("A = 1\n")
+    own.write_text("B = 1\n")
+    cached = [tmp_path / "mod._kernel-12.py311.nbi", tmp_path / "mod._kernel-12.py311.1.nbc"]
+    other = tmp_path / "mod._phase_loop-40.py311.nbi"
+    for path in (*cached, other):
+        path.write_text("machine code")
+    reduced_gd.forget_stale_cache(tmp_path, "mod._kernel", (own, inlined))   # no stamp yet: dropped
+    assert not any(path.exists() for path in cached) and other.exists()
+    for path in cached:
+        path.write_text("machine code")
+    reduced_gd.forget_stale_cache(tmp_path, "mod._kernel", (own, inlined))   # same sources: kept
+    assert all(path.exists() for path in cached)
+    inlined.write_text("A = 2\n")
+    reduced_gd.forget_stale_cache(tmp_path, "mod._kernel", (own, inlined))   # an inlined file changed
+    assert not any(path.exists() for path in cached) and other.exists()
+    assert reduced_gd.KERNEL_SOURCES[0] == Path(reduced_gd.__file__)
+    assert {path.name for path in reduced_gd.KERNEL_SOURCES} == {"reduced_gd.py", "vector_math.py", "decisions.py"}

@@ -273,6 +273,7 @@ print(json.dumps({"threads": numba.get_num_threads(), "digest": digest,
 """
 
 
+@pytest.mark.slow
 def test_same_numbers_whatever_the_number_of_numba_threads():
     results = []
     for threads in ("1", "2"):

@@ -58,6 +58,7 @@ def _loopback_unreachable() -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_numbers(reference, tmp_path, capsys):
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
     if reason := _loopback_unreachable():

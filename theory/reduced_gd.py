@@ -19,15 +19,17 @@ its own events instead of outcomes.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from theory import vector_math
+from theory import decisions, vector_math
 from theory.decisions import (
     LEVELS,
     LOWER_OCTAVES,
@@ -221,8 +223,10 @@ def compiled_kernel():
     """The numba kernel, compiled (and cached on disk) on first use; None without numba, or with
     NUMBA_DISABLE_JIT=1 (the numpy engine is then ~90× faster than the kernel interpreted).
 
-    It calls :func:`step` and :func:`decide`, which live in this file, so numba's disk cache
-    (keyed on this file) is invalidated whenever either changes.
+    It calls :func:`step` and :func:`decide`, which live in this file, and inlines code and
+    constants of :mod:`theory.vector_math` and :mod:`theory.decisions`: numba's disk cache is
+    stamped with this file alone, so :func:`forget_stale_cache` drops it when any of the three
+    changed.
     """
     global _KERNEL
     with KERNEL_LOCK:
@@ -262,7 +266,37 @@ def _compile(loop, cache: bool, parallel: bool):
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # set at import from the environment; NUMBA_DISABLE_JIT=1: the kernel would run interpreted, ~90× slower than numpy
         return None
     _prange = numba.prange
-    return numba.njit(parallel=parallel, cache=cache, error_model="numpy", fastmath=set(KERNEL_FASTMATH))(loop)
+    compiled = numba.njit(parallel=parallel, cache=cache, error_model="numpy", fastmath=set(KERNEL_FASTMATH))(loop)
+    if cache and compiled.stats.cache_path is not None:
+        forget_stale_cache(Path(compiled.stats.cache_path), f"{Path(__file__).stem}.{loop.__name__}",
+                           KERNEL_SOURCES)
+    return compiled
+
+
+# Every file whose code or constants the compiled loops contain (numba itself watches only this one).
+KERNEL_SOURCES = (Path(__file__), Path(str(vector_math.__file__)), Path(str(decisions.__file__)))
+
+
+def forget_stale_cache(folder: Path, prefix: str, sources: tuple[Path, ...]) -> None:
+    """Delete numba's cached machine code ``folder/prefix-*`` unless it was made from these
+    ``sources``: a digest of their bytes is kept beside it in ``folder/prefix.sources``. numba
+    checks only the stamp of the function's own file, so an edit of another file the loop
+    inlines would otherwise run the old code (numba's documented limit of ``cache=True``)."""
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    stamp = folder / f"{prefix}.sources"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    for stale in folder.glob(f"{prefix}-*"):
+        stale.unlink(missing_ok=True)
+    try:   # two processes may both get here: each writes a whole file, the last one stays
+        partial = folder / f"{prefix}.sources.{id(digest)}.tmp"
+        partial.write_text(digest)
+        partial.replace(stamp)
+    except OSError:   # a read-only cache folder: numba then caches elsewhere or not at all
+        pass
 
 
 # LLVM may fuse a·b + c into one FMA (one rounding instead of two: theory.vector_math's error bounds
