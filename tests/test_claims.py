@@ -10,6 +10,7 @@ import pytest
 from checks import cases
 from checks.registry import SOURCES, Budget, Claim, all_claims, get, rng_for
 from tests.faults import FAULTS
+from theory import reduced_gd
 
 QUICK = Budget("quick")
 CLAIM_IDS = [c.id for c in all_claims()]
@@ -87,8 +88,14 @@ def test_same_seed_same_evidence(claim_id):
     assert claim.run(QUICK, 3)[0].evidence == claim.run(QUICK, 3)[0].evidence
 
 
-@pytest.mark.parametrize("fault, claim_id", [(f, c) for f in FAULTS for c in f.refutes],
-                         ids=lambda x: getattr(x, "name", x))
+def _planted(fault, claim_id):
+    """One (fault, claim) case; the claims of one step fault share a worker, which compiles the
+    kernel around that fault once (about 2.5 s each) instead of once per worker."""
+    marks = [pytest.mark.xdist_group(f"fault-{fault.name}")] if fault.module is reduced_gd else []
+    return pytest.param(fault, claim_id, marks=marks, id=f"{fault.name}-{claim_id}")
+
+
+@pytest.mark.parametrize("fault, claim_id", [_planted(f, c) for f in FAULTS for c in f.refutes])
 def test_planted_fault_is_refuted(fault, claim_id, monkeypatch):
     fault.plant(monkeypatch)
     outcome, _ = get(claim_id).run(QUICK, seed=0)
