@@ -7,9 +7,11 @@ least one fault (tests/test_claims.py enforces this).
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -160,8 +162,12 @@ class Fault:
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
-                _FAULTY_KERNELS[self.name] = (reduced_gd.build_kernel(cache=False, parallel=False) or False,
-                                              reduced_gd.build_phase_kernel(cache=False, parallel=False) or False)
+                # cached on disk under the fault's name, and dropped when this file, the file of the
+                # replacement or an engine file changes (reduced_gd.forget_stale_cache)
+                sources = (Path(__file__), Path(inspect.getfile(self.replacement)))
+                _FAULTY_KERNELS[self.name] = tuple(
+                    reduced_gd.build_variant(loop, self.name, self.replacement, sources) or False
+                    for loop in ("_kernel", "_phase_loop"))
             gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
             monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
             monkeypatch.setattr(reduced_gd, "_PHASE_KERNEL", phase_kernel)

@@ -194,6 +194,7 @@ def _host_has(feature: str) -> bool:
     return f"+{feature}" in llvm.get_host_cpu_features().flatten().split(",")
 
 
+@pytest.mark.slow   # the assembly exists only for a fresh compile (numba disables it for cached code): ≈ 3 s
 def test_the_kernel_loop_is_vectorized(serial_kernel):
     """The lane loop compiles to vector code: packed divisions and square roots, and the level
     lookup as a gather, on 256- or 512-bit registers (AVX2 / AVX-512 hosts)."""
