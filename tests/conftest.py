@@ -8,6 +8,12 @@ Profiles (select with HYPOTHESIS_PROFILE=name; CI=true selects `ci`):
 
 import os
 
+# Each xdist worker runs numba's parallel kernels on every core, so the workers oversubscribe the
+# machine; OpenMP threads that spin while they wait for the next kernel call then take the cores
+# from the other worker. Passive waiting changes no number (the kernels do not depend on the
+# thread count) and is read when numba first starts its threads, after this.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import mpmath
 import pytest
 from hypothesis import HealthCheck, settings
