@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import os
 import threading
 import types
 from collections.abc import Callable
@@ -247,9 +248,9 @@ def compiled_phase_kernel():
 
 
 def build_kernel(cache: bool, parallel: bool = True):
-    """A new compiled kernel bound to this module's current :func:`step` (tests plant faults with
-    ``cache=False``, and ``parallel=False``, which compiles in a third of the time); None
-    without numba."""
+    """A new compiled kernel bound to this module's current :func:`step`; None without numba.
+    ``cache=False, parallel=False`` gives a fresh serial compile (tests/test_simd.py reads its
+    assembly); planted faults use :func:`build_variant`."""
     return _compile(_kernel, cache, parallel)
 
 
@@ -308,7 +309,7 @@ def forget_stale_cache(folder: Path, prefix: str, sources: tuple[Path, ...]) -> 
     for stale in folder.glob(f"{prefix}-*"):
         stale.unlink(missing_ok=True)
     try:   # two processes may both get here: each writes a whole file, the last one stays
-        partial = folder / f"{prefix}.sources.{id(digest)}.tmp"
+        partial = folder / f"{prefix}.sources.{os.getpid()}.tmp"
         partial.write_text(digest)
         partial.replace(stamp)
     except OSError:   # a read-only cache folder: numba then caches elsewhere or not at all
