@@ -231,6 +231,21 @@ class RunResult:
         return {nm: int(np.sum(self.outcome == i)) for i, nm in enumerate(NAMES)}
 
 
+def _newly_decided(loss, phi, too_big, land, lsad, scale):
+    """(mask, outcome codes of the masked) for one step of either simulator: diverged when the
+    loss is not finite or above ``too_big``; with a spurious minimum, below the saddle's loss
+    ``lsad`` on either side of φ_s; without one, global once φ < 1e-3 and ℓ < 1e-8·``scale``."""
+    bad = ~np.isfinite(loss) | (loss > too_big)
+    if land.has_spurious:
+        below = loss < lsad
+        glob, spur = below & (phi < land.phi_s), below & (phi > land.phi_s)
+    else:
+        glob = (phi < 1e-3) & (loss < 1e-8 * scale)
+        spur = np.zeros_like(glob)
+    dec = bad | glob | spur
+    return dec, np.where(bad[dec], DIVERGED, np.where(glob[dec], GLOBAL, SPURIOUS))
+
+
 def gd_full(w_star, a_star, v0, a0, eta=None, max_steps=20000, compact_every=25):
     """Plain GD on the closed-form population loss, every run in full dimension."""
     w = np.asarray(w_star, float)
@@ -251,7 +266,6 @@ def gd_full(w_star, a_star, v0, a0, eta=None, max_steps=20000, compact_every=25)
         eta = default_eta(k, kap)
     land = landscape(k, s * s / na2)
     lsad = land.loss_sad * lam2 * (1 - 1e-9) if land.has_spurious else -1.0
-    phis = land.phi_s if land.has_spurious else PI
     wh = w / c
     cst = (PI - 1.0) * lam2
 
@@ -282,18 +296,10 @@ def gd_full(w_star, a_star, v0, a0, eta=None, max_steps=20000, compact_every=25)
         if prev is not None:
             rise = float(np.max(loss - prev)) if loss.size else -np.inf
             max_rise = max(max_rise, rise / lam2)
-        bad = ~np.isfinite(loss) | (loss > big[idx])
-        if land.has_spurious:
-            below = loss < lsad
-            glob = below & (phi < phis)
-            spur = below & (phi > phis)
-        else:
-            glob = (phi < 1e-3) & (loss < 1e-8 * lam2)
-            spur = np.zeros_like(glob)
-        dec = bad | glob | spur
+        dec, codes = _newly_decided(loss, phi, big[idx], land, lsad, lam2)
         if dec.any():
             di = idx[dec]
-            outcome[di] = np.where(bad[dec], DIVERGED, np.where(glob[dec], GLOBAL, SPURIOUS))
+            outcome[di] = codes
             steps[di] = t
             keep = ~dec
             idx, v, a = idx[keep], v[keep], a[keep]
@@ -349,7 +355,6 @@ def gd_plane(k, r, x0, y0, phi0, kappa, eta=None, max_steps=20000):
     q = math.sqrt(max(k - r, 0.0))
     land = landscape(k, r)
     lsad = land.loss_sad * (1 - 1e-9) if land.has_spurious else -1.0
-    phis = land.phi_s if land.has_spurious else PI
 
     outcome = np.zeros(n, np.int8)
     steps = np.full(n, max_steps, np.int64)
@@ -367,18 +372,10 @@ def gd_plane(k, r, x0, y0, phi0, kappa, eta=None, max_steps=20000):
             big = 1e6 * (loss + 1.0)
         if prev is not None and loss.size:
             max_rise = max(max_rise, float(np.max(loss - prev)))
-        bad = ~np.isfinite(loss) | (loss > big[idx])
-        if land.has_spurious:
-            below = loss < lsad
-            glob = below & (phi < phis)
-            spur = below & (phi > phis)
-        else:
-            glob = (phi < 1e-3) & (loss < 1e-8)
-            spur = np.zeros_like(glob)
-        dec = bad | glob | spur
+        dec, codes = _newly_decided(loss, phi, big[idx], land, lsad, 1.0)   # the plane's losses are in units of λ²
         if dec.any():
             di = idx[dec]
-            outcome[di] = np.where(bad[dec], DIVERGED, np.where(glob[dec], GLOBAL, SPURIOUS))
+            outcome[di] = codes
             steps[di] = t
             keep = ~dec
             idx = idx[keep]
