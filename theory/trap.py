@@ -84,8 +84,8 @@ class LevelProof(NamedTuple):
     far_gap: str         # m(far_edge) − L ("" without a far edge)
     edge_slope: str      # a(phi_edge)ᵀa*: > 0 on the global side, < 0 on the spurious one
     far_slope: str       # a(far_edge)ᵀa*, of the other sign ("" without a far edge)
-    turn_margin: str     # 1 − max over cells of turn/(r2_min·room) ("" without a far edge)
-    descent_margin: str  # 1 − β²/((τ − α)(τ − γ)), τ − α and τ − γ > 0: ηΛ < 2(1 − ε)
+    turn_margin: str     # 1 − (turn radius)/r2_min: no turn crosses the band ("" without a far edge)
+    descent_margin: str  # 1 − f(r2_min)/r2_min, τ > α: ηΛ < 2(1 − ε) on every step's segment
     cells: int           # the cells of the side that hold states (each checked)
 
 
@@ -144,6 +144,7 @@ class CertifiedTrap:
     spurious: TrapSide
     prec: int
     stride: int
+    tightened: bool
     descent_margin: float
     seconds: float
 
@@ -462,47 +463,58 @@ def _sups_from(problem: _Problem, start: float):
 
 # --- one level --------------------------------------------------------------------------------
 
-def _fail(reason: str) -> LevelCheck:
-    return LevelCheck(False, reason, None)
+class _LevelBounds(NamedTuple):
+    """What the proof of a level needs besides r², from its band and its cells (all arb balls)."""
+
+    global_side: bool
+    level: Any
+    base: Any               # m ≥ base on the side: 0, or ℓ_s
+    phi_edge: float
+    far: float | None       # the band's far edge (None: the band reaches π)
+    turn_radius: Any        # r² above it, no turn crosses the band (0 without a far edge)
+    largest_turn: Any       # ≥ r²·tan θ for every state of the side
+    largest_a: Any          # ≥ |aᵀa*| for every state of the side
+    cells: int
+    audit: tuple[str, str, str, str]     # edge_gap, far_gap, edge_slope, far_slope
 
 
-def _verify(problem: _Problem, side: str, level: float, phi_edge: float, far_edge: float,
-            r2_min: float) -> LevelCheck:
-    """The lemma's conditions for one level (module docstring): its proof, or the first failure."""
+def _level_bounds(problem: _Problem, side: str, level: float, phi_edge: float,
+                  far_edge: float) -> _LevelBounds | str:
+    """The band's conditions, then the turn's bounds cell by cell; a failure as a string."""
     import flint
-    if not (math.isfinite(level) and math.isfinite(r2_min) and r2_min > 0 and 0 <= phi_edge <= math.pi):
-        return _fail("inputs: level and r2_min must be finite, r2_min > 0 and phi_edge in [0, π]")
+    if not (math.isfinite(level) and 0 <= phi_edge <= math.pi):
+        return "inputs: level must be finite and phi_edge in [0, π]"
     pi, cells, global_side = problem.pi, problem.cells, side == "global"
-    L, R = flint.arb(level), flint.arb(r2_min)
+    L = flint.arb(level)
     if not global_side and not problem.spurious:
-        return _fail("side: no spurious minimum")
-    base = flint.arb(0) if global_side else problem.spurious_loss     # m ≥ base on the side
+        return "side: no spurious minimum"
+    base = flint.arb(0) if global_side else problem.spurious_loss
     if not base < L:
-        return _fail("level: not above the side's least loss (no state to trap)")
+        return "level: not above the side's least loss (no state to trap)"
 
     # band: m > L on [φ_lo, φ_hi] ∋ φ_s
     m_edge, slope_edge = problem.profile(phi_edge)
     if not m_edge > L:
-        return _fail("band: m(phi_edge) > L not proved (the edge is not inside the band)")
+        return "band: m(phi_edge) > L not proved (the edge is not inside the band)"
     if not (slope_edge > 0 if global_side else slope_edge < 0):
-        return _fail("band: the sign of a(phi_edge)ᵀa* is not proved (the edge may lie past φ_s)")
+        return "band: the sign of a(phi_edge)ᵀa* is not proved (the edge may lie past φ_s)"
     reaches_pi = global_side and (not problem.spurious or problem.spurious_loss > L)
     far = None if reaches_pi else far_edge
     far_gap = far_slope = ""
     if far is not None:
         if not (math.isfinite(far) and 0 <= far <= math.pi):
-            return _fail("band: a far edge in [0, π] is needed (the band does not reach π)")
+            return "band: a far edge in [0, π] is needed (the band does not reach π)"
         m_far, slope_far = problem.profile(far)
         if not m_far > L:
-            return _fail("band: m(far_edge) > L not proved")
+            return "band: m(far_edge) > L not proved"
         if not (slope_far < 0 if global_side else slope_far > 0):
-            return _fail("band: the sign of a(far_edge)ᵀa* is not proved")
+            return "band: the sign of a(far_edge)ᵀa* is not proved"
         far_gap, far_slope = _audit(m_far - L), _audit(slope_far)
 
-    # turn: cell by cell; a state of cell j has φ at or before ``reach`` (towards the band)
+    # turn: cell by cell; a state of cell j lies at or before ``reach`` (towards the band)
     rate, spread = problem.eta_arb / (2 * pi), 4 * pi * problem.m_inverse
     meeting = np.flatnonzero(cells.lo < phi_edge if global_side else cells.hi > phi_edge)
-    largest_turn, largest_a, worst, used = flint.arb(0), flint.arb(0), flint.arb(0), 0
+    largest_turn, largest_a, turn_radius, used = flint.arb(0), flint.arb(0), flint.arb(0), 0
     for j in meeting:
         if cells.m_low[j] > L:           # m > L on the whole cell: no state there
             continue
@@ -514,36 +526,93 @@ def _verify(problem: _Problem, side: str, level: float, phi_edge: float, far_edg
             reach = flint.arb(min(cells.hi[j], phi_edge) if global_side else max(cells.lo[j], phi_edge))
             room = flint.arb(far) - reach if global_side else reach - flint.arb(far)
             if not room > 0:
-                return _fail(f"turn: cell {j} reaches the far edge")
-            ratio = turn / (R * room)
-            if not ratio < 1:
-                return _fail(f"turn: a state of cell {j} may turn across the band")
-            worst = max(worst, ratio.upper())
+                return f"turn: cell {j} reaches the far edge"
+            turn_radius = max(turn_radius, (turn / room).upper())
     if used == 0:
-        return _fail("turn: no cell of the side holds a state")
+        return "turn: no cell of the side holds a state"
+    return _LevelBounds(global_side, L, base, phi_edge, far, turn_radius, largest_turn, largest_a, used,
+                        (_audit(m_edge - L), far_gap, _audit(slope_edge), far_slope))
 
-    # descent: on every step's segment, φ within the side's largest turn (and short of the far edge)
-    reach = largest_turn / R
-    if global_side:
-        end = float_above(flint.arb(phi_edge) + reach)
-        q_bar, h_bar = _sups_up_to(problem, end if far is None else min(end, far))
+
+def _descent_radius(problem: _Problem, bounds: _LevelBounds, r2):
+    """f(R) = G/τ + B²/(τ(τ − α)) with γ = G/R and β = B/√R bounding the curvature on every
+    step's segment from states with r² ≥ R: there Λ < τ ⟺ R > f(R) (given τ > α). The segment's
+    angles lie within the side's largest turn (and short of the far edge)."""
+    import flint
+    pi = problem.pi
+    reach = bounds.largest_turn / r2
+    if bounds.global_side:
+        end = float_above(flint.arb(bounds.phi_edge) + reach)
+        q_bar, h_bar = _sups_up_to(problem, end if bounds.far is None else min(end, bounds.far))
     else:
-        assert far is not None
-        q_bar, h_bar = _sups_from(problem, max(float_below(flint.arb(phi_edge) - reach), far))
-    a_segment = largest_a + problem.eta_arb * ((L - base) * problem.m_forward / pi).sqrt()
-    gamma = a_segment * h_bar / (2 * pi * R)
-    beta_sq = q_bar * q_bar / (4 * pi * pi * R)
-    spare_a, spare_v = problem.tau - problem.alpha, problem.tau - gamma
-    if not spare_a > 0:
+        assert bounds.far is not None
+        q_bar, h_bar = _sups_from(problem, max(float_below(flint.arb(bounds.phi_edge) - reach), bounds.far))
+    a_segment = bounds.largest_a + problem.eta_arb * ((bounds.level - bounds.base) * problem.m_forward / pi).sqrt()
+    tau, alpha = problem.tau, problem.alpha
+    return a_segment * h_bar / (2 * pi * tau) + q_bar * q_bar / (4 * pi * pi * tau * (tau - alpha))
+
+
+def _fail(reason: str) -> LevelCheck:
+    return LevelCheck(False, reason, None)
+
+
+def _verify(problem: _Problem, side: str, level: float, phi_edge: float, far_edge: float,
+            r2_min: float) -> LevelCheck:
+    """The lemma's conditions for one level (module docstring): its proof, or the first failure."""
+    import flint
+    if not (math.isfinite(r2_min) and r2_min > 0):
+        return _fail("inputs: r2_min must be finite and > 0")
+    bounds = _level_bounds(problem, side, level, phi_edge, far_edge)
+    if isinstance(bounds, str):
+        return _fail(bounds)
+    r2 = flint.arb(r2_min)
+    if not r2 > bounds.turn_radius:
+        return _fail("turn: a state at r2_min may turn across the band")
+    if not problem.tau > problem.alpha:
         return _fail("descent: ηα < 2(1 − ε) not proved (the output layer's step is at its stability limit)")
-    if not spare_v > 0:
-        return _fail("descent: the v-curvature γ < τ not proved at r2_min")
-    descent = beta_sq / (spare_a * spare_v)
-    if not descent < 1:
+    descent_radius = _descent_radius(problem, bounds, r2)
+    if not r2 > descent_radius:
         return _fail("descent: ηΛ < 2(1 − ε) not proved at r2_min")
-    return LevelCheck(True, "", LevelProof(_audit(m_edge - L), far_gap, _audit(slope_edge), far_slope,
-                                           _audit(1 - worst) if far is not None else "", _audit(1 - descent),
-                                           used))
+    edge_gap, far_gap, edge_slope, far_slope = bounds.audit
+    turn_margin = _audit(1 - bounds.turn_radius / r2) if bounds.far is not None else ""
+    return LevelCheck(True, "", LevelProof(edge_gap, far_gap, edge_slope, far_slope, turn_margin,
+                                           _audit(1 - descent_radius / r2), bounds.cells))
+
+
+def _least_radius(problem: _Problem, side: str, level: float, phi_edge: float, far_edge: float,
+                  r2_min: float) -> float:
+    """A proved r² ≤ ``r2_min`` (a proved one) within about 2⁻¹⁰ of the least the bounds allow.
+
+    R is valid when R > max(turn radius, f(R)) (:func:`_descent_radius`), and f falls as R grows:
+    the least valid R* lies in [max(turn radius, f(r2_min)), r2_min]. Bisection in log R keeps
+    that bracket, also lowering its top to f(R) of an invalid R (then f(R) ≥ R* and f(f(R)) ≤ f(R)),
+    then the top, raised by 2⁻²⁰, is verified; ``r2_min`` itself where that fails."""
+    import flint
+    bounds = _level_bounds(problem, side, level, phi_edge, far_edge)
+    if isinstance(bounds, str) or not problem.tau > problem.alpha:
+        return r2_min
+
+    def needed(radius):
+        return max(bounds.turn_radius, _descent_radius(problem, bounds, radius).upper())
+
+    top = flint.arb(r2_min)
+    bottom = needed(top)
+    for _ in range(_TIGHTENING_STEPS):
+        if not top > bottom * (1 + flint.arb(2) ** -10):
+            break
+        middle = (bottom * top).sqrt().upper()
+        at_middle = needed(middle)
+        if at_middle < middle:
+            top = middle
+        else:
+            bottom, top = middle, min(top, at_middle)
+    candidate = float_above(top * (1 + flint.arb(2) ** -20))
+    if candidate < r2_min and _verify(problem, side, level, phi_edge, far_edge, candidate).proved:
+        return candidate
+    return r2_min
+
+
+_TIGHTENING_STEPS = 12
 
 
 # --- the public entry points ------------------------------------------------------------------
@@ -620,8 +689,10 @@ def _nudged(side: str, own: float, far: float, r2: float, attempt: int) -> tuple
             math.nextafter(r2 * (1 + factor), math.inf))
 
 
-def _certify_side(problem: _Problem, table: decisions.DecisionTable, side: str, stride: int) -> TrapSide:
-    """The float table's levels of one side (every stride-th), verified (module docstring)."""
+def _certify_side(problem: _Problem, table: decisions.DecisionTable, side: str, stride: int,
+                  tighten: bool) -> TrapSide:
+    """The float table's levels of one side (every stride-th), verified (module docstring), their
+    radii lowered towards the least the proof allows if ``tighten``."""
     offset, own_column = (0, 0) if side == "global" else (decisions.LEVELS, 1)
     rows = offset + np.arange(0, decisions.LEVELS, stride)
     rows = rows[np.isfinite(table.r2_min[rows])] if side == "global" or problem.spurious else rows[:0]
@@ -633,6 +704,10 @@ def _certify_side(problem: _Problem, table: decisions.DecisionTable, side: str, 
         for attempt in range(len(_NUDGES)):
             phi_edge, far_edge, r2_min = _nudged(side, own, far, r2, attempt)
             verdict = _verify(problem, side, level, phi_edge, far_edge, r2_min)
+            if verdict.proof is not None and tighten:
+                least = _least_radius(problem, side, level, phi_edge, far_edge, r2_min)
+                if least < r2_min:
+                    r2_min, verdict = least, _verify(problem, side, level, phi_edge, far_edge, least)
             if verdict.proof is not None:
                 reaches_pi = not verdict.proof.far_gap
                 kept.append((level, phi_edge, math.inf if reaches_pi else far_edge, r2_min, verdict.proof))
@@ -652,28 +727,34 @@ def _frozen(values: list) -> np.ndarray:
     return out
 
 
-def certified_trap(k: int, r: float, eta: float, prec: int = DEFAULT_PREC, stride: int = 1) -> CertifiedTrap:
+def certified_trap(k: int, r: float, eta: float, prec: int = DEFAULT_PREC, stride: int = 1,
+                   tighten: bool = False) -> CertifiedTrap:
     """The proved trap of the invariant teacher (k, r) — ‖w*‖ = ‖a*‖ = 1, 1ᵀa* = √r — at step η
-    (module docstring; units of (‖w*‖‖a*‖)²), cached per (k, r, η, prec, stride) in the process.
+    (module docstring; units of (‖w*‖‖a*‖)²), cached per argument tuple in the process.
 
     ``stride`` keeps every stride-th level of the float table (1: all of its 501 per side; about
-    a second in all). Without a spurious minimum (r ≥ r_b = (k + π − 1)/π) only the global side
-    has levels, up to ℓ_s. ValueError for bad input, and for η not below (1 − ε) × the output
-    layer's stability limit 2/α, α = (k + π − 1)/(2π), where nothing is provably trapped.
+    a second in all). ``tighten``: lower each radius from the float table's towards the least
+    the proof allows (one more verification per level; the float table's spurious side bounds
+    ℓ − m(φ) by L rather than L − ℓ_s, and its radii there are up to several times larger).
+    Without a spurious minimum (r ≥ r_b = (k + π − 1)/π) only the global side has levels, up to
+    ℓ_s. ValueError for bad input, and for η not below (1 − ε) × the output layer's stability
+    limit 2/α, α = (k + π − 1)/(2π), where nothing is provably trapped.
     """
     k, r, eta, prec = _checked(k, r, eta, prec)
     stride = validation.positive_int(stride, "stride")
+    if not isinstance(tighten, bool):
+        raise ValueError(f"tighten must be True or False, got {tighten!r}")
     _stability(k, eta, prec)
-    return _certified_trap(k, r, eta, prec, stride)
+    return _certified_trap(k, r, eta, prec, stride, tighten)
 
 
 @functools.lru_cache(maxsize=32)
-def _certified_trap(k: int, r: float, eta: float, prec: int, stride: int) -> CertifiedTrap:
+def _certified_trap(k: int, r: float, eta: float, prec: int, stride: int, tighten: bool) -> CertifiedTrap:
     start = time.perf_counter()
     table = _float_table(k, r, eta)
     with ArbArith(prec).precision():
         problem = _cached_problem(k, r, eta, prec)
-        global_side, spurious = (_certify_side(problem, table, side, stride) for side in SIDES)
+        global_side, spurious = (_certify_side(problem, table, side, stride, tighten) for side in SIDES)
         return CertifiedTrap(k, r, eta, problem.spurious, enclosure(problem.top), enclosure(problem.spurious_loss),
                              Enclosure(*problem.saddle) if problem.saddle else None, global_side, spurious, prec,
-                             stride, DESCENT_MARGIN, time.perf_counter() - start)
+                             stride, tighten, DESCENT_MARGIN, time.perf_counter() - start)
