@@ -205,7 +205,7 @@ def _h_pieces(x, pi):
     sin, cos = x.sin(), x.cos()
     q, slope = (pi - x) * sin, (pi - x) * cos - sin
     root = _sqrt_nonnegative(slope * slope + 4 * q * q)
-    value = slope.coeffs()[0] if hasattr(slope, "coeffs") else slope
+    value = ([*slope.coeffs(), 0][0]) if hasattr(slope, "coeffs") else slope
     if value < 0:
         plus, minus = 2 * q * q / (root - slope), (root - slope) / 2
     elif value > 0:
@@ -236,9 +236,9 @@ def _sup_smooth(f: Callable, lo, hi, floor=None):
     a piece whose bound is taken."""
     import flint
 
-    def over(a, b):
-        coeffs = f(flint.arb_series([a.union(b), 1], prec=2)).coeffs()
-        return coeffs[0], (coeffs[1] if len(coeffs) > 1 else flint.arb(0))
+    def over(a, b):           # (f, f') on the ball; trailing zero coefficients are left out
+        coeffs = [*f(flint.arb_series([a.union(b), 1], prec=2)).coeffs(), flint.arb(0), flint.arb(0)]
+        return coeffs[0], coeffs[1]
 
     best = max(f(lo).lower(), f(hi).lower(), *([floor] if floor is not None else []))
     bound, pieces, stack = None, 0, [(lo, hi)]
@@ -566,10 +566,10 @@ def _verify(problem: _Problem, side: str, level: float, phi_edge: float, far_edg
     if isinstance(bounds, str):
         return _fail(bounds)
     r2 = flint.arb(r2_min)
-    if not r2 > bounds.turn_radius:
-        return _fail("turn: a state at r2_min may turn across the band")
     if not problem.tau > problem.alpha:
         return _fail("descent: ηα < 2(1 − ε) not proved (the output layer's step is at its stability limit)")
+    if not r2 > bounds.turn_radius:
+        return _fail("turn: a state at r2_min may turn across the band")
     descent_radius = _descent_radius(problem, bounds, r2)
     if not r2 > descent_radius:
         return _fail("descent: ηΛ < 2(1 − ε) not proved at r2_min")
@@ -682,7 +682,7 @@ def _nudged(side: str, own: float, far: float, r2: float, attempt: int) -> tuple
 
     def inward(x: float, up: bool) -> float:
         step = max(4 * math.ulp(x), edge_step * width) if attempt else edge_step * math.ulp(x)
-        return x + step if up else x - step
+        return min(x + step, math.pi) if up else max(x - step, 0.0)
 
     up = side == "global"
     return (inward(own, up), inward(far, not up) if math.isfinite(far) else math.inf,
