@@ -2,9 +2,10 @@
 
 For each k and κ, η = theory.dynamics.default_eta of the invariant teacher (k, r, κ) — a function
 of (k, κ) alone — and r = ``--ratio`` × r_b. Prints the seconds of the float candidate table and
-of the verification in arb (each level of both sides), the levels proved per side, and how many
-candidates needed the second nudge or were dropped. Each trap is computed afresh (the in-process
-cache is cleared first).
+of the verification in arb (each level of both sides), the levels proved per side, how many
+candidates needed the second nudge or were dropped, and, with ``tighten=True``, its seconds and the
+largest factor by which it lowered a radius of each side. Each trap is computed afresh (the
+in-process caches are cleared first).
 Run: python benchmarks/trap.py
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+
+import numpy as np
 
 from theory import invariants, trap
 
@@ -27,11 +30,14 @@ def measure(k: int, kappa: float, ratio: float) -> dict:
     trap._float_table(k, r, eta)
     table_seconds = time.perf_counter() - start
     result = trap.certified_trap(k, r, eta)
+    tight = trap.certified_trap(k, r, eta, tighten=True)
     return {"k": k, "kappa": kappa, "r": r, "eta": eta, "table_seconds": table_seconds,
-            "verify_seconds": result.seconds,
+            "verify_seconds": result.seconds, "tighten_seconds": tight.seconds,
             **{f"{side.side}_levels": len(side) for side in result.sides},
             "retried": sum(side.retried for side in result.sides),
-            "dropped": sum(side.dropped for side in result.sides)}
+            "dropped": sum(side.dropped for side in result.sides),
+            **{f"{side.side}_tightened_by": float(np.max(side.r2_min / lowered.r2_min, initial=1.0))
+               for side, lowered in zip(result.sides, tight.sides, strict=True)}}
 
 
 def main(argv=None):
