@@ -114,7 +114,8 @@ def test_radii_computed_with_the_sup_of_q_at_the_ends_only_are_refused(monkeypat
 
 @settings(max_examples=10)
 @given(st.floats(math.log(2), math.log(1e4)).map(lambda x: round(math.exp(x))),
-       st.floats(0.01, 1.2), st.floats(-2, 4).map(lambda x: 10.0 ** x), st.floats(0.01, 1.0))
+       st.one_of(st.just(0.0), st.floats(0.01, 1.2)), st.floats(-2, 4).map(lambda x: 10.0 ** x),
+       st.floats(0.01, 1.0))
 def test_certified_constants_lie_inside_the_float_tables(k, ratio, kappa, fraction):
     r = min(ratio * invariants.boundary(k), float(k))
     eta = fraction * invariants.DEFAULT_ETA_FRACTION * invariants.stability_limit(k, kappa)
@@ -349,10 +350,33 @@ def test_the_ball_sups_dominate_a_dense_sample_and_are_tight(x, y, width):
         assert bound <= sample.max() + 4 * spacing + 1e-12
 
 
-def test_a_sup_of_q_at_the_ends_only_misses_its_peak():
-    """The planted fault of the float table, seen here: q's peak lies inside [1, 1.2]."""
-    q_bound, _ = _sups(1.0, 1.2)
-    assert q_bound >= decisions._q(decisions.PHI_Q) > max(_q(1.0), _q(1.2)) + 1e-3
+def test_a_sup_taken_at_the_ends_only_is_refuted_by_the_dense_sample(monkeypatch):
+    """The planted fault in the ball code: each function's sup taken at the interval's ends only.
+    q's peak lies inside [1, 1.2] and h̃'s inside [1.45, 1.75]: the dense sample sees them, the
+    faulty bounds do not."""
+    monkeypatch.setattr(trap, "_sup_smooth", lambda f, lo, hi, floor=None: max(f(lo).upper(), f(hi).upper()))
+    for (lo, hi), which, function in (((1.0, 1.2), 0, _q), ((1.45, 1.75), 1, _h_tilde)):
+        assert _sups(lo, hi)[which] < function(np.linspace(lo, hi, 4001)).max() - 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [2, 10**6])
+def test_a_whole_trap_reaches_from_near_the_top_down_to_small_losses(k):
+    """All 501 float levels per side, tightened: nothing dropped but (at k = 10⁶) spurious levels
+    the float teacher's ℓ_s puts below the exact one; levels from within 10⁻¹² (relative) of each
+    side's base up to the float table's highest, which stops where its rounding slack
+    (theory.decisions.SLACK × ½E f*²) would reach the top."""
+    r = 0.5 * invariants.boundary(k)
+    certified = trap.certified_trap(k, r, invariants.DEFAULT_ETA_FRACTION * invariants.stability_limit(k, 1.0),
+                                    tighten=True)
+    top, base = certified.top.lo, {"global": 0.0, "spurious": certified.spurious_loss.hi}
+    slack = decisions.SLACK * (math.pi - 1 + r) / (4 * math.pi)
+    for side in certified.sides:
+        assert len(side) >= 390 and side.retried == 0
+        assert all(reason.startswith("level: not above") for reason, _ in side.failures)
+        span = top - base[side.side]
+        assert side.level[-1] >= top - 2 * slack - 1e-11 * span and side.level[0] <= base[side.side] + 1e-12 * span
+        assert np.all(np.diff(side.level) > 0)
 
 
 @settings(max_examples=12)
