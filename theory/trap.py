@@ -344,9 +344,10 @@ class _Problem:
     cells: _Cells
 
     @classmethod
-    def build(cls, k: int, r: float, eta: float, prec: int, phi_split: float) -> _Problem:
-        """The constants, φ_s bracketed, and the cells of :func:`theory.decisions._cell_edges`
-        around ``phi_split`` (the float table's φ_s, so that its cells are ours)."""
+    def build(cls, k: int, r: float, eta: float, prec: int) -> _Problem:
+        """The constants, φ_s bracketed, and the cells: the float table's
+        (:func:`theory.decisions._cell_edges`, dense near 0, π and φ_s — ours within an ulp of
+        its φ_s, so that its cells are ours and the bounds compare cell by cell)."""
         import flint
         ar = ArbArith(prec)
         pi, r_arb = flint.arb.pi(), ar.scalar(r)
@@ -359,9 +360,10 @@ class _Problem:
             ball = flint.arb(saddle[0]).union(flint.arb(saddle[1]))
             top, _ = _profile(k, s, formulas.Angle(ball, pi - ball))     # m(φ_s), φ_s in the ball
         eta_arb = ar.scalar(eta)
+        split = (saddle[0] + saddle[1]) / 2 if saddle else math.pi
         return cls(k, r, eta, prec, pi, s, (1 - r_arb / d) / (pi - 1), pi - 1 + r_arb, d / (2 * pi),
                    2 * (1 - ar.scalar(DESCENT_MARGIN)) / eta_arb, eta_arb, spurious, spurious_loss, saddle, top,
-                   _build_cells(k, s, decisions._cell_edges(phi_split)))
+                   _build_cells(k, s, decisions._cell_edges(split)))
 
     def profile(self, phi: float):
         """(m(φ), a(φ)ᵀa*) at the float φ, enclosed."""
@@ -659,7 +661,7 @@ def _float_table(k: int, r: float, eta: float) -> decisions.DecisionTable:
 @functools.lru_cache(maxsize=16)
 def _cached_problem(k: int, r: float, eta: float, prec: int) -> _Problem:
     """Call inside ``ArbArith(prec).precision()``."""
-    return _Problem.build(k, r, eta, prec, _float_table(k, r, eta).basins.phi_split)
+    return _Problem.build(k, r, eta, prec)
 
 
 def check_level(k: int, r: float, eta: float, side: str, level: float, phi_edge: float, far_edge: float,
