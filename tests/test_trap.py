@@ -217,10 +217,7 @@ def _states(teacher, side, row, n, rng):
     lam = teacher.w_norm * math.sqrt(teacher.a_sq)
     level, edge, r2 = side.level[row], side.phi_edge[row], side.r2_min[row]
     k, p = teacher.k, teacher.p
-
-    def profile(phi):      # m(φ) in units of λ²
-        return formulas.profile_from_scalars(FLOAT64_ELEMENTWISE, angle=formulas.Angle(phi, math.pi - phi), k=k,
-                                             c=1.0, s=math.sqrt(R_TEST), astar_sq=1.0)[0]
+    profile = _unit_profile            # m(φ) in units of λ²
     lo, hi = (0.0, edge) if side.side == "global" else (edge, math.pi)
     phi = rng.uniform(lo, hi, 50 * n)
     base = 0.0 if side.side == "global" else formulas.spurious_loss(FLOAT64_ELEMENTWISE, k=k, c=1.0,
