@@ -312,7 +312,8 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     (outcome codes, decision steps, final reduced states) — and, with ``record``, the histories
     (numpy engine; each of shape (max_steps + 1, n)).
 
-    Memory and time per run do not depend on p, nor on k beyond the steps a decision takes.
+    Memory and time per run do not depend on p, nor on k beyond the steps a decision takes; the
+    batch holds every run (:func:`outcome_counts` keeps only counts).
     ``p`` is the patch size the initialization is drawn for (default the teacher's; population
     GD sees p only through the law of φ₀, so any p works with any teacher, and ``math.inf``
     draws the limit φ₀ = π/2 exactly). ``v0_norm`` is the radius of v₀'s sphere; ``eta=None``
@@ -320,6 +321,21 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     draw (for example the theorem's region); it must return (x, y, z1, z2, residual_sq), and
     then ``p`` and ``v0_norm`` must be left at their defaults.
     """
+    parts, histories = [], []
+    for batch, history in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided,
+                                          p, v0_norm):
+        parts.append(batch)
+        histories.append(history)
+    batch = reduced_gd.Batch.concatenate(parts)
+    if record:
+        return batch, {key: np.concatenate([h[key] for h in histories], axis=1) for key in record}
+    return batch
+
+
+def _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided, p, v0_norm):
+    """:func:`reduced_runs`' runs, validated, drawn and advanced _CHUNK at a time: yields each
+    chunk's (batch, histories) in order, so that a caller that keeps only counts holds one chunk
+    at a time whatever n is. The draws are those of one call for all n runs, chunk after chunk."""
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     validation.generator(rng)
@@ -335,16 +351,10 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     plane = reduced_plane(teacher)
     draw = start or (lambda t, q, m, r: initialization.reduced_start(t, q, m, r, scheme, p, v0_norm))
     kernel = None if record else reduced_gd.compiled_kernel()
-    parts, histories = [], []
     for first in range(0, n, _CHUNK):
         batch = start_batch(table, *draw(teacher, plane, min(_CHUNK, n - first), rng))
-        histories.append(reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel,
-                                            tuple(record))[1])
-        parts.append(batch)
-    batch = reduced_gd.Batch.concatenate(parts)
-    if record:
-        return batch, {key: np.concatenate([h[key] for h in histories], axis=1) for key in record}
-    return batch
+        history = reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel, tuple(record))[1]
+        yield batch, history
 
 
 def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
@@ -353,10 +363,16 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
     """How many of n GD runs from ``scheme`` end ``global``, ``spurious``, ``diverged`` or stay
     ``undecided`` after ``max_steps`` steps. Initial points are drawn in reduced coordinates from
     their exact laws (:mod:`theory.initialization`), so a run costs O(1) memory and time per
-    step whatever k and p are; the counts agree with full-dimensional sampling run through the
-    full engine (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for
-    φ₀ = π/2) and ``v0_norm`` as in :func:`reduced_runs`."""
-    return batch_counts(reduced_runs(teacher, n, rng, eta, scheme, max_steps, p=p, v0_norm=v0_norm))
+    step whatever k and p are, and the runs are counted a chunk at a time: memory stays that of
+    one chunk (2¹⁶ runs) whatever n is. The counts are those of :func:`reduced_runs` with the
+    same arguments, and agree with full-dimensional sampling run through the full engine
+    (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for φ₀ = π/2)
+    and ``v0_norm`` as in :func:`reduced_runs`."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for batch, _ in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, None, (), True, p, v0_norm):
+        for name, count in batch_counts(batch).items():
+            counts[name] += count
+    return counts
 
 
 def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:
