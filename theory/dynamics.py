@@ -25,6 +25,7 @@ like 1/t) is small, so slow convergence is not mistaken for failure.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -169,6 +170,37 @@ setattr(GDResult, "V", _final_iterate("V"))  # noqa: B010
 setattr(GDResult, "A", _final_iterate("A"))  # noqa: B010
 
 
+# --- what every engine can represent --------------------------------------------------------
+#
+# The three engines hold the same numbers in different coordinates, and an input is accepted only
+# when all of them can run it to the same answer. Three things break that (issue 29):
+#
+# * overflow of the loss: it holds (π − 1)‖a‖² and (1ᵀa − c s)², with (1ᵀa)² ≤ k‖a‖². Past
+#   float64 the numpy engines saw a NaN loss at step 0 ("diverged") while the kernel, which looks
+#   up decisions only below the saddle's loss, ran on to "global" (a₀ = 10¹⁵⁵·(1, 1)); past 1e184
+#   the reduced coordinates' own residual overflowed (A = NaN, "undecided"). So ‖a‖ stays at most
+#   1e150/√k for every step a run takes (:func:`_output_layer_reach`): every term ≤ 1e300;
+# * overflow of a v-step, of length η‖w*‖|aᵀa*|(π − φ) sin φ/(2π‖v‖) (≤ η‖w*‖|aᵀa*|/(2‖v‖)):
+#   below 1e300 at the first step, and below float64's largest number at every later one, where
+#   ‖v‖ has at least the length the first step gave it and |aᵀa*| is bounded by
+#   :func:`_output_layer_reach` (a₀ = 10¹⁰⁰·(½, 1) ⟂ a*, ‖v₀‖ = 1e-250: the second step
+#   overflowed, NaN "undecided" from the kernel);
+# * rounding amplified by a short v₀: no engine holds a₀ᵀa* closer than ≈ (k + 2)ε‖a₀‖‖a*‖ nor
+#   sin φ₀ closer than ≈ 2ε, and the first step turns v by about atan(step/‖v₀‖). When a₀ᵀa* or
+#   sin φ₀ is 0 within rounding and ‖v₀‖ is short, that turn — and with it the outcome — is
+#   rounding (a₀ = (5e9, 1e10) ⟂ a* = (1, −½), ‖v₀‖ = 1e-300: "global" from the reduced engines,
+#   "spurious" from the full one). Such rows are refused when rounding alone can change the first
+#   turn by more than ROUNDING_TURN — and v₀ on w*'s line within rounding where rounding alone can
+#   turn v by more than that at a step: exact GD never turns v there (‖v₀‖ = 1e-20·‖w*‖, a₀ = 0:
+#   "global" from the reduced engines, "spurious" from the full one).
+
+MAX_LOSS_TERM = 1e300            # every term of the loss, and every v-step, stays below it
+MAX_A_NORM = math.sqrt(MAX_LOSS_TERM)     # ‖a‖ ≤ MAX_A_NORM/√k
+FLOAT64_BELOW = 1e308            # a later v-step's bound: float64 itself (‖v₀‖ = 1e-307 runs, tests/test_simd.py)
+ROUNDING_TURN = 1e-9             # rad: what rounding may change in the first step's turn
+_DOT_ROUNDING = 4 * np.finfo(float).eps   # per term of aᵀa* (a dot product and the reduced basis)
+
+
 def _validate_run(teacher, V0, A0, eta, steps, record):
     validation.teacher(teacher)
     V0, A0 = validation.numeric_array(V0, "V0"), validation.numeric_array(A0, "A0")
@@ -178,9 +210,6 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
         raise ValueError(f"A0 must have shape (n={V0.shape[0]}, k={teacher.k}), got {A0.shape}")
     if V0.shape[0] == 0:
         raise ValueError("V0 must hold at least one trajectory")
-    for name, arr in (("V0", V0), ("A0", A0)):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite")
     if np.any(np.all(V0 == 0, axis=1)):
         raise ValueError("V0 must not contain a zero row (v = 0 has no direction)")
     norms = row_norms(V0)
@@ -188,13 +217,116 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
         raise ValueError(f"rows of V0 must have norms in [{reduced_gd.MIN_V_NORM:g}, 1e300] (the loss does not "
                          "depend on ‖v‖: rescale v₀)")
     eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
-    first_step = eta * teacher.w_norm * np.abs(A0 @ teacher.a_star) / (2 * norms)
-    if not np.all(first_step < 1e300):
-        raise ValueError("V0 has rows so short that GD's first v-step, of length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖), "
-                         "leaves float64: rescale v₀ (the loss does not depend on ‖v‖)")
     steps = validation.step_count(steps, "steps")
     _check_record(record)
     return V0, A0, float(eta), steps
+
+
+def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np.ndarray, steps: int,
+                        train_a: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Upper bounds on ‖a_t‖ and on |a_tᵀa*| over the steps each run from a row of A0 takes.
+
+    The a-step is a_{t+1} = (I − ηM/2π) a_t + η/(2π)·c((g_t − 1)a* + s1), g_t − 1 ∈ [−1, π − 1].
+    Along 1̂ = 1/√k it multiplies the component u by 1 − ηα (α = (k + π − 1)/(2π)) and adds at
+    most F₁ = η/(2π)·c((π − 1)|s|/√k + |s|√k); across 1 it multiplies by 1 − ηα⊥ (α⊥ = (π − 1)/(2π))
+    and adds at most F⊥ = η/(2π)·c(π − 1)‖a*⊥‖. A contracting direction (|factor| < 1) stays
+    within |u₀| + F/(1 − |factor|); an expanding one within its divergence threshold plus F (the
+    step that passes it is the run's last: diverged); a neutral one grows by F a step. Then
+    ‖a‖ ≤ √(u² + w²) and |aᵀa*| ≤ u|s|/√k + w‖a*⊥‖ — for a₀ = 0 and a small η exactly c‖a*‖²,
+    the largest a(φ)ᵀa*.
+    """
+    k, c, s, eta = teacher.k, teacher.w_norm, teacher.a_sum, table.eta
+    along_star, across_star = abs(s) / math.sqrt(k), math.sqrt(max(teacher.a_sq - s * s / k, 0.0))
+    along = np.abs(A0.sum(axis=1)) / math.sqrt(k)
+    across = row_norms(A0 - (A0.sum(axis=1) / k)[:, None])
+    if train_a:
+        rule = table.rule
+        for part, curvature, force, threshold in (
+                ("along", (k + math.pi - 1) / (2 * math.pi), (math.pi - 1) * along_star + abs(s) * math.sqrt(k),
+                 abs(rule.diverge_sum) / math.sqrt(k)),
+                ("across", (math.pi - 1) / (2 * math.pi), (math.pi - 1) * across_star,
+                 math.sqrt(rule.diverge_perp_sq))):
+            forcing = eta / (2 * math.pi) * c * force
+            factor = abs(1 - eta * curvature)
+            if factor < 1:
+                grown = forcing / (1 - factor)
+            elif math.isfinite(threshold):
+                grown = threshold + forcing
+            else:
+                grown = forcing * steps
+            if part == "along":
+                along = along + grown
+            else:
+                across = across + grown
+    return np.hypot(along, across), along * along_star + across * across_star
+
+
+def _check_representable(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, table: decisions.DecisionTable,
+                         steps: int, train_a: bool) -> None:
+    """Refuse the runs that not every engine can represent (see the comment above MAX_LOSS_TERM)."""
+    k, c, eta = teacher.k, teacher.w_norm, table.eta
+    norms, a_norms = row_norms(V0), row_norms(A0)
+    a_limit = MAX_A_NORM / math.sqrt(k)
+    if np.any(a_norms > a_limit):
+        row = int(np.argmax(a_norms))
+        raise ValueError(f"rows of A0 must have norms at most 1e150/√k = {a_limit:.3g} (the loss holds ‖a‖² and "
+                         f"(1ᵀa)² ≤ k‖a‖², which float64 must hold for every engine), got {a_norms[row]:.3g} "
+                         f"in row {row}")
+    # (with ‖w*‖, ‖a*‖ ≤ 1e60 the growth below stays far under the limit: a guard for the argument)
+    largest, largest_dot = _output_layer_reach(teacher, table, A0, steps, train_a)
+    if np.any(largest > a_limit):
+        row = int(np.argmax(largest))
+        raise ValueError(f"row {row} of A0: at η = {eta:.3g} the output layer can grow to ‖a‖ = {largest[row]:.3g}, "
+                         f"beyond the 1e150/√k = {a_limit:.3g} that float64 holds the loss for: use a smaller η")
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        # the first step: its length from a₀ᵀa* and q₀ = (π − φ₀) sin φ₀, each known to rounding
+        # (at p = 1 no engine turns v at all: sin φ = 0 exactly in each)
+        dot = np.abs(A0 @ teacher.a_star)
+        dot_error = _DOT_ROUNDING * (k + 2) * a_norms * math.sqrt(teacher.a_sq)
+        w_hat = teacher.w_star / c
+        units = V0 / norms[:, None]
+        apart, together = row_norms(units - w_hat), row_norms(units + w_hat)
+        phi = 2 * np.arctan2(apart, together)
+        q, q_error = (np.pi - phi) * np.sin(phi), (4 * np.finfo(float).eps * np.pi if teacher.p > 1 else 0.0)
+        dot_low, q_low = np.fmax(dot - dot_error, 0.0), np.fmax(q - q_error, 0.0)
+        rate = eta * c / (2 * math.pi)                          # the step is rate·|aᵀa*|·q/‖v‖
+        shortest = rate * (dot_low / norms) * q_low             # may be ∞: far beyond float64's v
+        # the turn is atan(step/‖v₀‖), step/‖v₀‖ between S = shortest/‖v₀‖ and L (the same with the
+        # upper ends): rounding can change it by (L − S)/(1 + S²) = (L/S − 1)/(1/S + S)
+        relative_low = shortest / norms
+        relative_high = rate * ((dot + dot_error) / norms) * ((q + q_error) / norms)
+        ratio = ((dot + dot_error) / dot_low) * ((q + q_error) / q_low)
+        turn_change = np.where(relative_low > 0, (ratio - 1) / (1 / relative_low + relative_low),
+                               np.fmin(relative_high, np.pi))
+        # v₀ on w*'s line within rounding (p ≥ 2): exact GD never turns v, while an engine's
+        # (I − v̂v̂ᵀ)w* is off by ≈ 2ε‖w*‖ in a direction of its own, a turn of up to
+        # η·2ε‖w*‖|aᵀa*|/(2‖v‖²) per step
+        on_line = ((q_low == 0) & (teacher.p > 1)
+                   & (eta * 2 * np.finfo(float).eps * c * largest_dot / (2 * norms) / norms > ROUNDING_TURN))
+        turn_change = np.where(on_line, np.inf, turn_change)
+        # Every v-step's arithmetic: the reduced engines form η‖w*‖(aᵀa*)(π − φ)/(2π‖v‖), the full
+        # one (aᵀa*)(π − φ)/(2π‖v‖), before the factors ≤ 1; both are at most
+        # max(1, η‖w*‖)·|aᵀa*|/(2‖v‖). At the first step |a₀ᵀa*| is known; later ‖v‖ ≥ ‖v₁‖ ≥
+        # hypot(‖v₀‖, shortest) and |aᵀa*| is at most ``largest_dot``.
+        reach = max(1.0, eta * c)
+        first = reach * (dot + dot_error) / (2 * norms)
+        later = reach * largest_dot / (2 * np.hypot(norms, shortest))
+    if not np.all(first < MAX_LOSS_TERM):
+        raise ValueError("V0 has rows so short that GD's first v-step, of length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖), "
+                         "leaves float64: rescale v₀ (the loss does not depend on ‖v‖)")
+    if not np.all(turn_change <= ROUNDING_TURN):
+        row = int(np.argmax(np.nan_to_num(turn_change, nan=np.inf)))
+        what = (f"v₀ lies on w*'s line within rounding and ‖v₀‖ = {norms[row]:.3g} is so short that rounding alone "
+                f"turns v by more than {ROUNDING_TURN:g} rad a step" if on_line[row] else
+                f"a₀ᵀa* = {A0[row] @ teacher.a_star:.3g} or sin φ₀ is 0 within rounding and ‖v₀‖ = {norms[row]:.3g} "
+                f"is so short that rounding alone turns v by up to {min(turn_change[row], math.pi):.3g} rad at the "
+                "first step")
+        raise ValueError(f"row {row} of V0, A0: {what}; engines may disagree: rescale v₀ (the loss does not "
+                         "depend on ‖v‖) or move it off the degenerate start")
+    if not np.all(later < FLOAT64_BELOW):
+        raise ValueError("V0 has rows so short that a later v-step, of length up to η‖w*‖|aᵀa*|/(2‖v₁‖) with "
+                         "|aᵀa*| the largest the output layer reaches, leaves float64: rescale v₀ (the loss does not "
+                         "depend on ‖v‖)")
 
 
 def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000,
@@ -211,6 +343,16 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     ``until_decided=True`` stops each trajectory at its decision (V, A are then the decided
     iterates) — for outcome statistics, where the rest of the run adds nothing. A diverged
     trajectory always stops at the step that certified it (its last iterates stay finite).
+
+    Inputs that not every engine can represent are refused (ValueError naming the range): rows
+    of A0 beyond 1e150/√k, or whose output layer can grow there at this η; v-steps that would
+    leave float64; a first step whose turn is rounding (a₀ᵀa* or sin φ₀ zero within rounding
+    with a short v₀). On every other input the engines give the same outcomes, up to a start
+    within rounding of a basin's boundary; a decision step moves by a step where rounding puts a
+    threshold (docs/mathematics.md#the-simd-kernel) — and, for ‖a₀‖ far above ‖w*‖‖a*‖, by up to
+    log(ε‖a₀‖/(‖w*‖‖a*‖))/|log ρ| steps: the reduced coordinates hold a₀ to ε‖a₀‖ (a change of
+    basis), a rounding that decays by ρ = 1 − η(π − 1)/(2π) a step (a₀ = 10¹⁰⁰·(1, 1): step 2,174
+    in the full engine, 3,600 in the reduced ones, all "global").
     """
     V0, A0, eta, steps = _validate_run(teacher, V0, A0, eta, steps, record)
     if engine not in ("auto", "reduced-numba", "reduced-numpy", "full"):
@@ -218,6 +360,7 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     if engine == "full" and not train_a:
         raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
     table = decision_table(teacher, eta, train_a)
+    _check_representable(teacher, V0, A0, table, steps, train_a)
     if engine == "full":
         started = time.perf_counter()
         batch, history = full_gd.run_full(teacher, V0, A0, table, steps, record, until_decided)

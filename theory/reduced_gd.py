@@ -326,7 +326,8 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     decision step may move, by a step, where a threshold is crossed (tests/test_simd.py).
     """
     slack, top = rule.slack, rule.global_span       # the global side's base is 0: its span is the top
-    # decide() can only answer when the loss is below the saddle's, or when divergence is possible
+    # decide() can only answer when the loss is below the saddle's, when divergence is possible, or when
+    # the loss is not finite
     always_decide = rule.diverge_sum < np.inf or rule.diverge_perp_sq < np.inf
     go_on_when_decided = not until_decided
     n = x.shape[0]
@@ -365,7 +366,10 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
                 rises[lane] += rising
                 late[lane] += rising & (decided[lane] >= 0)
                 previous[lane] = loss
-                ask = live & (decided[lane] < 0) & (always_decide | (loss + slack < top))
+                # decide() answers only below the top, where divergence is possible, or for a
+                # non-finite loss (a state that left float64 is diverged, as on the numpy path)
+                ask = live & (decided[lane] < 0) & (always_decide | (loss + slack < top)
+                                                    | (np.abs(loss) > 1.7e308) | (loss != loss))
                 asks[lane] = ask
                 pending += ask
             if pending > 0:             # the decision, while some lane can still be decided

@@ -68,12 +68,20 @@ def _numeric_vector(x: np.ndarray, name: str, length: int | None) -> np.ndarray:
 
 
 def numeric_array(x: Any, name: str) -> np.ndarray:
-    """An array of real numbers as float64: strings, booleans and objects are refused, not parsed."""
-    arr = np.asarray(x)
+    """An array of finite real numbers as float64: strings, booleans and objects are refused, not
+    parsed; NaN, ±inf and numbers beyond float64 (a long double of 1e400) are refused by name."""
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:   # ragged nesting and the like
+        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
     if arr.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+        raise ValueError(f"{name} must be an array of real numbers (integer or float dtype), got dtype {arr.dtype}")
     with np.errstate(over="ignore"):
-        return arr.astype(np.float64)
+        out = arr.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        problem = "overflows float64" if np.all(np.isfinite(arr)) else "must be finite"
+        raise ValueError(f"{name} {problem}")
+    return out
 
 
 def row_norms(M: np.ndarray, sqrt=np.sqrt) -> np.ndarray:
