@@ -4,13 +4,15 @@ but ``diverged``."""
 
 import math
 import re
+from fractions import Fraction
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import Teacher, decisions, dynamics, reduced_gd
+from theory import Teacher, decisions, dynamics, empirical, invariants, landscape, reduced_gd, validation
 
 ENGINES = ("reduced-numba", "reduced-numpy", "full")
 ISSUE_TEACHER = Teacher([1.0, 2.0, 0.5], [1.0, -0.5])
@@ -122,3 +124,84 @@ def test_every_engine_gives_one_answer_or_the_input_is_refused(run):
         at_start = {(result.outcome[row], result.decided_step[row] == 0) for result in results.values()}
         if any(first for _, first in at_start):      # a decision from the initial state itself
             assert len(at_start) == 1, {engine: (r.outcome[row], r.decided_step[row]) for engine, r in results.items()}
+
+
+# --- the library's other hostile inputs (issue 29, low, and what else was found) ---------------------
+
+BIG_TEACHER = Teacher([1e60, 0.0], [1e60, 1.0])
+V0, A0 = dynamics.random_init(ISSUE_TEACHER, 2, np.random.default_rng(0))
+
+
+def _masked_v0():
+    return np.ma.masked_array(V0, mask=[[True, False, False], [False, False, False]])
+
+
+HOSTILE_CALLS = {
+    # numbers that leave float64 on conversion: ZeroDivisionError, OverflowError, or a silent run before
+    "eta Fraction(1, 10**400)": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, eta=Fraction(1, 10**400), steps=3),
+                                 "eta must lie in float64's normal range"),
+    "eta mpf('1e-400')": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, eta=mpmath.mpf("1e-400"), steps=3),
+                          "eta must lie in float64's normal range"),
+    "eta 5e-324": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, eta=5e-324, steps=3),
+                   "eta must lie in float64's normal range"),
+    "p 10**400": (lambda: dynamics.outcome_counts(ISSUE_TEACHER, 3, np.random.default_rng(0), p=10**400),
+                  "p must be an integer in [1, 1.8e308] or math.inf, got int ≈ 1e400"),
+    "v0_norm 10**400": (lambda: dynamics.outcome_counts(ISSUE_TEACHER, 3, np.random.default_rng(0), v0_norm=10**400),
+                        "v0_norm must be a positive finite number within float64's range"),
+    "kappa beyond float64": (lambda: dynamics.outcome_counts(BIG_TEACHER, 3, np.random.default_rng(0), v0_norm=1e-150),
+                             "κ = (‖w*‖‖a*‖/‖v₀‖)² = inf must be at most 1e+300"),
+    "kappa of invariants.of": (lambda: invariants.of(BIG_TEACHER, 1e-150), "v0_norm = 1e-150 is too short"),
+    "V0 long double 1e400": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0.astype(np.longdouble) * np.longdouble("1e400"),
+                                                     A0, steps=3), "V0 overflows float64"),
+    # arguments of the wrong kind: TypeError, numba's TypingError, or read as truthy before
+    "record None": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, steps=3, record=None),
+                    "record must be a tuple of names"),
+    "record a string": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, steps=3, record="loss"),
+                        "(a string: write ('loss',))"),
+    "until_decided None": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, steps=3, until_decided=None),
+                           "until_decided must be True or False, got None"),
+    "train_a 'no'": (lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, steps=3, train_a="no"),
+                     "train_a must be True or False, got 'no'"),
+    "masked V0": (lambda: dynamics.run_gd(ISSUE_TEACHER, _masked_v0(), A0, steps=3), "got a masked array"),
+    "ragged V0": (lambda: dynamics.run_gd(ISSUE_TEACHER, [[1, 2, 3], [1, 2]], A0, steps=3),
+                  "V0 must be an array of real numbers ("),
+    "points as strings": (lambda: invariants.outcomes_at_infinity(3, 1.0, 1.0, [["1", "2"]]),
+                          "points must be an array of real numbers"),
+    "max_steps -1 at p = ∞": (lambda: invariants.outcomes_at_infinity(3, 1.0, 1.0, [[0.1, 0.1]], max_steps=-1),
+                              "max_steps must be an integer >= 1"),
+    "coupled seed -1": (lambda: invariants.coupled_outcomes(ISSUE_TEACHER, [3], 5, -1), "seed must be an integer >= 0"),
+    "coupled n 0": (lambda: invariants.coupled_outcomes(ISSUE_TEACHER, [3], 0, 1), "n must be an integer >= 1"),
+    "empirical eta Fraction": (lambda: empirical.run_empirical_gd(
+        empirical.draw_sample(ISSUE_TEACHER, 10, np.random.default_rng(0)), [1.0, 0, 0], [1.0, 0],
+        Fraction(1, 10**400), 2), "eta must lie in float64's normal range"),
+    # the message named ‖v‖ = 0 for a subnormal v (np.linalg.norm underflows)
+    "gradient at a subnormal v": (lambda: landscape.gradient(Teacher([1.0, 2.0], [1.0, 0.5]), [5e-324, 0], [1.0, 1.0]),
+                                  "‖v‖ = 4.94e-324"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_CALLS, ids=list(HOSTILE_CALLS))
+def test_a_hostile_argument_is_one_value_error_naming_it(case):
+    call, fragment = HOSTILE_CALLS[case]
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        call()
+
+
+MEMORY_CALLS = {   # MemoryError (or, with overcommit, a process killed later) before
+    "random_init n = 10**12": lambda: dynamics.random_init(ISSUE_TEACHER, 10**12, np.random.default_rng(0)),
+    "reduced_runs n = 10**11": lambda: dynamics.reduced_runs(ISSUE_TEACHER, 10**11, np.random.default_rng(0)),
+    "a history of 10**12 steps": lambda: dynamics.run_gd(ISSUE_TEACHER, V0, A0, steps=10**12, record=("loss",)),
+}
+
+
+@pytest.mark.skipif(validation.physical_memory() is None, reason="the system does not say how much memory it has")
+@pytest.mark.parametrize("case", MEMORY_CALLS, ids=list(MEMORY_CALLS))
+def test_a_request_beyond_this_machines_memory_is_refused_before_allocating(case):
+    with pytest.raises(ValueError, match="more than this machine's"):
+        MEMORY_CALLS[case]()
+
+
+def test_the_largest_patch_size_and_a_list_of_records_are_accepted():
+    counts = dynamics.outcome_counts(ISSUE_TEACHER, 3, np.random.default_rng(0), p=10**300)
+    assert sum(counts.values()) == 3
+    assert dynamics.run_gd(ISSUE_TEACHER, V0, A0, steps=3, record=["loss"]).history["loss"].shape == (4, 2)

@@ -45,10 +45,8 @@ def _check_scheme(scheme: str) -> None:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
 
 
-def _check_record(record) -> None:
-    unknown = set(record) - set(RECORDABLE)
-    if unknown:
-        raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
+def _check_record(record) -> tuple[str, ...]:
+    return validation.names(record, "record", RECORDABLE)
 
 
 # --- initialization -----------------------------------------------------------------------
@@ -72,6 +70,7 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     _check_scheme(scheme)
     v0_norm = initialization.sphere_radius(v0_norm)
     k, p = teacher.k, teacher.p
+    validation.fits_in_memory(8.0 * n * (p + k) * 2, f"random_init of n = {n:,} rows of p + k = {p + k:,} entries")
     v0 = rng.standard_normal((n, p))
     v0 *= v0_norm / np.linalg.norm(v0, axis=1, keepdims=True)
     if scheme == "paper":
@@ -91,7 +90,7 @@ MAX_ETA_MULTIPLE = 1e100   # of default_eta: beyond, GD's first steps leave floa
 def checked_eta(teacher: Teacher, eta, v0_norm: float = initialization.DEFAULT_V0_NORM) -> float:
     """A step size: positive, finite, and at most MAX_ETA_MULTIPLE × :func:`default_eta` (any η
     above 4× the default already diverges, and is reported so)."""
-    eta = float(validation.positive_real(eta, "eta"))
+    eta = validation.positive_float(eta, "eta")
     limit = MAX_ETA_MULTIPLE * default_eta(teacher, v0_norm)
     if eta > limit:
         raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, "
@@ -105,8 +104,17 @@ def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NOR
     the v-curvature only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit
     constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps."""
     v0_norm = initialization.sphere_radius(v0_norm)
+    with np.errstate(over="ignore"):
+        kappa = float((np.float64(teacher.w_norm) / v0_norm) ** 2 * teacher.a_sq)
+    if not kappa <= MAX_KAPPA:   # the default step 1/κ would be subnormal or 0 (a ZeroDivisionError later)
+        raise ValueError(f"κ = (‖w*‖‖a*‖/‖v₀‖)² = {kappa:.3g} must be at most {MAX_KAPPA:g} (the default step is "
+                         f"≈ 1/κ): v0_norm = {v0_norm:g} is too short for this teacher, use at least "
+                         f"{teacher.w_norm * math.sqrt(teacher.a_sq) / math.sqrt(MAX_KAPPA):.3g}")
     # κ/2 whatever p is (at p = 1 it bounds nothing, but the step stays a function of (k, κ))
     return 0.5 / max(decisions.teacher_curvatures(teacher, v0_norm, v_turns=True).eigenvalues)
+
+
+MAX_KAPPA = 1e300   # κ = (‖w*‖‖a*‖/‖v₀‖)² at most this: the default step ≈ 1/κ stays a normal float64
 
 
 # --- public entry point --------------------------------------------------------------------
@@ -218,8 +226,10 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
                          "depend on ‖v‖: rescale v₀)")
     eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
     steps = validation.step_count(steps, "steps")
-    _check_record(record)
-    return V0, A0, float(eta), steps
+    record = _check_record(record)
+    validation.fits_in_memory(8.0 * (steps + 1) * V0.shape[0] * len(record),
+                              f"recording {len(record)} histories of {steps + 1:,} steps × {V0.shape[0]:,} runs")
+    return V0, A0, float(eta), steps, record
 
 
 def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np.ndarray, steps: int,
@@ -354,7 +364,8 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     basis), a rounding that decays by ρ = 1 − η(π − 1)/(2π) a step (a₀ = 10¹⁰⁰·(1, 1): step 2,174
     in the full engine, 3,600 in the reduced ones, all "global").
     """
-    V0, A0, eta, steps = _validate_run(teacher, V0, A0, eta, steps, record)
+    V0, A0, eta, steps, record = _validate_run(teacher, V0, A0, eta, steps, record)
+    train_a, until_decided = validation.flag(train_a, "train_a"), validation.flag(until_decided, "until_decided")
     if engine not in ("auto", "reduced-numba", "reduced-numpy", "full"):
         raise ValueError(f"engine must be auto, reduced-numba, reduced-numpy or full, got {engine!r}")
     if engine == "full" and not train_a:
@@ -466,7 +477,7 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     """
     parts, histories = [], []
     for batch, history in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided,
-                                          p, v0_norm):
+                                          p, v0_norm, keep_all=True):
         parts.append(batch)
         histories.append(history)
     batch = reduced_gd.Batch.concatenate(parts)
@@ -475,16 +486,22 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     return batch
 
 
-def _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided, p, v0_norm):
+def _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided, p, v0_norm,
+                    keep_all):
     """:func:`reduced_runs`' runs, validated, drawn and advanced _CHUNK at a time: yields each
     chunk's (batch, histories) in order, so that a caller that keeps only counts holds one chunk
-    at a time whatever n is. The draws are those of one call for all n runs, chunk after chunk."""
+    at a time whatever n is. The draws are those of one call for all n runs, chunk after chunk.
+    ``keep_all``: the caller keeps every chunk (refused when that cannot fit in memory)."""
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     validation.generator(rng)
     max_steps = validation.step_count(max_steps, "max_steps")
     _check_scheme(scheme)
-    _check_record(record)
+    record = _check_record(record)
+    until_decided = validation.flag(until_decided, "until_decided")
+    if keep_all:   # reduced_runs: the whole batch (≈ 72 bytes a run), and the histories
+        validation.fits_in_memory(8.0 * n * (9 + (max_steps + 1) * len(record)) * 2,
+                                  f"reduced_runs of n = {n:,} runs kept whole")
     p = teacher.p if p is None else initialization.patch_size(p)
     v0_norm = initialization.sphere_radius(v0_norm)
     if start is not None and (p != teacher.p or v0_norm != initialization.DEFAULT_V0_NORM):
@@ -512,7 +529,8 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
     (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for φ₀ = π/2)
     and ``v0_norm`` as in :func:`reduced_runs`."""
     counts = dict.fromkeys(OUTCOMES, 0)
-    for batch, _ in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, None, (), True, p, v0_norm):
+    for batch, _ in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, None, (), True, p, v0_norm,
+                                    keep_all=False):
         for name, count in batch_counts(batch).items():
             counts[name] += count
     return counts
