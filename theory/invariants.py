@@ -290,12 +290,12 @@ def coupled_outcomes(teacher: Teacher, ps, n: int, seed: int, max_steps: int = 2
     """Outcome codes of the same n draws of a₀ from the paper's ball at each p of ``ps`` and at
     p = ∞, with cos φ₀ = 2B − 1 taken from one uniform U through each p's Beta quantile: the runs
     differ only by φ₀, so P(p) − P_∞ is measured without sampling noise between the p."""
-    from scipy import stats
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     max_steps = validation.step_count(max_steps, "max_steps")
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {validation.shown(seed)}")
+    from scipy import stats  # 1–2 s to import: after the checks
     streams = np.random.SeedSequence(int(seed)).spawn(2)
     plane = dynamics.reduced_plane(teacher)
     table = dynamics.decision_table(teacher, dynamics.default_eta(teacher), True, True)
