@@ -229,11 +229,11 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
     record = _check_record(record)
     validation.fits_in_memory(8.0 * (steps + 1) * V0.shape[0] * len(record),
                               f"recording {len(record)} histories of {steps + 1:,} steps × {V0.shape[0]:,} runs")
-    return V0, A0, float(eta), steps, record
+    return V0, A0, float(eta), steps, record, norms
 
 
-def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np.ndarray, steps: int,
-                        train_a: bool) -> tuple[np.ndarray, np.ndarray]:
+def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np.ndarray, a_norms: np.ndarray,
+                        steps: int, train_a: bool) -> tuple[np.ndarray, np.ndarray]:
     """Upper bounds on ‖a_t‖ and on |a_tᵀa*| over the steps each run from a row of A0 takes.
 
     The a-step is a_{t+1} = (I − ηM/2π) a_t + η/(2π)·c((g_t − 1)a* + s1), g_t − 1 ∈ [−1, π − 1].
@@ -248,7 +248,8 @@ def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np
     k, c, s, eta = teacher.k, teacher.w_norm, teacher.a_sum, table.eta
     along_star, across_star = abs(s) / math.sqrt(k), math.sqrt(max(teacher.a_sq - s * s / k, 0.0))
     along = np.abs(A0.sum(axis=1)) / math.sqrt(k)
-    across = row_norms(A0 - (A0.sum(axis=1) / k)[:, None])
+    # ‖a⊥‖² = ‖a‖² − u², raised by the cancellation's rounding (≤ 4ε‖a‖²): an upper bound in one pass
+    across = np.sqrt(np.fmax(a_norms * a_norms - along * along, 0.0) + 4 * np.finfo(float).eps * a_norms * a_norms)
     if train_a:
         rule = table.rule
         for part, curvature, force, threshold in (
@@ -271,11 +272,25 @@ def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np
     return np.hypot(along, across), along * along_star + across * across_star
 
 
+def _quick_norms(M: np.ndarray) -> np.ndarray:
+    """‖row‖ in one pass where the squares neither overflow nor underflow (to within rounding of
+    :func:`theory.validation.row_norms`, enough for a bound), scaled where they would."""
+    with np.errstate(over="ignore"):
+        squares = np.einsum("ij,ij->i", M, M)
+    out = np.sqrt(squares)
+    odd = ~((squares > 1e-290) & (squares < 1e300))
+    if np.any(odd):
+        out[odd] = row_norms(M[odd])
+    return out
+
+
 def _check_representable(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, table: decisions.DecisionTable,
-                         steps: int, train_a: bool) -> None:
-    """Refuse the runs that not every engine can represent (see the comment above MAX_LOSS_TERM)."""
+                         steps: int, train_a: bool, norms: np.ndarray | None = None) -> None:
+    """Refuse the runs that not every engine can represent (see the comment above MAX_LOSS_TERM);
+    ``norms``: the rows' ‖v₀‖ when known."""
     k, c, eta = teacher.k, teacher.w_norm, table.eta
-    norms, a_norms = row_norms(V0), row_norms(A0)
+    norms = row_norms(V0) if norms is None else norms
+    a_norms = _quick_norms(A0)
     a_limit = MAX_A_NORM / math.sqrt(k)
     if np.any(a_norms > a_limit):
         row = int(np.argmax(a_norms))
@@ -283,23 +298,37 @@ def _check_representable(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, table
                          f"(1ᵀa)² ≤ k‖a‖², which float64 must hold for every engine), got {a_norms[row]:.3g} "
                          f"in row {row}")
     # (with ‖w*‖, ‖a*‖ ≤ 1e60 the growth below stays far under the limit: a guard for the argument)
-    largest, largest_dot = _output_layer_reach(teacher, table, A0, steps, train_a)
+    largest, largest_dot = _output_layer_reach(teacher, table, A0, a_norms, steps, train_a)
     if np.any(largest > a_limit):
         row = int(np.argmax(largest))
         raise ValueError(f"row {row} of A0: at η = {eta:.3g} the output layer can grow to ‖a‖ = {largest[row]:.3g}, "
                          f"beyond the 1e150/√k = {a_limit:.3g} that float64 holds the loss for: use a smaller η")
+    eps, star_norm, reach = np.finfo(float).eps, math.sqrt(teacher.a_sq), max(1.0, eta * c)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        # First bounds from the norms alone (|a₀ᵀa*| ≤ ‖a₀‖‖a*‖, q ≤ 2): most inputs pass them, and
+        # then the angles below need not be computed (they cost a pass over V0).
+        dot_max = a_norms * star_norm
+        dot_error = _DOT_ROUNDING * (k + 2) * dot_max
+        q_error = 4 * eps * np.pi if teacher.p > 1 else 0.0
+        rate = eta * c / (2 * math.pi)
+        turn_bound = rate * (2 * dot_error * (2 + q_error) + 2 * q_error * (dot_max + dot_error)) / norms / norms
+        line_bound = eta * eps * c * largest_dot / norms / norms if teacher.p > 1 else np.zeros_like(norms)
+        clearly = (np.all(reach * (dot_max + dot_error) / (2 * norms) < MAX_LOSS_TERM)
+                   and np.all(reach * largest_dot / (2 * norms) < FLOAT64_BELOW)
+                   and np.all(np.fmax(turn_bound, line_bound) <= ROUNDING_TURN))
+    if clearly:
+        return
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         # the first step: its length from a₀ᵀa* and q₀ = (π − φ₀) sin φ₀, each known to rounding
         # (at p = 1 no engine turns v at all: sin φ = 0 exactly in each)
         dot = np.abs(A0 @ teacher.a_star)
-        dot_error = _DOT_ROUNDING * (k + 2) * a_norms * math.sqrt(teacher.a_sq)
-        w_hat = teacher.w_star / c
         units = V0 / norms[:, None]
-        apart, together = row_norms(units - w_hat), row_norms(units + w_hat)
-        phi = 2 * np.arctan2(apart, together)
-        q, q_error = (np.pi - phi) * np.sin(phi), (4 * np.finfo(float).eps * np.pi if teacher.p > 1 else 0.0)
+        cos_phi = units @ (teacher.w_star / c)
+        perp = units - cos_phi[:, None] * (teacher.w_star / c)
+        phi = np.arctan2(np.sqrt(np.einsum("ij,ij->i", perp, perp)), cos_phi)   # accurate near 0 and π
+        q = (np.pi - phi) * np.sin(phi)
         dot_low, q_low = np.fmax(dot - dot_error, 0.0), np.fmax(q - q_error, 0.0)
-        rate = eta * c / (2 * math.pi)                          # the step is rate·|aᵀa*|·q/‖v‖
+        # the step is rate·|aᵀa*|·q/‖v‖
         shortest = rate * (dot_low / norms) * q_low             # may be ∞: far beyond float64's v
         # the turn is atan(step/‖v₀‖), step/‖v₀‖ between S = shortest/‖v₀‖ and L (the same with the
         # upper ends): rounding can change it by (L − S)/(1 + S²) = (L/S − 1)/(1/S + S)
@@ -311,14 +340,12 @@ def _check_representable(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, table
         # v₀ on w*'s line within rounding (p ≥ 2): exact GD never turns v, while an engine's
         # (I − v̂v̂ᵀ)w* is off by ≈ 2ε‖w*‖ in a direction of its own, a turn of up to
         # η·2ε‖w*‖|aᵀa*|/(2‖v‖²) per step
-        on_line = ((q_low == 0) & (teacher.p > 1)
-                   & (eta * 2 * np.finfo(float).eps * c * largest_dot / (2 * norms) / norms > ROUNDING_TURN))
+        on_line = (q_low == 0) & (line_bound > ROUNDING_TURN)
         turn_change = np.where(on_line, np.inf, turn_change)
         # Every v-step's arithmetic: the reduced engines form η‖w*‖(aᵀa*)(π − φ)/(2π‖v‖), the full
         # one (aᵀa*)(π − φ)/(2π‖v‖), before the factors ≤ 1; both are at most
         # max(1, η‖w*‖)·|aᵀa*|/(2‖v‖). At the first step |a₀ᵀa*| is known; later ‖v‖ ≥ ‖v₁‖ ≥
         # hypot(‖v₀‖, shortest) and |aᵀa*| is at most ``largest_dot``.
-        reach = max(1.0, eta * c)
         first = reach * (dot + dot_error) / (2 * norms)
         later = reach * largest_dot / (2 * np.hypot(norms, shortest))
     if not np.all(first < MAX_LOSS_TERM):
@@ -364,14 +391,14 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     basis), a rounding that decays by ρ = 1 − η(π − 1)/(2π) a step (a₀ = 10¹⁰⁰·(1, 1): step 2,174
     in the full engine, 3,600 in the reduced ones, all "global").
     """
-    V0, A0, eta, steps, record = _validate_run(teacher, V0, A0, eta, steps, record)
+    V0, A0, eta, steps, record, norms = _validate_run(teacher, V0, A0, eta, steps, record)
     train_a, until_decided = validation.flag(train_a, "train_a"), validation.flag(until_decided, "until_decided")
     if engine not in ("auto", "reduced-numba", "reduced-numpy", "full"):
         raise ValueError(f"engine must be auto, reduced-numba, reduced-numpy or full, got {engine!r}")
     if engine == "full" and not train_a:
         raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
     table = decision_table(teacher, eta, train_a)
-    _check_representable(teacher, V0, A0, table, steps, train_a)
+    _check_representable(teacher, V0, A0, table, steps, train_a, norms)
     if engine == "full":
         started = time.perf_counter()
         batch, history = full_gd.run_full(teacher, V0, A0, table, steps, record, until_decided)
