@@ -62,11 +62,12 @@ import functools
 import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from theory import formulas, landscape
+from theory import compile_cache, formulas, landscape
 from theory.arith import FLOAT64, FLOAT64_ELEMENTWISE
 from theory.teacher import Teacher
 
@@ -497,16 +498,18 @@ _TURN_LOCK = threading.Lock()
 
 
 def _turn_kernel():
-    """:func:`_turn_radii` compiled by numba (cached on disk; it calls nothing outside this file),
-    or the plain function without numba or with NUMBA_DISABLE_JIT=1."""
+    """:func:`_turn_radii` compiled by numba (cached on disk when a cache can be used, see
+    :mod:`theory.compile_cache`; it calls nothing outside this file), or the plain function without
+    numba or with NUMBA_DISABLE_JIT=1."""
     global _TURN_KERNEL
     with _TURN_LOCK:
         if _TURN_KERNEL is None:
             try:
-                import numba
-                _TURN_KERNEL = numba.njit(cache=True, error_model="numpy")(_turn_radii)
+                import numba  # noqa: F401
             except ImportError:   # pragma: no cover - numba is a declared dependency
                 _TURN_KERNEL = _turn_radii
+            else:   # on disk when a cache can be used (theory.compile_cache), else in memory
+                _TURN_KERNEL = compile_cache.jit(_turn_radii, (Path(__file__),), error_model="numpy")
     return _TURN_KERNEL
 
 

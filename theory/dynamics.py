@@ -25,6 +25,7 @@ like 1/t) is small, so slow convergence is not mistaken for failure.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -44,10 +45,8 @@ def _check_scheme(scheme: str) -> None:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
 
 
-def _check_record(record) -> None:
-    unknown = set(record) - set(RECORDABLE)
-    if unknown:
-        raise ValueError(f"record must be among {RECORDABLE}, got {sorted(unknown)}")
+def _check_record(record) -> tuple[str, ...]:
+    return validation.names(record, "record", RECORDABLE)
 
 
 # --- initialization -----------------------------------------------------------------------
@@ -71,6 +70,7 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
     _check_scheme(scheme)
     v0_norm = initialization.sphere_radius(v0_norm)
     k, p = teacher.k, teacher.p
+    validation.fits_in_memory(8.0 * n * (p + k) * 2, f"random_init of n = {n:,} rows of p + k = {p + k:,} entries")
     v0 = rng.standard_normal((n, p))
     v0 *= v0_norm / np.linalg.norm(v0, axis=1, keepdims=True)
     if scheme == "paper":
@@ -90,7 +90,7 @@ MAX_ETA_MULTIPLE = 1e100   # of default_eta: beyond, GD's first steps leave floa
 def checked_eta(teacher: Teacher, eta, v0_norm: float = initialization.DEFAULT_V0_NORM) -> float:
     """A step size: positive, finite, and at most MAX_ETA_MULTIPLE × :func:`default_eta` (any η
     above 4× the default already diverges, and is reported so)."""
-    eta = float(validation.positive_real(eta, "eta"))
+    eta = validation.positive_float(eta, "eta")
     limit = MAX_ETA_MULTIPLE * default_eta(teacher, v0_norm)
     if eta > limit:
         raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, "
@@ -104,8 +104,17 @@ def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NOR
     the v-curvature only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit
     constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps."""
     v0_norm = initialization.sphere_radius(v0_norm)
+    with np.errstate(over="ignore"):
+        kappa = float((np.float64(teacher.w_norm) / v0_norm) ** 2 * teacher.a_sq)
+    if not kappa <= MAX_KAPPA:   # the default step 1/κ would be subnormal or 0 (a ZeroDivisionError later)
+        raise ValueError(f"κ = (‖w*‖‖a*‖/‖v₀‖)² = {kappa:.3g} must be at most {MAX_KAPPA:g} (the default step is "
+                         f"≈ 1/κ): v0_norm = {v0_norm:g} is too short for this teacher, use at least "
+                         f"{teacher.w_norm * math.sqrt(teacher.a_sq) / math.sqrt(MAX_KAPPA):.3g}")
     # κ/2 whatever p is (at p = 1 it bounds nothing, but the step stays a function of (k, κ))
     return 0.5 / max(decisions.teacher_curvatures(teacher, v0_norm, v_turns=True).eigenvalues)
+
+
+MAX_KAPPA = 1e300   # κ = (‖w*‖‖a*‖/‖v₀‖)² at most this: the default step ≈ 1/κ stays a normal float64
 
 
 # --- public entry point --------------------------------------------------------------------
@@ -169,6 +178,37 @@ setattr(GDResult, "V", _final_iterate("V"))  # noqa: B010
 setattr(GDResult, "A", _final_iterate("A"))  # noqa: B010
 
 
+# --- what every engine can represent --------------------------------------------------------
+#
+# The three engines hold the same numbers in different coordinates, and an input is accepted only
+# when all of them can run it to the same answer. Three things break that (issue 29):
+#
+# * overflow of the loss: it holds (π − 1)‖a‖² and (1ᵀa − c s)², with (1ᵀa)² ≤ k‖a‖². Past
+#   float64 the numpy engines saw a NaN loss at step 0 ("diverged") while the kernel, which looks
+#   up decisions only below the saddle's loss, ran on to "global" (a₀ = 10¹⁵⁵·(1, 1)); past 1e184
+#   the reduced coordinates' own residual overflowed (A = NaN, "undecided"). So ‖a‖ stays at most
+#   1e150/√k for every step a run takes (:func:`_output_layer_reach`): every term ≤ 1e300;
+# * overflow of a v-step, of length η‖w*‖|aᵀa*|(π − φ) sin φ/(2π‖v‖) (≤ η‖w*‖|aᵀa*|/(2‖v‖)):
+#   below 1e300 at the first step, and below float64's largest number at every later one, where
+#   ‖v‖ has at least the length the first step gave it and |aᵀa*| is bounded by
+#   :func:`_output_layer_reach` (a₀ = 10¹⁰⁰·(½, 1) ⟂ a*, ‖v₀‖ = 1e-250: the second step
+#   overflowed, NaN "undecided" from the kernel);
+# * rounding amplified by a short v₀: no engine holds a₀ᵀa* closer than ≈ (k + 2)ε‖a₀‖‖a*‖ nor
+#   sin φ₀ closer than ≈ 2ε, and the first step turns v by about atan(step/‖v₀‖). When a₀ᵀa* or
+#   sin φ₀ is 0 within rounding and ‖v₀‖ is short, that turn — and with it the outcome — is
+#   rounding (a₀ = (5e9, 1e10) ⟂ a* = (1, −½), ‖v₀‖ = 1e-300: "global" from the reduced engines,
+#   "spurious" from the full one). Such rows are refused when rounding alone can change the first
+#   turn by more than ROUNDING_TURN — and v₀ on w*'s line within rounding where rounding alone can
+#   turn v by more than that at a step: exact GD never turns v there (‖v₀‖ = 1e-20·‖w*‖, a₀ = 0:
+#   "global" from the reduced engines, "spurious" from the full one).
+
+MAX_LOSS_TERM = 1e300            # every term of the loss, and every v-step, stays below it
+MAX_A_NORM = math.sqrt(MAX_LOSS_TERM)     # ‖a‖ ≤ MAX_A_NORM/√k
+FLOAT64_BELOW = 1e308            # a later v-step's bound: float64 itself (‖v₀‖ = 1e-307 runs, tests/test_simd.py)
+ROUNDING_TURN = 1e-9             # rad: what rounding may change in the first step's turn
+_DOT_ROUNDING = 4 * np.finfo(float).eps   # per term of aᵀa* (a dot product and the reduced basis)
+
+
 def _validate_run(teacher, V0, A0, eta, steps, record):
     validation.teacher(teacher)
     V0, A0 = validation.numeric_array(V0, "V0"), validation.numeric_array(A0, "A0")
@@ -178,9 +218,6 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
         raise ValueError(f"A0 must have shape (n={V0.shape[0]}, k={teacher.k}), got {A0.shape}")
     if V0.shape[0] == 0:
         raise ValueError("V0 must hold at least one trajectory")
-    for name, arr in (("V0", V0), ("A0", A0)):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite")
     if np.any(np.all(V0 == 0, axis=1)):
         raise ValueError("V0 must not contain a zero row (v = 0 has no direction)")
     norms = row_norms(V0)
@@ -188,13 +225,145 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
         raise ValueError(f"rows of V0 must have norms in [{reduced_gd.MIN_V_NORM:g}, 1e300] (the loss does not "
                          "depend on ‖v‖: rescale v₀)")
     eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
-    first_step = eta * teacher.w_norm * np.abs(A0 @ teacher.a_star) / (2 * norms)
-    if not np.all(first_step < 1e300):
+    steps = validation.step_count(steps, "steps")
+    record = _check_record(record)
+    validation.fits_in_memory(8.0 * (steps + 1) * V0.shape[0] * len(record),
+                              f"recording {len(record)} histories of {steps + 1:,} steps × {V0.shape[0]:,} runs")
+    return V0, A0, float(eta), steps, record, norms
+
+
+def _output_layer_reach(teacher: Teacher, table: decisions.DecisionTable, A0: np.ndarray, a_norms: np.ndarray,
+                        steps: int, train_a: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Upper bounds on ‖a_t‖ and on |a_tᵀa*| over the steps each run from a row of A0 takes.
+
+    The a-step is a_{t+1} = (I − ηM/2π) a_t + η/(2π)·c((g_t − 1)a* + s1), g_t − 1 ∈ [−1, π − 1].
+    Along 1̂ = 1/√k it multiplies the component u by 1 − ηα (α = (k + π − 1)/(2π)) and adds at
+    most F₁ = η/(2π)·c((π − 1)|s|/√k + |s|√k); across 1 it multiplies by 1 − ηα⊥ (α⊥ = (π − 1)/(2π))
+    and adds at most F⊥ = η/(2π)·c(π − 1)‖a*⊥‖. A contracting direction (|factor| < 1) stays
+    within |u₀| + F/(1 − |factor|); an expanding one within its divergence threshold plus F (the
+    step that passes it is the run's last: diverged); a neutral one grows by F a step. Then
+    ‖a‖ ≤ √(u² + w²) and |aᵀa*| ≤ u|s|/√k + w‖a*⊥‖ — for a₀ = 0 and a small η exactly c‖a*‖²,
+    the largest a(φ)ᵀa*.
+    """
+    k, c, s, eta = teacher.k, teacher.w_norm, teacher.a_sum, table.eta
+    along_star, across_star = abs(s) / math.sqrt(k), math.sqrt(max(teacher.a_sq - s * s / k, 0.0))
+    along = np.abs(A0.sum(axis=1)) / math.sqrt(k)
+    # ‖a⊥‖² = ‖a‖² − u², raised by the cancellation's rounding (≤ 4ε‖a‖²): an upper bound in one pass
+    across = np.sqrt(np.fmax(a_norms * a_norms - along * along, 0.0) + 4 * np.finfo(float).eps * a_norms * a_norms)
+    if train_a:
+        rule = table.rule
+        for part, curvature, force, threshold in (
+                ("along", (k + math.pi - 1) / (2 * math.pi), (math.pi - 1) * along_star + abs(s) * math.sqrt(k),
+                 abs(rule.diverge_sum) / math.sqrt(k)),
+                ("across", (math.pi - 1) / (2 * math.pi), (math.pi - 1) * across_star,
+                 math.sqrt(rule.diverge_perp_sq))):
+            forcing = eta / (2 * math.pi) * c * force
+            factor = abs(1 - eta * curvature)
+            if factor < 1:
+                grown = forcing / (1 - factor)
+            elif math.isfinite(threshold):
+                grown = threshold + forcing
+            else:
+                grown = forcing * steps
+            if part == "along":
+                along = along + grown
+            else:
+                across = across + grown
+    return np.hypot(along, across), along * along_star + across * across_star
+
+
+def _quick_norms(M: np.ndarray) -> np.ndarray:
+    """‖row‖ in one pass where the squares neither overflow nor underflow (to within rounding of
+    :func:`theory.validation.row_norms`, enough for a bound), scaled where they would."""
+    with np.errstate(over="ignore"):
+        squares = np.einsum("ij,ij->i", M, M)
+    out = np.sqrt(squares)
+    odd = ~((squares > 1e-290) & (squares < 1e300))
+    if np.any(odd):
+        out[odd] = row_norms(M[odd])
+    return out
+
+
+def _check_representable(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, table: decisions.DecisionTable,
+                         steps: int, train_a: bool, norms: np.ndarray | None = None) -> None:
+    """Refuse the runs that not every engine can represent (see the comment above MAX_LOSS_TERM);
+    ``norms``: the rows' ‖v₀‖ when known."""
+    k, c, eta = teacher.k, teacher.w_norm, table.eta
+    norms = row_norms(V0) if norms is None else norms
+    a_norms = _quick_norms(A0)
+    a_limit = MAX_A_NORM / math.sqrt(k)
+    if np.any(a_norms > a_limit):
+        row = int(np.argmax(a_norms))
+        raise ValueError(f"rows of A0 must have norms at most 1e150/√k = {a_limit:.3g} (the loss holds ‖a‖² and "
+                         f"(1ᵀa)² ≤ k‖a‖², which float64 must hold for every engine), got {a_norms[row]:.3g} "
+                         f"in row {row}")
+    # (with ‖w*‖, ‖a*‖ ≤ 1e60 the growth below stays far under the limit: a guard for the argument)
+    largest, largest_dot = _output_layer_reach(teacher, table, A0, a_norms, steps, train_a)
+    if np.any(largest > a_limit):
+        row = int(np.argmax(largest))
+        raise ValueError(f"row {row} of A0: at η = {eta:.3g} the output layer can grow to ‖a‖ = {largest[row]:.3g}, "
+                         f"beyond the 1e150/√k = {a_limit:.3g} that float64 holds the loss for: use a smaller η")
+    eps, star_norm, reach = np.finfo(float).eps, math.sqrt(teacher.a_sq), max(1.0, eta * c)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        # First bounds from the norms alone (|a₀ᵀa*| ≤ ‖a₀‖‖a*‖, q ≤ 2): most inputs pass them, and
+        # then the angles below need not be computed (they cost a pass over V0).
+        dot_max = a_norms * star_norm
+        dot_error = _DOT_ROUNDING * (k + 2) * dot_max
+        q_error = 4 * eps * np.pi if teacher.p > 1 else 0.0
+        rate = eta * c / (2 * math.pi)
+        turn_bound = rate * (2 * dot_error * (2 + q_error) + 2 * q_error * (dot_max + dot_error)) / norms / norms
+        line_bound = eta * eps * c * largest_dot / norms / norms if teacher.p > 1 else np.zeros_like(norms)
+        clearly = (np.all(reach * (dot_max + dot_error) / (2 * norms) < MAX_LOSS_TERM)
+                   and np.all(reach * largest_dot / (2 * norms) < FLOAT64_BELOW)
+                   and np.all(np.fmax(turn_bound, line_bound) <= ROUNDING_TURN))
+    if clearly:
+        return
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        # the first step: its length from a₀ᵀa* and q₀ = (π − φ₀) sin φ₀, each known to rounding
+        # (at p = 1 no engine turns v at all: sin φ = 0 exactly in each)
+        dot = np.abs(A0 @ teacher.a_star)
+        units = V0 / norms[:, None]
+        cos_phi = units @ (teacher.w_star / c)
+        perp = units - cos_phi[:, None] * (teacher.w_star / c)
+        phi = np.arctan2(np.sqrt(np.einsum("ij,ij->i", perp, perp)), cos_phi)   # accurate near 0 and π
+        q = (np.pi - phi) * np.sin(phi)
+        dot_low, q_low = np.fmax(dot - dot_error, 0.0), np.fmax(q - q_error, 0.0)
+        # the step is rate·|aᵀa*|·q/‖v‖
+        shortest = rate * (dot_low / norms) * q_low             # may be ∞: far beyond float64's v
+        # the turn is atan(step/‖v₀‖), step/‖v₀‖ between S = shortest/‖v₀‖ and L (the same with the
+        # upper ends): rounding can change it by (L − S)/(1 + S²) = (L/S − 1)/(1/S + S)
+        relative_low = shortest / norms
+        relative_high = rate * ((dot + dot_error) / norms) * ((q + q_error) / norms)
+        ratio = ((dot + dot_error) / dot_low) * ((q + q_error) / q_low)
+        turn_change = np.where(relative_low > 0, (ratio - 1) / (1 / relative_low + relative_low),
+                               np.fmin(relative_high, np.pi))
+        # v₀ on w*'s line within rounding (p ≥ 2): exact GD never turns v, while an engine's
+        # (I − v̂v̂ᵀ)w* is off by ≈ 2ε‖w*‖ in a direction of its own, a turn of up to
+        # η·2ε‖w*‖|aᵀa*|/(2‖v‖²) per step
+        on_line = (q_low == 0) & (line_bound > ROUNDING_TURN)
+        turn_change = np.where(on_line, np.inf, turn_change)
+        # Every v-step's arithmetic: the reduced engines form η‖w*‖(aᵀa*)(π − φ)/(2π‖v‖), the full
+        # one (aᵀa*)(π − φ)/(2π‖v‖), before the factors ≤ 1; both are at most
+        # max(1, η‖w*‖)·|aᵀa*|/(2‖v‖). At the first step |a₀ᵀa*| is known; later ‖v‖ ≥ ‖v₁‖ ≥
+        # hypot(‖v₀‖, shortest) and |aᵀa*| is at most ``largest_dot``.
+        first = reach * (dot + dot_error) / (2 * norms)
+        later = reach * largest_dot / (2 * np.hypot(norms, shortest))
+    if not np.all(first < MAX_LOSS_TERM):
         raise ValueError("V0 has rows so short that GD's first v-step, of length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖), "
                          "leaves float64: rescale v₀ (the loss does not depend on ‖v‖)")
-    steps = validation.step_count(steps, "steps")
-    _check_record(record)
-    return V0, A0, float(eta), steps
+    if not np.all(turn_change <= ROUNDING_TURN):
+        row = int(np.argmax(np.nan_to_num(turn_change, nan=np.inf)))
+        what = (f"v₀ lies on w*'s line within rounding and ‖v₀‖ = {norms[row]:.3g} is so short that rounding alone "
+                f"turns v by more than {ROUNDING_TURN:g} rad a step" if on_line[row] else
+                f"a₀ᵀa* = {A0[row] @ teacher.a_star:.3g} or sin φ₀ is 0 within rounding and ‖v₀‖ = {norms[row]:.3g} "
+                f"is so short that rounding alone turns v by up to {min(turn_change[row], math.pi):.3g} rad at the "
+                "first step")
+        raise ValueError(f"row {row} of V0, A0: {what}; engines may disagree: rescale v₀ (the loss does not "
+                         "depend on ‖v‖) or move it off the degenerate start")
+    if not np.all(later < FLOAT64_BELOW):
+        raise ValueError("V0 has rows so short that a later v-step, of length up to η‖w*‖|aᵀa*|/(2‖v₁‖) with "
+                         "|aᵀa*| the largest the output layer reaches, leaves float64: rescale v₀ (the loss does not "
+                         "depend on ‖v‖)")
 
 
 def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000,
@@ -211,13 +380,25 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     ``until_decided=True`` stops each trajectory at its decision (V, A are then the decided
     iterates) — for outcome statistics, where the rest of the run adds nothing. A diverged
     trajectory always stops at the step that certified it (its last iterates stay finite).
+
+    Inputs that not every engine can represent are refused (ValueError naming the range): rows
+    of A0 beyond 1e150/√k, or whose output layer can grow there at this η; v-steps that would
+    leave float64; a first step whose turn is rounding (a₀ᵀa* or sin φ₀ zero within rounding
+    with a short v₀). On every other input the engines give the same outcomes, up to a start
+    within rounding of a basin's boundary; a decision step moves by a step where rounding puts a
+    threshold (docs/mathematics.md#the-simd-kernel) — and, for ‖a₀‖ far above ‖w*‖‖a*‖, by up to
+    log(ε‖a₀‖/(‖w*‖‖a*‖))/|log ρ| steps: the reduced coordinates hold a₀ to ε‖a₀‖ (a change of
+    basis), a rounding that decays by ρ = 1 − η(π − 1)/(2π) a step (a₀ = 10¹⁰⁰·(1, 1): step 2,174
+    in the full engine, 3,600 in the reduced ones, all "global").
     """
-    V0, A0, eta, steps = _validate_run(teacher, V0, A0, eta, steps, record)
+    V0, A0, eta, steps, record, norms = _validate_run(teacher, V0, A0, eta, steps, record)
+    train_a, until_decided = validation.flag(train_a, "train_a"), validation.flag(until_decided, "until_decided")
     if engine not in ("auto", "reduced-numba", "reduced-numpy", "full"):
         raise ValueError(f"engine must be auto, reduced-numba, reduced-numpy or full, got {engine!r}")
     if engine == "full" and not train_a:
         raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
     table = decision_table(teacher, eta, train_a)
+    _check_representable(teacher, V0, A0, table, steps, train_a, norms)
     if engine == "full":
         started = time.perf_counter()
         batch, history = full_gd.run_full(teacher, V0, A0, table, steps, record, until_decided)
@@ -312,7 +493,8 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     (outcome codes, decision steps, final reduced states) — and, with ``record``, the histories
     (numpy engine; each of shape (max_steps + 1, n)).
 
-    Memory and time per run do not depend on p, nor on k beyond the steps a decision takes.
+    Memory and time per run do not depend on p, nor on k beyond the steps a decision takes; the
+    batch holds every run (:func:`outcome_counts` keeps only counts).
     ``p`` is the patch size the initialization is drawn for (default the teacher's; population
     GD sees p only through the law of φ₀, so any p works with any teacher, and ``math.inf``
     draws the limit φ₀ = π/2 exactly). ``v0_norm`` is the radius of v₀'s sphere; ``eta=None``
@@ -320,12 +502,33 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     draw (for example the theorem's region); it must return (x, y, z1, z2, residual_sq), and
     then ``p`` and ``v0_norm`` must be left at their defaults.
     """
+    parts, histories = [], []
+    for batch, history in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided,
+                                          p, v0_norm, keep_all=True):
+        parts.append(batch)
+        histories.append(history)
+    batch = reduced_gd.Batch.concatenate(parts)
+    if record:
+        return batch, {key: np.concatenate([h[key] for h in histories], axis=1) for key in record}
+    return batch
+
+
+def _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided, p, v0_norm,
+                    keep_all):
+    """:func:`reduced_runs`' runs, validated, drawn and advanced _CHUNK at a time: yields each
+    chunk's (batch, histories) in order, so that a caller that keeps only counts holds one chunk
+    at a time whatever n is. The draws are those of one call for all n runs, chunk after chunk.
+    ``keep_all``: the caller keeps every chunk (refused when that cannot fit in memory)."""
     validation.teacher(teacher)
     n = validation.positive_int(n, "n")
     validation.generator(rng)
     max_steps = validation.step_count(max_steps, "max_steps")
     _check_scheme(scheme)
-    _check_record(record)
+    record = _check_record(record)
+    until_decided = validation.flag(until_decided, "until_decided")
+    if keep_all:   # reduced_runs: the whole batch (≈ 72 bytes a run), and the histories
+        validation.fits_in_memory(8.0 * n * (9 + (max_steps + 1) * len(record)) * 2,
+                                  f"reduced_runs of n = {n:,} runs kept whole")
     p = teacher.p if p is None else initialization.patch_size(p)
     v0_norm = initialization.sphere_radius(v0_norm)
     if start is not None and (p != teacher.p or v0_norm != initialization.DEFAULT_V0_NORM):
@@ -335,16 +538,10 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     plane = reduced_plane(teacher)
     draw = start or (lambda t, q, m, r: initialization.reduced_start(t, q, m, r, scheme, p, v0_norm))
     kernel = None if record else reduced_gd.compiled_kernel()
-    parts, histories = [], []
     for first in range(0, n, _CHUNK):
         batch = start_batch(table, *draw(teacher, plane, min(_CHUNK, n - first), rng))
-        histories.append(reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel,
-                                            tuple(record))[1])
-        parts.append(batch)
-    batch = reduced_gd.Batch.concatenate(parts)
-    if record:
-        return batch, {key: np.concatenate([h[key] for h in histories], axis=1) for key in record}
-    return batch
+        history = reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel, tuple(record))[1]
+        yield batch, history
 
 
 def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
@@ -353,10 +550,17 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
     """How many of n GD runs from ``scheme`` end ``global``, ``spurious``, ``diverged`` or stay
     ``undecided`` after ``max_steps`` steps. Initial points are drawn in reduced coordinates from
     their exact laws (:mod:`theory.initialization`), so a run costs O(1) memory and time per
-    step whatever k and p are; the counts agree with full-dimensional sampling run through the
-    full engine (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for
-    φ₀ = π/2) and ``v0_norm`` as in :func:`reduced_runs`."""
-    return batch_counts(reduced_runs(teacher, n, rng, eta, scheme, max_steps, p=p, v0_norm=v0_norm))
+    step whatever k and p are, and the runs are counted a chunk at a time: memory stays that of
+    one chunk (2¹⁶ runs) whatever n is. The counts are those of :func:`reduced_runs` with the
+    same arguments, and agree with full-dimensional sampling run through the full engine
+    (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for φ₀ = π/2)
+    and ``v0_norm`` as in :func:`reduced_runs`."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for batch, _ in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, None, (), True, p, v0_norm,
+                                    keep_all=False):
+        for name, count in batch_counts(batch).items():
+            counts[name] += count
+    return counts
 
 
 def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:

@@ -54,7 +54,7 @@ def loss_and_gradient(sample: Sample, v: np.ndarray, a: np.ndarray):
 def run_empirical_gd(sample: Sample, v0, a0, eta: float, steps: int, batch: int | None = None,
                      rng: np.random.Generator | None = None):
     """GD (or minibatch SGD when ``batch`` is set) from (v0, a0); returns (v, a, losses)."""
-    eta = validation.positive_real(eta, "eta")
+    eta = validation.positive_float(eta, "eta")     # a float: a Fraction or mpf would turn v into objects
     steps = validation.positive_int(steps, "steps")
     v, a = np.array(v0, dtype=float), np.array(a0, dtype=float)
     losses = np.empty(steps)

@@ -25,6 +25,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from theory import validation
 from theory.reduced_gd import Plane
 from theory.teacher import Teacher
 
@@ -37,26 +38,32 @@ V0_NORM_RANGE = (1e-150, 1e150)
 
 
 def patch_size(p, name: str = "p") -> float:
-    """A patch size the initialization can be drawn for: an integer ≥ 1, or math.inf (the limit)."""
+    """A patch size the initialization can be drawn for: an integer ≥ 1 up to float64's largest
+    number (past 1e32 the draw is φ₀ = π/2 to float64's precision), or math.inf (the limit)."""
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, Real):
-        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
-    value = float(p)
+        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {validation.shown(p)}")
+    try:
+        value = float(p)
+    except OverflowError:   # an integer beyond float64 (10**400)
+        raise ValueError(f"{name} must be an integer in [1, 1.8e308] or math.inf, got {validation.shown(p)}") from None
     if value == math.inf:
         return math.inf
     if not isinstance(p, Integral) and not (math.isfinite(value) and value.is_integer()):
-        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
+        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {validation.shown(p)}")
     if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {p!r}")
+        raise ValueError(f"{name} must be an integer >= 1 or math.inf, got {validation.shown(p)}")
     return int(value)
 
 
 def sphere_radius(v0_norm, name: str = "v0_norm") -> float:
     """‖v₀‖: a positive finite number in V0_NORM_RANGE (beyond it GD's first steps leave float64)."""
-    if isinstance(v0_norm, (bool, np.bool_)) or not isinstance(v0_norm, Real) or not math.isfinite(v0_norm):
-        raise ValueError(f"{name} must be a positive finite number, got {v0_norm!r}")
+    if isinstance(v0_norm, (bool, np.bool_)) or not isinstance(v0_norm, Real):
+        raise ValueError(f"{name} must be a positive finite number, got {validation.shown(v0_norm)}")
+    validation.positive_real(v0_norm, name)
     value = float(v0_norm)
     if not V0_NORM_RANGE[0] <= value <= V0_NORM_RANGE[1]:
-        raise ValueError(f"{name} must lie in [{V0_NORM_RANGE[0]:g}, {V0_NORM_RANGE[1]:g}], got {v0_norm!r}")
+        raise ValueError(f"{name} must lie in [{V0_NORM_RANGE[0]:g}, {V0_NORM_RANGE[1]:g}], "
+                         f"got {validation.shown(v0_norm)}")
     return value
 
 

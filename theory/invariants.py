@@ -100,7 +100,7 @@ def _check(k, r, kappa) -> tuple[int, float, float]:
         raise ValueError(f"r = (1ᵀa*)²/‖a*‖² is at most k (Cauchy–Schwarz), got r = {r:g} for k = {k}")
     if k == 1 and abs(r - 1) > 1e-12:
         raise ValueError(f"for k = 1, r = (1ᵀa*)²/‖a*‖² is 1, got {r:g}")
-    kappa = float(validation.positive_real(kappa, "kappa"))
+    kappa = validation.positive_float(kappa, "kappa")
     if not 1e-100 <= kappa <= 1e100:
         raise ValueError(f"kappa must lie in [1e-100, 1e100], got {kappa:g}")
     return k, min(r, float(k)), kappa
@@ -186,9 +186,11 @@ def outcomes_at_infinity(k: int, r: float, kappa: float, points, eta_fraction: f
     a₀ outside span{a*, 1} is left out: it decays on its own and moves neither φ nor the plane
     coordinates, so it cannot change an outcome."""
     k, r, kappa = _check(k, r, kappa)
-    points = np.asarray(points, dtype=float)
-    if points.ndim != 2 or points.shape[1] != 2 or not np.all(np.isfinite(points)):
-        raise ValueError(f"points must be a finite array of shape (n, 2), got shape {points.shape}")
+    points = validation.numeric_array(points, "points")
+    if points.ndim != 2 or points.shape[1] != 2 or points.shape[0] == 0:
+        raise ValueError(f"points must be a finite array of shape (n ≥ 1, 2), got shape {points.shape}")
+    eta_fraction = validation.positive_float(eta_fraction, "eta_fraction")
+    max_steps = validation.step_count(max_steps, "max_steps")
     teacher = canonical_teacher(k, r, 1.0)           # ‖w*‖‖a*‖ = 1: ã₀ = a₀
     radius = 1.0 / math.sqrt(kappa)
     eta = eta_fraction * stability_limit(k, kappa)
@@ -230,9 +232,9 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
                          "saddle cone (φ = π/2, a = 0): no threshold")
     if r >= boundary(k):
         raise ValueError(f"r = {r:g} ≥ r_b = {boundary(k):g}: no spurious local minimum, no threshold")
-    eta_fraction = float(validation.positive_real(eta_fraction, "eta_fraction"))
+    eta_fraction = validation.positive_float(eta_fraction, "eta_fraction")
     angles_count = validation.positive_int(angles, "angles")
-    tolerance = float(validation.positive_real(tolerance, "tolerance"))
+    tolerance = validation.positive_float(tolerance, "tolerance")
     radius = math.sqrt(r / k)
     rim = np.linspace(0, 2 * math.pi, angles_count, endpoint=False)
     points = _disk_points(radius, rim, (1.0, *INNER_RADII))
@@ -245,7 +247,7 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
         return bool(spurious.any()), candidates[spurious]
 
     # upwards by decades: a run's steps grow like κ (η ∝ 1/κ above r_b), so large κ is costly
-    kappa_max = float(validation.positive_real(kappa_max, "kappa_max"))
+    kappa_max = validation.positive_float(kappa_max, "kappa_max")
     lo, witnesses = KAPPA_SEARCH[0], np.empty((0, 2))
     found, at = side(lo, points)
     if found:
@@ -288,9 +290,13 @@ def coupled_outcomes(teacher: Teacher, ps, n: int, seed: int, max_steps: int = 2
     """Outcome codes of the same n draws of a₀ from the paper's ball at each p of ``ps`` and at
     p = ∞, with cos φ₀ = 2B − 1 taken from one uniform U through each p's Beta quantile: the runs
     differ only by φ₀, so P(p) − P_∞ is measured without sampling noise between the p."""
-    from scipy import stats
     validation.teacher(teacher)
-    streams = np.random.SeedSequence(seed).spawn(2)
+    n = validation.positive_int(n, "n")
+    max_steps = validation.step_count(max_steps, "max_steps")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {validation.shown(seed)}")
+    from scipy import stats  # 1–2 s to import: after the checks
+    streams = np.random.SeedSequence(int(seed)).spawn(2)
     plane = dynamics.reduced_plane(teacher)
     table = dynamics.decision_table(teacher, dynamics.default_eta(teacher), True, True)
     z, residual = initialization.output_layer(teacher, plane, n, np.random.default_rng(streams[0]), "paper")

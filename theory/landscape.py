@@ -42,7 +42,8 @@ def _point(teacher: Teacher, v, a, ar) -> _Point:
 
 def _finite_float(x, name: str, v) -> None:
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} overflows float64 at ‖v‖ = {np.linalg.norm(v):.3g}; "
+        # the scaled norm: np.linalg.norm underflows to 0 for a subnormal v (it printed "‖v‖ = 0")
+        raise ValueError(f"{name} overflows float64 at ‖v‖ = {validation.row_norms(np.asarray(v)[None, :])[0]:.3g}; "
                          "pass dps=N to evaluate in mpmath")
 
 

@@ -19,9 +19,7 @@ its own events instead of outcomes.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
-import os
 import threading
 import types
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from theory import decisions, vector_math
+from theory import compile_cache, decisions, vector_math
 from theory.decisions import (
     LEVELS,
     LOWER_OCTAVES,
@@ -283,37 +281,17 @@ def _compile(loop, cache: bool, parallel: bool, sources: tuple[Path, ...] | None
     if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # set at import from the environment; NUMBA_DISABLE_JIT=1: the kernel would run interpreted, ~90× slower than numpy
         return None
     _prange = numba.prange
-    compiled = numba.njit(parallel=parallel, cache=cache, error_model="numpy", fastmath=set(KERNEL_FASTMATH))(loop)
-    if cache and compiled.stats.cache_path is not None:
-        forget_stale_cache(Path(compiled.stats.cache_path), f"{Path(__file__).stem}.{loop.__name__}",
-                           KERNEL_SOURCES if sources is None else sources)
-    return compiled
+    if not cache:
+        return numba.njit(parallel=parallel, error_model="numpy", fastmath=set(KERNEL_FASTMATH))(loop)
+    # an on-disk cache when one can be used (compile_cache: damaged or unwritable ones are bypassed),
+    # stamped with every file whose code the loop inlines
+    return compile_cache.jit(loop, KERNEL_SOURCES if sources is None else sources, parallel=parallel,
+                             error_model="numpy", fastmath=set(KERNEL_FASTMATH))
 
 
 # Every file whose code or constants the compiled loops contain (numba itself watches only this one).
 KERNEL_SOURCES = (Path(__file__), Path(str(vector_math.__file__)), Path(str(decisions.__file__)))
-
-
-def forget_stale_cache(folder: Path, prefix: str, sources: tuple[Path, ...]) -> None:
-    """Delete numba's cached machine code ``folder/prefix-*`` unless it was made from these
-    ``sources``: a digest of their bytes is kept beside it in ``folder/prefix.sources``. numba
-    checks only the stamp of the function's own file, so an edit of another file the loop
-    inlines would otherwise run the old code (numba's documented limit of ``cache=True``)."""
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
-    stamp = folder / f"{prefix}.sources"
-    try:
-        if stamp.read_text() == digest:
-            return
-    except OSError:
-        pass
-    for stale in folder.glob(f"{prefix}-*"):
-        stale.unlink(missing_ok=True)
-    try:   # two processes may both get here: each writes a whole file, the last one stays
-        partial = folder / f"{prefix}.sources.{os.getpid()}.tmp"
-        partial.write_text(digest)
-        partial.replace(stamp)
-    except OSError:   # a read-only cache folder: numba then caches elsewhere or not at all
-        pass
+forget_stale_cache = compile_cache.forget_stale_cache
 
 
 # LLVM may fuse a·b + c into one FMA (one rounding instead of two: theory.vector_math's error bounds
@@ -348,7 +326,8 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     decision step may move, by a step, where a threshold is crossed (tests/test_simd.py).
     """
     slack, top = rule.slack, rule.global_span       # the global side's base is 0: its span is the top
-    # decide() can only answer when the loss is below the saddle's, or when divergence is possible
+    # decide() can only answer when the loss is below the saddle's, when divergence is possible, or when
+    # the loss is not finite
     always_decide = rule.diverge_sum < np.inf or rule.diverge_perp_sq < np.inf
     go_on_when_decided = not until_decided
     n = x.shape[0]
@@ -387,7 +366,10 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
                 rises[lane] += rising
                 late[lane] += rising & (decided[lane] >= 0)
                 previous[lane] = loss
-                ask = live & (decided[lane] < 0) & (always_decide | (loss + slack < top))
+                # decide() answers only below the top, where divergence is possible, or for a
+                # non-finite loss (a state that left float64 is diverged, as on the numpy path)
+                ask = live & (decided[lane] < 0) & (always_decide | (loss + slack < top)
+                                                    | (np.abs(loss) > 1.7e308) | (loss != loss))
                 asks[lane] = ask
                 pending += ask
             if pending > 0:             # the decision, while some lane can still be decided

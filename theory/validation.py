@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from numbers import Real
+import os
+import sys
+from numbers import Rational, Real
 from typing import Any, TypeVar
 
 import mpmath
@@ -68,12 +70,23 @@ def _numeric_vector(x: np.ndarray, name: str, length: int | None) -> np.ndarray:
 
 
 def numeric_array(x: Any, name: str) -> np.ndarray:
-    """An array of real numbers as float64: strings, booleans and objects are refused, not parsed."""
-    arr = np.asarray(x)
+    """An array of finite real numbers as float64: strings, booleans and objects are refused, not
+    parsed; NaN, ±inf and numbers beyond float64 (a long double of 1e400) are refused by name."""
+    if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
+        raise ValueError(f"{name} must be an array of real numbers, got a masked array (its masked entries "
+                         "would be read as numbers)")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:   # ragged nesting and the like
+        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
     if arr.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+        raise ValueError(f"{name} must be an array of real numbers (integer or float dtype), got dtype {arr.dtype}")
     with np.errstate(over="ignore"):
-        return arr.astype(np.float64)
+        out = arr.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        problem = "overflows float64" if np.all(np.isfinite(arr)) else "must be finite"
+        raise ValueError(f"{name} {problem}")
+    return out
 
 
 def row_norms(M: np.ndarray, sqrt=np.sqrt) -> np.ndarray:
@@ -125,6 +138,75 @@ def positive_real(x: _T, name: str) -> _T:
             raise ValueError(f"{name} must be a positive finite number within float64's range (at most "
                              f"1.8e308), got an integer of {len(str(x))} digits") from None
     return x
+
+
+def shown(x: Any) -> str:
+    """``repr(x)``, or its order of magnitude when the repr is long (10**400, Fraction(1, 10**400))."""
+    text = repr(x)
+    if len(text) <= 40:
+        return text
+    try:
+        if isinstance(x, Rational) and x != 0:
+            magnitude = math.log10(abs(x.numerator)) - math.log10(x.denominator)
+        else:
+            magnitude = float(mpmath.log10(abs(mpmath.mpf(x))))
+        return f"{type(x).__name__} ≈ {'-' if x < 0 else ''}1e{magnitude:.0f}"
+    except (TypeError, ValueError, OverflowError):
+        return text[:40] + "…"
+
+
+# float64's smallest normal number: a step size or a scale below it has lost bits, and one that
+# rounds to 0 (Fraction(1, 10**400), mpf('1e-400')) divides by zero later.
+FLOAT64_TINY = sys.float_info.min
+
+
+def positive_float(x: Any, name: str) -> float:
+    """A positive real number as a float64 that is normal: ints and mpf beyond float64 (10**400),
+    and numbers that round to a subnormal or to 0 (Fraction(1, 10**400), mpf('1e-400')), are
+    refused with float64's range named."""
+    positive_real(x, name)
+    value = float(x)          # mpf beyond float64 gives inf; positive_real refused the ints
+    if not FLOAT64_TINY <= value <= sys.float_info.max:
+        raise ValueError(f"{name} must lie in float64's normal range [{FLOAT64_TINY:.3g}, "
+                         f"{sys.float_info.max:.3g}], got {shown(x)} ({value!r} in float64)")
+    return value
+
+
+def flag(x: Any, name: str) -> bool:
+    """A bool (or numpy bool): strings, None and numbers are refused, not read as truthy."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {shown(x)}")
+    return bool(x)
+
+
+def names(x: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A tuple (or list, set) of names among ``allowed``: a bare string, None or anything else is
+    refused by name."""
+    if isinstance(x, str) or not isinstance(x, (tuple, list, set, frozenset)):
+        hint = f" (a string: write ({x!r},))" if isinstance(x, str) else ""
+        raise ValueError(f"{name} must be a tuple of names among {allowed}, got {shown(x)}{hint}")
+    unknown = sorted(repr(item) for item in x if not isinstance(item, str) or item not in allowed)
+    if unknown:
+        raise ValueError(f"{name} must be among {allowed}, got {', '.join(unknown)}")
+    return tuple(x)
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def fits_in_memory(nbytes: float, what: str) -> None:
+    """A ValueError, before anything is allocated, when ``what`` needs more than this machine's
+    memory (numpy would raise MemoryError — or, where the system overcommits, the process would
+    be killed once the pages are touched)."""
+    memory = physical_memory()
+    if memory is not None and nbytes > memory:
+        raise ValueError(f"{what} needs {nbytes / 2**30:,.1f} GiB, more than this machine's "
+                         f"{memory / 2**30:,.1f} GiB of memory")
 
 
 def generator(x: Any, name: str = "rng") -> np.random.Generator:
