@@ -1,0 +1,209 @@
+"""P_∞(global) and P_∞(spurious) by quadrature over the disk of initial points — estimated, not proved.
+
+At p = ∞ the outcome of GD from the paper's initialization is a deterministic function of one point
+of a disk (docs/mathematics.md#where-the-spurious-minimum-can-be-reached-κk-r): the projection of
+ã₀ = a₀/(‖w*‖‖a*‖) on span{a*, 1}, written ã₀ = R·u·(cos θ, sin θ) in the basis (â*, e₂) of
+:func:`theory.invariants.outcomes_at_infinity`, with R = √(r/k) and u ∈ [0, 1). Its law is explicit:
+θ is uniform and independent of u, and the projection of the uniform law on the k-ball onto a plane
+has density ∝ (1 − u²)^((k−2)/2), so P(u > t) = (1 − t²)^(k/2).
+
+The outcome along a ray changes at most once, from global (inside) to spurious (outside), and the
+rays that reach the spurious basin form one arc of θ — measured, and checked on every call on a
+polar grid of the disk (:class:`QuadratureError` where it fails). Then, with u*(θ) the boundary
+radius on a ray (1 where the whole ray is global),
+
+    P_∞(spurious) = (1/2π) ∫ (1 − u*(θ)²)^(k/2) dθ,       P_∞(global) = 1 − P_∞(spurious).
+
+u*(θ) is located by bisection (all the rays of a quadrature rule at once, one batched GD call per
+halving), and the integral over the arc by Gauss–Legendre rules on panels, refined until two rules
+agree. The result is an estimate with an error estimate — the difference of the two rules plus the
+bisection's bound — not an enclosure: :mod:`theory.certify` proves enclosures.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory import invariants, validation
+from theory.decisions import Outcome
+
+# A ray's boundary radius is bracketed to this width in u; the error this leaves is estimated from
+# the integrand's slope on each bracket and added to the rule's.
+BISECTION_WIDTH = 2.0 ** -34
+RIM = 1 - 2.0 ** -40          # the open disk's rim, as a radius (u = 1 is not in the disk)
+SCAN_RAYS, SCAN_RADII = 256, 12   # the structure check's polar grid
+RIM_RAYS = 4096                   # the rim scan that finds the spurious arc (narrower arcs are missed)
+MAX_PANELS = 256
+
+
+class QuadratureError(ValueError):
+    """The disk did not have the structure the quadrature relies on (one crossing per ray, one arc),
+    or a run stayed undecided: the estimate would not mean what it says."""
+
+
+@dataclass(frozen=True)
+class OutcomeQuadrature:
+    """P_∞(global) and P_∞(spurious) of (k, r, κ) at η = ``eta_fraction`` × the stability limit,
+    with an error estimate (not a bound) and what it cost."""
+
+    k: int
+    r: float
+    kappa: float
+    eta_fraction: float
+    spurious: float
+    global_: float
+    error_estimate: float      # |difference of two quadrature rules| + the bisection's share
+    arc: tuple[float, float]   # θ at the ends of the spurious arc (NaN: no spurious ray)
+    closest: float             # the least boundary radius u*(θ) found (1: none)
+    runs: int                  # GD runs used, scan included
+    seconds: float
+
+    @property
+    def ratio_over_boundary(self) -> float:
+        return self.r / invariants.boundary(self.k)
+
+
+class _Disk:
+    """GD outcomes at points (u, θ) of the disk of one (k, r, κ, η), counted."""
+
+    def __init__(self, k: int, r: float, kappa: float, eta_fraction: float, max_steps: int):
+        self.k, self.r, self.kappa, self.eta_fraction, self.max_steps = k, r, kappa, eta_fraction, max_steps
+        self.radius = math.sqrt(r / k)
+        self.runs = 0
+
+    def outcomes(self, u: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        u, theta = np.broadcast_arrays(np.asarray(u, float), np.asarray(theta, float))
+        points = self.radius * np.stack([u.ravel() * np.cos(theta.ravel()), u.ravel() * np.sin(theta.ravel())], 1)
+        codes = invariants.outcomes_at_infinity(self.k, self.r, self.kappa, points, self.eta_fraction, self.max_steps)
+        self.runs += codes.size
+        if np.any(codes == Outcome.UNDECIDED):
+            raise QuadratureError(f"runs undecided after {self.max_steps:,} steps at "
+                                  f"(k, r, κ) = ({self.k}, {self.r:g}, {self.kappa:g})")
+        if np.any(codes == Outcome.DIVERGED):
+            raise QuadratureError("runs diverged: η is past the stability limit")
+        return (codes == Outcome.SPURIOUS).reshape(u.shape)
+
+    def boundary(self, theta: np.ndarray, max_width: float = BISECTION_WIDTH) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) bracketing u*(θ) for each θ ((1, 1) where the rim is global), by bisection on all
+        rays at once until hi − lo ≤ ``max_width``."""
+        theta = np.asarray(theta, float)
+        lo, hi = np.zeros(theta.shape), np.full(theta.shape, RIM)
+        reaches = self.outcomes(hi, theta)
+        if np.any(self.outcomes(lo, theta)):
+            raise QuadratureError("the disk's centre reaches the spurious minimum: one crossing per ray, "
+                                  "from global inside, does not hold")
+        active = np.flatnonzero(reaches)
+        while active.size and np.max(hi[active] - lo[active]) > max_width:
+            mid = (lo[active] + hi[active]) / 2
+            spurious = self.outcomes(mid, theta[active])
+            hi[active] = np.where(spurious, mid, hi[active])
+            lo[active] = np.where(spurious, lo[active], mid)
+        return np.where(reaches, lo, 1.0), np.where(reaches, hi, 1.0)
+
+
+def _check_structure(disk: _Disk) -> np.ndarray:
+    """Whether each of RIM_RAYS rim points is spurious, after checking the structure on a polar
+    grid (SCAN_RAYS rays × SCAN_RADII circles): QuadratureError where a ray crosses twice or the
+    spurious rim points do not form one arc."""
+    theta = np.arange(SCAN_RAYS) * (2 * math.pi / SCAN_RAYS)
+    radii = np.append(np.arange(1, SCAN_RADII) / SCAN_RADII, RIM)
+    spurious = disk.outcomes(radii[None, :], theta[:, None])
+    if np.any(np.diff(spurious.astype(int), axis=1) < 0):
+        raise QuadratureError("a ray goes from spurious back to global: more than one crossing")
+    rim = disk.outcomes(np.array([RIM]), np.arange(RIM_RAYS) * (2 * math.pi / RIM_RAYS))
+    changes = np.count_nonzero(rim != np.roll(rim, 1))
+    if changes > 2:
+        raise QuadratureError(f"the spurious rays form {changes // 2} arcs, not one")
+    return rim
+
+
+def _arc_end(disk: _Disk, inside: float, outside: float) -> float:
+    """θ where the rim changes outcome, between a spurious rim angle and a global one."""
+    for _ in range(60):
+        mid = (inside + outside) / 2
+        if disk.outcomes(np.array([RIM]), np.array([mid]))[0]:
+            inside = mid
+        else:
+            outside = mid
+        if abs(inside - outside) < 1e-13:
+            break
+    return (inside + outside) / 2
+
+
+def radial_tail(u: np.ndarray, k: int) -> np.ndarray:
+    """P(u₀ > u) = (1 − u²)^(k/2) for the disk point's radius u₀ (in units of R): the projection of
+    the uniform law on the k-ball onto a plane has density ∝ (1 − u²)^((k−2)/2)."""
+    return np.exp(k / 2 * np.log1p(-u * u))
+
+
+def _gauss_panels(a: float, b: float, panels: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    nodes, weights = np.polynomial.legendre.leggauss(order)
+    edges = np.linspace(a, b, panels + 1)
+    half = (edges[1:] - edges[:-1]) / 2
+    centre = (edges[1:] + edges[:-1]) / 2
+    return (centre[:, None] + half[:, None] * nodes).ravel(), (half[:, None] * weights).ravel()
+
+
+def probabilities(k: int, r: float, kappa: float, eta_fraction: float = invariants.DEFAULT_ETA_FRACTION,
+                  tolerance: float = 1e-6, max_steps: int = invariants.THRESHOLD_MAX_STEPS) -> OutcomeQuadrature:
+    """P_∞(global), P_∞(spurious) of (k, r, κ) (p = ∞, the paper's initialization, ‖v₀‖ = 1, η =
+    ``eta_fraction`` × :func:`theory.invariants.stability_limit`), estimated to ``tolerance`` by
+    quadrature over the disk (module docstring); a run still undecided after ``max_steps`` steps makes
+    the estimate fail (GD's time scale grows like k and, above κ ≈ k, like κ). Raises
+    :class:`QuadratureError` where the disk lacks the structure the method needs, ValueError for r = 0
+    (the ball is a point: GD stays on the saddle cone, P_∞(global) = P_∞(spurious) = 0) and for bad
+    input."""
+    k, r, kappa = invariants._check(k, r, kappa)
+    eta_fraction = float(validation.positive_real(eta_fraction, "eta_fraction"))
+    tolerance = float(validation.positive_real(tolerance, "tolerance"))
+    max_steps = validation.step_count(max_steps, "max_steps")
+    if r == 0:
+        raise ValueError("r = 0: the paper's ball is the point a₀ = 0; at p = ∞ GD stays on the saddle cone "
+                         "(P_∞(global) = P_∞(spurious) = 0)")
+    started = time.perf_counter()
+    disk = _Disk(k, r, kappa, eta_fraction, max_steps)
+    rim = _check_structure(disk)
+    step = 2 * math.pi / RIM_RAYS
+    if not rim.any():
+        # no rim point of the scan is spurious: an arc, if any, is narrower than 2π/RIM_RAYS
+        return OutcomeQuadrature(k, r, kappa, eta_fraction, 0.0, 1.0, 0.0, (math.nan, math.nan), 1.0,
+                                 disk.runs, time.perf_counter() - started)
+    if rim.all():
+        raise QuadratureError("every rim point is spurious: the arc has no ends")
+    first = int(np.flatnonzero(rim & ~np.roll(rim, 1))[0])       # first spurious ray after a global one
+    last = int(np.flatnonzero(rim & ~np.roll(rim, -1))[0])       # last spurious ray before a global one
+    start = _arc_end(disk, first * step, (first - 1) * step)
+    end = _arc_end(disk, last * step, (last + 1) * step)
+    if end <= start:
+        end += 2 * math.pi
+
+    def integral(panels: int, order: int) -> tuple[float, float, float]:
+        """(the rule's value, the bisection's share of its error, the least u*) on ``panels`` panels."""
+        theta, weights = _gauss_panels(start, end, panels, order)
+        lo, hi = disk.boundary(theta)
+        mid = (lo + hi) / 2
+        values = radial_tail(mid, k)
+        # |f(mid) − f(u*)| ≤ ½(hi − lo)·max |f'| on [lo, hi], f' = −k u (1 − u²)^(k/2 − 1)
+        slope = k * hi * np.exp((k / 2 - 1) * np.log1p(-lo * lo))
+        return (float(weights @ values) / (2 * math.pi), float(weights @ (slope * (hi - lo) / 2)) / (2 * math.pi),
+                float(np.min(mid)))
+
+    panels = 4
+    coarse, _, _ = integral(panels, 8)
+    while True:
+        fine, bisection, closest = integral(panels, 16)
+        error = abs(fine - coarse) + bisection
+        if error <= tolerance or panels >= MAX_PANELS:
+            break
+        panels *= 2
+        coarse = integral(panels, 8)[0]
+    if error > tolerance:
+        raise QuadratureError(f"the quadrature did not reach {tolerance:g} with {MAX_PANELS} panels "
+                              f"(error estimate {error:.2g})")
+    spurious = min(max(fine, 0.0), 1.0)
+    return OutcomeQuadrature(k, r, kappa, eta_fraction, spurious, 1.0 - spurious, error, (start, end % (2 * math.pi)),
+                             closest, disk.runs, time.perf_counter() - started)
