@@ -31,13 +31,35 @@ import numpy as np
 from theory import invariants, validation
 from theory.decisions import Outcome
 
-# A ray's boundary radius is bracketed to this width in u; the error this leaves is estimated from
-# the integrand's slope on each bracket and added to the rule's.
-BISECTION_WIDTH = 2.0 ** -34
 RIM = 1 - 2.0 ** -40          # the open disk's rim, as a radius (u = 1 is not in the disk)
-SCAN_RAYS, SCAN_RADII = 256, 12   # the structure check's polar grid
-RIM_RAYS = 4096                   # the rim scan that finds the spurious arc (narrower arcs are missed)
 MAX_PANELS = 256
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How finely the disk is searched for a requested tolerance.
+
+    * ``rim_rays``: the rim scan that finds the spurious arc. An arc narrower than the scan's step w
+      is missed; near the ends of an arc u* → 1, so such a sliver holds a mass of order w² (measured:
+      the arcs close on the rim like lenses), and w ≈ 2π·√tolerance/8 keeps it well below tolerance.
+    * ``scan_rays`` × ``scan_radii``: the polar grid on which one crossing per ray is checked.
+    * ``bisection_width``: the bracket of u* on a ray; the error it leaves is estimated from the
+      integrand's slope on each bracket and added to the rule's, so this only sets the starting cost.
+    * ``first_panels``: Gauss–Legendre panels of the first pair of rules.
+    """
+
+    rim_rays: int
+    scan_rays: int
+    scan_radii: int
+    bisection_width: float
+    first_panels: int
+
+    @classmethod
+    def for_tolerance(cls, tolerance: float, k: int) -> Resolution:
+        rim_rays = int(min(max(2 ** math.ceil(math.log2(16 * math.pi / math.sqrt(tolerance))), 64), 8192))
+        width = 2.0 ** math.floor(math.log2(min(2.0 ** -10, tolerance / (4 * math.sqrt(k)))))
+        return cls(rim_rays, min(rim_rays, 256), 12 if tolerance < 1e-3 else 6, width,
+                   4 if tolerance < 1e-4 else 1)
 
 
 class QuadratureError(ValueError):
@@ -71,14 +93,15 @@ class _Disk:
     """GD outcomes at points (u, θ) of the disk of one (k, r, κ, η), counted."""
 
     def __init__(self, k: int, r: float, kappa: float, eta_fraction: float, max_steps: int):
-        self.k, self.r, self.kappa, self.eta_fraction, self.max_steps = k, r, kappa, eta_fraction, max_steps
+        self.k, self.r, self.kappa, self.max_steps = k, r, kappa, max_steps
+        self.runner = invariants.DiskRuns(k, r, kappa, eta_fraction, max_steps)
         self.radius = math.sqrt(r / k)
         self.runs = 0
 
     def outcomes(self, u: np.ndarray, theta: np.ndarray) -> np.ndarray:
         u, theta = np.broadcast_arrays(np.asarray(u, float), np.asarray(theta, float))
         points = self.radius * np.stack([u.ravel() * np.cos(theta.ravel()), u.ravel() * np.sin(theta.ravel())], 1)
-        codes = invariants.outcomes_at_infinity(self.k, self.r, self.kappa, points, self.eta_fraction, self.max_steps)
+        codes = self.runner.outcomes(points)
         self.runs += codes.size
         if np.any(codes == Outcome.UNDECIDED):
             raise QuadratureError(f"runs undecided after {self.max_steps:,} steps at "
@@ -87,7 +110,7 @@ class _Disk:
             raise QuadratureError("runs diverged: η is past the stability limit")
         return (codes == Outcome.SPURIOUS).reshape(u.shape)
 
-    def boundary(self, theta: np.ndarray, max_width: float = BISECTION_WIDTH) -> tuple[np.ndarray, np.ndarray]:
+    def boundary(self, theta: np.ndarray, max_width: float) -> tuple[np.ndarray, np.ndarray]:
         """(lo, hi) bracketing u*(θ) for each θ ((1, 1) where the rim is global), by bisection on all
         rays at once until hi − lo ≤ ``max_width``."""
         theta = np.asarray(theta, float)
@@ -105,32 +128,29 @@ class _Disk:
         return np.where(reaches, lo, 1.0), np.where(reaches, hi, 1.0)
 
 
-def _check_structure(disk: _Disk) -> np.ndarray:
-    """Whether each of RIM_RAYS rim points is spurious, after checking the structure on a polar
-    grid (SCAN_RAYS rays × SCAN_RADII circles): QuadratureError where a ray crosses twice or the
-    spurious rim points do not form one arc."""
-    theta = np.arange(SCAN_RAYS) * (2 * math.pi / SCAN_RAYS)
-    radii = np.append(np.arange(1, SCAN_RADII) / SCAN_RADII, RIM)
+def _check_structure(disk: _Disk, resolution: Resolution) -> np.ndarray:
+    """Whether each rim point of the scan is spurious, after checking the structure on a polar
+    grid: QuadratureError where a ray crosses twice or the spurious rim points do not form one arc."""
+    theta = np.arange(resolution.scan_rays) * (2 * math.pi / resolution.scan_rays)
+    radii = np.append(np.arange(1, resolution.scan_radii) / resolution.scan_radii, RIM)
     spurious = disk.outcomes(radii[None, :], theta[:, None])
     if np.any(np.diff(spurious.astype(int), axis=1) < 0):
         raise QuadratureError("a ray goes from spurious back to global: more than one crossing")
-    rim = disk.outcomes(np.array([RIM]), np.arange(RIM_RAYS) * (2 * math.pi / RIM_RAYS))
+    rim = disk.outcomes(np.array([RIM]), np.arange(resolution.rim_rays) * (2 * math.pi / resolution.rim_rays))
     changes = np.count_nonzero(rim != np.roll(rim, 1))
     if changes > 2:
         raise QuadratureError(f"the spurious rays form {changes // 2} arcs, not one")
     return rim
 
 
-def _arc_end(disk: _Disk, inside: float, outside: float) -> float:
-    """θ where the rim changes outcome, between a spurious rim angle and a global one."""
-    for _ in range(60):
+def _arc_ends(disk: _Disk, inside: np.ndarray, outside: np.ndarray, width: float) -> np.ndarray:
+    """θ where the rim changes outcome, between spurious rim angles ``inside`` and global ones
+    ``outside`` (both ends of the arc at once), to ``width``. The integrand vanishes at the ends
+    (u* → 1), so an end's error moves the integral by far less than the width."""
+    while np.max(np.abs(inside - outside)) > width:
         mid = (inside + outside) / 2
-        if disk.outcomes(np.array([RIM]), np.array([mid]))[0]:
-            inside = mid
-        else:
-            outside = mid
-        if abs(inside - outside) < 1e-13:
-            break
+        spurious = disk.outcomes(np.full(mid.shape, RIM), mid)
+        inside, outside = np.where(spurious, mid, inside), np.where(spurious, outside, mid)
     return (inside + outside) / 2
 
 
@@ -166,25 +186,26 @@ def probabilities(k: int, r: float, kappa: float, eta_fraction: float = invarian
                          "(P_∞(global) = P_∞(spurious) = 0)")
     started = time.perf_counter()
     disk = _Disk(k, r, kappa, eta_fraction, max_steps)
-    rim = _check_structure(disk)
-    step = 2 * math.pi / RIM_RAYS
+    resolution = Resolution.for_tolerance(tolerance, k)
+    rim = _check_structure(disk, resolution)
+    step = 2 * math.pi / resolution.rim_rays
     if not rim.any():
-        # no rim point of the scan is spurious: an arc, if any, is narrower than 2π/RIM_RAYS
+        # no rim point of the scan is spurious: an arc, if any, is narrower than the scan's step
         return OutcomeQuadrature(k, r, kappa, eta_fraction, 0.0, 1.0, 0.0, (math.nan, math.nan), 1.0,
                                  disk.runs, time.perf_counter() - started)
     if rim.all():
         raise QuadratureError("every rim point is spurious: the arc has no ends")
     first = int(np.flatnonzero(rim & ~np.roll(rim, 1))[0])       # first spurious ray after a global one
     last = int(np.flatnonzero(rim & ~np.roll(rim, -1))[0])       # last spurious ray before a global one
-    start = _arc_end(disk, first * step, (first - 1) * step)
-    end = _arc_end(disk, last * step, (last + 1) * step)
+    start, end = _arc_ends(disk, np.array([first, last]) * step, np.array([first - 1, last + 1]) * step,
+                           step * 2.0 ** -20)
     if end <= start:
         end += 2 * math.pi
 
     def integral(panels: int, order: int) -> tuple[float, float, float]:
         """(the rule's value, the bisection's share of its error, the least u*) on ``panels`` panels."""
         theta, weights = _gauss_panels(start, end, panels, order)
-        lo, hi = disk.boundary(theta)
+        lo, hi = disk.boundary(theta, resolution.bisection_width)
         mid = (lo + hi) / 2
         values = radial_tail(mid, k)
         # |f(mid) − f(u*)| ≤ ½(hi − lo)·max |f'| on [lo, hi], f' = −k u (1 − u²)^(k/2 − 1)
@@ -192,7 +213,7 @@ def probabilities(k: int, r: float, kappa: float, eta_fraction: float = invarian
         return (float(weights @ values) / (2 * math.pi), float(weights @ (slope * (hi - lo) / 2)) / (2 * math.pi),
                 float(np.min(mid)))
 
-    panels = 4
+    panels = resolution.first_panels
     coarse, _, _ = integral(panels, 8)
     while True:
         fine, bisection, closest = integral(panels, 16)
