@@ -90,42 +90,103 @@ class OutcomeQuadrature:
 
 
 class _Disk:
-    """GD outcomes at points (u, θ) of the disk of one (k, r, κ, η), counted."""
+    """Which points (u, θ) of the disk of one (k, r) lead to the spurious minimum — by GD runs
+    (:class:`_RunDisk`) or by the κ → ∞ criterion (:class:`_LimitDisk`) — counted."""
 
-    def __init__(self, k: int, r: float, kappa: float, eta_fraction: float, max_steps: int):
-        self.k, self.r, self.kappa, self.max_steps = k, r, kappa, max_steps
-        self.runner = invariants.DiskRuns(k, r, kappa, eta_fraction, max_steps)
+    def __init__(self, k: int, r: float):
+        self.k, self.r = k, r
         self.radius = math.sqrt(r / k)
         self.runs = 0
 
     def outcomes(self, u: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """True where the point R·u·(cos θ, sin θ) (basis (â*, e₂)) leads to the spurious minimum."""
         u, theta = np.broadcast_arrays(np.asarray(u, float), np.asarray(theta, float))
         points = self.radius * np.stack([u.ravel() * np.cos(theta.ravel()), u.ravel() * np.sin(theta.ravel())], 1)
+        self.runs += points.shape[0]
+        return self.spurious(points).reshape(u.shape)
+
+    def spurious(self, points: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class _RunDisk(_Disk):
+    """Outcomes of GD runs at p = ∞ (:class:`theory.invariants.DiskRuns`)."""
+
+    def __init__(self, k: int, r: float, kappa: float, eta_fraction: float, max_steps: int):
+        super().__init__(k, r)
+        self.kappa, self.max_steps = kappa, max_steps
+        self.runner = invariants.DiskRuns(k, r, kappa, eta_fraction, max_steps)
+
+    def spurious(self, points: np.ndarray) -> np.ndarray:
         codes = self.runner.outcomes(points)
-        self.runs += codes.size
         if np.any(codes == Outcome.UNDECIDED):
             raise QuadratureError(f"runs undecided after {self.max_steps:,} steps at "
                                   f"(k, r, κ) = ({self.k}, {self.r:g}, {self.kappa:g})")
         if np.any(codes == Outcome.DIVERGED):
             raise QuadratureError("runs diverged: η is past the stability limit")
-        return (codes == Outcome.SPURIOUS).reshape(u.shape)
+        return codes == Outcome.SPURIOUS
 
-    def boundary(self, theta: np.ndarray, max_width: float) -> tuple[np.ndarray, np.ndarray]:
-        """(lo, hi) bracketing u*(θ) for each θ ((1, 1) where the rim is global), by bisection on all
-        rays at once until hi − lo ≤ ``max_width``."""
-        theta = np.asarray(theta, float)
-        lo, hi = np.zeros(theta.shape), np.full(theta.shape, RIM)
-        reaches = self.outcomes(hi, theta)
-        if np.any(self.outcomes(lo, theta)):
-            raise QuadratureError("the disk's centre reaches the spurious minimum: one crossing per ray, "
-                                  "from global inside, does not hold")
-        active = np.flatnonzero(reaches)
-        while active.size and np.max(hi[active] - lo[active]) > max_width:
-            mid = (lo[active] + hi[active]) / 2
-            spurious = self.outcomes(mid, theta[active])
-            hi[active] = np.where(spurious, mid, hi[active])
-            lo[active] = np.where(spurious, lo[active], mid)
-        return np.where(reaches, lo, 1.0), np.where(reaches, hi, 1.0)
+
+class _LimitFlow:
+    """The κ → ∞ criterion of :func:`large_kappa_limit` for one (k, r): along the output layer's flow
+    at φ = π, dã/dτ = −(1/2π)[(π − 1)ã + 1(1ᵀã − ŝ) + â*], solved in closed form in the basis (â*, e₂),
+    X(τ) = ∫₀^τ ãᵀâ* dτ' is F(τ) + u·G(τ, θ) for the start ã₀ = R·u·(cos θ, sin θ): affine in u. So
+    the starts of one ray with X < 0 for every τ > 0 form one interval of u, found from the ratios
+    −F/G on a grid of τ, each extremum refined by golden-section search."""
+
+    TIMES = 800
+
+    def __init__(self, k: int, r: float):
+        self.k, self.radius = k, math.sqrt(r / k)
+        ones = np.array([math.sqrt(r), math.sqrt(max(k - r, 0.0))])        # Qᵀ1
+        flow = ((math.pi - 1) * np.eye(2) + np.outer(ones, ones)) / (2 * math.pi)
+        self.rates, self.modes = np.linalg.eigh(flow)
+        self.rest = np.linalg.solve(flow, (math.sqrt(r) * ones - np.array([1.0, 0.0])) / (2 * math.pi))
+        self.times = np.geomspace(1e-6 / self.rates[-1], 60 / self.rates[0], self.TIMES)
+
+    def _parts(self, times: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(F(τ), G(τ, θ)) for rows of θ and columns of τ (or one τ per θ)."""
+        grown = -np.expm1(-self.rates[:, None] * np.ravel(times)[None, :]) / self.rates[:, None]   # (2, τ)
+        weights = self.modes * self.modes[0]                                     # â*-part of each mode
+        fixed = self.rest[0] * np.ravel(times) - (self.rest @ weights) @ grown
+        direction = np.stack([np.cos(theta), np.sin(theta)], axis=1) * self.radius
+        moving = (direction @ weights) @ grown
+        if np.ndim(times) > 1:                                                   # one τ per θ
+            return np.diagonal(np.broadcast_to(fixed, moving.shape)), np.diagonal(moving)
+        return np.broadcast_to(fixed, moving.shape), moving
+
+    def interval(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(u_a, u_b) per θ: the ray's spurious starts are u_a < u < u_b (empty where u_a ≥ u_b)."""
+        fixed, moving = self._parts(self.times, theta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = -fixed / moving
+        lower = np.where(moving < 0, ratio, -np.inf)
+        upper = np.where(moving > 0, ratio, np.inf)
+        blocked = np.any((moving == 0) & (fixed >= 0), axis=1)
+        u_a = np.maximum(self._refine(theta, lower, np.argmax(lower, axis=1), -1.0), 0.0)
+        u_b = np.minimum(self._refine(theta, upper, np.argmin(upper, axis=1), 1.0), 1.0)
+        spurious_start = np.cos(theta) < 0                                       # x₀ < 0
+        return u_a, np.where(spurious_start & ~blocked, u_b, 0.0)
+
+    def _refine(self, theta: np.ndarray, values: np.ndarray, best: np.ndarray, sign: float) -> np.ndarray:
+        """The extremum (max for sign −1, min for +1) of −F/G near each row's grid extremum."""
+        rows = np.arange(len(theta))
+        found = values[rows, best]
+        lo, hi = self.times[np.maximum(best - 1, 0)], self.times[np.minimum(best + 1, self.TIMES - 1)]
+        finite = np.isfinite(found)
+
+        def ratio(times):
+            fixed, moving = self._parts(times[:, None], theta)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return sign * (-fixed / moving)
+
+        for _ in range(50):
+            a, b = hi - 0.618 * (hi - lo), lo + 0.618 * (hi - lo)
+            left = ratio(a) < ratio(b)
+            lo, hi = np.where(left, lo, a), np.where(left, b, hi)
+        refined = sign * ratio((lo + hi) / 2)
+        better = np.where(sign > 0, np.fmin(found, refined), np.fmax(found, refined))
+        return np.where(finite, better, found)
 
 
 def _check_structure(disk: _Disk, resolution: Resolution) -> np.ndarray:
@@ -157,7 +218,9 @@ def _arc_ends(disk: _Disk, inside: np.ndarray, outside: np.ndarray, width: float
 def radial_tail(u: np.ndarray, k: int) -> np.ndarray:
     """P(u₀ > u) = (1 − u²)^(k/2) for the disk point's radius u₀ (in units of R): the projection of
     the uniform law on the k-ball onto a plane has density ∝ (1 − u²)^((k−2)/2)."""
-    return np.exp(k / 2 * np.log1p(-u * u))
+    u = np.clip(u, 0.0, 1.0)
+    with np.errstate(divide="ignore"):    # u = 1: log 0 = −∞, tail 0
+        return np.exp(k / 2 * np.log1p(-u * u))
 
 
 def _gauss_panels(a: float, b: float, panels: int, order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,11 +244,80 @@ def probabilities(k: int, r: float, kappa: float, eta_fraction: float = invarian
     eta_fraction = float(validation.positive_real(eta_fraction, "eta_fraction"))
     tolerance = float(validation.positive_real(tolerance, "tolerance"))
     max_steps = validation.step_count(max_steps, "max_steps")
+    _refuse_a_point(r)
+    return _integrate(_RunDisk(k, r, kappa, eta_fraction, max_steps), kappa, eta_fraction, tolerance)
+
+
+def large_kappa_limit(k: int, r: float, tolerance: float = 1e-6) -> OutcomeQuadrature:
+    """lim_{κ→∞} P_∞(spurious) at the default step (η = ¼ of the stability limit, so ηκ = 1 once
+    κ/2 exceeds the a-block's curvature) — estimated by the same quadrature, with the outcome of a
+    disk point decided by the limit criterion instead of a run (docs/dynamics.md derives it):
+
+    per step the angle moves by ηκ·x·(π − φ) sin φ/(2π) = O(x), x = ãᵀâ*, while ã moves by O(η) =
+    O(1/κ). So φ first runs to 0 (x₀ > 0: global) or to π (x₀ < 0) with ã frozen. Near π, δ = π − φ
+    obeys d(1/δ)/dτ = −κx/(2π) in the output layer's time τ = ηt, so φ stays pinned at π exactly as
+    long as X(τ) = ∫₀^τ x dτ' < 0 along the output layer's flow at φ = π, and escapes to 0 (global)
+    once X returns to 0. Spurious in the limit ⟺ x₀ < 0 and X(τ) < 0 for every τ > 0.
+
+    Consequence: for r ≤ 1 the flow never turns x positive and the limit is ½ (the sign of x₀); for
+    r > 1 the output layer's fast 1-mode first pushes x up by about (r − 1)/(k + π − 1), so only
+    starts with x₀ below a threshold of order one (in units of the disk's radius) stay spurious, and
+    the limit falls like exp(−k·u*²/2) as the disk's law concentrates at u ~ 1/√k."""
+    k, r, _ = invariants._check(k, r, 1.0)
+    tolerance = float(validation.positive_real(tolerance, "tolerance"))
+    _refuse_a_point(r)
+    started = time.perf_counter()
+    flow = _LimitFlow(k, r)
+    rays = 0
+
+    def rule(a: np.ndarray, b: np.ndarray, order: int) -> tuple[np.ndarray, float]:
+        """Each panel's Gauss–Legendre value of the spurious mass per unit θ, and the least u_a."""
+        nonlocal rays
+        nodes, weights = np.polynomial.legendre.leggauss(order)
+        half, centre = (b - a) / 2, (b + a) / 2
+        theta = (centre[:, None] + half[:, None] * nodes).ravel()
+        u_a, u_b = flow.interval(theta)
+        rays += len(theta)
+        u_a = np.minimum(u_a, 1.0)
+        mass = np.where(u_a < u_b, radial_tail(u_a, k) - radial_tail(u_b, k), 0.0).reshape(len(a), order)
+        return half * (mass @ weights), float(np.min(np.where(u_a < u_b, u_a, 1.0)))
+
+    # adaptive: split the panels whose two rules disagree by more than their share of the tolerance
+    edges = np.linspace(math.pi / 2, 3 * math.pi / 2, 17)
+    a, b = edges[:-1], edges[1:]
+    total, error, closest = 0.0, 0.0, 1.0
+    while a.size:
+        coarse, _ = rule(a, b, 8)
+        fine, least = rule(a, b, 16)
+        closest = min(closest, least)
+        gap = np.abs(fine - coarse)
+        # a panel narrower than 1e-10 rad is kept as it is: where u_a or u_b jumps with θ (the
+        # interval opens or closes) no rule converges, and such a panel's error is its gap, counted
+        done = (gap <= tolerance * (b - a) / math.pi) | (b - a < 1e-10)
+        if a.size > 1 << 16:
+            raise QuadratureError(f"the limit's quadrature did not reach {tolerance:g}")
+        total += float(fine[done].sum())
+        error += float(gap[done].sum())
+        middle = (a[~done] + b[~done]) / 2
+        a, b = np.concatenate([a[~done], middle]), np.concatenate([middle, b[~done]])
+    spurious = min(max(total / (2 * math.pi), 0.0), 0.5)
+    error /= 2 * math.pi
+    if error > tolerance:
+        raise QuadratureError(f"the limit's quadrature did not reach {tolerance:g} (error estimate {error:.2g})")
+    return OutcomeQuadrature(k, r, math.inf, invariants.DEFAULT_ETA_FRACTION, spurious, 1.0 - spurious, error,
+                             (math.pi / 2, 3 * math.pi / 2), closest, rays, time.perf_counter() - started)
+
+
+def _refuse_a_point(r: float) -> None:
     if r == 0:
         raise ValueError("r = 0: the paper's ball is the point a₀ = 0; at p = ∞ GD stays on the saddle cone "
                          "(P_∞(global) = P_∞(spurious) = 0)")
+
+
+def _integrate(disk: _Disk, kappa: float, eta_fraction: float, tolerance: float) -> OutcomeQuadrature:
+    """The quadrature of the module docstring over ``disk``'s spurious arc."""
+    k, r = disk.k, disk.r
     started = time.perf_counter()
-    disk = _Disk(k, r, kappa, eta_fraction, max_steps)
     resolution = Resolution.for_tolerance(tolerance, k)
     rim = _check_structure(disk, resolution)
     step = 2 * math.pi / resolution.rim_rays
