@@ -108,6 +108,23 @@ class _Disk:
     def spurious(self, points: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def boundary(self, theta: np.ndarray, max_width: float) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) bracketing u*(θ) for each θ ((1, 1) where the rim is global), by bisection on all
+        rays at once until hi − lo ≤ ``max_width``."""
+        theta = np.asarray(theta, float)
+        lo, hi = np.zeros(theta.shape), np.full(theta.shape, RIM)
+        reaches = self.outcomes(hi, theta)
+        if np.any(self.outcomes(lo, theta)):
+            raise QuadratureError("the disk's centre reaches the spurious minimum: one crossing per ray, "
+                                  "from global inside, does not hold")
+        active = np.flatnonzero(reaches)
+        while active.size and np.max(hi[active] - lo[active]) > max_width:
+            mid = (lo[active] + hi[active]) / 2
+            spurious = self.outcomes(mid, theta[active])
+            hi[active] = np.where(spurious, mid, hi[active])
+            lo[active] = np.where(spurious, lo[active], mid)
+        return np.where(reaches, lo, 1.0), np.where(reaches, hi, 1.0)
+
 
 class _RunDisk(_Disk):
     """Outcomes of GD runs at p = ∞ (:class:`theory.invariants.DiskRuns`)."""
