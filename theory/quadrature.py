@@ -161,16 +161,19 @@ class _LimitFlow:
         self.rest = np.linalg.solve(flow, (math.sqrt(r) * ones - np.array([1.0, 0.0])) / (2 * math.pi))
         self.times = np.geomspace(1e-6 / self.rates[-1], 60 / self.rates[0], self.TIMES)
 
-    def _parts(self, times: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(F(τ), G(τ, θ)) for rows of θ and columns of τ (or one τ per θ)."""
-        grown = -np.expm1(-self.rates[:, None] * np.ravel(times)[None, :]) / self.rates[:, None]   # (2, τ)
+    def _parts(self, times: np.ndarray, theta: np.ndarray, one_each: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(F, G) at every τ of ``times`` (columns) for each θ (rows) — or, ``one_each``, at one τ
+        per θ."""
+        grid = times if one_each else times[None, :]
+        grown = [-np.expm1(-rate * grid) / rate for rate in self.rates]          # ∫₀^τ e^(−wτ') dτ'
         weights = self.modes * self.modes[0]                                     # â*-part of each mode
-        fixed = self.rest[0] * np.ravel(times) - (self.rest @ weights) @ grown
-        direction = np.stack([np.cos(theta), np.sin(theta)], axis=1) * self.radius
-        moving = (direction @ weights) @ grown
-        if np.ndim(times) > 1:                                                   # one τ per θ
-            return np.diagonal(np.broadcast_to(fixed, moving.shape)), np.diagonal(moving)
-        return np.broadcast_to(fixed, moving.shape), moving
+        direction = np.stack([np.cos(theta), np.sin(theta)], axis=-1) * self.radius
+        rest, moving_part = self.rest @ weights, direction @ weights
+        if not one_each:
+            moving_part = moving_part[:, :, None]
+        fixed = self.rest[0] * grid - rest[0] * grown[0] - rest[1] * grown[1]
+        moving = moving_part[:, 0] * grown[0] + moving_part[:, 1] * grown[1]
+        return np.broadcast_to(fixed, np.shape(moving)), moving
 
     def interval(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(u_a, u_b) per θ: the ray's spurious starts are u_a < u < u_b (empty where u_a ≥ u_b)."""
@@ -193,7 +196,7 @@ class _LimitFlow:
         finite = np.isfinite(found)
 
         def ratio(times):
-            fixed, moving = self._parts(times[:, None], theta)
+            fixed, moving = self._parts(times, theta, one_each=True)
             with np.errstate(divide="ignore", invalid="ignore"):
                 return sign * (-fixed / moving)
 
