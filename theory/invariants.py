@@ -176,33 +176,48 @@ class KappaThreshold:
         return {**asdict(self), "witness": list(self.witness), "ratio_over_boundary": self.ratio_over_boundary}
 
 
+class DiskRuns:
+    """GD at p = ∞ from points of the disk of initial output layers, for one (k, r, κ, η): the
+    teacher, step size, decision table and plane built once for many calls of :meth:`outcomes`.
+
+    Runs use the canonical teacher of κ = 1 with ‖v₀‖ = 1/√κ — the same dynamics as κ's own
+    canonical teacher with ‖v₀‖ = 1 (the rescaling in the module docstring), and one decision table
+    for every κ below r_b, where η does not depend on κ. The residual of a₀ outside span{a*, 1} is
+    left out: it decays on its own and moves neither φ nor the plane coordinates, so it cannot change
+    an outcome."""
+
+    def __init__(self, k: int, r: float, kappa: float, eta_fraction: float = DEFAULT_ETA_FRACTION,
+                 max_steps: int = THRESHOLD_MAX_STEPS):
+        self.k, self.r, self.kappa = _check(k, r, kappa)
+        self.eta_fraction = validation.positive_float(eta_fraction, "eta_fraction")
+        self.max_steps = validation.step_count(max_steps, "max_steps")
+        self.teacher = canonical_teacher(self.k, self.r, 1.0)           # ‖w*‖‖a*‖ = 1: ã₀ = a₀
+        self.v0_norm = 1.0 / math.sqrt(self.kappa)
+        eta = eta_fraction * stability_limit(self.k, self.kappa)
+        self.table = dynamics.decision_table(self.teacher, dynamics.checked_eta(self.teacher, eta, self.v0_norm), True)
+        self.plane = dynamics.reduced_plane(self.teacher)
+        # the plane's second basis vector is ±e₂: points are oriented to the documented basis
+        self._sign = 1.0 if self.plane.q_one[1] >= 0 else -1.0
+
+    def outcomes(self, points) -> np.ndarray:
+        """Outcome codes (theory.decisions) of GD from φ₀ = π/2 and ã₀ = each row of ``points``
+        (shape (n, 2), coordinates in the basis (â*, e₂))."""
+        points = validation.numeric_array(points, "points")
+        if points.ndim != 2 or points.shape[1] != 2 or points.shape[0] == 0:
+            raise ValueError(f"points must be a finite array of shape (n ≥ 1, 2), got shape {points.shape}")
+        n = points.shape[0]
+        batch = dynamics.start_batch(self.table, np.zeros(n), np.full(n, self.v0_norm), points[:, 0].copy(),
+                                     self._sign * points[:, 1], np.zeros(n))
+        reduced_gd.advance(batch, self.plane, self.table, self.max_steps, True, True, reduced_gd.compiled_kernel(), ())
+        return batch.outcome.copy()
+
+
 def outcomes_at_infinity(k: int, r: float, kappa: float, points, eta_fraction: float = DEFAULT_ETA_FRACTION,
                          max_steps: int = THRESHOLD_MAX_STEPS) -> np.ndarray:
     """Outcome codes (theory.decisions) of GD from φ₀ = π/2 and ã₀ = one row of ``points`` (shape
-    (n, 2), coordinates in the basis (â*, e₂)) at invariants (k, r, κ), η = ``eta_fraction`` ×
-    the stability limit. Run on the canonical teacher of κ = 1 with ‖v₀‖ = 1/√κ — the same
-    dynamics as κ's own canonical teacher with ‖v₀‖ = 1 (the rescaling in the module docstring),
-    and one decision table for every κ below r_b, where η does not depend on κ. The residual of
-    a₀ outside span{a*, 1} is left out: it decays on its own and moves neither φ nor the plane
-    coordinates, so it cannot change an outcome."""
-    k, r, kappa = _check(k, r, kappa)
-    points = validation.numeric_array(points, "points")
-    if points.ndim != 2 or points.shape[1] != 2 or points.shape[0] == 0:
-        raise ValueError(f"points must be a finite array of shape (n ≥ 1, 2), got shape {points.shape}")
-    eta_fraction = validation.positive_float(eta_fraction, "eta_fraction")
-    max_steps = validation.step_count(max_steps, "max_steps")
-    teacher = canonical_teacher(k, r, 1.0)           # ‖w*‖‖a*‖ = 1: ã₀ = a₀
-    radius = 1.0 / math.sqrt(kappa)
-    eta = eta_fraction * stability_limit(k, kappa)
-    table = dynamics.decision_table(teacher, dynamics.checked_eta(teacher, eta, radius), True)
-    plane = dynamics.reduced_plane(teacher)
-    n = points.shape[0]
-    # the plane's second basis vector is ±e₂: orient the points to the documented basis
-    sign = 1.0 if plane.q_one[1] >= 0 else -1.0
-    batch = dynamics.start_batch(table, np.zeros(n), np.full(n, radius), points[:, 0].copy(),
-                                 sign * points[:, 1], np.zeros(n))
-    reduced_gd.advance(batch, plane, table, max_steps, True, True, reduced_gd.compiled_kernel(), ())
-    return batch.outcome.copy()
+    (n, 2), coordinates in the basis (â*, e₂))
+    at invariants (k, r, κ), η = ``eta_fraction`` × the stability limit (:class:`DiskRuns`)."""
+    return DiskRuns(k, r, kappa, eta_fraction, max_steps).outcomes(points)
 
 
 def _disk_points(radius: float, angles: np.ndarray, fractions=(1.0,)) -> np.ndarray:
