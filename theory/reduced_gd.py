@@ -3,10 +3,12 @@
 Population GD stays in the plane span{v₀, w*}, and a moves in span{a*, 1} plus a residual that
 only shrinks, by ρ = 1 − η(π − 1)/(2π) per step. A trajectory is the plane coordinates (x, y) of
 v (x along ŵ*), the coordinates (z₁, z₂) of a in an orthonormal basis Q of span{a*, 1}, and the
-residual's squared norm. One step function, :func:`step`, written with arithmetic only, is
-compiled by numba (the kernel, parallel over trajectories) and run on arrays by numpy; one
-decision function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves both —
-and the full engine — in the same way.
+residual's squared norm. One step function, :func:`step`, written with arithmetic and four
+helpers only, is compiled by numba (the kernel, parallel over trajectories), run on arrays by
+numpy, and evaluated on boxes of states in outward-rounded intervals and jets
+(:mod:`theory.box_step`, for proofs) and in python-flint balls (their reference); one decision
+function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves the float64
+engines — and the full engine — in the same way.
 
 What crosses these borders is named: :class:`StepConstants` in and :class:`StepResult` out of
 :func:`step`, a :class:`theory.decisions.RunRule` into :func:`decide` and an
@@ -145,11 +147,11 @@ class Plane:
 # --- the step's vocabulary ----------------------------------------------------------------------
 # step() uses +, −, ×, ÷, builtin abs and the four helpers below, so that one source runs in five
 # arithmetics: float64 scalars in the compiled kernels, numpy arrays, and — where theory.intervals
-# and theory.jets add numba overloads and Python registrations — outward-rounded intervals, jets
-# over intervals, and python-flint balls (and jets over them) in plain Python. Each helper is a
-# functools.singledispatch function: its default below is the float64 code (numpy arrays in
-# Python, scalars in numba through the overloads at the end of this section); the exact
-# arithmetics register their own versions.
+# and theory.jets add numba overloads, and theory.jets and theory.box_step Python registrations —
+# outward-rounded intervals, jets over intervals, and python-flint balls (and jets over them) in
+# plain Python. Each helper is a functools.singledispatch function: its default below is the
+# float64 code (numpy arrays in Python, scalars in numba through the overloads at the end of this
+# section); the exact arithmetics register their own versions.
 
 @functools.singledispatch
 def flush_tiny_angle(x, y):
