@@ -328,57 +328,93 @@ class EnclosureFailure(NamedTuple):
     hi: float
 
 
-def _outside(ball, lo: float, hi: float) -> bool:
-    return not (bool(ball.lower() >= lo) and bool(ball.upper() <= hi))
+REFERENCE_PRECISIONS = (256, 1024, 4096, 16384)
+"""Bits of arb at which :func:`enclosure_failures` evaluates the reference, in turn, until each
+ball is certainly inside or certainly outside its enclosure (an exact image can lie far closer
+to a float bound than 256 bits resolve: y moves by 10⁻³²⁴ of itself near φ = π)."""
+
+
+def _side(ball, lo: float, hi: float) -> int:
+    """1 if the ball is certainly inside [lo, hi], −1 if some point of it is certainly outside
+    (all of it beyond a bound), 0 when it overlaps a bound (undecided at this precision)."""
+    if bool(ball.lower() >= lo) and bool(ball.upper() <= hi):
+        return 1
+    if bool(ball < lo) or bool(ball > hi):
+        return -1
+    return 0
 
 
 def constant_failures(consts: StepConstants, balls: StepConstants) -> list[EnclosureFailure]:
-    """The constants whose interval does not contain the arb ball (:func:`arb_constants`)."""
+    """The constants whose interval does not certainly contain the arb ball (:func:`arb_constants`)."""
     return [EnclosureFailure(-1, name, (), str(ball), interval.lo, interval.hi)
             for name, interval, ball in zip(StepConstants._fields, consts, balls, strict=True)
-            if _outside(ball, interval.lo, interval.hi)]
+            if _side(ball, interval.lo, interval.hi) != 1]
 
 
-def enclosure_failures(lo, hi, consts: StepConstants, balls: StepConstants, rng: np.random.Generator,
-                       points: int = 1, jacobian: bool = False) -> list[EnclosureFailure]:
+def _reference_outputs(state, balls: StepConstants, jacobian: bool) -> list:
+    """The exact outputs at a state, in :func:`_output_names`' order."""
+    out = reference_step(state, balls)
+    values = [out.x, out.y, out.z1, out.z2, out.phi, out.delta, out.loss, out.a_dot, out.a_sum, out.a_sq]
+    if not jacobian:
+        return values
+    derivative = reference_jacobian(state, balls)
+    rows = (derivative.x, derivative.y, derivative.z1, derivative.z2, derivative.loss)
+    return values + [partial for row in rows for partial in row.partials]
+
+
+def _output_names(jacobian: bool) -> list[str]:
+    names = list(MOVED + MEASURES)
+    if jacobian:
+        names += [f"d {output}/d {coordinate}" for output in (*MOVED, "loss") for coordinate in MOVED]
+    return names
+
+
+def enclosure_failures(lo, hi, consts: StepConstants, k: int, r: float, eta: float, eta_a: float | None = None, *,
+                       rng: np.random.Generator, points: int = 1, jacobian: bool = False) -> list[EnclosureFailure]:
     """Re-prove a sample in arb: at both corners of each box and at ``points`` uniform random
-    states inside it, the exact image (:func:`reference_step`, with the constants ``balls``)
-    must lie in :func:`box_step`'s enclosures — every output, φ, δ and ℓ included — and, when
-    ``jacobian``, the exact Jacobian and loss gradient (:func:`reference_jacobian`, at states
-    with y ≠ 0) in :func:`box_jacobian`'s. Also the constants themselves
-    (:func:`constant_failures`). Returns every failure; none when the arithmetic is sound."""
+    states inside it, the exact image (:func:`reference_step` with :func:`arb_constants` of
+    (k, r, η, η_a)) must lie in :func:`box_step`'s enclosures — every output, φ, δ and ℓ
+    included — and, when ``jacobian``, the exact Jacobian and loss gradient
+    (:func:`reference_jacobian`, at states with y ≠ 0) in :func:`box_jacobian`'s; and the
+    constants ``consts`` must contain the exact ones. A ball that overlaps a bound is evaluated
+    again at each of :data:`REFERENCE_PRECISIONS` in turn; one still undecided at the last is
+    reported as a failure too. Returns every failure: none when the arithmetic is sound."""
     lo, hi = _boxes(lo, hi, consts)
-    with _precision(CONSTANTS_PRECISION):
-        return _failures(lo, hi, consts, balls, rng, points, jacobian)
-
-
-def _failures(lo, hi, consts, balls, rng, points, jacobian) -> list[EnclosureFailure]:
-    failures = constant_failures(consts, balls)
     found = box_jacobian(lo, hi, consts) if jacobian else None
     image = found.image if found is not None else box_step(lo, hi, consts)
-    names = MOVED + MEASURES
-    enclosures_lo = np.concatenate([image.state_lo, image.measures_lo], axis=1)
-    enclosures_hi = np.concatenate([image.state_hi, image.measures_hi], axis=1)
-    for i in range(lo.shape[0]):
+    n = lo.shape[0]
+    enclosures_lo = [image.state_lo, image.measures_lo]
+    enclosures_hi = [image.state_hi, image.measures_hi]
+    if found is not None:
+        enclosures_lo += [found.jacobian_lo.reshape(n, -1), found.loss_gradient_lo]
+        enclosures_hi += [found.jacobian_hi.reshape(n, -1), found.loss_gradient_hi]
+    bound_lo, bound_hi = np.concatenate(enclosures_lo, axis=1), np.concatenate(enclosures_hi, axis=1)
+    names = _output_names(jacobian)
+    constants: dict[int, StepConstants] = {}
+
+    def balls(bits: int) -> StepConstants:
+        if bits not in constants:
+            constants[bits] = arb_constants(k, r, eta, eta_a)
+        return constants[bits]
+
+    with _precision(REFERENCE_PRECISIONS[0]):
+        failures = constant_failures(consts, balls(REFERENCE_PRECISIONS[0]))
+    for i in range(n):
         states = [lo[i], hi[i], *(lo[i] + rng.random(len(STATE)) * (hi[i] - lo[i]) for _ in range(points))]
         for state in states:
             state = np.clip(state, lo[i], hi[i])
-            out = reference_step(state, balls)
-            values = (out.x, out.y, out.z1, out.z2, out.phi, out.delta, out.loss, out.a_dot, out.a_sum, out.a_sq)
-            failures += [EnclosureFailure(i, name, tuple(state), str(ball), enclosures_lo[i, j], enclosures_hi[i, j])
-                         for j, (name, ball) in enumerate(zip(names, values, strict=True))
-                         if _outside(ball, enclosures_lo[i, j], enclosures_hi[i, j])]
-            if found is None or state[1] == 0:
-                continue
-            derivative = reference_jacobian(state, balls)
-            for j, (name, moved) in enumerate(zip(MOVED, (derivative.x, derivative.y, derivative.z1, derivative.z2),
-                                                  strict=True)):
-                failures += [EnclosureFailure(i, f"d {name}/d {MOVED[m]}", tuple(state), str(ball),
-                                              found.jacobian_lo[i, j, m], found.jacobian_hi[i, j, m])
-                             for m, ball in enumerate(moved.partials)
-                             if _outside(ball, found.jacobian_lo[i, j, m], found.jacobian_hi[i, j, m])]
-            failures += [EnclosureFailure(i, f"d loss/d {MOVED[m]}", tuple(state), str(ball),
-                                          found.loss_gradient_lo[i, m], found.loss_gradient_hi[i, m])
-                         for m, ball in enumerate(derivative.loss.partials)
-                         if _outside(ball, found.loss_gradient_lo[i, m], found.loss_gradient_hi[i, m])]
+            with_jacobian = jacobian and state[1] != 0      # |y| has no derivative at y = 0
+            pending = list(range(len(names) if with_jacobian else len(MOVED + MEASURES)))
+            exact: list = []
+            for bits in REFERENCE_PRECISIONS:
+                with _precision(bits):
+                    exact = _reference_outputs(state, balls(bits), with_jacobian)
+                    sides = {j: _side(exact[j], bound_lo[i, j], bound_hi[i, j]) for j in pending}
+                failures += [EnclosureFailure(i, names[j], tuple(state), str(exact[j]), bound_lo[i, j], bound_hi[i, j])
+                             for j in pending if sides[j] == -1]
+                pending = [j for j in pending if sides[j] == 0]
+                if not pending:
+                    break
+            failures += [EnclosureFailure(i, f"{names[j]} (undecided)", tuple(state), str(exact[j]),
+                                          bound_lo[i, j], bound_hi[i, j]) for j in pending]
     return failures

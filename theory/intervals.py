@@ -34,21 +34,22 @@ next_down(+∞), and symmetrically for −∞; an underflowed f = ±0 has next_d
 ∓2⁻¹⁰⁷⁴.) So every bound here is one rounded-to-nearest operation followed by one step away
 from the interval's inside (:func:`next_down` for lower bounds, :func:`next_up` for upper
 ones): each bound is at most one float wider than the correctly rounded bound (the exact
-bound rounded outward). The step is taken even when the operation happened to be exact (that
-cannot be known from f alone), so an exact 0 comes out as [−2⁻¹⁰⁷⁴, 2⁻¹⁰⁷⁴]-sized. Composite
-functions add their operations' steps: :func:`hypot`'s bounds are within four floats of the
-exact range rounded outward.
+bound rounded outward). The step is taken even when the operation happened to be exact
+(f alone does not tell), except where exactness is known: a sum with a 0 term and a product
+with a 0 factor — so exact zeros (a jet's constant partials) stay exact. Composite functions
+add their operations' steps: :func:`hypot`'s bounds are within four floats of the exact range
+rounded outward.
 
 **Operations.** For intervals A = [a, a'] and B = [b, b'] of reals (bounds in the extended
 reals, lo ≤ hi):
 
 * A + B = [a + b, a' + b'], A − B = [a − b', a' − b], −A = [−a', −a] (exact), each bound
-  rounded as above;
-* A × B = [min, max] of the four bound products, each rounded to nearest, the least stepped
-  down and the largest stepped up (a product of a 0 bound and an ∞ bound is taken as 0: the
-  bounds stand for real numbers, and 0 times any real is 0);
-* A ÷ B = the same with the four quotients when 0 ∉ B, and (−∞, ∞) when 0 ∈ B (a quotient
-  ∞/∞ is left out of the min and max: the other three corners bound the range);
+  rounded as above — except a sum with a 0 term, which is exact and kept;
+* A × B = [min, max] of the bound products, chosen by the signs of A and B (two products,
+  or two per bound when both contain 0), each rounded as above — except a product with a 0
+  factor, exactly 0 (also 0·∞: the bounds stand for real numbers, and 0 times any real is 0);
+* A ÷ B = the same with the bound quotients when 0 ∉ B (a quotient with a 0 numerator is
+  exactly 0), and (−∞, ∞) when 0 ∈ B;
 * |A|, and :func:`sqr` (A² ⊂ [0, ∞): the range of x², tighter than A × A when 0 ∈ A) and
   :func:`sqrt` (of A ∩ [0, ∞); NaN when A < 0) — monotone on each sign, so their ranges are
   taken at the bounds.
@@ -257,8 +258,8 @@ def angle_pair(x, y, pi):
 
 
 # --- the implementations, compiled in place of the functions above -------------------------------
-# Each is plain code over an interval's .lo and .hi; numba compiles it for the interval type
-# (below), and where it only calls the functions above it runs in Python too.
+# Plain code over an interval's .lo and .hi (and the interval operators), which numba compiles for
+# the interval type (below); Python reaches them through the public functions above.
 
 def _min(u, v):
     """The smaller; NaN if either is (LLVM's select: no branch)."""
@@ -285,17 +286,24 @@ def _failed(*bounds):
     return bad
 
 
-def _outward(reference, lo, hi, bad):
-    """[next_down(lo), next_up(hi)], or NaN bounds when ``bad`` (Lemma 1)."""
-    return like(reference, select(bad, np.nan, _down(lo)), select(bad, np.nan, _up(hi)))
+def _sum_down(u, v):
+    """next_down(RN(u + v)), or the sum itself when a term is 0 (then it is exact). A NaN term
+    gives NaN (IEEE), and next_down keeps it: no test needed."""
+    total = u + v
+    return select((u == 0.0) | (v == 0.0), total, _down(total))
+
+
+def _sum_up(u, v):
+    total = u + v
+    return select((u == 0.0) | (v == 0.0), total, _up(total))
 
 
 def _add(a, b):
-    return _outward(a, a.lo + b.lo, a.hi + b.hi, _failed(a.lo, a.hi, b.lo, b.hi))
+    return like(a, _sum_down(a.lo, b.lo), _sum_up(a.hi, b.hi))
 
 
 def _sub(a, b):
-    return _outward(a, a.lo - b.hi, a.hi - b.lo, _failed(a.lo, a.hi, b.lo, b.hi))
+    return like(a, _sum_down(a.lo, -b.hi), _sum_up(a.hi, -b.lo))
 
 
 def _neg(a):
@@ -308,41 +316,73 @@ def _abs(a):
     return like(a, select(bad, np.nan, lo), _max(-a.lo, a.hi))
 
 
-def _bound_product(u, v):
-    """u·v rounded to nearest, with 0·∞ = 0 (bounds stand for reals)."""
-    return select((u == 0.0) | (v == 0.0), 0.0, u * v)
+def _product_down(u, v):
+    """next_down(RN(u·v)), or exactly 0 when a factor is 0 (0·∞ = 0 as well: bounds stand for
+    reals, and 0 times any real is 0)."""
+    return select((u == 0.0) | (v == 0.0), 0.0, _down(u * v))
 
 
-def _products(a, b):
-    p1, p2 = _bound_product(a.lo, b.lo), _bound_product(a.lo, b.hi)
-    p3, p4 = _bound_product(a.hi, b.lo), _bound_product(a.hi, b.hi)
-    return _min(_min(p1, p2), _min(p3, p4)), _max(_max(p1, p2), _max(p3, p4))
+def _product_up(u, v):
+    return select((u == 0.0) | (v == 0.0), 0.0, _up(u * v))
 
 
 def _mul(a, b):
-    least, largest = _products(a, b)
-    return _outward(a, least, largest, _failed(a.lo, a.hi, b.lo, b.hi))
+    """By the signs of a and b: two bound products in eight of the nine cases, and two for each
+    bound when both straddle 0 (branches a kernel predicts well: a step's signs rarely change)."""
+    if a.lo >= 0.0:
+        if b.lo >= 0.0:
+            lo, hi = _product_down(a.lo, b.lo), _product_up(a.hi, b.hi)
+        elif b.hi <= 0.0:
+            lo, hi = _product_down(a.hi, b.lo), _product_up(a.lo, b.hi)
+        else:
+            lo, hi = _product_down(a.hi, b.lo), _product_up(a.hi, b.hi)
+    elif a.hi <= 0.0:
+        if b.lo >= 0.0:
+            lo, hi = _product_down(a.lo, b.hi), _product_up(a.hi, b.lo)
+        elif b.hi <= 0.0:
+            lo, hi = _product_down(a.hi, b.hi), _product_up(a.lo, b.lo)
+        else:
+            lo, hi = _product_down(a.lo, b.hi), _product_up(a.lo, b.lo)
+    elif b.lo >= 0.0:
+        lo, hi = _product_down(a.lo, b.hi), _product_up(a.hi, b.hi)
+    elif b.hi <= 0.0:
+        lo, hi = _product_down(a.hi, b.lo), _product_up(a.lo, b.lo)
+    else:
+        lo = _min(_product_down(a.lo, b.hi), _product_down(a.hi, b.lo))
+        hi = _max(_product_up(a.lo, b.lo), _product_up(a.hi, b.hi))
+    bad = _failed(a.lo, a.hi, b.lo, b.hi)      # a NaN bound may have met a 0 factor
+    return like(a, select(bad, np.nan, lo), select(bad, np.nan, hi))
 
 
-def _quotient_for_min(u, v):
-    q = u / v
-    return select(q != q, np.inf, q)     # ∞/∞: left out (the other corners bound the range)
+def _quotient_down(u, v):
+    """next_down(RN(u/v)), or exactly 0 when u is 0 (v ≠ 0 here)."""
+    return select(u == 0.0, 0.0, _down(u / v))
 
 
-def _quotient_for_max(u, v):
-    q = u / v
-    return select(q != q, -np.inf, q)
+def _quotient_up(u, v):
+    return select(u == 0.0, 0.0, _up(u / v))
 
 
 def _div(a, b):
-    least = _min(_min(_quotient_for_min(a.lo, b.lo), _quotient_for_min(a.lo, b.hi)),
-                 _min(_quotient_for_min(a.hi, b.lo), _quotient_for_min(a.hi, b.hi)))
-    largest = _max(_max(_quotient_for_max(a.lo, b.lo), _quotient_for_max(a.lo, b.hi)),
-                   _max(_quotient_for_max(a.hi, b.lo), _quotient_for_max(a.hi, b.hi)))
-    through_zero = (b.lo <= 0.0) & (b.hi >= 0.0)
+    """By the signs, as :func:`_mul`: two bound quotients when 0 ∉ b (no ∞/∞ then: a bound of an
+    interval of reals is never ∞ on its own side), (−∞, ∞) when 0 ∈ b."""
+    if b.lo > 0.0:
+        if a.lo >= 0.0:
+            lo, hi = _quotient_down(a.lo, b.hi), _quotient_up(a.hi, b.lo)
+        elif a.hi <= 0.0:
+            lo, hi = _quotient_down(a.lo, b.lo), _quotient_up(a.hi, b.hi)
+        else:
+            lo, hi = _quotient_down(a.lo, b.lo), _quotient_up(a.hi, b.lo)
+    elif b.hi < 0.0:
+        if a.lo >= 0.0:
+            lo, hi = _quotient_down(a.hi, b.hi), _quotient_up(a.lo, b.lo)
+        elif a.hi <= 0.0:
+            lo, hi = _quotient_down(a.hi, b.lo), _quotient_up(a.lo, b.hi)
+        else:
+            lo, hi = _quotient_down(a.hi, b.hi), _quotient_up(a.lo, b.hi)
+    else:
+        lo, hi = -np.inf, np.inf
     bad = _failed(a.lo, a.hi, b.lo, b.hi)
-    lo = select(through_zero, -np.inf, _down(least))
-    hi = select(through_zero, np.inf, _up(largest))
     return like(a, select(bad, np.nan, lo), select(bad, np.nan, hi))
 
 
@@ -355,8 +395,8 @@ def _magnitudes(a):
 def _sqr(a):
     smallest, largest = _magnitudes(a)
     bad = _failed(a.lo, a.hi)
-    lo = _max(_down(smallest * smallest), 0.0)
-    return like(a, select(bad, np.nan, lo), select(bad, np.nan, _up(largest * largest)))
+    lo = _max(_product_down(smallest, smallest), 0.0)
+    return like(a, select(bad, np.nan, lo), select(bad, np.nan, _product_up(largest, largest)))
 
 
 def _sqrt(a):
@@ -630,10 +670,10 @@ if reduced_gd.overload is not None:
     overload(next_down, jit_options=_INLINE)(
         lambda x: (lambda x: -_next_up_bits(-x)) if isinstance(x, types.Float) else None)
 
-    for _helper in (_min, _max, _down, _up, _failed, _outward, _add, _sub, _neg, _abs, _bound_product,
-                    _products, _mul, _quotient_for_min, _quotient_for_max, _div, _magnitudes, _sqr, _sqrt,
-                    _scaled_bound, _scaled, _hypot, _near_angle, _angle_pair_of, hull,
-                    intersection, is_empty, midpoint, width):
+    for _helper in (_min, _max, _down, _up, _failed, _sum_down, _sum_up, _add, _sub, _neg, _abs, _product_down,
+                    _product_up, _mul, _quotient_down, _quotient_up, _div, _magnitudes, _sqr, _sqrt,
+                    _scaled_bound, _scaled, _hypot, _near_angle, _angle_pair_of, hull, intersection, is_empty,
+                    midpoint, width):
         register_jitable(**_INLINE)(_helper)
 
     @overload(contains, jit_options=_INLINE)
@@ -648,12 +688,14 @@ if reduced_gd.overload is not None:
 
     @register_jitable(**_INLINE)
     def _mul_rounds_inward(a, b):
-        least, largest = _products(a, b)
+        products = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
+        least = _min(_min(products[0], products[1]), _min(products[2], products[3]))
+        largest = _max(_max(products[0], products[1]), _max(products[2], products[3]))
         return like(a, _up(least), _down(largest))
 
     @register_jitable(**_INLINE)
     def _mul_forgets_sign(a, b):
-        return _outward(a, a.lo * b.lo, a.hi * b.hi, _failed(a.lo, a.hi, b.lo, b.hi))
+        return like(a, _product_down(a.lo, b.lo), _product_up(a.hi, b.hi))
 
     @register_jitable(**_INLINE)
     def _add_nearest(a, b):
