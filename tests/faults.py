@@ -71,7 +71,7 @@ _inline = register_jitable(forceinline=True)
 @_inline
 def moved_to(out, x, y, z1, z2):
     """The step result ``out`` with its new state replaced by (x, y, z1, z2): a faulty move."""
-    return StepResult(x, y, z1, z2, out.phi, out.loss, out.a_dot, out.a_sum, out.a_sq)
+    return StepResult(x, y, z1, z2, out.phi, out.delta, out.loss, out.a_dot, out.a_sum, out.a_sq)
 
 
 @_inline

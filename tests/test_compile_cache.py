@@ -22,7 +22,7 @@ import numba.core.caching
 import numpy as np
 import pytest
 
-from theory import compile_cache, decisions, reduced_gd
+from theory import compile_cache, decisions, intervals, reduced_gd
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = "def tiny(x):\n    return 2.0 * x + 1.0\n"
@@ -163,13 +163,14 @@ def test_with_no_writable_folder_the_turn_kernel_compiles_in_memory_with_one_lin
 
 
 def test_every_on_disk_cache_in_theory_is_the_optional_one(tmp_path, monkeypatch):
-    """The GD kernel, the phase loop, planted-fault variants and the turn kernel use
-    compile_cache.jit, and nothing in theory/ asks numba for cache=True itself."""
+    """The GD kernel, the phase loop, planted-fault variants, the turn kernel and the interval kernels
+    use compile_cache.jit, and nothing in theory/ asks numba for cache=True itself."""
     monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(decisions, "_TURN_KERNEL", None)
     built = [reduced_gd.build_kernel(cache=True), reduced_gd.build_phase_kernel(cache=True),
              reduced_gd.build_variant("_kernel", "cache-test", reduced_gd.step, ()),
-             reduced_gd.build_variant("_phase_loop", "cache-test", reduced_gd.step, ()), decisions._turn_kernel()]
+             reduced_gd.build_variant("_phase_loop", "cache-test", reduced_gd.step, ()), decisions._turn_kernel(),
+             intervals.compile_cached(intervals._RUNNERS["add"], parallel=False)]
     assert all(isinstance(dispatcher._cache, compile_cache.OptionalCache) for dispatcher in built)
     assert all(Path(dispatcher._cache.cache_path).is_relative_to(tmp_path) for dispatcher in built)
     own = Path(compile_cache.__file__)

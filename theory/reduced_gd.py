@@ -3,10 +3,12 @@
 Population GD stays in the plane span{v₀, w*}, and a moves in span{a*, 1} plus a residual that
 only shrinks, by ρ = 1 − η(π − 1)/(2π) per step. A trajectory is the plane coordinates (x, y) of
 v (x along ŵ*), the coordinates (z₁, z₂) of a in an orthonormal basis Q of span{a*, 1}, and the
-residual's squared norm. One step function, :func:`step`, written with arithmetic only, is
-compiled by numba (the kernel, parallel over trajectories) and run on arrays by numpy; one
-decision function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves both —
-and the full engine — in the same way.
+residual's squared norm. One step function, :func:`step`, written with arithmetic and four
+helpers only, is compiled by numba (the kernel, parallel over trajectories), run on arrays by
+numpy, and evaluated on boxes of states in outward-rounded intervals and jets
+(:mod:`theory.box_step`, for proofs) and in python-flint balls (their reference); one decision
+function, :func:`decide` (the per-step end of :mod:`theory.decisions`), serves the float64
+engines — and the full engine — in the same way.
 
 What crosses these borders is named: :class:`StepConstants` in and :class:`StepResult` out of
 :func:`step`, a :class:`theory.decisions.RunRule` into :func:`decide` and an
@@ -19,6 +21,7 @@ its own events instead of outcomes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 import types
@@ -59,35 +62,49 @@ def _plain(function=None, **options):
 overload: Callable[..., Any] | None
 register_jitable: Callable[..., Any]
 try:   # step and decide run as plain numpy code, and inside the compiled kernel
+    from numba import types as numba_types
     from numba.extending import overload, register_jitable
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path runs without it
     overload = None
     register_jitable = _plain
+_INLINE = {"forceinline": True}
 
 
 class StepConstants(NamedTuple):
-    """What :func:`step` reads of (teacher, η, η_a), with every division by 2π or 4π done once."""
+    """What :func:`step` reads of (teacher, η, η_a), with every division by 2π or 4π done once.
 
-    v_rate: float          # η‖w*‖/(2π)
-    a_rate: float          # η_a/(2π)
-    c: float               # ‖w*‖
-    cs: float              # ‖w*‖·1ᵀa*
-    teacher_part: float    # (π − 1)‖w*‖²‖a*‖²
-    q1a: float             # Qᵀ1
-    q1b: float
-    qaa: float             # Qᵀa*
-    qab: float
+    Floats for the float64 engines (:meth:`Plane.constants`); enclosures for the exact
+    arithmetics (:func:`theory.box_step.interval_constants`, :func:`theory.box_step.arb_constants`),
+    which is why π and its two derived constants are fields and not literals of :func:`step`:
+    an interval or a ball must enclose π itself, not fl(π). New fields go last: the C reference
+    loop (benchmarks/reference_kernel.c) reads the first nine by position.
+    """
+
+    v_rate: Any            # η‖w*‖/(2π)
+    a_rate: Any            # η_a/(2π)
+    c: Any                 # ‖w*‖
+    cs: Any                # ‖w*‖·1ᵀa*
+    teacher_part: Any      # (π − 1)‖w*‖²‖a*‖²
+    q1a: Any               # Qᵀ1
+    q1b: Any
+    qaa: Any               # Qᵀa*
+    qab: Any
+    pi: Any                # π
+    pi_minus_1: Any        # π − 1
+    quarter_over_pi: Any    # 1/(4π)
 
 
 class StepResult(NamedTuple):
     """What :func:`step` returns: the state after the step, and what it measured at the state
-    before it. Floats in the kernel, arrays on the numpy path."""
+    before it. Floats in the kernel, arrays on the numpy path, intervals, jets or balls in the
+    exact arithmetics (:mod:`theory.box_step`)."""
 
     x: Any
     y: Any
     z1: Any
     z2: Any
     phi: Any               # φ
+    delta: Any             # δ = π − φ, to full relative accuracy near φ = π
     loss: Any              # ℓ
     a_dot: Any             # aᵀa*
     a_sum: Any             # 1ᵀa
@@ -119,51 +136,118 @@ class Plane:
         return cls(teacher.w_norm, float(a_star.sum()), float(a_star @ a_star), *arrays)
 
     def constants(self, eta: float, eta_a: float) -> StepConstants:
-        """What :func:`step` reads at step sizes η (of v) and η_a (of a)."""
+        """What :func:`step` reads at step sizes η (of v) and η_a (of a), in float64."""
         return StepConstants(eta * self.c / (2 * PI), eta_a / (2 * PI), self.c, self.c * self.s,
-                             (PI - 1) * self.c * self.c * self.astar_sq, *map(float, self.q_one),
-                             *map(float, self.q_astar))
+                             (PI - 1) * self.c * self.c * self.astar_sq, float(self.q_one[0]), float(self.q_one[1]),
+                             float(self.q_astar[0]), float(self.q_astar[1]), PI, PI - 1, 1 / (4 * PI))
+
+
+# --- the step's vocabulary ----------------------------------------------------------------------
+# step() uses +, −, ×, ÷, builtin abs and the four helpers below, so that one source runs in five
+# arithmetics: float64 scalars in the compiled kernels, numpy arrays, and — where theory.intervals
+# and theory.jets add numba overloads, and theory.jets and theory.box_step Python registrations —
+# outward-rounded intervals, jets over intervals, and python-flint balls (and jets over them) in
+# plain Python. Each helper is a functools.singledispatch function: its default below is the
+# float64 code (numpy arrays in Python, scalars in numba through the overloads at the end of this
+# section); the exact arithmetics register their own versions.
+
+@functools.singledispatch
+def flush_tiny_angle(x, y):
+    """y, or 0 where the angle to ±ŵ* is below :data:`FLUSH_ANGLE` — a float64 speed device.
+
+    It changes no loss, gradient or decision in float64 (g(φ) and cos φ round to their values at
+    0), and it keeps y out of the subnormal range, where every operation on it costs ~100 cycles
+    (runs whose φ has converged while a still moves — most steps at large k — ran 6× slower).
+    The exact arithmetics, which enclose exact real GD, take it as the identity."""
+    return _flush_float(x, y)
+
+
+def _flush_float(x, y):
+    return y * (abs(y) >= FLUSH_ANGLE * abs(x))
+
+
+@functools.singledispatch
+def hypot(x, y):
+    """‖v‖ = √(x² + y²), without underflow of x² + y² for a tiny ‖v‖ (:func:`theory.vector_math.hypot`)."""
+    return vector_math.hypot(x, y)
+
+
+@functools.singledispatch
+def square(x):
+    """x²: x·x in float64; the exact arithmetics take the tighter square of an interval."""
+    return x * x
+
+
+@functools.singledispatch
+def angle_pair(x, y, pi):
+    """(φ, δ) = (∠(v, ŵ*), π − φ) for v = (x, y) in the plane, each to full relative accuracy.
+
+    One atan2 gives both: the angle to the nearer of ±ŵ*, atan2(|y|, |x|) ∈ [0, π/2], is computed
+    (accurate even where it is tiny), and the other one is π minus it (no cancellation: it is at
+    least π/2). Which is which depends on the sign of x. ``pi`` is π in the caller's arithmetic
+    (:attr:`StepConstants.pi`)."""
+    return _angle_pair_float(x, y, pi)
+
+
+def _angle_pair_float(x, y, pi):
+    near = vector_math.first_quadrant_atan2(abs(y), abs(x))   # the angle to the nearer of ±ŵ*
+    behind = (x < 0) * 1.0                                     # 1 when v points away from w*
+    return (1.0 - behind) * near + behind * (pi - near), (1.0 - behind) * (pi - near) + behind * near
+
+
+def _hypot_float(x, y):
+    return vector_math.hypot(x, y)
+
+
+def _square_float(x):
+    return x * x
+
+
+if overload is not None:
+    def _floats(*arguments) -> bool:
+        return all(isinstance(a, numba_types.Float) for a in arguments)
+
+    # the float64 code of each helper, compiled inline (LLVM alwaysinline) into the kernels
+    overload(flush_tiny_angle, jit_options=_INLINE)(lambda x, y: _flush_float if _floats(x, y) else None)
+    overload(hypot, jit_options=_INLINE)(lambda x, y: _hypot_float if _floats(x, y) else None)
+    overload(square, jit_options=_INLINE)(lambda x: _square_float if _floats(x) else None)
+    overload(angle_pair, jit_options=_INLINE)(lambda x, y, pi: _angle_pair_float if _floats(x, y, pi) else None)
 
 
 @register_jitable(forceinline=True)   # inlined into the kernels (LLVM alwaysinline): their loops vectorize
 def step(x, y, z1, z2, residual_sq, consts):
-    """One GD step in reduced coordinates: a :class:`StepResult` (the new state, and (φ, ℓ, aᵀa*,
-    1ᵀa, ‖a‖²) at the old one); ``consts`` are :class:`StepConstants`.
+    """One GD step in reduced coordinates: a :class:`StepResult` (the new state, and (φ, δ, ℓ,
+    aᵀa*, 1ᵀa, ‖a‖²) at the old one); ``consts`` are :class:`StepConstants`.
 
     v = x ŵ* + y e, a = z₁Q₁ + z₂Q₂ + residual. ∂ℓ/∂v = −(aᵀa*)(π − φ)/(2π‖v‖)·Pw* with
     Pw* = c (y², −xy)/‖v‖² in the plane; ∂ℓ/∂a in Q-coordinates is
-    ((π − 1) z + (1ᵀa − c s) Qᵀ1 − c (g − 1) Qᵀa*)/(2π). One atan2 gives both φ and π − φ, each
-    to full relative accuracy: the angle to ±ŵ* that is at most π/2 is computed, the other is
-    π minus it. Scalar-or-array arithmetic only (numba compiles it; numpy runs it on arrays).
+    ((π − 1) z + (1ᵀa − c s) Qᵀ1 − c (g − 1) Qᵀa*)/(2π), g = δ cos φ + sin φ. The angle pair
+    (φ, δ) comes from one atan2 (:func:`angle_pair`). Written with +, −, ×, ÷, abs and the
+    helpers above only, so the same source is compiled by numba for float64 (the kernels), run
+    by numpy on arrays, and evaluated on intervals, jets and balls (:mod:`theory.box_step`).
     """
     v_rate, a_rate, c, cs, teacher_part = consts.v_rate, consts.a_rate, consts.c, consts.cs, consts.teacher_part
     q1a, q1b, qaa, qab = consts.q1a, consts.q1b, consts.qaa, consts.qab
-    # An angle below FLUSH_ANGLE to ±ŵ* is taken as 0: it changes no loss, gradient or decision in
-    # float64 (g(φ) and cos φ round to their values at 0), and it keeps y out of the subnormal
-    # range, where every operation on it costs ~100 cycles (runs whose φ has converged while a
-    # still moves — most steps at large k — ran 6× slower).
-    y = y * (np.abs(y) >= FLUSH_ANGLE * np.abs(x))
-    inv_r = 1.0 / vector_math.hypot(x, y)    # hypot: no underflow of x² + y² for a tiny ‖v‖
-    abs_y = np.abs(y)
-    near = vector_math.first_quadrant_atan2(abs_y, np.abs(x))   # the angle to the nearer of ±ŵ*
-    behind = (x < 0) * 1.0                   # 1 when v points away from w*
-    phi = (1.0 - behind) * near + behind * (PI - near)
-    delta = (1.0 - behind) * (PI - near) + behind * near
-    g = delta * (x * inv_r) + abs_y * inv_r
+    pi_minus_1 = consts.pi_minus_1
+    y = flush_tiny_angle(x, y)
+    inv_r = 1.0 / hypot(x, y)                # hypot: no underflow of x² + y² for a tiny ‖v‖
+    phi, delta = angle_pair(x, y, consts.pi)
+    y_unit = y * inv_r                       # ŷ, signed: |ŷ| = sin φ
+    g = delta * (x * inv_r) + abs(y_unit)
     a_dot = qaa * z1 + qab * z2
     a_sum = q1a * z1 + q1b * z2
-    a_sq = z1 * z1 + z2 * z2 + residual_sq
+    a_sq = square(z1) + square(z2) + residual_sq
     pull = a_sum - cs
     bend = c * (g - 1)
-    loss = ((PI - 1) * a_sq + teacher_part + pull * pull - 2 * bend * a_dot) * (1 / (4 * PI))
-    # the v-step is ⟂ v with length v_rate·|aᵀa*|·δ·|ŷ|/‖v‖: written with the unit vector
-    # (x̂, ŷ) and one 1/‖v‖, so that it stays finite for any representable ‖v‖ ≥ MIN_V_NORM
-    y_unit = abs_y * inv_r
+    loss = (pi_minus_1 * a_sq + teacher_part + square(pull) - 2 * bend * a_dot) * consts.quarter_over_pi
+    # the v-step is ⟂ v with length v_rate·|aᵀa*|·δ·|ŷ|/‖v‖: written with the unit vector (x̂, ŷ)
+    # and one 1/‖v‖, so that it stays finite for any representable ‖v‖ ≥ MIN_V_NORM; with ŷ
+    # signed, Δv = turn·(ŷ, −x̂) needs no sign(y), so it is smooth in y (for the jets) as well
     turn = v_rate * a_dot * delta * inv_r * y_unit
-    return StepResult(x + turn * y_unit, y - turn * x * inv_r * np.sign(y),
-                      z1 - a_rate * ((PI - 1) * z1 + pull * q1a - bend * qaa),
-                      z2 - a_rate * ((PI - 1) * z2 + pull * q1b - bend * qab),
-                      phi, loss, a_dot, a_sum, a_sq)
+    return StepResult(x + turn * y_unit, y - turn * x * inv_r,
+                      z1 - a_rate * (pi_minus_1 * z1 + pull * q1a - bend * qaa),
+                      z2 - a_rate * (pi_minus_1 * z2 + pull * q1b - bend * qab),
+                      phi, delta, loss, a_dot, a_sum, a_sq)
 
 
 def as_index(level):
