@@ -476,3 +476,75 @@ class BasinRule:
             out[(loss <= self.spurious_level) & (phi >= self.spurious_edge)] = Outcome.SPURIOUS
         out[~np.isfinite(loss) | ~np.isfinite(phi) | (loss > self.diverged_level)] = Outcome.DIVERGED
         return out
+
+
+# --- engine-level checks (what tests and claims run; a planted fault must fail them) -------------
+
+@dataclass(frozen=True)
+class KernelCheck:
+    """The largest |K − K_ref| and |D − D_ref| over the angles, against :func:`reference_kernels`."""
+
+    activation: str
+    c: float
+    angles: tuple[float, ...]
+    kernel_error: float
+    slope_error: float
+
+    def passed(self, tolerance: float = 1e-12) -> bool:
+        """Both errors within ``tolerance`` × (1 + c²) (K scales like c, D is O(1))."""
+        return max(self.kernel_error, self.slope_error) <= tolerance * (1 + self.c * self.c)
+
+
+def check_kernels(sigma: Activation, c: float, phis, dps: int = 20) -> KernelCheck:
+    """K and D of ``sigma`` at the angles ``phis`` against the mpmath reference."""
+    phis = tuple(float(phi) for phi in phis)
+    phi = np.array(phis)
+    kernel, slope = sigma.kernels(c, phi, np.pi - phi)
+    reference = [reference_kernels(sigma, c, angle, dps) for angle in phis]
+    return KernelCheck(sigma.name, float(c), phis,
+                       float(max(abs(kernel[i] - float(ref[0])) for i, ref in enumerate(reference))),
+                       float(max(abs(slope[i] - float(ref[1])) for i, ref in enumerate(reference))))
+
+
+def quadrature_error(norms=(0.125, 1.0, 2.0)) -> float:
+    """The largest relative difference between GELU's mean by the Gauss–Hermite rule and its closed
+    form r²/√(2π(1 + r²)) (Stein's identity): a cheap check of the rule the kernels are built on."""
+    gelu = Gelu()
+    nodes, weights = _hermite_rule(GAUSS_HERMITE_NODES)
+    return max(abs(float(weights @ gelu.value(r * nodes)) / gelu.mean(r) - 1) for r in norms)
+
+
+def gradient_error(landscape: Landscape, V: np.ndarray, A: np.ndarray, step: float = 1e-6) -> float:
+    """The largest difference, relative to 1 + ‖∇ℓ‖, between :meth:`Landscape.gradient` and central
+    differences of :meth:`Landscape.loss` (an independent computation: it never reads D)."""
+    grad_v, grad_a = landscape.gradient(V, A)
+    worst = 0.0
+    for row in range(len(V)):
+        point = np.concatenate([V[row], A[row]])
+        p = V.shape[1]
+        numeric = np.empty_like(point)
+        for i in range(len(point)):
+            up, down = point.copy(), point.copy()
+            up[i] += step
+            down[i] -= step
+            numeric[i] = (landscape.loss(up[None, :p], up[None, p:])[0]
+                          - landscape.loss(down[None, :p], down[None, p:])[0]) / (2 * step)
+        exact = np.concatenate([grad_v[row], grad_a[row]])
+        worst = max(worst, float(np.max(np.abs(exact - numeric)) / (1 + np.linalg.norm(exact))))
+    return worst
+
+
+def monte_carlo_loss(landscape: Landscape, v: np.ndarray, a: np.ndarray, n: int, rng: np.random.Generator,
+                     chunk: int = 1 << 16) -> tuple[float, float]:
+    """(mean, standard error) of ½(f(Z; v/‖v‖, a) − f(Z; w*, a*))² over n Gaussian inputs through the
+    real network with this activation."""
+    teacher, sigma = landscape.teacher, landscape.sigma
+    w = v / np.linalg.norm(v)
+    total, total_sq, done = 0.0, 0.0, 0
+    while done < n:
+        m = min(chunk, n - done)
+        Z = rng.standard_normal((m, teacher.k, teacher.p))
+        half_sq = 0.5 * (sigma.value(Z @ w) @ a - sigma.value(Z @ teacher.w_star) @ teacher.a_star) ** 2
+        total, total_sq, done = total + half_sq.sum(), total_sq + (half_sq ** 2).sum(), done + m
+    mean = total / n
+    return mean, math.sqrt(max(total_sq / n - mean * mean, 0.0) / n)
