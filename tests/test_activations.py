@@ -55,7 +55,8 @@ def test_relu_landscape_is_the_papers():
     relu = activations.Landscape.of(activations.Relu(), teacher)
     rng = np.random.default_rng(2)
     V, A = rng.standard_normal((4, teacher.p)), rng.standard_normal((4, teacher.k))
-    np.testing.assert_allclose(relu.loss(V, A), [landscape.loss(teacher, v, a) for v, a in zip(V, A)], rtol=1e-13)
+    np.testing.assert_allclose(relu.loss(V, A), [landscape.loss(teacher, v, a) for v, a in zip(V, A, strict=True)],
+                               rtol=1e-13)
     grad_v, grad_a = relu.gradient(V, A)
     for i in range(4):
         ref_v, ref_a = landscape.gradient(teacher, V[i], A[i])

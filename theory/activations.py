@@ -149,7 +149,7 @@ class LeakyRelu:
         return self.alpha * a + (1 - self.alpha) * relu, self.alpha + (1 - self.alpha) * relu_slope
 
 
-def Relu() -> LeakyRelu:  # noqa: N802 - reads as the class of the paper's activation
+def Relu() -> LeakyRelu:
     """The paper's σ(x) = max(x, 0): the leaky ReLU with α = 0."""
     return LeakyRelu(0.0)
 
