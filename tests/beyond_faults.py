@@ -60,3 +60,41 @@ ACTIVATION_FAULTS = (
 )
 
 _ = np   # numpy is used by the faults of later engines
+
+
+from theory import overlap  # noqa: E402 - grouped with its faults
+
+_correlation = overlap._correlation
+
+
+def _correlation_off_by_one(U, W, tau):
+    """The overlap's covariance read one lag too far (patches treated as shifted by s + 1)."""
+    return _correlation(U, W, tau + int(np.sign(tau)))
+
+
+def _correlation_unnormalized(U, W, tau):
+    """ρ_ww* left as the covariance C_ww* (not divided by ‖w*‖) — at lag 0 as well."""
+    return _correlation(U, W, tau) * (1.7 if W.ndim == 1 else 1.0)
+
+
+OVERLAP_FAULTS = (
+    Fault("overlap-correlation-lag", overlap, "_correlation", _correlation_off_by_one, lambda: None),
+    Fault("overlap-correlation-scale", overlap, "_correlation", _correlation_unnormalized, lambda: None),
+)
+
+
+from theory import sampled  # noqa: E402 - grouped with its faults
+
+_draw_inputs = sampled.draw_inputs
+
+
+def _uniform_wrong_variance(law, shape, rng):
+    """Uniform inputs drawn on [−1, 1] (variance 1/3) instead of [−√3, √3]."""
+    if law == "uniform":
+        return rng.uniform(-1.0, 1.0, shape)
+    return _draw_inputs(law, shape, rng)
+
+
+SAMPLED_FAULTS = (
+    Fault("sgd-input-variance", sampled, "draw_inputs", _uniform_wrong_variance, lambda: "uniform"),
+)
