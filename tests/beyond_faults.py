@@ -98,3 +98,18 @@ def _uniform_wrong_variance(law, shape, rng):
 SAMPLED_FAULTS = (
     Fault("sgd-input-variance", sampled, "draw_inputs", _uniform_wrong_variance, lambda: "uniform"),
 )
+
+
+def _network_jax():
+    from theory import network_jax
+    return network_jax
+
+
+def _stride_off_by_one(p):
+    """The convolution's stride one less than its kernel: overlapping windows, k' ≠ k outputs."""
+    return max(1, p - 1)
+
+
+def jax_faults():
+    """The JAX model's faults (built on demand: JAX is an optional extra)."""
+    return (Fault("jax-wrong-stride", _network_jax(), "_stride", _stride_off_by_one, lambda: None),)

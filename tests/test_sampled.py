@@ -2,8 +2,6 @@
 streams, the input laws' moments, the outcome rule; the compiled kernel and the population engine
 (slow)."""
 
-import math
-
 import numpy as np
 import pytest
 
@@ -98,15 +96,14 @@ def test_compiled_kernel_is_the_loop_and_ignores_the_thread_count(monkeypatch):
 
 @pytest.mark.slow
 def test_large_sample_gd_agrees_with_the_population_engine():
-    """GD on a large Gaussian sample against population GD: P(global) within the two exact 99.9 %
-    Clopper–Pearson intervals' reach (the runs share 4 samples; the empirical landscape differs from
-    the population's by O(√(kp/n)), well inside the intervals at n = 2·10⁴)."""
+    """GD on a large Gaussian sample against population GD: P(global) within the exact 99.9 %
+    Clopper–Pearson interval of 400 runs, plus 0.01 (the runs share 4 samples; the empirical
+    landscape differs from the population's by O(√(kp/n)) ≈ 0.03 in the gradient at n = 5,000)."""
     from scipy.stats import binomtest
-    runs = 1000
-    ours = sampled.run(TEACHER, runs, 20_000, seed=7, steps=400, datasets=4).counts()
+    runs = 400
+    ours = sampled.run(TEACHER, runs, 5_000, seed=7, steps=300, datasets=4).counts()
     theirs = dynamics.outcome_counts(TEACHER, 20_000, np.random.default_rng(8))
     assert ours["undecided"] <= 0.01 * runs and ours["diverged"] == 0
     population = theirs["global"] / sum(theirs.values())
     interval = binomtest(ours["global"], ours["global"] + ours["spurious"]).proportion_ci(0.999, "exact")
     assert interval.low - 0.01 <= population <= interval.high + 0.01, (ours, theirs)
-    _ = math

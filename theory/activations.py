@@ -69,8 +69,11 @@ class Activation(Protocol):
     """What the landscape needs of σ (vectorized over angles; φ and δ = π − φ both given, each
     accurate, as in theory.formulas.Angle)."""
 
-    name: str
-    homogeneous: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def homogeneous(self) -> bool: ...
 
     def value(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -233,16 +236,18 @@ def _gelu_table(c: float) -> tuple[np.ndarray, np.ndarray]:
     return (chebyshev.chebfit(t, k_values, CHEBYSHEV_DEGREE), chebyshev.chebfit(t, d_values, CHEBYSHEV_DEGREE))
 
 
-ACTIVATIONS = {"relu": Relu, "leaky-relu": LeakyRelu, "gelu": Gelu}
+ACTIVATIONS = ("relu", "leaky-relu", "gelu")
 
 
 def activation(name: str, alpha: float = 0.01) -> Activation:
     """An activation by name: ``relu``, ``leaky-relu`` (slope ``alpha``) or ``gelu``."""
+    if name == "relu":
+        return Relu()
     if name == "leaky-relu":
         return LeakyRelu(alpha)
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]()
+    if name == "gelu":
+        return Gelu()
+    raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
 
 
 def reference_kernels(sigma: Activation, c, phi, dps: int = 30) -> tuple:
