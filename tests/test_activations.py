@@ -18,10 +18,9 @@ def _teacher(seed, k=5, p=6, unit=False):
     return Teacher(w / np.linalg.norm(w) if unit else w, rng.standard_normal(k))
 
 
-def test_kernels_agree_with_mpmath_at_one_angle():
-    for sigma in (activations.LeakyRelu(0.2), activations.Gelu()):
-        check = activations.check_kernels(sigma, 1.0, (2.9,), dps=16)
-        assert check.passed(), check
+def test_leaky_kernels_agree_with_mpmath_at_one_angle():
+    check = activations.check_kernels(activations.LeakyRelu(0.2), 1.0, (2.9,), dps=16)
+    assert check.passed(), check
 
 
 @pytest.mark.slow
@@ -33,6 +32,7 @@ def test_kernels_agree_with_mpmath(sigma, c):
     assert check.passed(), check
 
 
+@pytest.mark.slow
 def test_gelu_moments_agree_with_their_closed_forms():
     gelu = activations.Gelu()
     assert activations.quadrature_error() < 1e-13
@@ -109,16 +109,17 @@ def test_leaky_boundary_is_the_closed_form_and_decides_the_local_minimum():
         assert (near[1] < near[0]) == (scale < 1)
 
 
-def test_reduced_engine_matches_full_dimensional_gd():
-    for sigma in (activations.LeakyRelu(0.2), activations.Gelu()):
-        teacher = _teacher(7, unit=True)
-        land = activations.Landscape.of(sigma, teacher)
-        V0, A0 = dynamics.random_init(teacher, 32, np.random.default_rng(8))
-        reduced = activation_gd.run(land, V0, A0, steps=100)
-        full = activation_gd.run(land, V0, A0, steps=100, engine="full")
-        np.testing.assert_allclose(reduced.loss, full.loss, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(reduced.phi, full.phi, atol=1e-10)
-        assert np.array_equal(reduced.outcome, full.outcome)
+@pytest.mark.parametrize("sigma", [activations.LeakyRelu(0.2),
+                                   pytest.param(activations.Gelu(), marks=pytest.mark.slow)])
+def test_reduced_engine_matches_full_dimensional_gd(sigma):
+    teacher = _teacher(7, unit=True)
+    land = activations.Landscape.of(sigma, teacher)
+    V0, A0 = dynamics.random_init(teacher, 32, np.random.default_rng(8))
+    reduced = activation_gd.run(land, V0, A0, steps=100)
+    full = activation_gd.run(land, V0, A0, steps=100, engine="full")
+    np.testing.assert_allclose(reduced.loss, full.loss, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(reduced.phi, full.phi, atol=1e-10)
+    assert np.array_equal(reduced.outcome, full.outcome)
 
 
 @pytest.mark.slow
@@ -139,9 +140,9 @@ def test_planted_activation_faults_are_caught(fault, monkeypatch):
     rng = np.random.default_rng(12)
     V, A = rng.standard_normal((2, teacher.p)), rng.standard_normal((2, teacher.k))
     sigma = fault.plant(monkeypatch)
-    # the cheap checks: gradient against differences of the loss, and the quadrature against Stein
-    gradient = activations.gradient_error(activations.Landscape.of(sigma, teacher), V, A)
-    assert gradient > 1e-7 or activations.quadrature_error() > 1e-13
+    # the cheap checks: the quadrature against Stein's closed mean, the gradient against differences of the loss
+    assert (activations.quadrature_error() > 1e-13
+            or activations.gradient_error(activations.Landscape.of(sigma, teacher), V, A) > 1e-7)
 
 
 @pytest.mark.slow

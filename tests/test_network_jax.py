@@ -1,5 +1,7 @@
 """The real network in JAX: the practitioner's convolution against the theory's reshaping, a planted
-wrong stride, determinism, and (slow) outcome frequencies against the population engine."""
+wrong stride, determinism, and outcome frequencies against the population engine.
+
+All in the slow group: importing JAX and compiling costs seconds, which the fast group cannot spare."""
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ def _needs_jax():
     pytest.importorskip("optax", reason='optax is an optional extra: pip install -e ".[jax]" (or ".[test]")')
 
 
+pytestmark = pytest.mark.slow
 TEACHER = Teacher([1.0, 0.3, -0.5], [1.0, -0.5])
 
 
@@ -36,7 +39,6 @@ def test_bad_settings_are_one_value_error():
         network_jax.train(TEACHER, 2, seed=0, n=10, batch=11)
 
 
-@pytest.mark.slow
 def test_training_is_deterministic_in_its_seed():
     first = network_jax.train(TEACHER, 16, seed=5, n=64, batch=8, steps=50)
     again = network_jax.train(TEACHER, 16, seed=5, n=64, batch=8, steps=50)
@@ -44,7 +46,6 @@ def test_training_is_deterministic_in_its_seed():
     assert first.settings == again.settings
 
 
-@pytest.mark.slow
 def test_online_sgd_with_a_small_step_agrees_with_the_population_engine():
     """Fresh Gaussian inputs every step (n = ∞), ½ of the default step, the paper's initialization:
     P(global) within the exact 99.9 % Clopper–Pearson interval of 1,000 networks, plus 0.01 for the
