@@ -73,7 +73,7 @@ def sampled_section(runs: int) -> None:
         for n, batch in ((100, None), (1000, None), (10_000, None), (10_000, 1), (10_000, 16), (10_000, 256)):
             if law != "gaussian" and (n, batch) not in ((1000, None), (10_000, 16)):
                 continue
-            result = sampled.run(teacher, runs, n, seed=6, law=law, batch=batch, steps=1500,
+            result = sampled.run(teacher, runs, n, seed=6, law=law, batch=batch, steps=1000,
                                  datasets=max(1, runs // 50))
             counts = result.counts()
             print(f"{law:11s} n={n:6d} batch={batch or n:6d} P(global)={counts['global'] / runs:.3f} "

@@ -59,7 +59,6 @@ ACTIVATION_FAULTS = (
     Fault("gelu-quadrature-weights", activations, "_hermite_rule", _gelu_rule_constant, activations.Gelu),
 )
 
-_ = np   # numpy is used by the faults of later engines
 
 
 from theory import overlap  # noqa: E402 - grouped with its faults

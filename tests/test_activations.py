@@ -149,3 +149,30 @@ def test_planted_activation_faults_are_caught(fault, monkeypatch):
 @pytest.mark.parametrize("fault", beyond_faults.ACTIVATION_FAULTS, ids=lambda f: f.name)
 def test_planted_activation_faults_fail_the_mpmath_check(fault, monkeypatch):
     assert not activations.check_kernels(fault.plant(monkeypatch), 1.0, (0.7, 2.9)).passed()
+
+
+def test_bad_input_is_one_value_error():
+    with pytest.raises(ValueError, match="alpha must lie in"):
+        activations.LeakyRelu(1.0)
+    with pytest.raises(ValueError, match="GELU needs"):
+        activations.Landscape.of(activations.Gelu(), Teacher([3.0, 0.0], [1.0]))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        activations.activation("tanh")
+    land = activations.Landscape.of(activations.Relu(), _teacher(1))
+    with pytest.raises(ValueError, match="shapes"):
+        activation_gd.run(land, np.ones((2, 3)), np.ones((2, 5)))
+    with pytest.raises(ValueError, match="engine must be one of"):
+        activation_gd.run(land, np.ones((1, 6)), np.ones((1, 5)), engine="gpu")
+
+
+def test_leaky_spurious_minimum_is_quadratic_the_relus_cubic():
+    """m(π − δ) − m(π) ≈ ½cα|a(π)ᵀa*|δ² for α > 0 (nondegenerate), ≈ c|a_sᵀa*|δ³/(6π) for the ReLU."""
+    teacher = Teacher([0.6, 0.8, 0.0], [1.0, -0.8, 0.5])
+    delta = np.array([1e-2, 1e-3])
+    for alpha in (0.0, 0.2):
+        land = activations.Landscape.of(activations.LeakyRelu(alpha), teacher)
+        at_pi, a_dot = (float(x) for x in land.profile(np.pi))
+        rise = land.profile(np.pi - delta)[0] - at_pi
+        c = teacher.w_norm
+        predicted = (0.5 * c * alpha * abs(a_dot) * delta ** 2 if alpha else c * abs(a_dot) * delta ** 3 / (6 * np.pi))
+        np.testing.assert_allclose(rise, predicted, rtol=2e-2)
