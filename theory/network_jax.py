@@ -209,7 +209,7 @@ def train(teacher: Teacher, networks: int, seed: int, optimizer: str = "sgd", le
     keys = jax.random.split(jax.random.PRNGKey(int(seed)), networks)
     size = min(chunk, networks)
     started = time.perf_counter()
-    jax.block_until_ready(trainer(keys[:size]))      # compile (and run) the chunk shape once
+    trainer = trainer.lower(keys[:size]).compile()   # ahead of time, for the one chunk shape
     compile_seconds = time.perf_counter() - started
     started = time.perf_counter()
     parts_v, parts_a = [], []
