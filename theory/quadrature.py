@@ -1,7 +1,7 @@
 """P_∞(global) and P_∞(spurious) by quadrature over the disk of initial points — estimated, not proved.
 
 At p = ∞ the outcome of GD from the paper's initialization is a deterministic function of one point
-of a disk (docs/mathematics.md#where-the-spurious-minimum-can-be-reached-κk-r): the projection of
+of a disk (docs/mathematics.md#parameters-of-the-dynamics): the projection of
 ã₀ = a₀/(‖w*‖‖a*‖) on span{a*, 1}, written ã₀ = R·u·(cos θ, sin θ) in the basis (â*, e₂) of
 :func:`theory.invariants.outcomes_at_infinity`, with R = √(r/k) and u ∈ [0, 1). Its law is explicit:
 θ is uniform and independent of u, and the projection of the uniform law on the k-ball onto a plane
