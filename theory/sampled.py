@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from theory import dynamics, validation
+from theory import compile_cache, dynamics, validation
 from theory.activations import Landscape, Relu, angles
 from theory.decisions import Outcome
 from theory.teacher import Teacher
@@ -192,10 +193,11 @@ _KERNEL = None
 
 
 def _compiled():
-    """The compiled loop (compiled on first use, ≈ 2 s; numba's disk cache keeps it)."""
+    """The compiled loop (compiled on first use, ≈ 2 s; an optional disk cache keeps it:
+    :func:`theory.compile_cache.jit`)."""
     global _KERNEL
     if _KERNEL is None:
-        _KERNEL = _sgd if numba is None else numba.njit(parallel=True, cache=True)(_sgd)
+        _KERNEL = _sgd if numba is None else compile_cache.jit(_sgd, (Path(__file__),), parallel=True)
     return _KERNEL
 
 
