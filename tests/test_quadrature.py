@@ -74,3 +74,29 @@ def test_bad_input_is_one_value_error(bad):
     arguments = {"k": 10, "r": 1.0, "kappa": 10.0, **bad}
     with pytest.raises(ValueError):
         quadrature.probabilities(**arguments)
+
+
+@pytest.mark.parametrize(("k", "ratio", "kappa"), [(10, 0.6, 1e5), (30, 0.05, 1e5)])
+def test_the_large_kappa_criterion_predicts_each_run_away_from_a_level_start(k, ratio, kappa):
+    """The limit criterion decides runs at large κ point by point — on teachers other than those that
+    suggested it — except where x₀ = ã₀ᵀâ* is within 2 % of the disk's radius of 0, where the angle's
+    first move is too slow for the premise that it moves before the output layer does."""
+    r = ratio * invariants.boundary(k)
+    rng = np.random.default_rng([k, 11])
+    u, theta = np.sqrt(rng.random(300)), rng.uniform(0, 2 * math.pi, 300)
+    points = math.sqrt(r / k) * np.stack([u * np.cos(theta), u * np.sin(theta)], axis=1)
+    codes = invariants.DiskRuns(k, r, kappa, max_steps=2_000_000).outcomes(points)
+    low, high = quadrature._LimitFlow(k, r).interval(theta)
+    predicted = (u > low) & (u < high)
+    clear = np.abs(np.cos(theta)) * u > 0.02
+    assert np.all(codes != 0)
+    assert np.array_equal((codes == 2)[clear], predicted[clear])
+    assert clear.mean() > 0.95
+
+
+def test_the_large_kappa_limit_is_one_half_below_r_of_one_and_falls_above_it():
+    """For r well below 1 the sign of x₀ decides (½); above 1 the output layer's fast mode pushes
+    x up first, and the limit falls — as a function of r, nearly the same at k = 10³ and 10⁵."""
+    assert quadrature.large_kappa_limit(1000, 0.5).spurious == pytest.approx(0.5, abs=1e-9)
+    at_three = [quadrature.large_kappa_limit(k, 3.0, tolerance=1e-6).spurious for k in (1000, 100_000)]
+    assert 0.3 < at_three[0] < 0.4 and at_three[1] == pytest.approx(at_three[0], abs=0.02)
