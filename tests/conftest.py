@@ -44,7 +44,7 @@ def quick_report(tmp_path_factory):
     import contextlib
     import io
 
-    from checks import cli
+    from checks.app import cli
     out = tmp_path_factory.mktemp("quick-report")
     err = io.StringIO()
     with contextlib.redirect_stderr(err):

@@ -9,12 +9,14 @@ import sys
 import mpmath
 import pytest
 
-from checks import cli, fuzz, registry, sweep
+from checks import claims as catalogue
+from checks.app import cli, fuzz, sweep
 
 EVIDENCE_SCRIPT = """
 import json, mpmath
-from checks.registry import Budget, get
-from checks.report import jsonable
+from checks.claims import get
+from checks.verdicts.claim import Budget
+from checks.app.report import jsonable
 out = {"backend": mpmath.libmp.BACKEND}
 for claim in ("gaussian-kernel", "gradients", "spurious-local-minimum"):
     outcome, _ = get(claim).run(Budget("quick"), 5)
@@ -67,7 +69,7 @@ def test_interrupted_sweep_keeps_the_previous_table(tmp_path, capsys, monkeypatc
 
 
 def test_every_claim_reports_the_mpmath_backend_in_the_environment():
-    from checks.registry import Budget
-    from checks.report import environment
+    from checks.app.report import environment
+    from checks.verdicts.claim import Budget
     assert environment(Budget("quick"), 0)["backend"] == mpmath.libmp.BACKEND
-    assert registry.all_claims()
+    assert catalogue.all_claims()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import registry
+from checks import claims as catalogue
 
 # The rendered page in a real browser: the slow group (pyproject.toml), run by .ci/run.
 pytestmark = pytest.mark.slow
@@ -49,13 +49,13 @@ def test_every_claim_and_figure_is_visible_in_chromium(browser, quick_report, tm
     page.goto((report_path / "index.html").as_uri())
     assert page.title().startswith("theorycheck")
     assert page.locator("#summary").is_visible()
-    for claim in registry.all_claims():
+    for claim in catalogue.all_claims():
         section = page.locator(f"#claim-{claim.id}")
         assert section.count() == 1 and section.is_visible(), claim.id
         assert section.locator(".verdict").first.is_visible()
         assert claim.id in section.locator("code").last.inner_text()  # the reproducer
     figures = page.locator("figure svg")
-    assert figures.count() >= len(registry.all_claims())    # every claim has at least one figure
+    assert figures.count() >= len(catalogue.all_claims())    # every claim has at least one figure
     for i in range(figures.count()):
         figure = figures.nth(i)
         figure.scroll_into_view_if_needed()
@@ -78,7 +78,7 @@ def test_every_figure_has_a_title_axis_labels_and_a_caption(browser, quick_repor
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto((tmp_path / "index.html").as_uri())
     figures = page.locator("figure")
-    assert figures.count() >= len(registry.all_claims())
+    assert figures.count() >= len(catalogue.all_claims())
     for i in range(figures.count()):
         figure = figures.nth(i)
         title = figure.locator("figcaption b").inner_text().strip(" .")
@@ -188,12 +188,12 @@ def test_tick_labels_never_overlap(browser, quick_report):
     page.goto((report_path / "index.html").as_uri())
     axes, overlaps = page.evaluate(TICK_OVERLAPS)
     page.close()
-    assert axes >= 2 * len(registry.all_claims())      # the tick groups were found
+    assert axes >= 2 * len(catalogue.all_claims())      # the tick groups were found
     assert not overlaps, f"tick labels that overlap (figure, axis, labels): {overlaps[:10]}"
 
 
 def test_overlapping_tick_labels_are_found_in_the_browser(browser, tmp_path):
-    from checks.figures import new_figure, to_figure
+    from checks.figures.render import new_figure, to_figure
     fig, axes = new_figure(width=2.0)
     axes[0, 0].plot([300, 400], [1, 2])
     axes[0, 0].set_xticks([300, 301, 302], ["three hundred", "three hundred one", "302"])

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from checks import budgets, cli, gd_outcomes
+from checks.app import cli
+from checks.app import help as budgets
 from checks.claims import claim_modules
-from checks.registry import BUDGETS
+from checks.experiments import outcomes as gd_outcomes
+from checks.verdicts.claim import BUDGETS
 
 SNIPPET = textwrap.dedent("""
     LIMIT = 7

@@ -11,8 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checks import cli, registry, report
-from checks.registry import Claim, Outcome
+from checks import claims as catalogue
+from checks.app import cli, report
+from checks.verdicts import claim as registry
+from checks.verdicts.claim import Claim, Outcome
 from tests.faults import FAULTS
 
 REPORT_KEYS = {"id", "title", "source", "statement", "verdict", "evidence", "seconds"}
@@ -40,8 +42,8 @@ def _fake_claim(verdict="confirmed", title="fake", summary="ok"):
 def only_fake_claim(monkeypatch):
     """Replace the registry by one instant claim, so CLI plumbing tests stay fast."""
     def install(claim):
-        monkeypatch.setattr(registry, "all_claims", lambda: [claim])
-        monkeypatch.setattr(registry, "get", lambda claim_id: claim)
+        monkeypatch.setattr(catalogue, "all_claims", lambda: [claim])
+        monkeypatch.setattr(catalogue, "get", lambda claim_id: claim)
     return install
 
 
@@ -54,7 +56,7 @@ def run(argv, capsys):
 def test_list_shows_every_claim(capsys):
     code, out, _ = run(["list"], capsys)
     assert code == 0
-    for claim in registry.all_claims():
+    for claim in catalogue.all_claims():
         assert claim.id in out and claim.source in out
 
 
@@ -88,7 +90,7 @@ def test_report_writes_json_and_html(quick_report):
     assert code == 0
     doc = json.loads((out / "claims.json").read_text())
     jsonschema.validate(doc, SCHEMA)
-    assert [c["id"] for c in doc["claims"]] == [c.id for c in registry.all_claims()]
+    assert [c["id"] for c in doc["claims"]] == [c.id for c in catalogue.all_claims()]
     for claim in doc["claims"]:
         assert claim.keys() >= REPORT_KEYS and claim["verdict"] in ("confirmed", "qualified")
         assert claim["reproducer"] == f"theorycheck check {claim['id']} --budget quick --seed 0"
@@ -115,8 +117,8 @@ def _assert_no_raw_json(page: str) -> None:
 
 
 def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys, monkeypatch):
-    fast = [registry.get(i) for i in ("gaussian-kernel", "population-loss", "global-minimum")]
-    monkeypatch.setattr(registry, "all_claims", lambda: fast)
+    fast = [catalogue.get(i) for i in ("gaussian-kernel", "population-loss", "global-minimum")]
+    monkeypatch.setattr(catalogue, "all_claims", lambda: fast)
     next(f for f in FAULTS if f.name == "loss-drops-teacher-norm").plant(monkeypatch)
     code, out, _ = run(["report", "--out", str(tmp_path), "--jobs", "1"], capsys)   # the fault lives here
     assert code == 1 and "refuted" in out
@@ -131,7 +133,7 @@ def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys,
 
 @pytest.mark.slow
 def test_claims_give_the_same_numbers_in_one_process_or_several():
-    claims = [registry.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
+    claims = [catalogue.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
     alone = report.run_claims(claims, registry.Budget("quick"), 5, jobs=1)
     shared = report.run_claims(claims, registry.Budget("quick"), 5, jobs=2)
     for one, other in zip(alone, shared, strict=True):
@@ -217,9 +219,9 @@ def test_report_json_is_strict(tmp_path, only_fake_claim, capsys):
 
 @pytest.mark.slow
 def test_console_script_runs_as_a_real_process(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "checks.cli", "list"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "checks", "list"], capture_output=True, text=True)
     assert result.returncode == 0 and "gaussian-kernel" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "checks.cli", "check", "nope"],
+    result = subprocess.run([sys.executable, "-m", "checks", "check", "nope"],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
@@ -388,7 +390,7 @@ FUZZ_FINDINGS = {
 
 @pytest.mark.parametrize("target", list(FUZZ_FINDINGS))
 def test_fuzz_explains_each_score_in_words(target):
-    from checks import fuzz
+    from checks.app import fuzz
     claim = next(c for c, (name, _, _) in fuzz.TARGETS.items() if name == target)
     found = {"target": target, "claim": claim, "objective": fuzz.TARGETS[claim][1], "near_misses": {},
              "examples": 25, "counterexample": None, **FUZZ_FINDINGS[target]}
@@ -404,7 +406,7 @@ def test_fuzz_explains_each_score_in_words(target):
 
 
 def test_fuzz_prints_its_findings_and_where_it_wrote(tmp_path, capsys, monkeypatch):
-    from checks import fuzz
+    from checks.app import fuzz
     found = fuzz.Exploration("two-phase-rate", "two-phase", fuzz.TARGETS["two-phase"][1], examples=7,
                              **FUZZ_FINDINGS["two-phase-rate"])
     monkeypatch.setattr(fuzz, "run_target", lambda claim, seconds, seed=0: found)

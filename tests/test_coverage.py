@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from checks.cases import Part
-from checks.coverage import coverage, dimensions, grid_coverage
-from checks.registry import Budget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Budget
+from checks.verdicts.coverage import coverage, dimensions, grid_coverage
 
 # the claims whose coverage this module checks (success-probability, spurious-probability,
 # restarts and two-phase state their own)

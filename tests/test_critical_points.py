@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.instances import a_star_with_ratio, boundary_ratio
+from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
 from tests import oracle
 from tests.strategies import teachers
 from theory import Teacher, landscape

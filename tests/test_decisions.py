@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.instances import a_star_with_ratio, boundary_ratio, exactly_zero_sum
-from checks.registry import rng_for
+from checks.experiments.teachers import a_star_with_ratio, boundary_ratio, exactly_zero_sum
+from checks.verdicts.claim import rng_for
 from tests.oracle import full_gd_truth
 from tests.strategies import teachers
 from theory import Teacher, decisions, dynamics, formulas, landscape, reduced_gd
@@ -178,7 +178,7 @@ def test_p1_runs_are_decided_at_step_zero_only_when_the_output_layer_contracts()
 def test_continuing_decided_p1_runs_keeps_their_step_zero_decisions():
     """The decisions-hold re-check restarts runs the way the engine starts them: at p = 1 the
     angle cannot move, so the re-started runs are decided again at step 0."""
-    from checks.gd_outcomes import decisions_that_fail_to_hold
+    from checks.experiments.outcomes import decisions_that_fail_to_hold
     teacher = Teacher([-1.1], [1.2])
     batch = dynamics.reduced_runs(teacher, 60, np.random.default_rng(1))
     for code in (decisions.Outcome.GLOBAL, decisions.Outcome.SPURIOUS):
@@ -191,8 +191,8 @@ def test_continuing_decided_p1_runs_keeps_their_step_zero_decisions():
 def test_continuing_undecided_runs_decides_them_as_one_longer_run_would(teacher, seed, cut):
     """Runs stopped after ``cut`` steps and continued from their states end exactly as runs given
     all the steps at once: outcomes, decision steps and ascents (region claims rely on it)."""
-    from checks.gd_outcomes import continue_undecided
-    from checks.instances import region_start
+    from checks.experiments.outcomes import continue_undecided
+    from checks.experiments.teachers import region_start
     whole = dynamics.reduced_runs(teacher, 24, np.random.default_rng(seed), max_steps=20_000, start=region_start)
     cut_short = dynamics.reduced_runs(teacher, 24, np.random.default_rng(seed), max_steps=cut, start=region_start)
     continue_undecided(teacher, cut_short, cut, 20_000 - cut)

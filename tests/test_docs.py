@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checks import registry
+from checks import claims as catalogue
+from checks.verdicts import claim as registry
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHEMATICS = ROOT / "docs" / "mathematics.md"
@@ -58,7 +59,7 @@ def _normalized(text: str) -> str:
 def test_every_quoted_passage_is_listed_as_the_abstracts():
     page = MATHEMATICS.read_text(encoding="utf-8")
     table = _normalized(page[page.index("### The paper's words"):page.index("## The model")])
-    quoting = [c for c in registry.all_claims() if c.wording]
+    quoting = [c for c in catalogue.all_claims() if c.wording]
     assert len(quoting) >= 6
     for claim in quoting:
         for fragment in claim.wording.split("…"):
@@ -68,7 +69,7 @@ def test_every_quoted_passage_is_listed_as_the_abstracts():
 
 @pytest.mark.parametrize("claim_id", ["convergence-in-region"])
 def test_a_claim_resting_on_a_reconstructed_region_says_so(claim_id):
-    claim = registry.get(claim_id)
+    claim = catalogue.get(claim_id)
     assert claim.source == "reconstructed" and "reconstruction" in claim.reconstruction
 
 
@@ -106,7 +107,7 @@ def test_the_readme_opens_with_the_two_commands_and_says_which_budget():
 
 
 def test_the_readmes_timings_are_the_measured_table():
-    from checks import budgets
+    from checks.app import help as budgets
     text = README.read_text(encoding="utf-8")
     opening = text[:text.index("## ")]
     for budget in registry.BUDGETS:

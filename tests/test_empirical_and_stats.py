@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.stats import clopper_pearson
+from checks.verdicts.stats import clopper_pearson
 from tests.strategies import teachers
 from theory import empirical, landscape
 

@@ -1,6 +1,6 @@
-"""checks.evidence: an instance shown as named fields, without the labels that say nothing."""
+"""checks.app.evidence_text: an instance shown as named fields, without the labels that say nothing."""
 
-from checks.evidence import named_fields
+from checks.app.evidence_text import named_fields
 
 
 def test_an_instance_is_named_fields_and_empty_labels_are_left_out():

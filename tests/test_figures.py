@@ -1,10 +1,10 @@
-"""checks.figures: a figure carries its title and axis labels in an accessible description, and
+"""checks.figures.render: a figure carries its title and axis labels in an accessible description, and
 one whose axes do not say what they show is refused."""
 
 import matplotlib.pyplot as plt
 import pytest
 
-from checks.figures import new_figure, tick_label_overlaps, to_figure
+from checks.figures.render import new_figure, tick_label_overlaps, to_figure
 
 
 def test_the_svg_is_described_by_its_title_and_every_axis_label():
@@ -36,8 +36,8 @@ def test_an_axes_without_a_label_is_refused(missing):
 @pytest.mark.parametrize("sizes", [(250, 1000, 4000), (250, 1000, 4000, 16000, 64000), (300, 400)])
 def test_empirical_loss_tick_labels_do_not_overlap(sizes, monkeypatch):
     """The sample-size axis spans barely a decade: its minor tick labels used to collide."""
-    from checks import figures
     from checks.claims import empirical_loss
+    from checks.figures import render as figures
     drawn = []
     monkeypatch.setattr(empirical_loss, "to_figure",
                         lambda fig, title, caption: drawn.append(figures.tick_label_overlaps(fig)) or plt.close(fig))
@@ -55,7 +55,7 @@ def test_overlapping_tick_labels_are_found():
 
 
 def test_data_points_count_what_is_drawn_and_not_reference_lines():
-    from checks.figures import data_points
+    from checks.figures.render import data_points
     fig, axes = new_figure(ncols=2)
     axes[0, 0].axhline(1.0)
     axes[0, 0].axvline(0.5)

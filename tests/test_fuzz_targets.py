@@ -6,7 +6,8 @@ import json
 import pytest
 from hypothesis import settings
 
-from checks import cli, fuzz
+from checks import claims as catalogue
+from checks.app import cli, fuzz
 from tests.faults import FAULTS
 
 
@@ -50,8 +51,7 @@ def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkey
     assert cli.main(["fuzz", "spurious-condition-sharp", "--time", "2s", "--out", str(tmp_path)]) == 0
     findings = json.loads((tmp_path / "fuzz.json").read_text())
     assert findings["targets"][0]["claim"] == "spurious-condition-sharp"
-    from checks import registry
-    monkeypatch.setattr(registry, "all_claims", lambda: [registry.get("gaussian-kernel")])
+    monkeypatch.setattr(catalogue, "all_claims", lambda: [catalogue.get("gaussian-kernel")])
     assert cli.main(["report", "--out", str(tmp_path)]) == 0
     page = (tmp_path / "index.html").read_text()
     assert "Edge cases explored" in page

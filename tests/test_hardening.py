@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks import cli, sweep
+from checks.app import cli, sweep
 from tests.processes import default_sigint
 from theory import Teacher, dynamics, landscape
 
@@ -104,7 +104,7 @@ def test_a_cancelled_chunk_is_not_asked_for_its_exception(tmp_path):
 
 def _sweep_process(tmp_path, *extra):
     return subprocess.Popen(
-        [sys.executable, "-m", "checks.cli", "sweep", "--ks", "2,3,4,5", "--ratios", "0.3,0.6", "--runs", "40000",
+        [sys.executable, "-m", "checks", "sweep", "--ks", "2,3,4,5", "--ratios", "0.3,0.6", "--runs", "40000",
          "--chunk-runs", "200", "--workers", "2", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"),
          *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         cwd=tmp_path, preexec_fn=default_sigint)
@@ -195,7 +195,7 @@ def test_sweep_arguments_beyond_their_range_are_one_line(argv, fragment, capsys,
 
 
 def test_a_cache_inside_the_source_tree_is_refused(capsys, tmp_path):
-    source = Path(cli.__file__).resolve().parent.parent
+    source = Path(cli.__file__).resolve().parents[2]
     one_line_exit_2(["sweep", "--out", str(tmp_path), "--cache", str(source / "theory" / "cache")], capsys,
                     "inside the source tree")
 
@@ -206,7 +206,7 @@ def test_a_precision_beyond_the_cap_is_refused():
 
 
 def test_a_staged_file_left_by_a_killed_writer_is_removed_by_the_next(tmp_path):
-    from checks import report
+    from checks.app import report
     stale = tmp_path / ".claims.json.abc123.tmp"
     stale.write_text("")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))

@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checks import cli, guards, registry, report, sweep
-from checks.registry import Claim, Outcome
+from checks import claims as catalogue
+from checks.app import cli, guards, report, sweep
+from checks.experiments import cells
+from checks.verdicts.claim import Claim, Outcome
 from tests.processes import default_sigint
 from theory import Teacher, dynamics, formulas, gaussian, validation
 
@@ -158,7 +160,8 @@ def test_monte_carlo_refuses_an_input_too_large_for_memory():
 # 10. NUMBA_DISABLE_JIT ----------------------------------------------------------------------------
 
 def test_with_the_jit_disabled_the_numpy_engine_runs_and_the_environment_says_so():
-    code = ("import numpy as np; from theory import Teacher, dynamics, reduced_gd; from checks import report, registry;"
+    code = ("import numpy as np; from theory import Teacher, dynamics, reduced_gd; from checks.app import report;"
+            "from checks.verdicts import claim as registry;"
             "t = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4]);"
             "V, A = dynamics.random_init(t, 4, np.random.default_rng(0));"
             "print(reduced_gd.compiled_kernel(), dynamics.run_gd(t, V, A, steps=50).engine,"
@@ -201,8 +204,8 @@ def fake_claim(monkeypatch):
         ran.append(seed)
         return Outcome("confirmed", {"summary": "ok φ — ✓", "parts": {}})
     claim = Claim(id="fake", title="fake", source="derived", statement="a claim", check=check)
-    monkeypatch.setattr(registry, "all_claims", lambda: [claim])
-    monkeypatch.setattr(registry, "get", lambda claim_id: claim)
+    monkeypatch.setattr(catalogue, "all_claims", lambda: [claim])
+    monkeypatch.setattr(catalogue, "get", lambda claim_id: claim)
     return ran
 
 
@@ -331,9 +334,9 @@ def test_a_ratio_a_teacher_cannot_have_is_refused_not_relabelled(ks, ratios, fra
 
 
 def test_attainable_ratios_pass_and_are_measured_as_labelled():
-    assert guards.sweep_grid_problem(sweep.Grid()) == ""
+    assert cells.grid_problem(sweep.Grid()) == ""
     grid = sweep.Grid(ks=(1, 4), ratios=(1.0,), eta_multiples=(1.0,), runs=10, chunk_runs=10, ps=(3,))
-    assert guards.sweep_grid_problem(grid) == ""
+    assert cells.grid_problem(grid) == ""
     for k in (1, 4):
         assert sweep.cell_teacher(grid, k, 3, 1.0).spurious_ratio == pytest.approx(
             1.0 * (k + np.pi - 1) / np.pi, rel=1e-12)
@@ -397,7 +400,7 @@ def test_a_read_only_sweep_cache_is_found_first_once(cache, tmp_path, capsys):
                                  {"PYTHONIOENCODING": "ascii"}])
 @pytest.mark.slow
 def test_check_prints_on_an_ascii_terminal(env, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "checks.cli", "check", "norm-monotone"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "checks", "check", "norm-monotone"], capture_output=True,
                          env=_env(**env), timeout=300, cwd=tmp_path, check=False)
     stdout, stderr = out.stdout.decode("ascii"), out.stderr.decode("ascii")   # nothing else was written
     assert out.returncode == 0, stderr
@@ -407,11 +410,12 @@ def test_check_prints_on_an_ascii_terminal(env, tmp_path):
 
 _REPORT_IN_A_FAKE_REGISTRY = """# ASCII only: a C locale cannot decode anything else on the command line
 import sys
-from checks import cli, registry
-from checks.registry import Claim, Outcome
+from checks import claims as catalogue
+from checks.app import cli
+from checks.verdicts.claim import Claim, Outcome
 claim = Claim(id="fake", title="fake \\u03c6", source="derived", statement="a claim \\u2016v\\u2016",
               check=lambda budget, seed: Outcome("confirmed", {"summary": "ok \\u03c6 \\u2014 \\u2713", "parts": {}}))
-registry.all_claims = lambda: [claim]
+catalogue.all_claims = lambda: [claim]
 sys.exit(cli.main(["report", "--out", sys.argv[1], "--jobs", "1"]))
 """
 
@@ -462,7 +466,7 @@ def test_an_out_through_a_link_into_the_source_tree_names_both_paths(tmp_path, c
 # 1, 2. Ctrl-C and a dead worker with several processes ----------------------------------------------------
 
 def _start(tmp_path, argv):
-    return subprocess.Popen([sys.executable, "-m", "checks.cli", *argv], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "checks", *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=tmp_path, env=_env(),
                             preexec_fn=default_sigint)
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from checks.registry import rng_for
-from checks.stats import clopper_pearson
+from checks.verdicts.claim import rng_for
+from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, initialization, reduced_gd
 from theory.dynamics import Embedding
 

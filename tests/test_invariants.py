@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.stats import clopper_pearson
+from checks.verdicts.stats import clopper_pearson
 from tests.faults import Fault, moved_to
 from theory import Teacher, decisions, dynamics, full_gd, invariants, reduced_gd
 from theory.reduced_gd import register_jitable

@@ -98,7 +98,7 @@ def test_nearly_parallel_never_rounds_past_cos_1(teacher, wiggle, data):
 def test_hessian_is_continuous_at_the_ends(end, teacher):
     """ℓ is C² at φ ∈ {0, π}: the Hessian there is the limit of nearby Hessians."""
     rng = np.random.default_rng(0)
-    from checks.instances import vector_at_angle
+    from checks.experiments.teachers import vector_at_angle
     at, near = (0.0, 1e-7) if end == "zero" else (math.pi, math.pi - 1e-7)
     a = teacher.a_star
     h_at = hessian(teacher, vector_at_angle(teacher.w_star, at, 1.0, rng), a)

@@ -9,7 +9,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 
 import pytest
 
-from checks import cli, sweep
+from checks.app import cli, sweep
 
 SMALL = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300, chunk_runs=100, ps=(3,))
 

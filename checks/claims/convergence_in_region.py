@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.figures import PALETTE, legend_outside, new_figure, to_figure
-from checks.gd_outcomes import MAX_STEPS, grid_teachers, sized_runs, teacher_record
-from checks.instances import GD_FAMILIES, gd_teachers, region_init, region_start
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.outcomes import MAX_STEPS, grid_teachers, sized_runs, teacher_record
+from checks.experiments.teachers import GD_FAMILIES, gd_teachers, region_init, region_start
+from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, dynamics
 
 REPORT_ORDER = 110
@@ -159,7 +159,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    eta_rule="η = ¼ · 2/λ_max, λ_max = max((k+π−1)/(2π), ‖w*‖²‖a*‖²/2)")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Convergence from the theorem's region",
     # the abstract says GD recovers the parameters; the region it does so from is ours
@@ -174,4 +174,4 @@ CLAIM = register(Claim(
                "the global minimum's decision region (a region containing no other critical point, "
                "which a descending run cannot leave)."),
     check=check,
-))
+)

@@ -13,10 +13,10 @@ import math
 import mpmath
 import numpy as np
 
-from checks.cases import UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.instances import landscape_teachers
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.teachers import landscape_teachers
+from checks.verdicts.cases import UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, landscape, precision
 from theory.certify import exact_sums
 
@@ -155,7 +155,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         coverage=coverage([found_part, exists_part, angle_part, right_angle_part, inertia_part], budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="All critical points",
     source="derived",
@@ -168,4 +168,4 @@ CLAIM = register(Claim(
     reconstruction=("Derived (docs/mathematics.md#critical-points). A strict φ_s > π/2, as first "
                     "stated, fails: the check finds φ_s = π/2 exactly when 1ᵀa* = 0, and reports "
                     "those teachers."),
-))
+)

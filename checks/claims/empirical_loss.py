@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.figures import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.figures.render import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
+from checks.verdicts.cases import Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, decisions, dynamics, empirical, landscape
 
 REPORT_ORDER = 210
@@ -106,7 +106,7 @@ def gap_figure(sizes, gaps, medians, slope) -> Figure:
                      f"log-log slope {slope:.2f}.")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Finite samples: near the population solution",
     source="derived",
@@ -119,4 +119,4 @@ CLAIM = register(Claim(
     reconstruction=("Derived (docs/mathematics.md#derived-consequences). The expected 'gap shrinking like 1/√n' "
                     "needs label noise: with "
                     "realizable noiseless labels the teacher is an exact empirical minimizer."),
-))
+)

@@ -7,12 +7,12 @@ import math
 import mpmath
 import numpy as np
 
-from checks.cases import UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.figures import legend_outside, new_figure, series_style, to_figure
-from checks.gd_outcomes import angle_to_teacher
-from checks.instances import gd_teachers, vector_at_angle
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.outcomes import angle_to_teacher
+from checks.experiments.teachers import gd_teachers, vector_at_angle
+from checks.figures.render import legend_outside, new_figure, series_style, to_figure
+from checks.verdicts.cases import UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, dynamics, landscape, precision
 
 REPORT_ORDER = 180
@@ -107,7 +107,7 @@ def angle_figure(family: str, teacher: Teacher, margin: float, eta: float, steps
                      "teachers; the part loss-monotone-in-angle checks its slope teacher by teacher.")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Fixed output layer: no spurious minimum",
     source="derived",
@@ -117,4 +117,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction="Derived (docs/mathematics.md#derived-consequences): the contrast that makes learning a the "
                    "source of the spurious minimum.",
-))
+)

@@ -6,9 +6,9 @@ import math
 
 import mpmath
 
-from checks.cases import UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.verdicts.cases import UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import formulas, gaussian
 from theory.arith import MpmathArith
 from theory.precision import PrecisionNotReached, converged, relative_difference, workdps
@@ -97,7 +97,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    coverage=coverage(parts.values(), budget, also="angles θ = 0, θ = π and within 1e-30 of each"))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Gaussian ReLU moments (arc-cosine kernel)",
     source="derived",
@@ -109,4 +109,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction=("Standard identities (Cho & Saul's arc-cosine kernel of degree 1; "
                     "docs/mathematics.md#gaussian-identities), not the paper's wording."),
-))
+)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, Part, combine
-from checks.coverage import coverage
-from checks.instances import landscape_teachers, loss_scale, point_json, random_point
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.teachers import landscape_teachers, loss_scale, point_json, random_point
+from checks.verdicts.cases import FAIL, Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import formulas, precision
 from theory.arith import ArbArith
 from theory.landscape import global_minimum, hessian, loss
@@ -95,7 +95,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    radii=list(RADII), coverage=coverage([zero, enclosure, positive, spectrum], budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="The global minimum",
     source="derived",
@@ -105,4 +105,4 @@ CLAIM = register(Claim(
                "is ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥ and 0 along v."),
     check=check,
     reconstruction="Derived from the closed-form loss (docs/mathematics.md#critical-points).",
-))
+)

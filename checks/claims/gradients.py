@@ -7,10 +7,10 @@ import math
 import mpmath
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.instances import loss_scale, point_json, random_point, random_teacher
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.teachers import loss_scale, point_json, random_point, random_teacher
+from checks.verdicts.cases import Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import landscape, precision
 
 REPORT_ORDER = 30
@@ -114,7 +114,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     return combine(list(parts.values()), summary, dps=DPS, coverage=coverage(parts.values(), budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Closed-form gradient and Hessian",
     source="derived",
@@ -126,4 +126,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction="Derived by differentiating the closed-form loss "
                    "(docs/mathematics.md#closed-form-loss-and-gradients).",
-))
+)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.instances import gd_teachers
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.teachers import gd_teachers
+from checks.verdicts.cases import Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
 
@@ -65,7 +65,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                      step_sizes="the default η", also=f"{steps} steps per run"))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="The norm of v only grows",
     source="derived",
@@ -73,4 +73,4 @@ CLAIM = register(Claim(
                "norm of v never decreases (so the effective step size on the direction shrinks)."),
     check=check,
     reconstruction="Derived from ∂ℓ/∂v ⟂ v (docs/mathematics.md#closed-form-loss-and-gradients).",
-))
+)

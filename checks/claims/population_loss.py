@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from statistics import NormalDist
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.instances import loss_scale, point_json, random_point, random_teacher
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.teachers import loss_scale, point_json, random_point, random_teacher
+from checks.verdicts.cases import Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import gaussian, landscape, precision
 
 REPORT_ORDER = 20
@@ -73,7 +73,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    family_alpha=FAMILY_ALPHA, coverage=coverage([mc, f64], budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Closed-form population loss",
     source="derived",
@@ -86,4 +86,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction=("The paper states the loss in the same form with ‖w*‖ = 1; the project keeps "
                     "c = ‖w*‖ explicit (derived)."),
-))
+)

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
-from checks import invariant_grid as ig
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.figures import legend_outside, new_figure, series_style, to_figure
-from checks.gd_outcomes import MAX_STEPS, proportion
-from checks.instances import gd_teachers
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments import invariant_grid as ig
+from checks.experiments.outcomes import MAX_STEPS, proportion
+from checks.experiments.teachers import gd_teachers
+from checks.figures.render import legend_outside, new_figure, series_style, to_figure
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import decisions, dynamics, invariants, reduced_gd
 
 REPORT_ORDER = 140
@@ -197,7 +197,7 @@ def sign_flip_case(flips: Part, family: str, teacher, V0: np.ndarray, A0: np.nda
               failures, 0, size=teacher.k + teacher.p, status=status)
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Restarts boost the success probability",
     source="paper",
@@ -219,4 +219,4 @@ CLAIM = register(Claim(
                "one of the four sign flips (±v₀, ±a₀) converges to the global minimum — for 1ᵀa* ≠ 0 in "
                "particular the one in the region φ₀ < π/2, a₀ᵀa* > 0 (checked on small random teachers)."),
     check=check,
-))
+)

@@ -14,12 +14,12 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, PASS, Part, combine
-from checks.certificates import certificate_case
-from checks.coverage import coverage
-from checks.figures import new_figure, to_figure
-from checks.instances import landscape_teachers
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.certificates import certificate_case
+from checks.experiments.teachers import landscape_teachers
+from checks.figures.render import new_figure, to_figure
+from checks.verdicts.cases import FAIL, PASS, Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, landscape, precision
 
 REPORT_ORDER = 60
@@ -145,7 +145,7 @@ def check_p1_edge(part: Part, rng) -> None:
                      min(rises), 0, size=1 + k)
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="The spurious-minimum condition is sharp",
     source="derived",
@@ -158,4 +158,4 @@ CLAIM = register(Claim(
     reconstruction=("Derived (docs/mathematics.md#critical-points). For p = 1 the condition is not necessary: "
                     "the angle "
                     "cannot move, and the spurious point is a local minimum for every teacher."),
-))
+)

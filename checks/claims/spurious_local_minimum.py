@@ -16,12 +16,12 @@ import matplotlib
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, Part, combine
-from checks.certificates import certificate_case
-from checks.coverage import coverage
-from checks.figures import new_figure, to_figure
-from checks.instances import boundary_ratio, landscape_teachers, loss_scale
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.certificates import certificate_case
+from checks.experiments.teachers import boundary_ratio, landscape_teachers, loss_scale
+from checks.figures.render import new_figure, to_figure
+from checks.verdicts.cases import FAIL, Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, landscape, precision
 
 REPORT_ORDER = 50
@@ -246,7 +246,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         coverage=coverage([gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part], budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="A spurious local minimum exists",
     source="paper",
@@ -262,4 +262,4 @@ CLAIM = register(Claim(
                "local minimum: a_sᵀa* < 0 (certified with arb) and m'(φ) = (π − φ) sin φ ‖w*‖ "
                "a(φ)ᵀa*/(2π) make m(φ) = min_a ℓ(φ, a) decrease towards φ = π."),
     check=check,
-))
+)

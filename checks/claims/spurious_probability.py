@@ -1,6 +1,6 @@
 """Claim `spurious-probability`: with constant probability, GD converges to the spurious minimum.
 
-Judged where the outcome law lives (checks.invariant_grid): on fixed teachers (k, r/r_b, κ),
+Judged where the outcome law lives (checks.experiments.invariant_grid): on fixed teachers (k, r/r_b, κ),
 along p up to p = ∞, and on the map of P_∞ over (k, r/r_b, κ). How the verdict decides, fixed
 before measuring: an instance *has* the constant when the exact interval on P(spurious) lies above
 NEGLIGIBLE (1 %), and *lacks* it when the interval on P(spurious or undecided) lies below it.
@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 
-from checks import invariant_grid as ig
-from checks import outcome_figures
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.flow_figure import flow_figure
-from checks.gd_outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments import invariant_grid as ig
+from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
+from checks.figures import outcomes as outcome_figures
+from checks.figures.flow import flow_figure
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.stats import clopper_pearson
 from theory import decisions, dynamics, invariants
 
 REPORT_ORDER = 130
@@ -54,7 +55,6 @@ def judge(part: Part, row: dict) -> None:
 
 def with_lacking_interval(row: dict, alpha: float) -> dict:
     """An evidence row, with the upper end of P(spurious or undecided) the 'lacks' rule reads."""
-    from checks.stats import clopper_pearson
     out = ig.evidence_row(row)
     out["p_spurious_or_undecided_high"] = clopper_pearson(row["spurious"] + row["undecided"], row["runs"], alpha)[1]
     return out
@@ -175,7 +175,7 @@ def region_text(maps: list[dict], found: list[dict]) -> str:
             "the gap falls like 1/p once p is past a crossover that grows as r/r_b falls).")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Spurious convergence with constant probability",
     source="paper",
@@ -193,5 +193,5 @@ CLAIM = register(Claim(
                "Clopper–Pearson intervals, family-wise error 1e-3); where it holds is stated through the "
                "threshold κ*(k, r) above which P_∞(spurious) > 0."),
     check=check,
-))
+)
 

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.figures import PALETTE, legend_outside, new_figure, to_figure
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
+from checks.verdicts.cases import Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, dynamics, landscape
 
 REPORT_ORDER = 170
@@ -84,7 +84,7 @@ def inverse_figure(teacher: Teacher, delta: np.ndarray, kappas: np.ndarray) -> F
                      f"{delta[-1].min():.3g} to {delta[-1].max():.3g}.")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Sublinear convergence to the spurious minimum",
     source="derived",
@@ -93,4 +93,4 @@ CLAIM = register(Claim(
                "(the minimum is degenerate)."),
     check=check,
     reconstruction="Derived (docs/mathematics.md#derived-consequences).",
-))
+)

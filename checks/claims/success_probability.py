@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 
-from checks import invariant_grid as ig
-from checks import outcome_figures
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.gd_outcomes import decisions_part, decisions_that_fail_to_hold, proportion, sized_runs
-from checks.instances import region_start
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments import invariant_grid as ig
+from checks.experiments.outcomes import decisions_part, decisions_that_fail_to_hold, proportion, sized_runs
+from checks.experiments.teachers import region_start
+from checks.figures import outcomes as outcome_figures
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.coverage import coverage
 from theory import Teacher, decisions, dynamics, initialization, invariants
 
 REPORT_ORDER = 120
@@ -140,7 +140,7 @@ def where(row: dict) -> str:
             f"p = {row['p']}")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Success with constant probability",
     source="paper",
@@ -163,4 +163,4 @@ CLAIM = register(Claim(
                "checked directly: two fair independent coins at finite p, and every run from the theorem's "
                "region ends at the global minimum."),
     check=check,
-))
+)

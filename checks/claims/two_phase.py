@@ -41,13 +41,14 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import NullLocator
 from scipy import stats
 
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.figures import new_figure, series_style, to_figure
-from checks.instances import gd_teachers, region_init
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.teachers import gd_teachers, region_init
+from checks.figures.render import new_figure, series_style, to_figure
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
+from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
 from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 REPORT_ORDER = 160
@@ -546,7 +547,6 @@ def _p_text(p) -> str:
 
 def speedup_figure(teachers: dict, grid: Grid) -> Figure:
     """Per k, a map over (κ, r/r_b): colour the teacher's least median speedup over p, text each p's."""
-    from matplotlib.colors import TwoSlopeNorm
     ks, kappas = grid.k, list(grid.kappa)
     ratios = sorted({rows[0]["ratio_over_boundary"] for rows in teachers.values()})
     fig, axes = new_figure(ncols=len(ks), width=len(ks) * (1.0 * len(kappas) + 0.9) + 1.0,
@@ -654,7 +654,7 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
     return figure
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Two phases: slow, then much faster",
     source="paper",
@@ -682,4 +682,4 @@ CLAIM = register(Claim(
                "every p (weaker reading), and for every teacher and p (stronger reading); the report maps where in "
                "(k, r/r_b, κ) each holds."),
     check=check,
-))
+)

@@ -1,7 +1,7 @@
 """Claim `gaussian-kernel`: the quadrature it trusts decides whether it can conclude."""
 
-from checks.claims import gaussian_kernel
-from checks.registry import Budget, get
+from checks.claims import gaussian_kernel, get
+from checks.verdicts.claim import Budget
 
 
 def test_untrusted_quadrature_makes_the_kernel_claim_inconclusive(monkeypatch):

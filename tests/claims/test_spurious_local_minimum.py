@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from checks.claims import spurious_local_minimum as claim
-from checks.registry import Budget
+from checks.verdicts.claim import Budget
 from theory import Teacher, landscape
 
 TEACHERS = {

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from checks.claims import two_phase
-from checks.instances import region_init
+from checks.experiments.teachers import region_init
 from tests.faults import Fault
 from theory import Teacher, arith, dynamics, full_gd
 
@@ -55,7 +55,8 @@ def test_without_a_40_digit_answer_a_float64_deviation_stays_unsettled_never_a_f
 
 @pytest.fixture(scope="module")
 def quick():
-    from checks.registry import Budget, get
+    from checks.claims import get
+    from checks.verdicts.claim import Budget
     return get("two-phase").run(Budget("quick"), 0)[0]
 
 

@@ -19,7 +19,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from checks.registry import BUDGETS
+from checks.claims import claim_modules, two_phase
+from checks.experiments import invariant_grid
+from checks.experiments import outcomes as gd_outcomes
+from checks.verdicts.claim import BUDGETS
 
 # Wall time of a whole report, `/usr/bin/time theorycheck report --budget B`, seed 0, --jobs 2 on this
 # project's 2-core machine, quiet, two runs each (lowest, highest); refresh these after a change of speed.
@@ -123,7 +126,6 @@ def _shown(value: object) -> str:
 def claim_settings(budget: str) -> list[str]:
     """'claim-id: name value, …' for every claim module with budget-dependent settings."""
     lines = []
-    from checks.claims import claim_modules
     for module in sorted(claim_modules(), key=lambda m: m.__name__):
         path = Path(module.__file__ or "")
         settings = budget_settings(path.read_text(encoding="utf-8"), vars(module))
@@ -134,8 +136,6 @@ def claim_settings(budget: str) -> list[str]:
 
 
 def shared_grids(budget: str) -> list[str]:
-    from checks import gd_outcomes, invariant_grid
-    from checks.claims import two_phase
     dims, grid, phases = gd_outcomes.DIMENSIONS[budget], invariant_grid.GRIDS[budget], two_phase.GRID[budget]
     return [
         f"population-GD teachers: k ∈ {_shown(dims['k'])} × p ∈ {_shown(dims['p'])}, at most "

@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from checks.claims.spurious_condition_sharp import independent_condition
-from checks.instances import a_star_with_ratio, boundary_ratio
-from checks.registry import rng_for
-from checks.stats import clopper_pearson
+from checks.claims.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
+from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
+from checks.verdicts.claim import rng_for
+from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
 
 DATABASE = Path(".theorycheck-cache") / "fuzz-db"
@@ -139,8 +140,6 @@ def fuzz_success_probability(found: Exploration):
 # --- target 3: the Phase II rate ---------------------------------------------------------------------
 
 def fuzz_two_phase_rate(found: Exploration):
-    from checks.claims.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
-
     @given(st.data())
     def prop(data):
         k, p = data.draw(st.integers(1, 10)), data.draw(st.integers(2, 10))
@@ -278,7 +277,6 @@ def _explain_success(found: dict) -> list[str]:
 
 
 def _explain_rate(found: dict) -> list[str]:
-    from checks.claims.two_phase import RATE_TOLERANCE
     lines = []
     inside, outside = found.get("inside") or {}, found.get("outside") or {}
     if inside:

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from checks.figures import PALETTE, new_figure, to_figure
-from checks.registry import Figure, rng_for
+from checks.figures.render import PALETTE, new_figure, to_figure
+from checks.verdicts.claim import Figure, rng_for
 from theory import dynamics, formulas, initialization, invariants, landscape
 from theory.arith import FLOAT64_ELEMENTWISE
 

@@ -26,9 +26,10 @@ from typing import Protocol
 
 import numpy as np
 
-from checks.instances import a_star_with_ratio, boundary_ratio
-from checks.registry import rng_for
-from checks.stats import clopper_pearson
+from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
+from checks.verdicts.claim import rng_for
+from checks.verdicts.errors import InfrastructureError
+from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, initialization, invariants
 
 CACHE_VERSION = 5   # bump when a chunk's computation changes meaning (5: κ axis, families, p = ∞)
@@ -37,6 +38,7 @@ CACHE_VERSION = 5   # bump when a chunk's computation changes meaning (5: κ axi
 MAX_DIMENSION = 10**7
 MAX_RUNS = 10**9
 MAX_CHUNK_RUNS = 1 << 20
+MAX_SWEEP_CHUNKS = 100_000    # chunks of one grid: each is a future, a cache lookup and a file
 STEPS = 400_000     # a run's steps before it counts as undecided (GD's time scale grows like k)
 
 
@@ -93,6 +95,26 @@ class Grid:
         per_cell = math.ceil(self.runs / self.chunk_runs)
         return [(cell, i, min(self.chunk_runs, self.runs - i * self.chunk_runs))
                 for cell in self.cells() for i in range(per_cell)]
+
+
+def grid_problem(grid: Grid) -> str:
+    """Why a sweep grid cannot be run as asked ("" when it can): too many chunks to hold, or a
+    ratio that a cell's teacher cannot have (it would be measured at another ratio, but labelled
+    with this one)."""
+    chunks = len(grid.cells()) * math.ceil(grid.runs / grid.chunk_runs)
+    if chunks > MAX_SWEEP_CHUNKS:
+        return (f"the sweep would have {chunks:,} chunks, more than the {MAX_SWEEP_CHUNKS:,} allowed "
+                f"(raise --chunk-runs, up to 1,048,576, or lower --runs)")
+    for k in grid.ks:
+        top = k / boundary_ratio(k)   # (1ᵀa*)²/‖a*‖² ≤ k, and = 1 when k = 1
+        for ratio in grid.ratios:
+            attainable = abs(ratio - 1.0) <= 1e-12 if k == 1 else ratio <= top * (1 + 1e-12)
+            if not attainable:
+                reach = "only ratio 1 (a* is a scalar: (1ᵀa*)²/‖a*‖² = 1)" if k == 1 else \
+                    f"ratios up to {top:.6g} ((1ᵀa*)²/‖a*‖² ≤ k)"
+                return f"ratio {ratio:g} is not attainable at k = {k}: it allows {reach}"
+    return ""
+
 
 
 def cell_r(k: int, ratio: float) -> float:
@@ -160,8 +182,7 @@ def run_grid(grid: Grid, executor: Executor, cache: Cache,
     """Counts per cell, from the cache where possible and the executor otherwise; ``progress``
     is told (chunks done, chunks in all) as chunks finish. Intervals are at confidence 1 − α
     each (default α = 1e-3 / cells); ``with_thresholds`` adds κ*(k, r) for the grid's ratios."""
-    from checks.guards import sweep_grid_problem
-    if problem := sweep_grid_problem(grid):   # too many chunks to build, or a ratio its teacher cannot have
+    if problem := grid_problem(grid):   # too many chunks to build, or a ratio its teacher cannot have
         raise ValueError(problem)
     chunks = grid.chunks()
     counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
@@ -181,7 +202,6 @@ def run_grid(grid: Grid, executor: Executor, cache: Cache,
     progress(done, len(chunks))
     for future in as_completed(pending):
         if (failure := getattr(cache, "failure", None)) is not None:
-            from checks.guards import InfrastructureError
             where = getattr(cache, "directory", "in memory")
             raise InfrastructureError(f"the sweep cache {where} cannot be written ({failure}); stopped")
         cell, _ = pending[future]

@@ -1,4 +1,5 @@
-"""The claim registry: what a claim is, how it is run, and where its randomness comes from."""
+"""What a claim is, what it returns, and where its randomness comes from: the vocabulary every
+layer above speaks (no theory imports here)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ class Outcome:
     verdict: str
     evidence: dict[str, Any]
     figures: list[Figure] = field(default_factory=list)
+    # the parts the verdict was combined from (checks.verdicts.cases.Part), every case included
+    parts: tuple[Any, ...] = field(default=(), repr=False)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
@@ -83,34 +86,6 @@ class Claim:
         start = time.perf_counter()
         outcome = self.check(budget, seed)
         return outcome, time.perf_counter() - start
-
-
-_REGISTRY: dict[str, Claim] = {}
-
-
-def register(claim: Claim) -> Claim:
-    if claim.id in _REGISTRY:
-        raise ValueError(f"claim {claim.id!r} registered twice")
-    _REGISTRY[claim.id] = claim
-    return claim
-
-
-def all_claims() -> list[Claim]:
-    """Every claim of ``checks/claims/``, in report order (each module's ``REPORT_ORDER``)."""
-    return [module.CLAIM for module in _claim_modules()]
-
-
-def get(claim_id: str) -> Claim:
-    _claim_modules()  # importing them registers the claims
-    try:
-        return _REGISTRY[claim_id]
-    except KeyError:
-        raise ValueError(f"unknown claim {claim_id!r}; `theorycheck list` shows the ids") from None
-
-
-def _claim_modules():
-    from checks.claims import claim_modules
-    return claim_modules()
 
 
 def rng_for(seed: int, claim_id: str, *labels: int | str) -> np.random.Generator:

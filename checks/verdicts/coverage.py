@@ -14,8 +14,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from checks.cases import Part, natural_order
-from checks.registry import Budget
+from checks.verdicts.cases import Part, natural_order
+from checks.verdicts.claim import Budget
 
 
 def dimensions(instance: dict[str, Any]) -> tuple[int | None, int | None]:

@@ -30,7 +30,7 @@ def _watch_parent(parent: int, numba_threads: int | None) -> None:
     threading.Thread(target=watch, daemon=True, name="theorycheck-parent-watch").start()
     if numba_threads:
         try:
-            import numba
+            import numba  # optional: the report runs on the numpy engine without it
             # numba.config sets its options from the environment at import time (through globals()),
             # out of the type checker's sight.
             limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]

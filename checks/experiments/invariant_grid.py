@@ -9,7 +9,7 @@ through the law of φ₀ (theory.invariants). So the claims are judged on
   of (1ᵀg)²/‖g‖² for Gaussian g, and κ = k, the mean of ‖g‖²), "one-hot" (r = 1, κ = 1) and
   "zero-sum" (r = 0, κ = 1: the paper's ball is the point a₀ = 0).
 
-Every cell runs through :mod:`checks.sweep` (its chunks, its seeds): a cell's runs depend on the
+Every cell runs through :mod:`checks.experiments.cells` (its chunks, its seeds): a cell's runs depend on the
 master seed and the cell alone — never on the claim asking — so two claims reporting the same
 configuration report the same runs, and ``theorycheck sweep`` with the same cell and seed
 reproduces them. Within a process the counts are cached (the claims of one report share them).
@@ -21,8 +21,8 @@ import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
-from checks import cells
-from checks.registry import Budget
+from checks.experiments import cells
+from checks.verdicts.claim import Budget
 from theory import invariants
 
 INF = math.inf
@@ -101,7 +101,7 @@ class _Inline(Executor):
 
 
 class _MemoryCache:
-    """checks.sweep.ChunkCache's interface, in memory, shared by every claim of a process."""
+    """checks.app.sweep.ChunkCache's interface, in memory, shared by every claim of a process."""
 
     entries: dict[str, dict] = {}    # noqa: RUF012 (process-wide on purpose)
     corrupted = 0

@@ -11,10 +11,11 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 from matplotlib.rcsetup import cycler
 
-from checks.cases import FAIL
-from checks.registry import Figure
+from checks.verdicts.cases import FAIL
+from checks.verdicts.claim import Figure
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType  # read by the type checker only (not imported at run time)
@@ -97,7 +98,6 @@ def log_ticks_at(axis, values, integer: bool = False) -> None:
     """Label a log axis at ``values`` only (minor ticks unlabelled): matplotlib labels the minor
     ticks of an axis spanning less than about a decade, and on a short x axis their labels
     ("3×10²4×10²") run into each other."""
-    from matplotlib import ticker
     axis.set_major_locator(ticker.FixedLocator(list(values)))
     axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if integer else f"{x:.3g}"))
     axis.set_minor_formatter(ticker.NullFormatter())

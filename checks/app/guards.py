@@ -1,5 +1,5 @@
-"""Limits and checks the programs apply before any work: processes, sweep sizes, untrusted JSON,
-writable folders; and the error that marks an infrastructure failure (not a refutation)."""
+"""Limits and checks the programs apply before any work: processes, untrusted JSON, writable
+folders; and which exceptions mark an infrastructure failure (not a refutation)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,15 @@ import math
 import os
 import stat
 import tempfile
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import Any
 
+from checks.verdicts.errors import InfrastructureError
+
 MAX_PROCESSES = 1024          # --jobs, --workers
-MAX_SWEEP_CHUNKS = 100_000    # chunks of one sweep: each is a future, a cache lookup and a file
 JSON_MAX_BYTES = 16 << 20     # an untrusted claims.json / fuzz.json (a real one is < 1 MB)
 JSON_MAX_DEPTH = 64           # nesting of an untrusted JSON document (a real one has < 10)
-
-
-class InfrastructureError(Exception):
-    """The machine failed, not a claim: a worker killed, a pool broken, a disk full or read-only.
-    Reported in one line with its own exit code, distinct from "refuted"."""
 
 
 def read_json(path: Path, what: str, max_bytes: int | None = None, max_depth: int | None = None) -> Any:
@@ -89,26 +86,6 @@ def _depth(text: str, limit: int) -> int:
     return deepest
 
 
-def sweep_grid_problem(grid) -> str:
-    """Why a sweep grid cannot be run as asked ("" when it can): too many chunks to hold, or a
-    ratio that a cell's teacher cannot have (it would be measured at another ratio, but labelled
-    with this one)."""
-    from checks.instances import boundary_ratio
-    chunks = len(grid.cells()) * math.ceil(grid.runs / grid.chunk_runs)
-    if chunks > MAX_SWEEP_CHUNKS:
-        return (f"the sweep would have {chunks:,} chunks, more than the {MAX_SWEEP_CHUNKS:,} allowed "
-                f"(raise --chunk-runs, up to 1,048,576, or lower --runs)")
-    for k in grid.ks:
-        top = k / boundary_ratio(k)   # (1ᵀa*)²/‖a*‖² ≤ k, and = 1 when k = 1
-        for ratio in grid.ratios:
-            attainable = abs(ratio - 1.0) <= 1e-12 if k == 1 else ratio <= top * (1 + 1e-12)
-            if not attainable:
-                reach = "only ratio 1 (a* is a scalar: (1ᵀa*)²/‖a*‖² = 1)" if k == 1 else \
-                    f"ratios up to {top:.6g} ((1ᵀa*)²/‖a*‖² ≤ k)"
-                return f"ratio {ratio:g} is not attainable at k = {k}: it allows {reach}"
-    return ""
-
-
 def check_writable(folder: Path, option: str) -> None:
     """``folder`` exists or can be created, and a file can be created in it (a read-only or full
     file system is found now, once, not after the work); else an InfrastructureError."""
@@ -125,7 +102,6 @@ def check_writable(folder: Path, option: str) -> None:
 def is_infrastructure(exc: BaseException) -> bool:
     """A failure of the machinery: a broken pool, a killed worker (also a Dask one), a full disk,
     memory exhausted (inputs are range-checked first, so a MemoryError is the machine's)."""
-    from concurrent.futures import BrokenExecutor
     if isinstance(exc, (InfrastructureError, BrokenExecutor, MemoryError)):
         return True
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):

@@ -1,4 +1,4 @@
-"""The figures of outcome probabilities over grid cells (checks.cells rows): the sweep's and the
+"""The figures of outcome probabilities over grid cells (checks.experiments.cells rows): the sweep's and the
 dynamic claims' — one drawing, so a sweep and a claim show the same evidence the same way."""
 
 from __future__ import annotations
@@ -6,6 +6,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.colors import Normalize
+
+from checks.figures.render import legend_outside, new_figure, series_style, to_figure
 
 
 def same_teacher_key(row: dict) -> tuple:
@@ -24,7 +27,6 @@ def probability_figure(result: dict, bounds: dict | None = None):
     """P(global) and P(spurious) with exact intervals. Along p (two or more finite p): one line per
     teacher, its p = ∞ value as a dashed level of the same colour; otherwise against the ratio,
     markers only — each point there is another teacher, and a line would join them."""
-    from checks.figures import legend_outside, new_figure, series_style, to_figure
     rows = result["rows"]
     finite_ps = sorted({p_value(r["p"]) for r in rows} - {math.inf})
     along_p = len(finite_ps) > 1
@@ -99,9 +101,6 @@ MAP_PANELS = 6
 def map_figure(result: dict, outcome: str = "spurious"):
     """P(``outcome``) as colour over (r/r_b, κ), one panel per k, at the grid's largest p (p = ∞ when
     present) and first η multiple, with κ*(k, r) as brackets joined per k."""
-    from matplotlib.colors import Normalize
-
-    from checks.figures import new_figure, to_figure
     grid, rows = result["grid"], result["rows"]
     p_shown = "inf" if "inf" in grid["ps"] else max(grid["ps"])
     eta_shown = grid["eta_multiples"][0]

@@ -1,4 +1,4 @@
-"""`theorycheck sweep`: grid cells (checks.cells) on a process pool or a Dask cluster, cached on disk.
+"""`theorycheck sweep`: grid cells (checks.experiments.cells) on a process pool or a Dask cluster, cached on disk.
 
 Finished chunks are cached under a hash of their configuration (written atomically, with a
 checksum): an interrupted sweep resumes without recomputing them, and a corrupted entry is
@@ -12,13 +12,12 @@ import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from checks import outcome_figures
-from checks.cells import (  # noqa: F401  (re-exported: the sweep's public names)
+from checks.app.files import write_atomically
+from checks.app.guards import read_json
+from checks.experiments.cells import (  # noqa: F401  (re-exported: the sweep's public names)
     CACHE_VERSION,
     FAMILIES,
     MAX_CHUNK_RUNS,
@@ -38,7 +37,8 @@ from checks.cells import (  # noqa: F401  (re-exported: the sweep's public names
     run_chunk,
     thresholds,
 )
-from checks.cells import run_grid as run_sweep  # noqa: F401
+from checks.experiments.cells import run_grid as run_sweep  # noqa: F401
+from checks.figures import outcomes as outcome_figures
 from theory import dynamics
 
 map_figure, probability_figure = outcome_figures.map_figure, outcome_figures.probability_figure
@@ -54,7 +54,7 @@ class ChunkCache:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.corrupted = 0
-        self.failure: OSError | None = None   # the first put that failed (checks.cells)
+        self.failure: OSError | None = None   # the first put that failed (checks.experiments.cells)
         self.warn = warn
 
     @staticmethod
@@ -83,27 +83,18 @@ class ChunkCache:
         return None
 
     def put(self, key: str, runs: int, counts: dict) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump({"key": key, "runs": runs, "counts": counts,
-                           "checksum": self._checksum(key, runs, counts)}, handle)
-            os.replace(tmp, self.directory / f"{key}.json")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        entry = {"key": key, "runs": runs, "counts": counts, "checksum": self._checksum(key, runs, counts)}
+        write_atomically({self.directory / f"{key}.json": json.dumps(entry)}, durable=False)
 
 
 def _read_entry(path: Path):
     """A cache entry, read like any untrusted JSON (a FIFO or a huge file is a damaged entry, not a hang)."""
-    from checks.guards import read_json
     return read_json(path, "sweep cache entry", max_bytes=1 << 16)
 
 
 def write_outputs(result: dict, out_dir: Path) -> list[Path]:
     """sweep.json, sweep.csv, sweep.svg and — for a grid with several ratios and κ — map.svg,
     written together (atomically)."""
-    from checks.report import write_atomically
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = result["rows"]
     table = io.StringIO()

@@ -1,6 +1,6 @@
 """What `theorycheck sweep` shows in the terminal: the plan before it starts, progress, the result.
 
-Tables and progress are rich's; the numbers are the sweep's own (checks.sweep), nothing here
+Tables and progress are rich's; the numbers are the sweep's own (checks.app.sweep), nothing here
 computes a probability.
 """
 
@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from checks import outcome_figures, sweep
-from checks.registry import rng_for
+from checks.app import sweep
+from checks.figures import outcomes as outcome_figures
+from checks.verdicts.claim import rng_for
 from theory import dynamics
 
 PILOT_RUNS, PILOT_CELLS = 48, 6

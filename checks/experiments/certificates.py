@@ -1,4 +1,4 @@
-"""Certified facts as cases: python-flint arb certificates turned into :class:`~checks.cases.Case` rows.
+"""Certified facts as cases: python-flint arb certificates turned into :class:`~checks.verdicts.cases.Case` rows.
 
 Shared by the claims that rest on the certified sign of a_sᵀa* (``spurious-local-minimum`` and
 ``spurious-condition-sharp``).
@@ -6,7 +6,7 @@ Shared by the claims that rest on the certified sign of a_sᵀa* (``spurious-loc
 
 from __future__ import annotations
 
-from checks.cases import FAIL, PASS, UNDECIDED, Part
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part
 from theory.certify import certify_spurious
 
 

@@ -1,9 +1,9 @@
 """What the gradient-descent claims share: the dimension grid of the claims not yet judged on the
-invariants (checks.invariant_grid is the other), outcome statistics of GD runs drawn in reduced
+invariants (checks.experiments.invariant_grid is the other), outcome statistics of GD runs drawn in reduced
 coordinates (any k and p), exact intervals, the check that decisions hold, and teacher records
 small enough for any size.
 
-The teachers and initial points they run from are in :mod:`checks.instances`.
+The teachers and initial points they run from are in :mod:`checks.experiments.teachers`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from checks.cases import Part
-from checks.instances import boundary_ratio, family_teacher
-from checks.registry import Budget, rng_for
-from checks.stats import clopper_pearson
+from checks.experiments.teachers import boundary_ratio, family_teacher
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Budget, rng_for
+from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
 from theory.decisions import Outcome
 
@@ -53,8 +53,8 @@ def grid_teacher(claim_id: str, seed: int, family: str, k: int, p: int) -> tuple
     that regenerates it."""
     labels = (claim_id, "teacher", family, k, p)
     return (family_teacher(family, k, p, rng_for(seed, *labels)),
-            f"checks.instances.family_teacher({family!r}, {k}, {p}, "
-            f"checks.registry.rng_for({seed}, {', '.join(repr(x) for x in labels)}))")
+            f"checks.experiments.teachers.family_teacher({family!r}, {k}, {p}, "
+            f"checks.verdicts.claim.rng_for({seed}, {', '.join(repr(x) for x in labels)}))")
 
 
 def teacher_record(family: str, teacher: Teacher, regenerate: str = "") -> dict:

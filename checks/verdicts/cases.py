@@ -3,7 +3,7 @@
 A claim check evaluates instances; each yields a :class:`Case` that passed, failed, or
 could not be decided (for example when the working precision ran out). A :class:`Part`
 collects the cases of one property; :func:`combine` turns parts into an
-:class:`~checks.registry.Outcome`:
+:class:`~checks.verdicts.claim.Outcome`:
 
 * any failed case refutes the claim, and the smallest failing instance is its
   counterexample;
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.registry import Figure, Outcome
+from checks.verdicts.claim import Figure, Outcome
 
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
 
@@ -156,9 +156,6 @@ def combine(parts: list[Part], summary_confirmed, figures: Sequence[Figure] = ()
     not exist otherwise).
     """
     evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
-    if not figures:   # a claim without figures of its own still shows its evidence as a picture
-        from checks.figures import margins_figure
-        figures = (margins_figure(parts),)
     core = [p for p in parts if not p.reading]
     readings = [p for p in parts if p.reading]
     held = [p for p in readings if p.verdict == "confirmed"]
@@ -168,14 +165,14 @@ def combine(parts: list[Part], summary_confirmed, figures: Sequence[Figure] = ()
     if refuting is None and failed and not held and not undecided:
         refuting = failed[0]
     if refuting is not None:
-        return _refuted(refuting, evidence, figures)
+        return _refuted(refuting, evidence, figures, parts)
     if any(p.verdict == "inconclusive" for p in core) or (undecided and not (failed and held)):
         part = next(p for p in core + undecided if p.verdict == "inconclusive")
         why = part.as_json()["why"]
         evidence["summary"] = f"{part.name}: {why}"
         evidence["why"] = why
         evidence["settle"] = part.settle
-        return Outcome("inconclusive", evidence, list(figures))
+        return Outcome("inconclusive", evidence, list(figures), tuple(parts))
     if failed:
         smallest = min(failed, key=lambda p: p.failure().size)
         counter = smallest.failure()
@@ -189,12 +186,12 @@ def combine(parts: list[Part], summary_confirmed, figures: Sequence[Figure] = ()
         evidence["summary"] = (summary_qualified() if summary_qualified else
                                "holds " + "; ".join(p.reading for p in held) + " — fails "
                                + "; ".join(p.reading for p in failed))
-        return Outcome("qualified", evidence, list(figures))
+        return Outcome("qualified", evidence, list(figures), tuple(parts))
     evidence["summary"] = summary_confirmed()
-    return Outcome("confirmed", evidence, list(figures))
+    return Outcome("confirmed", evidence, list(figures), tuple(parts))
 
 
-def _refuted(part: Part, evidence: dict[str, Any], figures) -> Outcome:
+def _refuted(part: Part, evidence: dict[str, Any], figures, parts) -> Outcome:
     counter = part.failure()
     violated = "≤" if part.lower_bound else ">"
     evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
@@ -202,4 +199,4 @@ def _refuted(part: Part, evidence: dict[str, Any], figures) -> Outcome:
                            f"{counter.tolerance:.3g})")
     evidence["counterexample"] = {"part": part.name, "bound": "≤" if not part.lower_bound else ">",
                                   **counter.as_json()}
-    return Outcome("refuted", evidence, list(figures))
+    return Outcome("refuted", evidence, list(figures), tuple(parts))

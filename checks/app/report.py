@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import platform
 import re
+import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import as_completed
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,15 @@ import markupsafe
 import mpmath
 import numpy as np
 
-from checks import coverage
-from checks.evidence import named_fields
-from checks.registry import _REGISTRY, SOURCES, VERDICTS, Budget, Claim
+from checks import claims as catalogue
+from checks.app.evidence_text import named_fields
+from checks.app.files import write_atomically
+from checks.app.guards import read_json
+from checks.app.processes import pool, stop
+from checks.figures.render import margins_figure
+from checks.verdicts import coverage
+from checks.verdicts.claim import SOURCES, VERDICTS, Budget, Claim
+from theory import reduced_gd
 
 SCHEMA_VERSION = 1
 
@@ -37,8 +42,7 @@ def _version(package: str) -> str:
 
 def source_revision() -> str:
     """The git commit of the source tree, with "(dirty)" when it has changes; "unknown" outside git."""
-    import subprocess
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 timeout=5, check=True).stdout.strip()
@@ -52,7 +56,6 @@ def source_revision() -> str:
 def environment(budget: Budget, seed: int, run: dict[str, Any] | None = None) -> dict[str, Any]:
     """What produced the report: theorycheck's version and commit, the run (``run``: its start,
     duration, command line and jobs), the libraries and the machine."""
-    from theory import reduced_gd
     return {
         "theorycheck": _version("theorycheck"),
         "git_commit": source_revision(),
@@ -110,18 +113,15 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
         done[result["id"]] = result
         progress(f"[{len(done)}/{len(claims)}] {result['id']}: {result['verdict']} ({result['seconds']:.1f} s)")
 
-    registered = all(_REGISTRY.get(c.id) is c for c in claims)
+    registered = all(catalogue.is_catalogued(c) for c in claims)
     if jobs <= 1 or len(claims) <= 1 or not registered:
         for claim in claims:
             progress(f"[{len(done) + 1}/{len(claims)}] {claim.id} …")
             finished(_result(claim, budget, seed))
         return [done[c.id] for c in claims]
-    from concurrent.futures import as_completed
-
-    from checks.processes import pool, stop
     threads = max(1, (os.cpu_count() or 1) // jobs)
     # longest first (the gradient-descent claims), so that the processes finish together
-    order = sorted(claims, key=lambda c: not 100 <= getattr(sys.modules[c.check.__module__], "REPORT_ORDER", 0) < 200)
+    order = sorted(claims, key=lambda c: not 100 <= catalogue.report_order(c) < 200)
     workers = pool(jobs, numba_threads=threads)
     try:
         futures = [workers.submit(_run_registered, claim.id, budget.name, seed) for claim in order]
@@ -137,12 +137,13 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
 
 def _run_registered(claim_id: str, budget_name: str, seed: int) -> dict[str, Any]:
     """One registered claim in a worker process."""
-    from checks import registry
-    return _result(registry.get(claim_id), Budget(budget_name), seed)
+    return _result(catalogue.get(claim_id), Budget(budget_name), seed)
 
 
 def _result(claim: Claim, budget: Budget, seed: int) -> dict[str, Any]:
     outcome, seconds = claim.run(budget, seed)
+    # a claim without figures of its own still shows its evidence as a picture: every case of every part
+    figures = outcome.figures or [margins_figure(outcome.parts)]
     if "coverage" not in outcome.evidence and outcome.evidence.get("grid"):
         # a claim judged on a grid of configurations that does not state its coverage: read it from the grid
         outcome.evidence["coverage"] = coverage.grid_coverage(outcome.evidence["grid"], budget,
@@ -154,7 +155,7 @@ def _result(claim: Claim, budget: Budget, seed: int) -> dict[str, Any]:
         "evidence": outcome.evidence, "seconds": round(seconds, 3),
         "reproducer": reproducer(claim.id, budget, seed),
         "figures": [{"title": f.title, "caption": f.caption, "lines": f.lines, "svg": f.svg}
-                    for f in outcome.figures],
+                    for f in figures],
     })
 
 
@@ -199,8 +200,7 @@ def describe_change(change: dict[str, Any]) -> str:
 
 def _strict_json(path: Path, what: str) -> Any:
     """An untrusted JSON file with no NaN or infinities, read with size and depth limits (a FIFO,
-    /dev/zero or 100,000-deep nesting is a one-line ValueError): :func:`checks.guards.read_json`."""
-    from checks.guards import read_json
+    /dev/zero or 100,000-deep nesting is a one-line ValueError): :func:`checks.app.guards.read_json`."""
     return read_json(path, what)
 
 
@@ -244,7 +244,7 @@ def load_fuzz(path: Path) -> dict[str, Any]:
 
 
 # The mathematics page, inside the repository; the report links to its sections.
-MATHEMATICS = Path(__file__).resolve().parent.parent / "docs" / "mathematics.md"
+MATHEMATICS = Path(__file__).resolve().parents[2] / "docs" / "mathematics.md"
 _DOCS_REFERENCE = re.compile(r"docs/mathematics\.md(#[a-z0-9-]+)?")
 
 
@@ -271,7 +271,7 @@ def _prose(text: Any, href: str) -> markupsafe.Markup:
 
 def render_html(doc: dict[str, Any], docs: str = "../docs/mathematics.md") -> str:
     """The HTML page; ``docs`` is the link to docs/mathematics.md as seen from the page's folder."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("checks", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("checks.app", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda x: markupsafe.Markup(_unbroken_numbers(str(markupsafe.escape(_format_number(x)))))
@@ -320,108 +320,6 @@ def _format_number(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:.4g}"
     return str(x)
-
-
-def check_destinations(paths: Iterable[Path]) -> None:
-    """Every path is a regular file or absent (a directory or a device in the way would be found
-    only after the work, or leave one file new and the other old): else an OSError naming it."""
-    import errno
-    import stat
-    for path in paths:
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
-            continue
-        if stat.S_ISLNK(mode):
-            try:
-                mode = os.stat(path).st_mode
-            except FileNotFoundError:   # a dangling link is replaced like an absent file
-                continue
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EEXIST,
-                          f"{path} is {kind}; remove it (its sibling outputs are replaced together with it)")
-
-
-def _remove_stale(path: Path) -> None:
-    """Remove what a writer killed while staging left beside ``path`` (older than a minute); a
-    staged name that is a dangling link, a directory or already gone is skipped, never fatal."""
-    import stat
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        try:
-            info = os.lstat(stale)
-            if not stat.S_ISDIR(info.st_mode) and time.time() - info.st_mtime > 60:
-                os.unlink(stale)
-        except OSError:
-            pass
-
-
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write every file to a temporary sibling first, then rename them all into place: all of
-    them are replaced, or none.
-
-    Every destination is checked first (a directory in the way fails before anything changes);
-    when a rename fails midway, the files already renamed are put back (a hard link of each
-    previous file is kept until the end). An interrupted run leaves the previous files untouched
-    (and no partial ones).
-    """
-    staged: list[tuple[str, Path]] = []
-    kept: dict[Path, str | None] = {}      # previous file's backup, or None where there was none
-    mode = 0o666 & ~_current_umask()
-    check_destinations(files)
-    for path in files:
-        _remove_stale(path)
-    try:
-        for path, text in files.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((tmp, path))
-            os.chmod(tmp, mode)  # mkstemp creates 0600; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-        if len(staged) > 1:
-            for _, path in staged:
-                kept[path] = _backup(path)
-        replaced = []
-        try:
-            for tmp, path in staged:
-                os.replace(tmp, path)
-                replaced.append(path)
-        except BaseException:
-            for path in replaced:      # one report or none: put the previous files back
-                backup = kept.get(path)
-                with contextlib.suppress(OSError):
-                    if backup:
-                        os.replace(backup, path)
-                    else:
-                        os.unlink(path)
-            raise
-    finally:
-        for tmp in [tmp for tmp, _ in staged] + [b for b in kept.values() if b]:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-
-
-def _backup(path: Path) -> str | None:
-    """A hard link (a copy where links are not supported) of the file at ``path``, or None."""
-    if not os.path.isfile(path):
-        return None
-    fd, backup = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.unlink(backup)
-    try:
-        os.link(path, backup)
-    except OSError:
-        import shutil
-        shutil.copy2(path, backup)
-    return backup
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def without_svg(doc: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from checks.evidence import named_fields, value_text, worst_text
+from checks.app.evidence_text import named_fields, value_text, worst_text
 
 VERDICT_STYLE = {"confirmed": "green", "qualified": "blue", "refuted": "bold red", "inconclusive": "yellow",
                  "pass": "green", "fail": "bold red", "undecided": "yellow"}
