@@ -14,12 +14,12 @@ from checks.app import cli, fuzz, sweep
 
 EVIDENCE_SCRIPT = """
 import json, mpmath
-from checks.claims import get
+from checks.claims import get, plan
 from checks.verdicts.claim import Budget
 from checks.app.report import jsonable
 out = {"backend": mpmath.libmp.BACKEND}
 for claim in ("gaussian-kernel", "gradients", "spurious-local-minimum"):
-    outcome, _ = get(claim).run(Budget("quick"), 5)
+    outcome, _ = get(claim).run(plan("quick"), 5)
     out[claim] = jsonable(outcome.evidence)
 print(json.dumps(out))
 """

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.claims import all_claims, get
+from checks.claims import all_claims, get, plan
 from checks.verdicts import cases
 from checks.verdicts.claim import SOURCES, Budget, Claim, rng_for
 from tests.faults import FAULTS
 from theory import reduced_gd
 
-QUICK = Budget("quick")
+QUICK = plan("quick")
 CLAIM_IDS = [c.id for c in all_claims()]
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from checks import claims as catalogue
 from checks.app import cli, report
-from checks.verdicts import claim as registry
 from checks.verdicts.claim import Claim, Outcome
 from tests.faults import FAULTS
 
@@ -134,8 +133,8 @@ def test_planted_fault_makes_report_exit_1_with_refuted_on_top(tmp_path, capsys,
 @pytest.mark.slow
 def test_claims_give_the_same_numbers_in_one_process_or_several():
     claims = [catalogue.get(i) for i in ("gaussian-kernel", "global-minimum", "norm-monotone")]
-    alone = report.run_claims(claims, registry.Budget("quick"), 5, jobs=1)
-    shared = report.run_claims(claims, registry.Budget("quick"), 5, jobs=2)
+    alone = report.run_claims(claims, catalogue.plan("quick"), 5, jobs=1)
+    shared = report.run_claims(claims, catalogue.plan("quick"), 5, jobs=2)
     for one, other in zip(alone, shared, strict=True):
         assert {**one, "seconds": 0} == {**other, "seconds": 0}
 

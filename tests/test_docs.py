@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from checks import claims as catalogue
+from checks.app import budgets
 from checks.verdicts import claim as registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,6 @@ def test_the_readme_opens_with_the_two_commands_and_says_which_budget():
 
 
 def test_the_readmes_timings_are_the_measured_table():
-    from checks.app import help as budgets
     text = README.read_text(encoding="utf-8")
     opening = text[:text.index("## ")]
     for budget in registry.BUDGETS:

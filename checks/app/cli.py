@@ -25,8 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from checks import claims as catalogue
-from checks.app import guards, report, sweep, sweep_display, terminal
-from checks.app import help as budgets
+from checks.app import budgets, guards, report, sweep, sweep_display, terminal
 from checks.app.files import check_destinations, write_atomically
 from checks.app.processes import pool, stop
 from checks.experiments import cells
@@ -192,7 +191,7 @@ def _check(args) -> int:
         claims = [catalogue.get(claim_id) for claim_id in dict.fromkeys(args.ids)]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    results = report.run_claims(claims, registry.Budget(args.budget), args.seed,
+    results = report.run_claims(claims, catalogue.plan(args.budget), args.seed,
                                 report.progress_to_stderr, args.jobs)
     terminal.print_check(results)   # per claim: verdict, a table of its parts, the counterexample's fields
     return _exit_code(results)
@@ -260,7 +259,8 @@ def _report(args) -> int:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
     started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
-    results = report.run_claims(catalogue.all_claims(), budget, args.seed, report.progress_to_stderr, args.jobs)
+    results = report.run_claims(catalogue.all_claims(), catalogue.plan(budget), args.seed, report.progress_to_stderr,
+                                args.jobs)
     run = {"started_utc": started.isoformat(timespec="seconds"),
            "duration_seconds": round(time.perf_counter() - clock, 1),
            "command": _text(shlex.join(["theorycheck", *args.argv])),

@@ -25,6 +25,7 @@ from checks.app.evidence_text import named_fields
 from checks.app.files import write_atomically
 from checks.app.guards import read_json
 from checks.app.processes import pool, stop
+from checks.experiments.plan import Plan
 from checks.figures.render import margins_figure
 from checks.verdicts import coverage
 from checks.verdicts.claim import SOURCES, VERDICTS, Budget, Claim
@@ -100,7 +101,7 @@ def jsonable(x: Any) -> Any:
     return str(x)
 
 
-def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
+def run_claims(claims: Iterable[Claim[Plan]], plan: Plan, seed: int,
                progress: Callable[[str], None] = lambda line: None, jobs: int = 1) -> list[dict[str, Any]]:
     """Every claim's result, in the order given. With ``jobs`` > 1 the claims run in that many
     processes (spawned; numba's threads shared out between them); the numbers do not depend on
@@ -117,14 +118,14 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
     if jobs <= 1 or len(claims) <= 1 or not registered:
         for claim in claims:
             progress(f"[{len(done) + 1}/{len(claims)}] {claim.id} …")
-            finished(_result(claim, budget, seed))
+            finished(_result(claim, plan, seed))
         return [done[c.id] for c in claims]
     threads = max(1, (os.cpu_count() or 1) // jobs)
     # longest first (the gradient-descent claims), so that the processes finish together
     order = sorted(claims, key=lambda c: not 100 <= catalogue.report_order(c) < 200)
     workers = pool(jobs, numba_threads=threads)
     try:
-        futures = [workers.submit(_run_registered, claim.id, budget.name, seed) for claim in order]
+        futures = [workers.submit(_run_registered, claim.id, plan.budget.name, seed) for claim in order]
         progress(f"running {len(claims)} claims in {jobs} processes …")
         for future in as_completed(futures):
             finished(future.result())
@@ -136,24 +137,24 @@ def run_claims(claims: Iterable[Claim], budget: Budget, seed: int,
 
 
 def _run_registered(claim_id: str, budget_name: str, seed: int) -> dict[str, Any]:
-    """One registered claim in a worker process."""
-    return _result(catalogue.get(claim_id), Budget(budget_name), seed)
+    """One registered claim in a worker process, under its budget's plan."""
+    return _result(catalogue.get(claim_id), catalogue.plan(budget_name), seed)
 
 
-def _result(claim: Claim, budget: Budget, seed: int) -> dict[str, Any]:
-    outcome, seconds = claim.run(budget, seed)
+def _result(claim: Claim[Plan], plan: Plan, seed: int) -> dict[str, Any]:
+    outcome, seconds = claim.run(plan, seed)
     # a claim without figures of its own still shows its evidence as a picture: every case of every part
     figures = outcome.figures or [margins_figure(outcome.parts)]
     if "coverage" not in outcome.evidence and outcome.evidence.get("grid"):
         # a claim judged on a grid of configurations that does not state its coverage: read it from the grid
-        outcome.evidence["coverage"] = coverage.grid_coverage(outcome.evidence["grid"], budget,
+        outcome.evidence["coverage"] = coverage.grid_coverage(outcome.evidence["grid"], plan.budget,
                                                                   outcome.evidence.get("parts"))
     return jsonable({
         "id": claim.id, "title": claim.title, "source": claim.source,
         "statement": claim.statement, "wording": claim.wording,
         "reconstruction": claim.reconstruction, "verdict": outcome.verdict,
         "evidence": outcome.evidence, "seconds": round(seconds, 3),
-        "reproducer": reproducer(claim.id, budget, seed),
+        "reproducer": reproducer(claim.id, plan.budget, seed),
         "figures": [{"title": f.title, "caption": f.caption, "lines": f.lines, "svg": f.svg}
                     for f in figures],
     })

@@ -41,7 +41,7 @@ def estimate_seconds(grid: sweep.Grid, workers: int) -> float:
         k, p, ratio, kappa, eta_multiple = cell
         teacher = sweep.cell_teacher(grid, k, p, ratio, kappa)
         dynamics.outcome_counts(teacher, PILOT_RUNS, rng_for(grid.seed, "sweep-pilot", *map(repr, cell)),
-                                eta=sweep.cell_eta(grid, teacher, eta_multiple), max_steps=sweep.STEPS, p=p,
+                                eta=sweep.cell_eta(grid, teacher, eta_multiple), max_steps=grid.steps, p=p,
                                 v0_norm=grid.v0_norm)
     per_run = (time.perf_counter() - start) / (PILOT_RUNS * len(chosen))
     return per_run * grid.runs * len(cells) / max(workers, 1)

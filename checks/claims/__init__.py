@@ -1,6 +1,7 @@
 """The claim catalogue: one module per claim in this folder, named after the claim's id
-(``-`` becomes ``_``), each defining ``CLAIM`` (a :class:`checks.verdicts.claim.Claim`) and
-``REPORT_ORDER``.
+(``-`` becomes ``_``), each defining ``CLAIM`` (a :class:`checks.verdicts.claim.Claim`),
+``SETTINGS`` (its budget-dependent settings, a :class:`checks.verdicts.claim.PerBudget` of a
+:class:`checks.experiments.plan.ClaimSettings`) and ``REPORT_ORDER``.
 
 The modules are found by listing the folder, so adding a claim is adding one file (and its
 tests). ``REPORT_ORDER`` places a claim in the report: the landscape claims (10–99), then
@@ -14,9 +15,10 @@ import importlib
 import pkgutil
 from types import ModuleType
 
-from checks.verdicts.claim import Claim
+from checks.experiments.plan import Plan, plan_for
+from checks.verdicts.claim import Budget, Claim
 
-__all__ = ["all_claims", "claim_modules", "get", "is_catalogued", "report_order"]
+__all__ = ["all_claims", "claim_modules", "get", "is_catalogued", "plan", "report_order"]
 
 
 @functools.cache
@@ -31,12 +33,22 @@ def claim_modules() -> tuple[ModuleType, ...]:
     return ordered
 
 
-def all_claims() -> list[Claim]:
+@functools.cache
+def _plan(name: str) -> Plan:
+    return plan_for(name).with_claims({module.CLAIM.id: module.SETTINGS[name] for module in claim_modules()})
+
+
+def plan(budget: Budget | str) -> Plan:
+    """The whole plan of a budget: what the claims share and every claim's own settings."""
+    return _plan(budget.name if isinstance(budget, Budget) else Budget(budget).name)
+
+
+def all_claims() -> list[Claim[Plan]]:
     """Every claim of the catalogue, in report order."""
     return [module.CLAIM for module in claim_modules()]
 
 
-def get(claim_id: str) -> Claim:
+def get(claim_id: str) -> Claim[Plan]:
     """The claim with this id; a ValueError naming `theorycheck list` for an unknown one."""
     for claim in all_claims():
         if claim.id == claim_id:
@@ -44,11 +56,11 @@ def get(claim_id: str) -> Claim:
     raise ValueError(f"unknown claim {claim_id!r}; `theorycheck list` shows the ids")
 
 
-def is_catalogued(claim: Claim) -> bool:
+def is_catalogued(claim: Claim[Plan]) -> bool:
     """Whether ``claim`` is the catalogue's own (not a test double or a claim built elsewhere)."""
     return any(known is claim for known in all_claims())
 
 
-def report_order(claim: Claim) -> int:
+def report_order(claim: Claim[Plan]) -> int:
     """The claim's place in the report (its module's ``REPORT_ORDER``; 0 for a claim outside the catalogue)."""
     return next((module.REPORT_ORDER for module in claim_modules() if module.CLAIM is claim), 0)

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from checks.experiments.outcomes import MAX_STEPS, grid_teachers, sized_runs, teacher_record
+from checks.experiments.outcomes import grid_teachers, sized_runs, teacher_record
+from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import GD_FAMILIES, gd_teachers, region_init, region_start
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
 from checks.verdicts.coverage import coverage
 from theory import Teacher, dynamics
 
 REPORT_ORDER = 110
 CLAIM_ID = "convergence-in-region"
 ETA_MULTIPLES = (1, 2, 4, 8, 16)   # of the default step size; 4× is the stability limit 2/λ_max
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    region_runs: int = setting("region runs per small teacher")
+    teachers_per_family: int = setting("small teachers per family")
+    grid_families: tuple[str, ...] = setting("families on the dimension grid")
+    grid_runs: int = setting("runs per grid teacher (at most)")
+    eta_sweep_runs: int = setting("runs per η of the sweep")
+
+
+SETTINGS = PerBudget(
+    quick=Settings(region_runs=400, teachers_per_family=2, grid_families=("gaussian", "one-hot"), grid_runs=150,
+                   eta_sweep_runs=200),
+    standard=Settings(region_runs=2000, teachers_per_family=5, grid_families=GD_FAMILIES, grid_runs=1000,
+                      eta_sweep_runs=1000),
+    thorough=Settings(region_runs=5000, teachers_per_family=10, grid_families=GD_FAMILIES, grid_runs=1000,
+                      eta_sweep_runs=2000))
 
 
 def judge_runs(part: Part, counts: dict, ascents: np.ndarray, instance: dict, size: int) -> None:
@@ -29,13 +49,14 @@ def judge_runs(part: Part, counts: dict, ascents: np.ndarray, instance: dict, si
              note="runs not decided within the step budget" if status == UNDECIDED else "")
 
 
-def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator) -> list[dict]:
-    """Outcome fractions from the same region starts as η grows past the default."""
+def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator, steps: int) -> list[dict]:
+    """Outcome fractions from the same region starts as η grows past the default, each run at
+    most ``steps`` steps."""
     V0, A0 = region_init(teacher, n, rng)
     rows = []
     for multiple in ETA_MULTIPLES:
         result = dynamics.run_gd(teacher, V0, A0, eta=multiple * dynamics.default_eta(teacher),
-                                 steps=MAX_STEPS // 4, until_decided=True)
+                                 steps=steps, until_decided=True)
         rows.append({"eta_multiple": multiple, "eta": result.eta, **result.counts(),
                      "ascending_runs": int(np.sum(result.ascents > 0))})
     return rows
@@ -117,36 +138,35 @@ def not_run(skipped: list[dict]) -> str:
             "budget's steps per run (listed in skipped_for_budget; they are not counted as confirmed)")
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
     part = Part("region-runs", "runs started in the region at the default η (¼ of the stability "
                 "limit): spurious outcomes plus runs whose loss ever rose", "failing runs",
                 settle="more steps per run")
     rng = rng_for(seed, CLAIM_ID)
-    region_runs = budget.pick(quick=400, standard=2000, thorough=5000)
-    teachers = gd_teachers(rng, budget.pick(quick=2, standard=5, thorough=10))
+    teachers = gd_teachers(rng, settings.teachers_per_family)
     for family, teacher in teachers:
-        V0, A0 = region_init(teacher, region_runs, rng)
-        result = dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
+        V0, A0 = region_init(teacher, settings.region_runs, rng)
+        result = dynamics.run_gd(teacher, V0, A0, steps=plan.run_steps, until_decided=True)
         judge_runs(part, result.counts(), result.ascents,
                    {"family": family, **teacher.to_json(), "eta": result.eta, "steps": result.steps},
                    teacher.k + teacher.p)
     skipped = []
-    families = budget.pick(quick=("gaussian", "one-hot"), standard=GD_FAMILIES, thorough=GD_FAMILIES)
-    for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, budget, families):
-        batch = sized_runs(teacher, budget.pick(quick=150, standard=1000, thorough=1000), budget, rng,
-                           start=region_start, undecided_limit=0.0)
+    for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, plan, settings.grid_families):
+        batch = sized_runs(teacher, settings.grid_runs, plan, rng, start=region_start, undecided_limit=0.0)
         if batch is None:
             skipped.append(teacher_record(family, teacher, regenerate))
             continue
         judge_runs(part, dynamics.batch_counts(batch), batch.ascents, {**teacher_record(family, teacher, regenerate),
                                                   "runs": len(batch.outcome)}, teacher.k + teacher.p)
     sweep_teacher = next(t for f, t in teachers if f == "gaussian")
-    sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=2000), rng)
+    # a quarter of the run cap: the larger steps decide sooner
+    sweep = eta_sweep(sweep_teacher, settings.eta_sweep_runs, rng, plan.run_steps // 4)
     runs = sum(sum(c.instance[o] for o in dynamics.OUTCOMES) for c in part.cases)
     figure_teacher = next(t for f, t in teachers if f == "one-hot")
     past = "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
                      for row in sweep)
-    ran = coverage([part], budget, runs=runs, step_sizes="the default η for every teacher; "
+    ran = coverage([part], plan.budget, runs=runs, step_sizes="the default η for every teacher; "
                    + ", ".join(f"{m}×" for m in ETA_MULTIPLES) + " the default in the η sweep (one Gaussian teacher)",
                    not_run=not_run(skipped))
     k_range, p_range = (f"{low:,}–{high:,}" for low, high in (ran["k"], ran["p"]))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
 from checks.verdicts.cases import Part, combine
-from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
 from checks.verdicts.coverage import coverage
 from theory import Teacher, decisions, dynamics, empirical, landscape
 
@@ -19,6 +21,18 @@ SLOPE_TOLERANCE = 0.2      # |log-log slope of the gap against n + ½| (1/√n i
 NOISELESS_GAP = 1e-6
 
 
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    steps: int = setting("steps of empirical GD")
+    sizes: tuple[int, ...] = setting("sample sizes")
+    repeats: int = setting("noisy samples per size")
+
+
+SETTINGS = PerBudget(quick=Settings(steps=600, sizes=(250, 1000, 4000), repeats=3),
+                     standard=Settings(steps=1500, sizes=(250, 1000, 4000, 16000), repeats=5),
+                     thorough=Settings(steps=2500, sizes=(250, 1000, 4000, 16000, 64000), repeats=6))
+
+
 def gap(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> float:
     """Distance of (v/‖v‖, a) to the population minimum (ŵ*, ‖w*‖a*), each part relative."""
     w_hat = teacher.w_star / teacher.w_norm
@@ -26,15 +40,13 @@ def gap(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> float:
     return float(np.linalg.norm(v / np.linalg.norm(v) - w_hat) + np.linalg.norm(a - target) / np.linalg.norm(target))
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
     rng = rng_for(seed, CLAIM_ID)
     teacher = Teacher(rng.standard_normal(4) / 2, np.array([1.0, 0.2, -0.3, 0.1]))  # has a spurious minimum
     scale = math.sqrt(2 * landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k)))
     eta = 2 * dynamics.default_eta(teacher)
-    steps = budget.pick(quick=600, standard=1500, thorough=2500)
-    sizes = budget.pick(quick=(250, 1000, 4000), standard=(250, 1000, 4000, 16000),
-                        thorough=(250, 1000, 4000, 16000, 64000))
-    repeats = budget.pick(quick=3, standard=5, thorough=6)
+    steps, sizes, repeats = settings.steps, settings.sizes, settings.repeats
     V0, A0 = dynamics.random_init(teacher, 400, rng)
     population = dynamics.run_gd(teacher, V0, A0, steps=5000, until_decided=True)
     # Starts deep inside each basin (far from the saddle), so that sampling noise cannot flip them.
@@ -76,7 +88,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
                    f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
                    figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps,
-                   coverage=coverage([noiseless, rate, basin], budget, step_sizes=f"η = {eta:.3g} (2× the default)",
+                   coverage=coverage([noiseless, rate, basin], plan.budget,
+                                     step_sizes=f"η = {eta:.3g} (2× the default)",
                                      also=f"sample sizes n = {', '.join(f'{n:,}' for n in sizes)}, "
                                      f"{repeats} noisy samples each, {steps:,} steps"))
 

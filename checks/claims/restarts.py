@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from checks.experiments import invariant_grid as ig
-from checks.experiments.outcomes import MAX_STEPS, proportion
+from checks.experiments.outcomes import proportion
+from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import gd_teachers
 from checks.figures.render import legend_outside, new_figure, series_style, to_figure
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
 from checks.verdicts.coverage import coverage
 from theory import decisions, dynamics, invariants, reduced_gd
 
@@ -34,6 +36,17 @@ SELECT_STEPS = 4000
 # The κ of the two grid teachers, the same at every budget: large, where the default η ∝ 1/κ makes
 # runs slow and the selection is hardest (a budget-dependent κ made quick confirm what thorough refuted).
 SELECT_KAPPA = 1e4
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    groups: int = setting("restart groups per teacher")
+    teachers_per_family: int = setting("small teachers per family (sign flips)")
+
+
+SETTINGS = PerBudget(quick=Settings(groups=400, teachers_per_family=1),
+                     standard=Settings(groups=2000, teachers_per_family=3),
+                     thorough=Settings(groups=8000, teachers_per_family=6))
 
 
 def final_losses(teacher, batch) -> np.ndarray:
@@ -74,16 +87,17 @@ def restart_cases(restart: Part, selection: Part, row: dict, success: np.ndarray
     return {**row, "per_run": per_run, "restarts_for_99_percent": needed, "selected": chosen}
 
 
-def check(budget: Budget, seed: int) -> Outcome:
-    groups = budget.pick(quick=400, standard=2000, thorough=8000)
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
+    groups = settings.groups
     rng = rng_for(seed, CLAIM_ID)
-    small = [(f, t, "") for f, t in gd_teachers(rng, budget.pick(quick=1, standard=3, thorough=6))
+    small = [(f, t, "") for f, t in gd_teachers(rng, settings.teachers_per_family)
              if f != "average-pooling"]   # P(global) = 1 there: restarts cannot matter
     # fixed teachers of the invariant grid — at r/r_b = 0.3 with κ = SELECT_KAPPA (above κ*, so that
     # restarts matter at p = ∞ too) and the named points — at the budget's smallest p and at p = ∞
-    grid = ig.GRIDS[budget.name]
+    grid = plan.invariant_grid
     points = [ig.Point(k, 0.3, SELECT_KAPPA) for k in grid.ks[:2]] + \
-        [p for p in ig.named_points(budget) if p.k == grid.ks[0] and p.ratio > 0]
+        [p for p in ig.named_points(plan) if p.k == grid.ks[0] and p.ratio > 0]
     configurations = [(point, p) for point in points for p in (grid.ps[0], ig.INF)]
     alpha = FAMILY_ALPHA / (2 * len(configurations) * len(RESTARTS))
     restart = Part("restart-bound", f"some of R independent restarts reaches the global minimum with probability "
@@ -109,7 +123,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                                   final_losses(teacher, batch), groups, alpha))
     for family, teacher, _ in small:
         V0, A0 = dynamics.random_init(teacher, groups, rng)
-        sign_flip_case(flips, family, teacher, V0, A0, groups // 2)
+        sign_flip_case(flips, family, teacher, V0, A0, groups // 2, plan.run_steps)
 
     def summary():
         worst = restart.decided_worst()
@@ -138,8 +152,8 @@ def check(budget: Budget, seed: int) -> Outcome:
 
     return combine([restart, selection, flips], summary, summary_qualified=summary_qualified,
                    figures=[restart_figure(rows)], teachers=rows,
-                   family_alpha=FAMILY_ALPHA, coverage=coverage([restart, selection, flips], budget,
-                                                                also=ig.covered(budget, ran)))
+                   family_alpha=FAMILY_ALPHA, coverage=coverage([restart, selection, flips], plan.budget,
+                                                                also=ig.covered(plan, ran)))
 
 
 def where(row: dict) -> str:
@@ -179,8 +193,9 @@ def restart_figure(rows: list[dict]) -> Figure:
     return figure
 
 
-def sign_flip_case(flips: Part, family: str, teacher, V0: np.ndarray, A0: np.ndarray, m: int) -> None:
-    result = dynamics.run_gd(teacher, *sign_flips(V0[:m], A0[:m]), steps=MAX_STEPS, until_decided=True)
+def sign_flip_case(flips: Part, family: str, teacher, V0: np.ndarray, A0: np.ndarray, m: int, steps: int) -> None:
+    """The four sign flips of the first ``m`` initializations, each run at most ``steps`` steps."""
+    result = dynamics.run_gd(teacher, *sign_flips(V0[:m], A0[:m]), steps=steps, until_decided=True)
     is_global = (result.outcome == "global").reshape(4, m)
     undecided = (result.outcome == "undecided").reshape(4, m)
     phi0 = np.arccos(np.clip(V0[:m] @ teacher.w_star / teacher.w_norm, -1, 1))

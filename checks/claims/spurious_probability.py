@@ -23,13 +23,15 @@ cone) and never moves — exactly, so it is stated, not run.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from checks.experiments import invariant_grid as ig
 from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
+from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures import outcomes as outcome_figures
 from checks.figures.flow import flow_figure
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
 from checks.verdicts.coverage import coverage
 from checks.verdicts.stats import clopper_pearson
 from theory import decisions, dynamics, invariants
@@ -38,6 +40,14 @@ REPORT_ORDER = 130
 CLAIM_ID = "spurious-probability"
 FAMILY_ALPHA = 1e-3
 FLOW = (10, 0.3, 10.0)   # the teacher of the dynamics picture: (k, r/r_b, κ), κ above κ*(10, 0.3 r_b) ≈ 1.2
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    flow_runs: int = setting("runs in the flow figure")
+
+
+SETTINGS = PerBudget(quick=Settings(flow_runs=200), standard=Settings(flow_runs=400), thorough=Settings(flow_runs=800))
 
 
 def size(row: dict) -> float:
@@ -64,15 +74,15 @@ def threshold_of(found: list[dict], k: int, ratio: float) -> dict | None:
     return next((t for t in found if t["k"] == k and t["ratio_over_boundary"] == ratio), None)
 
 
-def check(budget: Budget, seed: int) -> Outcome:
-    map_points = ig.map_points(budget)
-    series = [p for p in ig.series_points(budget) if p.ratio < 1]          # teachers with a spurious minimum
-    alpha = FAMILY_ALPHA / ig.configurations(budget, map_points, series)
-    map_rows = ig.run_cells(seed, budget, map_points, (ig.INF,), alpha)
+def check(plan: Plan, seed: int) -> Outcome:
+    map_points = ig.map_points(plan)
+    series = [p for p in ig.series_points(plan) if p.ratio < 1]          # teachers with a spurious minimum
+    alpha = FAMILY_ALPHA / ig.configurations(plan, map_points, series)
+    map_rows = ig.run_cells(seed, plan, map_points, (ig.INF,), alpha)
     series_rows = []
     for point in series:
-        series_rows += ig.run_cells(seed, budget, [point], ig.series_ps(budget, point), alpha)
-    found = ig.thresholds(budget)
+        series_rows += ig.run_cells(seed, plan, [point], ig.series_ps(plan, point), alpha)
+    found = ig.thresholds(plan)
     maps = [with_lacking_interval(r, alpha) for r in map_rows]
     rows = [with_lacking_interval(r, alpha) for r in series_rows]
     rule = (f"exact interval (confidence 1 − {alpha:.2g} each) on P(spurious) above {NEGLIGIBLE:g}: has the "
@@ -92,7 +102,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     candidates = []
     for point in series:
         if point.ratio > 0:
-            t = ig.threshold(budget, point.k, point.ratio)
+            t = ig.threshold(plan, point.k, point.ratio)
             candidates.append((point.kappa / t["kappa_high"], -point.k, point))
     witness = max(candidates, key=lambda c: (c[0], c[1]))[2]
     witness_rows = [r for r in rows if (r["k"], r["name"], r["ratio_over_boundary"]) == (witness.k, witness.name,
@@ -106,7 +116,8 @@ def check(budget: Budget, seed: int) -> Outcome:
             below.add({**row, "kappa_low": bracket["kappa_low"]}, row["spurious"], 0, size=size(row))
     held = decisions_part("spurious")
     teacher = invariants.canonical_teacher(witness.k, witness.r, witness.kappa)
-    batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), p=math.inf)
+    batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), max_steps=plan.run_steps,
+                                  p=math.inf)
     failed, checked = decisions_that_fail_to_hold(teacher, batch, decisions.Outcome.SPURIOUS)
     held.add({"witness": witness.label(), "checked": checked}, failed, 0)
 
@@ -116,10 +127,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                    "kappa_low": t["kappa_low"], "kappa_high": t["kappa_high"]} for t in found]
     region = region_text(maps, found)
     figures = [
-        outcome_figures.map_figure(ig.as_sweep_result(map_rows, budget, found, alpha)),
-        outcome_figures.probability_figure(ig.as_sweep_result(series_rows, budget, [], alpha),
+        outcome_figures.map_figure(ig.as_sweep_result(map_rows, plan, found, alpha)),
+        outcome_figures.probability_figure(ig.as_sweep_result(series_rows, plan, [], alpha),
                                            bounds={"spurious": (NEGLIGIBLE, "the constant's threshold")}),
-        flow_figure(*FLOW, n=budget.pick(quick=200, standard=400, thorough=800), seed=seed),
+        flow_figure(*FLOW, n=plan.settings(CLAIM_ID, Settings).flow_runs, seed=seed),
     ]
 
     def summary_confirmed():
@@ -147,8 +158,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    edges=[{"family": r["family"], "k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"],
                            "kappa": r["kappa"], "p": r["p"], "p_spurious": r["p_spurious"]}
                           for r in ig.unique(maps + rows) if r["ratio_over_boundary"] >= 0.9],
-                   coverage=coverage([some, every, below, held], budget,
-                                     also=ig.covered(budget, maps + rows)), family_alpha=FAMILY_ALPHA,
+                   coverage=coverage([some, every, below, held], plan.budget,
+                                     also=ig.covered(plan, maps + rows)), family_alpha=FAMILY_ALPHA,
                    zero_sum_at_infinity="r = 0 at p = ∞: φ₀ = π/2 and a₀ = 0 is a critical point (the saddle "
                    "cone); GD never leaves it, so P_∞(global) = P_∞(spurious) = 0 exactly (not run)")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
 from checks.verdicts.cases import Part, combine
-from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
 from checks.verdicts.coverage import coverage
 from theory import Teacher, dynamics, landscape
 
@@ -17,16 +19,27 @@ CLAIM_ID = "spurious-sublinear"
 TOLERANCE = 0.02   # |measured κ / predicted κ − 1|
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    steps: int = setting("steps per run")
+    ks: tuple[int, ...] = setting("k")
+
+
+SETTINGS = PerBudget(quick=Settings(steps=20_000, ks=(2, 5)), standard=Settings(steps=50_000, ks=(2, 4, 8)),
+                     thorough=Settings(steps=100_000, ks=(2, 3, 5, 8, 16)))
+
+
+def check(plan: Plan, seed: int) -> Outcome:
     """Near φ = π, δ = π − φ obeys δ_{t+1} ≈ δ_t − κ δ_t² with κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²), so
     1/δ_t grows linearly with slope κ: δ_t ~ 1/(κt), not geometrically."""
     part = Part("rate", "slope of 1/(π − φ_t) over the second half of the run vs the predicted κ",
                 "|κ_measured / κ_predicted − 1|")
     slopes = Part("log-log-slope", "log(π − φ_t) against log t over the second half", "|slope + 1|")
     rng = rng_for(seed, CLAIM_ID)
-    steps = budget.pick(quick=20_000, standard=50_000, thorough=100_000)
+    settings = plan.settings(CLAIM_ID, Settings)
+    steps = settings.steps
     examples, plotted = [], None
-    for k in budget.pick(quick=(2, 5), standard=(2, 4, 8), thorough=(2, 3, 5, 8, 16)):
+    for k in settings.ks:
         teacher = Teacher(rng.standard_normal(4), np.eye(k)[0] + 0.1 * rng.standard_normal(k))  # one-hot-like
         if not landscape.has_spurious_minimum(teacher):
             continue
@@ -58,7 +71,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     return combine([part, slopes], lambda: f"on {len(part.cases)} spurious runs, 1/(π − φ_t) grows at "
                    f"κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²) to {part.decided_worst().measured:.2%}; log-log slope "
                    f"−1 ± {slopes.decided_worst().measured:.3f}", figures=figures, examples=examples,
-                   coverage=coverage([part, slopes], budget, runs=len(part.cases), step_sizes="the default η",
+                   coverage=coverage([part, slopes], plan.budget, runs=len(part.cases), step_sizes="the default η",
                                      also=f"{steps:,} steps per run"))
 
 

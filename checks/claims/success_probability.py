@@ -4,15 +4,17 @@ reconstruction), for every teacher and uniformly in the dimensions k and p."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from checks.experiments import invariant_grid as ig
 from checks.experiments.outcomes import decisions_part, decisions_that_fail_to_hold, proportion, sized_runs
+from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import region_start
 from checks.figures import outcomes as outcome_figures
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Budget, Claim, Outcome, rng_for
+from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
 from checks.verdicts.coverage import coverage
 from theory import Teacher, decisions, dynamics, initialization, invariants
 
@@ -21,6 +23,17 @@ CLAIM_ID = "success-probability"
 BOUND = 0.25
 FAMILY_ALPHA = 1e-3     # family-wise: the chance that any interval of one run misses its truth
 MIN_RUNS = 400
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    coin_draws: int = setting("initializations drawn for the two coins")
+    region_runs: int = setting("theorem-region runs per probe teacher (at most)")
+
+
+SETTINGS = PerBudget(quick=Settings(coin_draws=2000, region_runs=200),
+                     standard=Settings(coin_draws=20_000, region_runs=1000),
+                     thorough=Settings(coin_draws=100_000, region_runs=2000))
 
 
 def mechanism(teacher: Teacher, n: int, rng: np.random.Generator, alpha: float) -> dict:
@@ -39,14 +52,15 @@ def contains(interval: dict, value: float) -> bool:
     return interval["ci_low"] <= value <= interval["ci_high"]
 
 
-def check(budget: Budget, seed: int) -> Outcome:
-    grid = ig.GRIDS[budget.name]
-    series = ig.series_points(budget) + [p for p in ig.named_points(budget) if p.k != grid.ks[0]]
-    alpha = FAMILY_ALPHA / (ig.configurations(budget, ig.map_points(budget), series) + 4)   # and the coins
-    map_rows = ig.run_cells(seed, budget, ig.map_points(budget), (ig.INF,), alpha)
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
+    grid = plan.invariant_grid
+    series = ig.series_points(plan) + [p for p in ig.named_points(plan) if p.k != grid.ks[0]]
+    alpha = FAMILY_ALPHA / (ig.configurations(plan, ig.map_points(plan), series) + 4)   # and the coins
+    map_rows = ig.run_cells(seed, plan, ig.map_points(plan), (ig.INF,), alpha)
     series_rows = []
     for point in series:
-        series_rows += ig.run_cells(seed, budget, [point], ig.series_ps(budget, point), alpha)
+        series_rows += ig.run_cells(seed, plan, [point], ig.series_ps(plan, point), alpha)
     rows = ig.unique([ig.evidence_row(r) for r in map_rows + series_rows])
     each = Part("each-instance", f"Clopper–Pearson interval on P(global) (undecided runs count as not "
                 f"global), confidence 1 − {alpha:.2g} each: passes when its lower end > 1/4, fails when "
@@ -78,21 +92,20 @@ def check(budget: Budget, seed: int) -> Outcome:
     held = decisions_part("global")
     rng = rng_for(seed, CLAIM_ID)
     region_skipped: list[dict] = []
-    probes = [p for p in ig.named_points(budget) if p.name in ("gaussian-like", "one-hot")
+    probes = [p for p in ig.named_points(plan) if p.name in ("gaussian-like", "one-hot")
               and p.k in (grid.ks[0], grid.ks[-1])]
     for point in probes:
         teacher = invariants.canonical_teacher(point.k, point.r, point.kappa, p=grid.ps[0])
         record = {"name": point.name, **teacher.statistics(), "ratio_over_boundary": point.ratio,
                   "kappa": point.kappa}
-        coin = mechanism(teacher, budget.pick(quick=2000, standard=20_000, thorough=100_000), rng, alpha)
+        coin = mechanism(teacher, settings.coin_draws, rng, alpha)
         fair = (contains(coin["phi_below_half_pi"], 0.5) and contains(coin["a_dot_positive"], 0.5)
                 and contains(coin["both"], 0.25))
         worst = max(abs(coin["phi_below_half_pi"]["estimate"] - 0.5), abs(coin["a_dot_positive"]["estimate"] - 0.5),
                     abs(coin["both"]["estimate"] - 0.25))
         half_width = max((i["ci_high"] - i["ci_low"]) / 2 for i in coin.values())
         coins.add({**record, **coin}, worst, half_width, size=teacher.k + teacher.p, status=PASS if fair else FAIL)
-        batch = sized_runs(teacher, budget.pick(quick=200, standard=1000, thorough=2000), budget, rng,
-                           start=region_start, undecided_limit=0.0)
+        batch = sized_runs(teacher, settings.region_runs, plan, rng, start=region_start, undecided_limit=0.0)
         if batch is None:
             region_skipped.append(record)
             continue
@@ -104,8 +117,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    note="runs not decided within the steps" if undecided else "")
         failed, checked = decisions_that_fail_to_hold(teacher, batch, decisions.Outcome.GLOBAL)
         held.add({**record, "checked": checked}, failed, 0, size=teacher.k + teacher.p)
-    figures = [outcome_figures.map_figure(ig.as_sweep_result(map_rows, budget, [], alpha), outcome="global"),
-               outcome_figures.probability_figure(ig.as_sweep_result(series_rows, budget, [], alpha))]
+    figures = [outcome_figures.map_figure(ig.as_sweep_result(map_rows, plan, [], alpha), outcome="global"),
+               outcome_figures.probability_figure(ig.as_sweep_result(series_rows, plan, [], alpha))]
 
     def summary():
         at_inf = [r for r in rows if r["p"] == "inf"]
@@ -131,7 +144,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    region_skipped_for_budget=region_skipped,
                    infimum={**lowest, "where": where(lowest)},
                    infimum_with_nonzero_sum={**regular, "where": where(regular)},
-                   coverage=coverage([each, uniform, coins, region, held], budget, also=ig.covered(budget, rows)))
+                   coverage=coverage([each, uniform, coins, region, held], plan.budget, also=ig.covered(plan, rows)))
 
 
 def where(row: dict) -> str:

@@ -45,10 +45,11 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import NullLocator
 from scipy import stats
 
+from checks.experiments.plan import ClaimSettings, Plan, setting, shown
 from checks.experiments.teachers import gd_teachers, region_init
 from checks.figures.render import new_figure, series_style, to_figure
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Budget, Claim, Figure, Outcome, rng_for
+from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
 from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 REPORT_ORDER = 160
@@ -168,11 +169,13 @@ FLOOR = 1e-8                  # Phase II is measured down to ℓ ≤ FLOOR · �
 CONFIDENCE = 0.99             # of the order-statistic interval on a configuration's median
 V0_NORM = initialization.DEFAULT_V0_NORM
 DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
-# (k, r/r_b, κ) and p per budget; r = min(r/r_b · r_b, k) (1.5 × r_b is capped at k: no spurious
-# minimum either way). p ends at ∞ (φ₀ = π/2 exactly).
+
+
 @dataclass(frozen=True)
 class Grid:
-    """The configurations of a budget: every k × r/r_b × κ × p, each with ``runs`` runs."""
+    """The configurations of a budget: every k × r/r_b × κ × p, each with ``runs`` runs; r =
+    min(r/r_b · r_b, k) (1.5 × r_b is capped at k: no spurious minimum either way); p ends at ∞
+    (φ₀ = π/2 exactly)."""
 
     k: tuple[int, ...]
     ratio: tuple[float, ...]      # r/r_b
@@ -184,13 +187,30 @@ class Grid:
         return [(k, ratio, kappa, p) for k in self.k for ratio in self.ratio for kappa in self.kappa
                 for p in self.p]
 
+    def describe(self) -> str:
+        return (f"k ∈ {shown(self.k)} × r/r_b ∈ {shown(self.ratio)} × κ ∈ {shown(self.kappa)} × p ∈ {shown(self.p)}, "
+                f"{self.runs:,} runs per configuration")
 
-GRID = {
-    "quick": Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32),
-    "standard": Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128),
-    "thorough": Grid((2, 10, 100, 1000), (0.1, 0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0),
-                     (10, 1000, 10**5, math.inf), 128),
-}
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    grid: Grid = setting("configurations")
+    phase_steps: int = setting("steps a global run may take to reach ℓ = 1e-8·ℓ(a = 0) (at most)")
+    rate_runs: int = setting("Phase II rate: region runs per teacher")
+    deep_runs: int = setting("40-digit re-measurements (all teachers together, at most)")
+    rate_teachers_per_family: int = setting("Phase II rate: teachers per family")
+
+
+SETTINGS = PerBudget(
+    quick=Settings(Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32), phase_steps=200_000,
+                   rate_runs=30, deep_runs=15, rate_teachers_per_family=1),
+    standard=Settings(Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128),
+                      phase_steps=400_000, rate_runs=60, deep_runs=60, rate_teachers_per_family=3),
+    thorough=Settings(Grid((2, 10, 100, 1000), (0.1, 0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0),
+                           (10, 1000, 10**5, math.inf), 128),
+                      phase_steps=2_000_000, rate_runs=60, deep_runs=120, rate_teachers_per_family=8),
+)
+
 
 def p_label(p: float) -> int | str:
     """p as evidence: an int, or the string "inf" for the limit."""
@@ -376,8 +396,9 @@ def failing_kappa(teachers: dict) -> float | None:
 
 # --- the check -------------------------------------------------------------------------------
 
-def check(budget: Budget, seed: int) -> Outcome:
-    grid = GRID[budget.name]
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
+    grid = settings.grid
     rate_part = Part("phase-two-rate", "per-step contraction of √ℓ over ℓ/ℓ(a=0) ∈ [1e-12, 1e-8] vs the "
                      "spectral radius of I − ηH at the minimum; a run off by more than the tolerance in "
                      "float64 is re-measured in 40-digit GD over [1e-34, 1e-24], which decides: only a 40-digit "
@@ -403,8 +424,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                       "median speedup", lower_bound=True, settle="more runs",
                       reading="for every teacher (k, r/r_b, κ) and p")
 
-    max_steps = budget.pick(quick=200_000, standard=400_000, thorough=2_000_000)
-    configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, max_steps)
+    configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, settings.phase_steps)
                       for k, ratio, kappa, p in grid.configurations()]
     rows = [c.row for c in configurations]
     teachers: dict[tuple, list[dict]] = {}
@@ -471,9 +491,9 @@ def check(budget: Budget, seed: int) -> Outcome:
 
     # the Phase II rate (unchanged): theorem-region starts on small full-dimensional teachers
     rng = rng_for(seed, CLAIM_ID)
-    rate_runs = budget.pick(quick=30, standard=60, thorough=60)
-    deep_budget = budget.pick(quick=15, standard=60, thorough=120)   # 40-digit runs, all teachers together
-    rate_teachers = [(f, t) for f, t in gd_teachers(rng, budget.pick(quick=1, standard=3, thorough=8))
+    rate_runs = settings.rate_runs
+    deep_budget = settings.deep_runs   # 40-digit runs, all teachers together
+    rate_teachers = [(f, t) for f, t in gd_teachers(rng, settings.rate_teachers_per_family)
                      if f in ("gaussian", "one-hot")]
     for family, teacher in rate_teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}

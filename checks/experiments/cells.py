@@ -39,7 +39,7 @@ MAX_DIMENSION = 10**7
 MAX_RUNS = 10**9
 MAX_CHUNK_RUNS = 1 << 20
 MAX_SWEEP_CHUNKS = 100_000    # chunks of one grid: each is a future, a cache lookup and a file
-STEPS = 400_000     # a run's steps before it counts as undecided (GD's time scale grows like k)
+STEPS = 400_000     # a run's steps before it counts as undecided, by default (GD's time scale grows like k)
 
 
 FAMILIES = ("canonical", "random")
@@ -57,6 +57,7 @@ class Grid:
     kappas: tuple[float, ...] = (1.0,)    # (‖w*‖‖a*‖/‖v₀‖)²; the family's own when family = random
     family: str = "canonical"
     v0_norm: float = initialization.DEFAULT_V0_NORM
+    steps: int = STEPS    # a run's steps before it counts as undecided (part of a chunk's cache key)
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -86,6 +87,8 @@ class Grid:
             raise ValueError("family random draws a teacher of dimension p: use family canonical for p = inf")
         if self.runs < 1 or self.chunk_runs < 1 or self.seed < 0:
             raise ValueError("runs and chunk_runs must be >= 1 and seed >= 0")
+        if not isinstance(self.steps, int) or not 1 <= self.steps <= 10**9:
+            raise ValueError("steps must be an integer in [1, 1e9]")
 
     def cells(self) -> list[tuple]:
         """(k, p, ratio, κ, η multiple) of every cell."""
@@ -143,14 +146,14 @@ def run_chunk(grid: Grid, cell: tuple, index: int, runs: int) -> dict:
     k, p, ratio, kappa, eta_multiple = cell
     teacher = cell_teacher(grid, k, p, ratio, kappa)
     rng = rng_for(grid.seed, "sweep-runs", k, repr(p), repr(ratio), repr(kappa), repr(eta_multiple), index)
-    return dynamics.outcome_counts(teacher, runs, rng, eta=cell_eta(grid, teacher, eta_multiple), max_steps=STEPS,
+    return dynamics.outcome_counts(teacher, runs, rng, eta=cell_eta(grid, teacher, eta_multiple), max_steps=grid.steps,
                                    p=p, v0_norm=grid.v0_norm)
 
 
 def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
     config = {"version": CACHE_VERSION, "kind": "outcome-counts", "seed": grid.seed, "family": grid.family,
               "v0_norm": repr(grid.v0_norm), "cell": [cell[0], repr(cell[1]), *(repr(x) for x in cell[2:])],
-              "chunk": index, "runs": runs, "steps": STEPS}
+              "chunk": index, "runs": runs, "steps": grid.steps}
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 
 

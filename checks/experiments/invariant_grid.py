@@ -22,35 +22,10 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 from checks.experiments import cells
-from checks.verdicts.claim import Budget
+from checks.experiments.plan import Plan
 from theory import invariants
 
 INF = math.inf
-CHUNK_RUNS = 500
-@dataclass(frozen=True)
-class Spec:
-    """One budget's grid: the map is ks × ratios × κs at p = ∞; p-series run at ps and ∞."""
-
-    ks: tuple[int, ...]
-    ratios: tuple[float, ...]      # r / r_b
-    kappas: tuple[float, ...]
-    ps: tuple[int, ...]            # the finite p of the p-series
-    runs: int                      # per cell (≥ 1,300: zero of them puts P below 1 % at these α)
-
-
-GRIDS = {
-    "quick": Spec(ks=(2, 10, 1000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0), ps=(10, 1000),
-                  runs=1500),
-    "standard": Spec(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0, 1e4),
-                     ps=(2, 10, 1000, 100_000), runs=2000),
-    "thorough": Spec(ks=(2, 3, 10, 100, 1000, 10_000), ratios=(0.01, 0.1, 0.3, 0.6, 0.9),
-                     kappas=(0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6), runs=3000),
-}
-# κ*(k, r) to this relative width, with this many rim angles searched (the threshold search's
-# cost is mostly one decision table per κ tried)
-THRESHOLD_TOLERANCE = {"quick": 0.1, "standard": 0.05, "thorough": 0.02}
-THRESHOLD_ANGLES = {"quick": 120, "standard": 240, "thorough": 360}
-THRESHOLD_KS = {"quick": 2, "standard": 3, "thorough": 5}      # the first so many k of the map get κ*
 
 
 @dataclass(frozen=True)
@@ -71,10 +46,10 @@ class Point:
         return f"{self.name} ({text})" if self.name else text
 
 
-def named_points(budget: Budget) -> list[Point]:
+def named_points(plan: Plan) -> list[Point]:
     """Today's families as points of the map, at each k of the budget."""
     points = []
-    for k in GRIDS[budget.name].ks:
+    for k in plan.invariant_grid.ks:
         rb = invariants.boundary(k)
         points += [Point(k, min(1.0, k) / rb, float(k), "gaussian-like"), Point(k, min(1.0, k) / rb, 1.0, "one-hot")]
         if k > 1:
@@ -82,13 +57,13 @@ def named_points(budget: Budget) -> list[Point]:
     return points
 
 
-def series_points(budget: Budget) -> list[Point]:
+def series_points(plan: Plan) -> list[Point]:
     """The teachers followed along p: at the smallest and a middle k, one ratio, a κ below and one
     above the threshold's usual range, plus the named points at the smallest k."""
-    grid = GRIDS[budget.name]
+    grid = plan.invariant_grid
     ks = (grid.ks[0], grid.ks[len(grid.ks) // 2])
     return [Point(k, 0.3, kappa) for k in ks for kappa in (grid.kappas[0], grid.kappas[-1])] \
-        + [p for p in named_points(budget) if p.k == ks[0]]
+        + [p for p in named_points(plan) if p.k == ks[0]]
 
 
 class _Inline(Executor):
@@ -114,45 +89,46 @@ class _MemoryCache:
         self.entries[key] = counts
 
 
-def run_cells(seed: int, budget: Budget, points, ps, alpha: float) -> list[dict]:
+def run_cells(seed: int, plan: Plan, points, ps, alpha: float) -> list[dict]:
     """sweep rows (counts, exact intervals at confidence 1 − α each, invariants) of every point
     at every p of ``ps``, at the default η."""
-    runs = GRIDS[budget.name].runs
+    spec = plan.invariant_grid
     rows = []
     for point in points:
         grid = cells.Grid(ks=(point.k,), ps=tuple(ps), ratios=(point.ratio,), kappas=(point.kappa,),
-                          eta_multiples=(1.0,), runs=runs, chunk_runs=CHUNK_RUNS, seed=seed)
+                          eta_multiples=(1.0,), runs=spec.runs, chunk_runs=spec.chunk_runs, seed=seed,
+                          steps=plan.cell_steps)
         result = cells.run_grid(grid, _Inline(), _MemoryCache(), alpha=alpha, with_thresholds=False)
         rows += [{**row, "name": point.name} for row in result["rows"]]
     return rows
 
 
-def map_points(budget: Budget) -> list[Point]:
-    grid = GRIDS[budget.name]
+def map_points(plan: Plan) -> list[Point]:
+    grid = plan.invariant_grid
     return [Point(k, ratio, kappa) for k in grid.ks for ratio in grid.ratios for kappa in grid.kappas]
 
 
 _THRESHOLDS: dict[tuple, dict] = {}
 
 
-def threshold(budget: Budget, k: int, ratio: float) -> dict:
-    """κ*(k, r) bracket at the budget's precision, searched up to 10 × the grid's largest κ
+def threshold(plan: Plan, k: int, ratio: float) -> dict:
+    """κ*(k, r) bracket at the plan's precision, searched up to 10 × the grid's largest κ
     (cached per process)."""
-    grid, tolerance = GRIDS[budget.name], THRESHOLD_TOLERANCE[budget.name]
-    key = (k, ratio, tolerance, budget.name)
+    grid = plan.invariant_grid
+    key = (k, ratio, grid.threshold_tolerance, grid.threshold_angles, max(grid.kappas))
     if key not in _THRESHOLDS:
-        found = invariants.spurious_threshold(k, cells.cell_r(k, ratio), tolerance=tolerance,
-                                              angles=THRESHOLD_ANGLES[budget.name], kappa_max=10 * max(grid.kappas))
+        found = invariants.spurious_threshold(k, cells.cell_r(k, ratio), tolerance=grid.threshold_tolerance,
+                                              angles=grid.threshold_angles, kappa_max=10 * max(grid.kappas))
         _THRESHOLDS[key] = {"k": k, "r": found.r, "ratio_over_boundary": ratio, "kappa_low": found.kappa_low,
                             "kappa_high": found.kappa_high, "witness": list(found.witness)}
     return _THRESHOLDS[key]
 
 
-def thresholds(budget: Budget) -> list[dict]:
-    """κ*(k, r) brackets for every ratio of the map at its first THRESHOLD_KS k (at quick the largest
-    k is left out: its runs take the most steps)."""
-    grid = GRIDS[budget.name]
-    return [threshold(budget, k, ratio) for k in grid.ks[:THRESHOLD_KS[budget.name]] for ratio in grid.ratios]
+def thresholds(plan: Plan) -> list[dict]:
+    """κ*(k, r) brackets for every ratio of the map at its first ``threshold_ks`` k (at quick the
+    largest k is left out: its runs take the most steps)."""
+    grid = plan.invariant_grid
+    return [threshold(plan, k, ratio) for k in grid.ks[:grid.threshold_ks] for ratio in grid.ratios]
 
 
 def probability(row: dict, outcome: str) -> dict:
@@ -173,15 +149,15 @@ def evidence_row(row: dict) -> dict:
             "p_spurious": probability(row, "spurious")}
 
 
-def as_sweep_result(rows: list[dict], budget: Budget, found: list[dict], alpha: float) -> dict:
+def as_sweep_result(rows: list[dict], plan: Plan, found: list[dict], alpha: float) -> dict:
     """The rows in the shape of a sweep's result, so the claims draw the sweep's own figures."""
-    grid = GRIDS[budget.name]
+    grid = plan.invariant_grid
     return {"grid": {"ks": list(grid.ks), "ratios": list(grid.ratios), "kappas": list(grid.kappas),
                      "ps": sorted({r["p"] for r in rows}, key=str), "eta_multiples": [1.0], "family": "canonical"},
             "rows": rows, "thresholds": found, "confidence": 1 - alpha}
 
 
-def covered(budget: Budget, rows: list[dict]) -> str:
+def covered(plan: Plan, rows: list[dict]) -> str:
     """What ran, in the grid's own terms, from the rows that ran."""
     def axis(values) -> str:
         shown = sorted({float(f"{v:.6g}") for v in values})
@@ -205,17 +181,17 @@ def unique(rows: list[dict]) -> list[dict]:
     return out
 
 
-def series_ps(budget: Budget, point: Point) -> tuple[float, ...]:
+def series_ps(plan: Plan, point: Point) -> tuple[float, ...]:
     """The p a p-series teacher runs at: the budget's finite p and ∞ — except 1ᵀa* = 0 at p = ∞,
     which starts on a critical point (φ₀ = π/2, a₀ = 0: the saddle cone) and never moves, so its
     outcome there is stated, not run."""
-    finite = GRIDS[budget.name].ps
+    finite = plan.invariant_grid.ps
     return (*finite, INF) if point.ratio > 0 else finite
 
 
-def configurations(budget: Budget, map_points: list[Point], series: list[Point]) -> int:
+def configurations(plan: Plan, map_points: list[Point], series: list[Point]) -> int:
     """How many distinct configurations (k, r/r_b, κ, p) the map and the p-series hold: a p-series
     teacher that is also a map cell is one configuration (the family-wise error is split over these)."""
     keys = {(p.k, p.ratio, p.kappa, INF) for p in map_points}
-    keys |= {(p.k, p.ratio, p.kappa, q) for p in series for q in series_ps(budget, p)}
+    keys |= {(p.k, p.ratio, p.kappa, q) for p in series for q in series_ps(plan, p)}
     return len(keys)

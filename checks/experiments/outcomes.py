@@ -1,7 +1,7 @@
-"""What the gradient-descent claims share: the dimension grid of the claims not yet judged on the
-invariants (checks.experiments.invariant_grid is the other), outcome statistics of GD runs drawn in reduced
-coordinates (any k and p), exact intervals, the check that decisions hold, and teacher records
-small enough for any size.
+"""What the gradient-descent claims share: teachers on the plan's dimension grid (the claims not
+judged on the invariants; checks.experiments.invariant_grid is the other grid), outcome statistics
+of GD runs drawn in reduced coordinates (any k and p), exact intervals, the check that decisions
+hold, and teacher records small enough for any size.
 
 The teachers and initial points they run from are in :mod:`checks.experiments.teachers`.
 """
@@ -12,40 +12,23 @@ import math
 
 import numpy as np
 
+from checks.experiments.plan import Plan
 from checks.experiments.teachers import boundary_ratio, family_teacher
 from checks.verdicts.cases import Part
-from checks.verdicts.claim import Budget, rng_for
+from checks.verdicts.claim import rng_for
 from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
 from theory.decisions import Outcome
 
-MAX_STEPS = 20_000
-# The dimensions every population-GD claim is judged on: k and p each on a log grid up to 10⁶.
-DIMENSIONS: dict[str, dict[str, tuple[int, ...]]] = {
-    "quick": {"k": (2, 10**6), "p": (2, 1000, 10**6)},
-    "standard": {"k": (2, 10, 100, 1000, 10**4, 10**6), "p": (2, 10, 100, 10**4, 10**6)},
-    "thorough": {"k": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6),
-                 "p": (1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6)},
-}
-# Steps a run may take before it counts as undecided: GD's slowest time scale grows like k when
-# η ∝ 1/k (a one-hot teacher at k = 10⁶ needs ~10⁶ steps), so the budget grows with it; and the
-# trajectory-steps one instance may cost (a pilot of runs sizes the sample to fit).
-RUN_STEPS = {"quick": 100_000, "standard": 400_000, "thorough": 2_000_000}
-INSTANCE_STEPS = {"quick": 1e7, "standard": 3e7, "thorough": 6e7}
 PILOT = 32
 NEGLIGIBLE = 0.01   # a probability below this (with confidence) is not "a constant" of a claim
 
 
-def dimension_grid(budget: Budget) -> list[tuple[int, int]]:
-    grid = DIMENSIONS[budget.name]
-    return [(k, p) for k in grid["k"] for p in grid["p"]]
-
-
-def grid_teachers(claim_id: str, seed: int, budget: Budget, families) -> list[tuple[str, Teacher, str]]:
-    """(family, teacher, how to regenerate it) for every family × (k, p) of the budget's grid
-    (families that need k ≥ 2 skip k = 1). Each teacher comes from its own derived seed."""
+def grid_teachers(claim_id: str, seed: int, plan: Plan, families) -> list[tuple[str, Teacher, str]]:
+    """(family, teacher, how to regenerate it) for every family × (k, p) of the plan's dimension
+    grid (families that need k ≥ 2 skip k = 1). Each teacher comes from its own derived seed."""
     return [(family, *grid_teacher(claim_id, seed, family, k, p))
-            for family in families for k, p in dimension_grid(budget) if not (family == "zero-sum" and k < 2)]
+            for family in families for k, p in plan.dimensions.pairs() if not (family == "zero-sum" and k < 2)]
 
 
 def grid_teacher(claim_id: str, seed: int, family: str, k: int, p: int) -> tuple[Teacher, str]:
@@ -125,19 +108,19 @@ def continue_undecided(teacher: Teacher, batch: reduced_gd.Batch, ran: int, step
     return int(np.sum(more.decided >= 0))
 
 
-def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Generator, start=None,
+def sized_runs(teacher: Teacher, runs: int, plan: Plan, rng: np.random.Generator, start=None,
                minimum: int = 100, undecided_limit: float = 0.25):
-    """A batch of runs (paper's initialization, or ``start``) sized to the budget, or None.
+    """A batch of runs (paper's initialization, or ``start``) sized to the plan, or None.
 
     A pilot of PILOT runs (used only for sizing) measures the steps a decision takes; the
-    sample is then as large as ``runs`` or the budget's trajectory-steps per instance allow
+    sample is then as large as ``runs`` or the plan's trajectory-steps per grid teacher allow
     (at least ``minimum``). An instance whose pilot leaves more than ``undecided_limit`` of its
-    runs undecided within the budget's steps is skipped (None): its runs take longer than the
-    budget buys. Claims about every run (from the theorem's region) pass 0: an instance whose
-    runs are not all decided in the budget's steps could only be inconclusive; the few runs of
-    the sample still undecided then get up to four times the budget's steps more.
+    runs undecided within the plan's ``grid_run_steps`` is skipped (None): its runs take longer
+    than the budget buys. Claims about every run (from the theorem's region) pass 0: an instance
+    whose runs are not all decided in those steps could only be inconclusive; the few runs of
+    the sample still undecided then get up to four times as many steps more.
     """
-    max_steps = RUN_STEPS[budget.name]
+    max_steps = plan.grid_run_steps
     scout = dynamics.reduced_runs(teacher, PILOT // 4, rng, max_steps=max_steps, start=start)
     if np.mean(scout.outcome == Outcome.UNDECIDED) > undecided_limit:      # a few runs tell a hopeless instance cheaply
         return None
@@ -146,7 +129,7 @@ def sized_runs(teacher: Teacher, runs: int, budget: Budget, rng: np.random.Gener
     if np.mean(decided < 0) > undecided_limit:
         return None
     steps = np.where(decided >= 0, decided, max_steps).mean() + 1
-    n = int(min(runs, max(minimum, INSTANCE_STEPS[budget.name] / steps)))
+    n = int(min(runs, max(minimum, plan.grid_instance_steps / steps)))
     batch = dynamics.reduced_runs(teacher, n, rng, max_steps=max_steps, start=start)
     if undecided_limit == 0:    # a few slow runs of an instance whose pilot all decided: let them finish
         continue_undecided(teacher, batch, max_steps, 4 * max_steps)

@@ -7,7 +7,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -20,7 +20,8 @@ BUDGETS = ("quick", "standard", "thorough")
 
 @dataclass(frozen=True)
 class Budget:
-    """How much work a check may do: ``pick(quick=…, standard=…, thorough=…)``."""
+    """How much work a check may do, by name: quick, standard or thorough. What each runs is its
+    plan (:mod:`checks.experiments.plan`)."""
 
     name: str
 
@@ -28,8 +29,21 @@ class Budget:
         if self.name not in BUDGETS:
             raise ValueError(f"budget must be one of {', '.join(BUDGETS)}, got {self.name!r}")
 
-    def pick(self, **per_budget):
-        return per_budget[self.name]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PerBudget(Generic[T]):
+    """One value per budget, all three given: ``values[budget]`` (a Budget or its name)."""
+
+    quick: T
+    standard: T
+    thorough: T
+
+    def __getitem__(self, budget: Budget | str) -> T:
+        name = budget.name if isinstance(budget, Budget) else Budget(budget).name
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)
@@ -67,13 +81,19 @@ class Outcome:
             raise ValueError("evidence must carry a one-line 'summary'")
 
 
+P = TypeVar("P")   # what a check is given: the plan of a budget (checks.experiments.plan.Plan)
+
+
 @dataclass(frozen=True)
-class Claim:
+class Claim(Generic[P]):
+    """A claim of the paper (or one derived for the project) and the check that judges it:
+    ``check(plan, seed) -> Outcome``, its randomness derived from ``seed`` alone (:func:`rng_for`)."""
+
     id: str
     title: str
     source: str
     statement: str
-    check: Callable[[Budget, int], Outcome] = field(repr=False)
+    check: Callable[[P, int], Outcome] = field(repr=False)
     # For `paper`, `cited` and `reconstructed` claims: the words we attribute, and what we reconstructed.
     wording: str = ""
     reconstruction: str = ""
@@ -82,9 +102,10 @@ class Claim:
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
 
-    def run(self, budget: Budget, seed: int) -> tuple[Outcome, float]:
+    def run(self, plan: P, seed: int) -> tuple[Outcome, float]:
+        """The claim's outcome under ``plan`` and ``seed``, and the seconds it took."""
         start = time.perf_counter()
-        outcome = self.check(budget, seed)
+        outcome = self.check(plan, seed)
         return outcome, time.perf_counter() - start
 
 

@@ -55,9 +55,8 @@ def test_without_a_40_digit_answer_a_float64_deviation_stays_unsettled_never_a_f
 
 @pytest.fixture(scope="module")
 def quick():
-    from checks.claims import get
-    from checks.verdicts.claim import Budget
-    return get("two-phase").run(Budget("quick"), 0)[0]
+    from checks.claims import get, plan
+    return get("two-phase").run(plan("quick"), 0)[0]
 
 
 def test_quick_verdict_and_evidence_carry_the_invariants(quick):
@@ -87,7 +86,7 @@ def test_quick_verdict_and_evidence_carry_the_invariants(quick):
 def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
     """Every configuration of the grid is judged, and its runs add up: global (measured, without a
     Phase I, unmeasured) + spurious + undecided + diverged = the runs drawn."""
-    grid = two_phase.GRID["quick"]
+    grid = two_phase.SETTINGS["quick"].grid
     rows = quick.evidence["grid"]
     assert len(rows) == len(grid.configurations()) == len(grid.k) * len(grid.ratio) * len(grid.kappa) * len(grid.p)
     assert quick.evidence["parts"]["much-faster-everywhere"]["cases"] == len(rows)
