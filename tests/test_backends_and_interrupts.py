@@ -15,8 +15,7 @@ from checks.app import cli, fuzz, sweep
 EVIDENCE_SCRIPT = """
 import json, mpmath
 from checks.claims import get, plan
-from checks.verdicts.claim import Budget
-from checks.app.report import jsonable
+from checks.verdicts.jsonable import jsonable
 out = {"backend": mpmath.libmp.BACKEND}
 for claim in ("gaussian-kernel", "gradients", "spurious-local-minimum"):
     outcome, _ = get(claim).run(plan("quick"), 5)
@@ -70,6 +69,6 @@ def test_interrupted_sweep_keeps_the_previous_table(tmp_path, capsys, monkeypatc
 
 def test_every_claim_reports_the_mpmath_backend_in_the_environment():
     from checks.app.report import environment
-    from checks.verdicts.claim import Budget
+    from checks.verdicts.budget import Budget
     assert environment(Budget("quick"), 0)["backend"] == mpmath.libmp.BACKEND
     assert catalogue.all_claims()

@@ -9,7 +9,10 @@ import pytest
 
 from checks.claims import all_claims, get, plan
 from checks.verdicts import cases
-from checks.verdicts.claim import SOURCES, Budget, Claim, rng_for
+from checks.verdicts.budget import Budget
+from checks.verdicts.claim import SOURCES, Claim, rng_for
+from checks.verdicts.jsonable import jsonable
+from checks.verdicts.outcome import Evidence, Outcome, combine
 from tests.faults import FAULTS
 from theory import reduced_gd
 
@@ -74,7 +77,7 @@ CHEAP = [c for c in CLAIM_IDS if c not in ("success-probability", "spurious-prob
 @pytest.mark.parametrize("claim_id", CHEAP)
 def test_same_seed_same_evidence(claim_id):
     claim = get(claim_id)
-    assert claim.run(QUICK, 3)[0].evidence == claim.run(QUICK, 3)[0].evidence
+    assert jsonable(claim.run(QUICK, 3)[0].evidence) == jsonable(claim.run(QUICK, 3)[0].evidence)
 
 
 def _planted(fault, claim_id):
@@ -88,15 +91,16 @@ def _planted(fault, claim_id):
 def test_planted_fault_is_refuted(fault, claim_id, monkeypatch):
     fault.plant(monkeypatch)
     outcome, _ = get(claim_id).run(QUICK, seed=0)
-    assert outcome.verdict == "refuted", outcome.evidence["summary"]
-    counter = outcome.evidence["counterexample"]
+    assert outcome.verdict == "refuted", jsonable(outcome.evidence)["summary"]
+    counter = jsonable(outcome.evidence)["counterexample"]
     measured = float(counter["measured"])  # JSON keeps non-finite numbers as strings
     assert measured <= counter["tolerance"] if counter["bound"] == ">" else not measured <= counter["tolerance"]
 
 
 def test_different_seeds_draw_different_instances():
     first, second = (get("population-loss").run(QUICK, s)[0] for s in (1, 2))
-    assert first.evidence["parts"]["monte-carlo"]["examples"] != second.evidence["parts"]["monte-carlo"]["examples"]
+    examples = [jsonable(outcome.evidence)["parts"]["monte-carlo"]["examples"] for outcome in (first, second)]
+    assert examples[0] != examples[1]
 
 
 def test_rng_streams_depend_only_on_seed_and_labels():
@@ -114,8 +118,8 @@ def test_part_verdicts_and_smallest_counterexample():
     part.add({"k": 1}, 0.0, 1.0, size=1, status=cases.UNDECIDED, note="ran out")
     assert part.verdict == "refuted"
     assert part.counterexample().instance == {"k": 2}
-    outcome = cases.combine([part], "unused")
-    assert outcome.verdict == "refuted" and outcome.evidence["counterexample"]["instance"] == {"k": 2}
+    outcome = combine([part], "unused")
+    assert outcome.verdict == "refuted" and jsonable(outcome.evidence)["counterexample"]["instance"] == {"k": 2}
 
 
 def test_readings_that_disagree_make_a_claim_qualified():
@@ -124,39 +128,38 @@ def test_readings_that_disagree_make_a_claim_qualified():
     strong = cases.Part("strong", "demo", "error", reading="uniformly in p")
     strong.add({"k": 2}, 2.0, 1.0, size=2)
     strong.add({"k": 1}, 3.0, 1.0, size=1)
-    outcome = cases.combine([weak, strong], lambda: "unused")
+    outcome = combine([weak, strong], lambda: "unused")
     assert outcome.verdict == "qualified"
-    assert outcome.evidence["holds_when"] == [{"part": "weak", "reading": "for each fixed dimension"}]
-    assert outcome.evidence["fails_when"][0]["reading"] == "uniformly in p"
-    assert outcome.evidence["counterexample"]["instance"] == {"k": 1}
-    assert "uniformly in p" in outcome.evidence["summary"]
+    assert jsonable(outcome.evidence)["holds_when"] == [{"part": "weak", "reading": "for each fixed dimension"}]
+    assert jsonable(outcome.evidence)["fails_when"][0]["reading"] == "uniformly in p"
+    assert jsonable(outcome.evidence)["counterexample"]["instance"] == {"k": 1}
+    assert "uniformly in p" in jsonable(outcome.evidence)["summary"]
     core = cases.Part("core", "demo", "error")
     core.add({"k": 5}, 9.0, 1.0)
-    assert cases.combine([weak, strong, core], lambda: "unused").verdict == "refuted"
-    assert cases.combine([strong], lambda: "unused").verdict == "refuted"
+    assert combine([weak, strong, core], lambda: "unused").verdict == "refuted"
+    assert combine([strong], lambda: "unused").verdict == "refuted"
     open_reading = cases.Part("open", "demo", "error", reading="as p → ∞")
     open_reading.add({}, 0.0, 1.0, status=cases.UNDECIDED, note="too few runs")
-    assert cases.combine([weak, open_reading], lambda: "unused").verdict == "inconclusive"
-    assert cases.combine([weak, strong, open_reading], lambda: "unused").verdict == "qualified"
+    assert combine([weak, open_reading], lambda: "unused").verdict == "inconclusive"
+    assert combine([weak, strong, open_reading], lambda: "unused").verdict == "qualified"
 
 
 def test_undecided_without_failures_is_inconclusive():
     part = cases.Part("p", "demo", "error", settle="more digits")
     part.add({}, 0.1, 1.0)
     part.add({}, float("inf"), 1.0, status=cases.UNDECIDED, note="precision ran out")
-    outcome = cases.combine([part], "unused")
-    assert outcome.verdict == "inconclusive" and "precision ran out" in outcome.evidence["why"]
-    assert cases.combine([cases.Part("empty", "", "")], "unused").verdict == "inconclusive"
+    outcome = combine([part], "unused")
+    assert outcome.verdict == "inconclusive" and "precision ran out" in jsonable(outcome.evidence)["why"]
+    assert combine([cases.Part("empty", "", "")], "unused").verdict == "inconclusive"
 
 
 @pytest.mark.parametrize("field, value", [("source", "blog"), ("verdict", "maybe")])
 def test_registry_rejects_unknown_vocabulary(field, value):
-    from checks.verdicts.claim import Outcome
     with pytest.raises(ValueError):
         if field == "source":
             Claim("x", "t", value, "s", check=lambda b, s: None)
         else:
-            Outcome(value, {"summary": ""})
+            Outcome(value, Evidence("x"))
 
 
 def test_budget_names_are_validated():

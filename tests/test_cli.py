@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -13,7 +14,10 @@ import pytest
 
 from checks import claims as catalogue
 from checks.app import cli, report
-from checks.verdicts.claim import Claim, Outcome
+from checks.verdicts.cases import Case, Part
+from checks.verdicts.claim import Claim
+from checks.verdicts.outcome import Counterexample, Evidence, Outcome, Reading, combine
+from checks.verdicts.stats import Proportion
 from tests.faults import FAULTS
 
 REPORT_KEYS = {"id", "title", "source", "statement", "verdict", "evidence", "seconds"}
@@ -22,17 +26,16 @@ ENVIRONMENT_KEYS = {"python", "numpy", "mpmath", "hypothesis", "backend", "seed"
 
 
 def _fake_claim(verdict="confirmed", title="fake", summary="ok"):
-    evidence = {"summary": summary, "parts": {}}
+    failing = Case({"k": 1}, 2.0, 1.0, "fail")
+    evidence = Evidence(summary)
     if verdict == "refuted":
-        evidence["counterexample"] = {"part": "p", "bound": "≤", "instance": {"k": 1}, "measured": 2.0,
-                                      "tolerance": 1.0, "status": "fail"}
+        evidence = replace(evidence, counterexample=Counterexample("p", "≤", failing))
     if verdict == "inconclusive":
-        evidence.update(why="undecided", settle="more time")
+        evidence = replace(evidence, why="undecided", settle="more time")
     if verdict == "qualified":
-        counter = {"part": "p", "bound": "≤", "instance": {"k": 1}, "measured": 2.0, "tolerance": 1.0,
-                   "status": "fail"}
-        evidence.update(counterexample=counter, holds_when=[{"part": "q", "reading": "for each k"}],
-                        fails_when=[{"part": "p", "reading": "uniformly in k", "counterexample": counter}])
+        evidence = replace(evidence, counterexample=Counterexample("p", "≤", failing),
+                           holds_when=(Reading("q", "for each k"),),
+                           fails_when=(Reading("p", "uniformly in k", failing),), undecided_readings=())
     return Claim(id="fake", title=title, source="derived", statement="a <b>bold</b> & claim",
                  check=lambda budget, seed: Outcome(verdict, evidence))
 
@@ -208,8 +211,8 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 def test_report_json_is_strict(tmp_path, only_fake_claim, capsys):
     claim = Claim(id="fake", title="t", source="derived", statement="s",
-                  check=lambda b, s: Outcome("confirmed", {"summary": "x", "value": float("inf"),
-                                                             "nan": float("nan")}))
+                  check=lambda b, s: Outcome("confirmed", Evidence("x", details={"value": float("inf"),
+                                                                                  "nan": float("nan")})))
     only_fake_claim(claim)
     run(["report", "--out", str(tmp_path)], capsys)
     doc = json.loads((tmp_path / "claims.json").read_text(), parse_constant=pytest.fail)
@@ -296,7 +299,7 @@ def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_
 def test_the_report_links_to_the_mathematics_inside_the_repository(tmp_path, capsys, only_fake_claim):
     claim = Claim(id="fake", title="t", source="derived", statement="s",
                   reconstruction="Derived (docs/mathematics.md#critical-points).",
-                  check=lambda b, s: Outcome("confirmed", {"summary": "x"}))
+                  check=lambda b, s: Outcome("confirmed", Evidence("x")))
     only_fake_claim(claim)
     assert run(["report", "--out", str(tmp_path / "r")], capsys)[0] == 0
     page = (tmp_path / "r" / "index.html").read_text()
@@ -328,21 +331,19 @@ def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
 
 
 def _claim_with_parts(verdict):
-    """A claim whose evidence has parts and, when it fails, a counterexample with a long vector."""
-    counter = {"part": "gap", "bound": "≤", "measured": 2.0, "tolerance": 1.0, "status": "fail",
-               "instance": {"family": "one-hot", "k": 12, "p": 1_000_000, "a_star": [1.0] * 12,
-                            "p_global": {"successes": 3, "trials": 4, "estimate": 0.75, "ci_low": 0.19,
-                                         "ci_high": 0.99, "confidence": 0.999}}}
-    parts = {"gap": {"description": "d", "quantity": "q", "bound": "≤", "verdict": "refuted", "cases": 3,
-                     "families": [], "failed": 1, "undecided": 0, "worst": counter, "reading": "uniformly in k"},
-             "rate": {"description": "d", "quantity": "q", "bound": ">", "verdict": "confirmed", "cases": 40,
-                      "families": [], "failed": 0, "undecided": 0, "worst": {"measured": 0.5, "tolerance": 0.25}}}
-    evidence = {"summary": "a summary", "parts": parts, "counterexample": counter}
-    if verdict == "qualified":
-        evidence.update(holds_when=[{"part": "rate", "reading": "for each k"}],
-                        fails_when=[{"part": "gap", "reading": "uniformly in k", "counterexample": counter}])
-    return Claim(id="fake", title="t", source="derived", statement="s",
-                 check=lambda budget, seed: Outcome(verdict, evidence))
+    """A claim whose evidence has parts and, when it fails, a counterexample with a long vector and a
+    proportion; combined by the real rules (a failing reading alone refutes, beside a holding one qualifies)."""
+    def check(plan, seed):
+        gap = Part("gap", "d", "q", reading="uniformly in k")
+        gap.add({"family": "one-hot", "k": 12, "p": 1_000_000, "a_star": [1.0] * 12,
+                 "p_global": Proportion(3, 4, 0.001, 0.19, 0.99)}, 2.0, 1.0, size=12)
+        gap.add({"k": 2}, 0.5, 1.0)
+        gap.add({"k": 3}, 0.5, 1.0)
+        rate = Part("rate", "d", "q", lower_bound=True, reading="for each k" if verdict == "qualified" else "")
+        for _ in range(40):
+            rate.add({}, 0.5, 0.25)
+        return combine([gap, rate], lambda: "a summary", summary_qualified=lambda: "a summary")
+    return Claim(id="fake", title="t", source="derived", statement="s", check=check)
 
 
 @pytest.mark.parametrize("verdict", ["refuted", "qualified"])

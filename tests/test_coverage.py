@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from checks.verdicts.budget import Budget
 from checks.verdicts.cases import Part
-from checks.verdicts.claim import Budget
 from checks.verdicts.coverage import coverage, dimensions, grid_coverage
 
 # the claims whose coverage this module checks (success-probability, spurious-probability,
@@ -26,9 +26,9 @@ def test_coverage_is_read_from_every_case():
     other.add({"n": 5}, 0, 1)
     ran = coverage([part, other], Budget("quick"), runs=40, step_sizes="the default η",
                    not_run="k = 1,000,000 (too slow)")
-    assert ran["k"] == [2, 12] and ran["p"] == [3, 1_000_000] and ran["cases"] == 3
-    assert ran["families"] == ["gaussian", "one-hot"] and ran["runs"] == 40
-    assert ran["text"] == ("At budget quick: 3 cases; families gaussian, one-hot; k from 2 to 12; p from 3 to "
+    assert ran.k == (2, 12) and ran.p == (3, 1_000_000) and ran.cases == 3
+    assert ran.families == ("gaussian", "one-hot") and ran.runs == 40
+    assert ran.text == ("At budget quick: 3 cases; families gaussian, one-hot; k from 2 to 12; p from 3 to "
                            "1,000,000; 40 GD runs; step sizes: the default η. Not run at this budget: "
                            "k = 1,000,000 (too slow).")
     assert dimensions({"n": 4}) == (None, None)
@@ -49,11 +49,14 @@ DIMENSION_MILLION = re.compile(r"\b[kp](?: and [kp])?\s*(?:=|≤|up to|to|from \
 def test_a_grid_claims_coverage_is_read_from_its_grid():
     rows = [{"k": k, "ratio_over_boundary": 0.3, "kappa": kappa, "p": p, "runs": 32, "eta": 0.1 * k}
             for k in (2, 10) for kappa in (0.1, 10.0) for p in (10, math.inf)]
-    ran = grid_coverage(rows, Budget("quick"), {"rate": {"families": ["one-hot"], "cases": 2},
-                                                "grid-part": {"families": [], "cases": 8}})
-    assert ran["cases"] == 8 and ran["runs"] == 256 and ran["k"] == [2, 10] and ran["p"] == [10, 10]
-    assert ran["families"] == ["canonical", "one-hot"]
-    assert ran["text"] == ("At budget quick: 8 configurations (k, r/r_b, κ, p) of canonical teachers — "
+    rate, on_grid = Part("rate", "d", "q"), Part("grid-part", "d", "q")
+    rate.add({"family": "one-hot"}, 0, 1)
+    rate.add({"family": "one-hot"}, 0, 1)
+    on_grid.add({"k": 2}, 0, 1)
+    ran = grid_coverage(rows, Budget("quick"), [rate, on_grid])
+    assert ran.cases == 8 and ran.runs == 256 and ran.k == (2, 10) and ran.p == (10, 10)
+    assert ran.families == ("canonical", "one-hot")
+    assert ran.text == ("At budget quick: 8 configurations (k, r/r_b, κ, p) of canonical teachers — "
                            "k ∈ {2, 10}, r/r_b ∈ {0.3}, κ ∈ {0.1, 10}, p ∈ {10, ∞}; 256 GD runs from the "
                            "paper's initialization; step sizes: the default η of each teacher (0.2 to 1); "
                            "part rate on 2 case(s) of other teachers (families one-hot).")

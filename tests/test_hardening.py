@@ -236,11 +236,11 @@ def test_an_edited_cache_entry_with_a_recomputed_checksum_is_not_trusted(tmp_pat
     data["checksum"] = sweep.ChunkCache._checksum(data["key"], data["runs"], data["counts"])
     entry.write_text(json.dumps(data))
     again = sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
-    assert again["corrupted_cache_entries"] == 1 and again["rows"] == first["rows"]
+    assert again.corrupted_cache_entries == 1 and again.to_json()["rows"] == first.to_json()["rows"]
     data["counts"] = {"global": "many"}                       # wrong types, matching checksum
     data["checksum"] = sweep.ChunkCache._checksum(data["key"], data["runs"], data["counts"])
     entry.write_text(json.dumps(data))
-    assert sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))["rows"] == first["rows"]
+    assert sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path)).to_json()["rows"] == first.to_json()["rows"]
 
 
 class _Inline:

@@ -18,7 +18,8 @@ import pytest
 from checks import claims as catalogue
 from checks.app import cli, guards, report, sweep
 from checks.experiments import cells
-from checks.verdicts.claim import Claim, Outcome
+from checks.verdicts.claim import Claim
+from checks.verdicts.outcome import Evidence, Outcome
 from tests.processes import default_sigint
 from theory import Teacher, dynamics, formulas, gaussian, validation
 
@@ -202,7 +203,7 @@ def fake_claim(monkeypatch):
 
     def check(budget, seed):
         ran.append(seed)
-        return Outcome("confirmed", {"summary": "ok φ — ✓", "parts": {}})
+        return Outcome("confirmed", Evidence("ok φ — ✓"))
     claim = Claim(id="fake", title="fake", source="derived", statement="a claim", check=check)
     monkeypatch.setattr(catalogue, "all_claims", lambda: [claim])
     monkeypatch.setattr(catalogue, "get", lambda claim_id: claim)
@@ -412,9 +413,10 @@ _REPORT_IN_A_FAKE_REGISTRY = """# ASCII only: a C locale cannot decode anything 
 import sys
 from checks import claims as catalogue
 from checks.app import cli
-from checks.verdicts.claim import Claim, Outcome
+from checks.verdicts.claim import Claim
+from checks.verdicts.outcome import Evidence, Outcome
 claim = Claim(id="fake", title="fake \\u03c6", source="derived", statement="a claim \\u2016v\\u2016",
-              check=lambda budget, seed: Outcome("confirmed", {"summary": "ok \\u03c6 \\u2014 \\u2713", "parts": {}}))
+              check=lambda budget, seed: Outcome("confirmed", Evidence("ok \\u03c6 \\u2014 \\u2713")))
 catalogue.all_claims = lambda: [claim]
 sys.exit(cli.main(["report", "--out", sys.argv[1], "--jobs", "1"]))
 """
@@ -564,7 +566,7 @@ def test_a_fifo_in_the_sweep_cache_is_a_damaged_entry_not_a_hang(tmp_path):
     cell = grid.cells()[0]
     os.mkfifo(tmp_path / f"{sweep.chunk_key(grid, cell, 0, 10)}.json")
     result = sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
-    assert result["corrupted_cache_entries"] == 1 and result["rows"][0]["runs"] == 10
+    assert result.corrupted_cache_entries == 1 and result.rows[0].runs == 10
 
 
 @pytest.mark.parametrize("grid, fragment", [

@@ -1,6 +1,7 @@
 """checks/ in layers, one dependency direction, read from every import (module level and inside
-functions): verdicts ← experiments, figures ← claims ← app; theory never imports checks; a claim
-never imports another claim; an import inside a function says why on its line."""
+functions): verdicts ← experiments ← figures ← claims ← app (figures draw experiments' typed
+results; experiments never draw); theory never imports checks; a claim never imports another
+claim; an import inside a function of checks/ says why on its line."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {
     "verdicts": {"verdicts"},
     "experiments": {"verdicts", "experiments", "theory"},
-    "figures": {"verdicts", "figures", "theory"},
+    "figures": {"verdicts", "experiments", "figures", "theory"},
     "claims": {"verdicts", "experiments", "figures", "claims", "theory"},
     "app": {"verdicts", "experiments", "figures", "claims", "app", "theory"},
     "theory": {"theory"},

@@ -11,7 +11,7 @@ from checks import claims as catalogue
 from checks.app import budgets, cli
 from checks.experiments import plan as plans
 from checks.experiments.plan import ClaimSettings, Plan
-from checks.verdicts.claim import BUDGETS, PerBudget
+from checks.verdicts.budget import BUDGETS, PerBudget
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,6 +86,6 @@ def test_a_check_runs_what_its_plan_says():
     small = quick.with_claims({**quick.claims, claim.id: dataclasses.replace(
         settings, monte_carlo_instances=1, samples=2000, float64_instances=3)})
     outcome, _ = claim.run(small, 0)
-    parts = outcome.evidence["parts"]
-    assert parts["monte-carlo"]["cases"] == 1 and parts["float64-vs-mpmath"]["cases"] == 3
+    evidence = outcome.evidence
+    assert len(evidence.part("monte-carlo").cases) == 1 and len(evidence.part("float64-vs-mpmath").cases) == 3
     assert isinstance(small, Plan) and small.claims[claim.id].samples == 2000

@@ -30,8 +30,10 @@ class ReversedExecutor(Executor):
 
 
 def rows(result):
+    """(k, ratio, global, spurious, undecided) of every cell, from a sweep's result or its JSON."""
+    document = result if isinstance(result, dict) else result.to_json()
     return sorted((r["k"], r["ratio_over_boundary"], r["global"], r["spurious"], r["undecided"])
-                  for r in result["rows"])
+                  for r in document["rows"])
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ def test_corrupted_cache_entry_is_recomputed(reference, tmp_path):
         victim.write_text(json.dumps(entry))
         (sorted(tmp_path.glob("*.json"))[1]).write_text("{truncated")
         again = sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
-    assert again["corrupted_cache_entries"] == 2 and rows(again) == reference
+    assert again.corrupted_cache_entries == 2 and rows(again) == reference
 
 
 def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
@@ -104,7 +106,7 @@ def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
         sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
     with ThreadPoolExecutor(1) as pool:
         resumed = sweep.run_sweep(SMALL, pool, sweep.ChunkCache(tmp_path))
-    assert resumed["from_cache"] >= 1 and rows(resumed) == reference
+    assert resumed.from_cache >= 1 and rows(resumed) == reference
 
 
 def test_sweep_has_a_p_axis_up_to_a_million(tmp_path, capsys):
@@ -179,12 +181,12 @@ def test_lines_join_points_of_one_teacher_only(tmp_path):
     with ThreadPoolExecutor(1) as pool:
         result = sweep.run_sweep(grid, pool, sweep.ChunkCache(tmp_path / "a"))
     figure = sweep.probability_figure(result)
-    assert len(figure.lines) == 4 and all(len(line["teachers"]) == 1 for line in figure.lines)
+    assert len(figure.lines) == 4 and all(len(line.teachers) == 1 for line in figure.lines)
     random = sweep.Grid(ks=(4,), ps=(3, 30), ratios=(0.3,), eta_multiples=(1.0,), runs=100, chunk_runs=100,
                         family="random")
     with ThreadPoolExecutor(1) as pool:
         drawn = sweep.probability_figure(sweep.run_sweep(random, pool, sweep.ChunkCache(tmp_path / "b")))
-    assert drawn.lines == []
+    assert drawn.lines == ()
 
 
 @pytest.mark.parametrize("kwargs, fragment", [

@@ -62,7 +62,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -492,7 +492,7 @@ def _turn_radii(global_side, phi_lo, phi_hi, levels, lo_edge, hi_edge, cell_m, c
     return r2_turn, largest_turn
 
 
-_TURN_KERNEL = None
+_TURN_KERNEL: Any = None     # the compiled function, once built
 _TURN_LOCK = threading.Lock()
 
 

@@ -284,7 +284,7 @@ if overload is not None:
         if not isinstance(count, types.IntegerLiteral):
             return None
         size = count.literal_value
-        return lambda count, dtype: carray(_stack_items(count, dtype), size)
+        return lambda count, dtype: carray(_stack_items(count, dtype), size)  # type: ignore[call-arg]  # numba adds the typing context
 
     @intrinsic
     def _select_value(typingctx, condition, if_true, if_false):
@@ -301,15 +301,15 @@ if overload is not None:
     # each compiled as a function LLVM must inline (alwaysinline), so that no call is left in a loop
     @overload(float_bits, jit_options=_INLINE)
     def _float_bits_compiled(x):
-        return lambda x: _bitcast_to_int(x)
+        return lambda x: _bitcast_to_int(x)  # type: ignore[call-arg]  # numba adds the typing context
 
     @overload(bits_float, jit_options=_INLINE)
     def _bits_float_compiled(bits):
-        return lambda bits: _bitcast_to_float(bits)
+        return lambda bits: _bitcast_to_float(bits)  # type: ignore[call-arg]  # numba adds the typing context
 
     @overload(select, jit_options=_INLINE)
     def _select_compiled(condition, if_true, if_false):
-        return lambda condition, if_true, if_false: _select_value(condition, if_true, if_false)
+        return lambda condition, if_true, if_false: _select_value(condition, if_true, if_false)  # type: ignore[call-arg]  # numba adds the typing context
 
     # the arithmetic versions, compiled in place of numpy's where these names are called
     register_jitable(**_INLINE)(_horner)

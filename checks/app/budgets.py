@@ -12,7 +12,7 @@ import textwrap
 
 from checks import claims as catalogue
 from checks.experiments.plan import MEASURED_BY, Plan, shown
-from checks.verdicts.claim import BUDGETS
+from checks.verdicts.budget import BUDGETS
 
 __all__ = ["claim_lines", "help_text", "measured"]
 

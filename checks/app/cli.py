@@ -23,13 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from checks import claims as catalogue
 from checks.app import budgets, guards, report, sweep, sweep_display, terminal
 from checks.app.files import check_destinations, write_atomically
 from checks.app.processes import pool, stop
 from checks.experiments import cells
-from checks.verdicts import claim as registry
+from checks.verdicts import budget as registry
+from checks.verdicts.jsonable import jsonable
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
@@ -182,8 +184,8 @@ def _list(args) -> int:
     return EXIT_OK
 
 
-def _exit_code(results) -> int:
-    return EXIT_REFUTED if any(r["verdict"] == "refuted" for r in results) else EXIT_OK
+def _exit_code(results: list[report.ClaimResult]) -> int:
+    return EXIT_REFUTED if any(r.verdict == "refuted" for r in results) else EXIT_OK
 
 
 def _check(args) -> int:
@@ -193,7 +195,8 @@ def _check(args) -> int:
         raise UsageError(str(exc)) from None
     results = report.run_claims(claims, catalogue.plan(args.budget), args.seed,
                                 report.progress_to_stderr, args.jobs)
-    terminal.print_check(results)   # per claim: verdict, a table of its parts, the counterexample's fields
+    # per claim: verdict, a table of its parts, the counterexample's fields
+    terminal.print_check([r.record() for r in results])
     return _exit_code(results)
 
 
@@ -315,7 +318,7 @@ def _fuzz(args) -> int:
     for claim in claims:
         print(f"fuzzing {claim} for {args.time / len(claims):.0f} s …", file=sys.stderr, flush=True)
         exploration = fuzz.run_target(claim, args.time / len(claims), seed=args.seed)
-        found.append(report.jsonable(asdict(exploration)))
+        found.append(jsonable(asdict(exploration)))
         terminal.print_fuzz(found[-1], fuzz.explain(found[-1]))   # each score explained in words
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomically({args.out / "fuzz.json": json.dumps(
@@ -371,7 +374,8 @@ class _Interrupts:
     (``keep``) Ctrl-C stays ignored until the process exits."""
 
     def __init__(self, keep: bool):
-        self.keep, self.fired, self.previous = keep, False, None
+        self.keep, self.fired = keep, False
+        self.previous: Any = None     # the SIGINT handler to restore
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread() \

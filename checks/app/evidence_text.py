@@ -6,7 +6,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from checks.verdicts.stats import Proportion
+
+__all__ = ["SHOWN_VALUES", "named_fields", "proportion_text", "value_text", "worst_text"]
+
 SHOWN_VALUES = 4   # a vector longer than this is shown by its length, norm and first values
+
+
+def proportion_text(share: Proportion, with_counts: bool = True) -> str:
+    """A proportion as its estimate with its exact interval, e.g. ``0.3 [0.21, 0.4] (30 of 100)``."""
+    text = f"{share.estimate:.4g} [{share.low:.3g}, {share.high:.3g}]"
+    return text + f" ({share.successes:,} of {share.trials:,})" if with_counts else text
 
 
 def value_text(value: Any) -> str:
@@ -20,11 +30,8 @@ def value_text(value: Any) -> str:
         return f"{value:,}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
         return f"{value:.4g}"
-    if isinstance(value, dict) and "estimate" in value:
-        text = f"{value['estimate']:.4g} [{value['ci_low']:.3g}, {value['ci_high']:.3g}]"
-        if "successes" in value and "trials" in value:
-            text += f" ({value['successes']:,} of {value['trials']:,})"
-        return text
+    if isinstance(value, Proportion):
+        return proportion_text(value)
     if isinstance(value, (list, tuple)):
         if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value) and value:
             shown = ", ".join(value_text(x) for x in value[:SHOWN_VALUES])
@@ -40,14 +47,15 @@ def value_text(value: Any) -> str:
 
 def named_fields(instance: Any) -> list[tuple[str, str]]:
     """``instance`` as (name, text) pairs in its own order, empty strings left out; nested dicts
-    (other than proportions) flattened to ``outer.inner``. Anything that is not a dict is one field, ``value``."""
+    flattened to ``outer.inner`` (a Proportion is one field, with its interval). Anything that is not a
+    dict is one field, ``value``."""
     if not isinstance(instance, dict):
         return [("value", value_text(instance))]
     fields: list[tuple[str, str]] = []
     for key, value in instance.items():
         if value == "":   # an unset label (a teacher without a family name) says nothing
             continue
-        if isinstance(value, dict) and "estimate" not in value and value:
+        if isinstance(value, dict) and value:
             fields += [(f"{key}.{name}", text) for name, text in named_fields(value)]
         else:
             fields.append((str(key), value_text(value)))

@@ -27,10 +27,12 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from checks.claims.spurious_condition_sharp import independent_condition
 from checks.claims.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
+from checks.experiments.counts import codes
 from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
 from checks.verdicts.claim import rng_for
 from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
+from theory.decisions import Outcome
 
 DATABASE = Path(".theorycheck-cache") / "fuzz-db"
 # The `fuzz` profile: rounds of 25 examples repeated until the time budget is spent (Hypothesis
@@ -116,18 +118,18 @@ def fuzz_success_probability(found: Exploration):
             w_star = np.array([1.0, 0.0, 0.0])
         teacher = Teacher(w_star, a_star)
         rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-        result = dynamics.run_gd(teacher, *dynamics.random_init(teacher, SCREEN_RUNS, rng, scheme),
-                                 steps=20_000, until_decided=True)
-        p_hat = float(np.mean(result.outcome == "global"))
+        V0, A0 = dynamics.random_init(teacher, SCREEN_RUNS, rng, scheme)
+        result = dynamics.run_gd(teacher, V0, A0, steps=20_000, until_decided=True)
+        p_hat = float(np.mean(codes(result) == Outcome.GLOBAL))
         target(-p_hat, label="− measured P(global)")
         found.examples += 1
         detail = {"scheme": scheme, "k": k, "a_star": a_star.tolist(), "w_star": w_star.tolist(),
                   "p_global_screen": p_hat}
         where = "inside" if scheme == "paper" else "outside"
         if p_hat < 0.3:   # cheap screen flagged it: re-check with many fresh runs before judging
-            again = dynamics.run_gd(teacher, *dynamics.random_init(teacher, RECHECK_RUNS, rng, scheme),
-                                    steps=20_000, until_decided=True)
-            wins = int(np.sum(again.outcome == "global"))
+            V1, A1 = dynamics.random_init(teacher, RECHECK_RUNS, rng, scheme)
+            again = dynamics.run_gd(teacher, V1, A1, steps=20_000, until_decided=True)
+            wins = int(np.sum(codes(again) == Outcome.GLOBAL))
             detail["recheck"] = {"runs": RECHECK_RUNS, "global": wins,
                                  "ci": clopper_pearson(wins, RECHECK_RUNS, RECHECK_ALPHA)}
             if where == "inside" and detail["recheck"]["ci"][1] < 0.25:
@@ -151,8 +153,9 @@ def fuzz_two_phase_rate(found: Exploration):
         result = dynamics.run_gd(teacher, V0, A0, eta=eta, steps=4000, record=("loss", "v_norm"))
         scale = landscape.loss(teacher, teacher.w_star, np.zeros(k))
         relative = result.history["loss"] / scale
+        ended = codes(result)
         errors = [rate_error(teacher, eta, relative[:, i], result.history["v_norm"][:, i])
-                  if result.outcome[i] == "global" else None for i in range(4)]
+                  if ended[i] == Outcome.GLOBAL else None for i in range(4)]
         if not any(e is not None for e in errors):
             return
         error = max(e for e in errors if e is not None)

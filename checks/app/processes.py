@@ -46,10 +46,10 @@ class _Pool(ProcessPoolExecutor):
 
     def _spawn_process(self):
         if threading.current_thread() is not threading.main_thread():
-            return super()._spawn_process()
+            return super()._spawn_process()  # type: ignore[misc]  # private: not in the stubs
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            return super()._spawn_process()
+            return super()._spawn_process()  # type: ignore[misc]
         finally:
             signal.signal(signal.SIGINT, previous)
 

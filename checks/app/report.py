@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import re
@@ -11,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,17 @@ import mpmath
 import numpy as np
 
 from checks import claims as catalogue
-from checks.app.evidence_text import named_fields
+from checks.app.evidence_text import named_fields, proportion_text
 from checks.app.files import write_atomically
 from checks.app.guards import read_json
 from checks.app.processes import pool, stop
 from checks.experiments.plan import Plan
 from checks.figures.render import margins_figure
-from checks.verdicts import coverage
-from checks.verdicts.claim import SOURCES, VERDICTS, Budget, Claim
+from checks.verdicts.budget import Budget
+from checks.verdicts.claim import SOURCES, Claim
+from checks.verdicts.jsonable import jsonable
+from checks.verdicts.outcome import VERDICTS, Figure, Outcome
+from checks.verdicts.stats import Proportion
 from theory import reduced_gd
 
 SCHEMA_VERSION = 1
@@ -80,39 +83,58 @@ def environment(budget: Budget, seed: int, run: dict[str, Any] | None = None) ->
 
 
 def reproducer(claim_id: str, budget: Budget, seed: int) -> str:
+    """The command that recomputes a claim's numbers."""
     return f"theorycheck check {claim_id} --budget {budget.name} --seed {seed}"
 
 
-def jsonable(x: Any) -> Any:
-    """Evidence as strict JSON: numpy and mpmath numbers become floats, non-finite ones strings."""
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating, mpmath.mpf)):
-        x = float(x)
-        return x if math.isfinite(x) else str(x)
-    if x is None or isinstance(x, str):
-        return x
-    return str(x)
+@dataclass(frozen=True)
+class ClaimResult:
+    """One claim's outcome under a plan, with what the report shows beside it: its words, the
+    figures (the margins figure for a claim without its own), the seconds it took and the command
+    that reproduces it."""
+
+    id: str
+    title: str
+    source: str
+    statement: str
+    wording: str
+    reconstruction: str
+    outcome: Outcome
+    figures: tuple[Figure, ...]
+    seconds: float
+    reproducer: str
+
+    @property
+    def verdict(self) -> str:
+        return self.outcome.verdict
+
+    def record(self) -> dict[str, Any]:
+        """The claim's entry of the report document: JSON-ready, except that a Proportion stays one
+        (the page shows it by its type); :func:`to_json` writes it."""
+        return jsonable({
+            "id": self.id, "title": self.title, "source": self.source, "statement": self.statement,
+            "wording": self.wording, "reconstruction": self.reconstruction, "verdict": self.verdict,
+            "evidence": self.outcome.evidence, "seconds": round(self.seconds, 3), "reproducer": self.reproducer,
+            "figures": list(self.figures)}, keep=(Proportion,))
+
+
+def to_json(doc: Any) -> str:
+    """The report document as strict JSON text (typed leaves written by their ``to_json()``)."""
+    return json.dumps(jsonable(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def run_claims(claims: Iterable[Claim[Plan]], plan: Plan, seed: int,
-               progress: Callable[[str], None] = lambda line: None, jobs: int = 1) -> list[dict[str, Any]]:
+               progress: Callable[[str], None] = lambda line: None, jobs: int = 1) -> list[ClaimResult]:
     """Every claim's result, in the order given. With ``jobs`` > 1 the claims run in that many
     processes (spawned; numba's threads shared out between them); the numbers do not depend on
     ``jobs`` (each claim's randomness comes from (seed, claim) alone). Claims that are not the
     registered ones (test doubles, planted faults in this process) always run here."""
     claims = list(claims)
-    done: dict[str, dict[str, Any]] = {}
+    done: dict[str, ClaimResult] = {}
 
-    def finished(result: dict[str, Any]) -> None:
-        done[result["id"]] = result
-        progress(f"[{len(done)}/{len(claims)}] {result['id']}: {result['verdict']} ({result['seconds']:.1f} s)")
+    def finished(result: ClaimResult) -> None:
+        done[result.id] = result
+        progress(f"[{len(done)}/{len(claims)}] {result.id}: {result.verdict} ({result.seconds:.1f} s)")
 
     registered = all(catalogue.is_catalogued(c) for c in claims)
     if jobs <= 1 or len(claims) <= 1 or not registered:
@@ -136,38 +158,29 @@ def run_claims(claims: Iterable[Claim[Plan]], plan: Plan, seed: int,
     return [done[c.id] for c in claims]
 
 
-def _run_registered(claim_id: str, budget_name: str, seed: int) -> dict[str, Any]:
+def _run_registered(claim_id: str, budget_name: str, seed: int) -> ClaimResult:
     """One registered claim in a worker process, under its budget's plan."""
     return _result(catalogue.get(claim_id), catalogue.plan(budget_name), seed)
 
 
-def _result(claim: Claim[Plan], plan: Plan, seed: int) -> dict[str, Any]:
+def _result(claim: Claim[Plan], plan: Plan, seed: int) -> ClaimResult:
     outcome, seconds = claim.run(plan, seed)
     # a claim without figures of its own still shows its evidence as a picture: every case of every part
-    figures = outcome.figures or [margins_figure(outcome.parts)]
-    if "coverage" not in outcome.evidence and outcome.evidence.get("grid"):
-        # a claim judged on a grid of configurations that does not state its coverage: read it from the grid
-        outcome.evidence["coverage"] = coverage.grid_coverage(outcome.evidence["grid"], plan.budget,
-                                                                  outcome.evidence.get("parts"))
-    return jsonable({
-        "id": claim.id, "title": claim.title, "source": claim.source,
-        "statement": claim.statement, "wording": claim.wording,
-        "reconstruction": claim.reconstruction, "verdict": outcome.verdict,
-        "evidence": outcome.evidence, "seconds": round(seconds, 3),
-        "reproducer": reproducer(claim.id, plan.budget, seed),
-        "figures": [{"title": f.title, "caption": f.caption, "lines": f.lines, "svg": f.svg}
-                    for f in figures],
-    })
+    figures = outcome.figures or (margins_figure(outcome.evidence.parts),)
+    return ClaimResult(claim.id, claim.title, claim.source, claim.statement, claim.wording, claim.reconstruction,
+                       outcome, tuple(figures), seconds, reproducer(claim.id, plan.budget, seed))
 
 
-def document(results: list[dict[str, Any]], budget: Budget, seed: int,
+def document(results: list[ClaimResult], budget: Budget, seed: int,
              run: dict[str, Any] | None = None) -> dict[str, Any]:
-    counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
-    by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in results) for v in VERDICTS}
+    """The report document (the JSON boundary): every claim's record, the summary and the environment."""
+    records = [r.record() for r in results]
+    counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
+    by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in records) for v in VERDICTS}
                  for src in SOURCES}
-    return {"schema_version": SCHEMA_VERSION, "claims": results,
+    return {"schema_version": SCHEMA_VERSION, "claims": records,
             "summary": {"counts": counts, "by_source": by_source,
-                        "seconds": round(sum(r["seconds"] for r in results), 3),
+                        "seconds": round(sum(r["seconds"] for r in records), 3),
                         "wall_seconds": (run or {}).get("duration_seconds")},
             "environment": environment(budget, seed, run)}
 
@@ -295,16 +308,12 @@ _HIDDEN_COLUMNS = {"w_star", "a_star", "regenerate", "v", "a"}
 
 
 def _table_columns(rows: list[dict]) -> list[str]:
-    """The columns of an evidence table: scalar fields, and the estimate and interval of the
-    probability fields (dicts with an estimate), in first-seen order; long vectors left out."""
+    """The columns of an evidence table: scalar fields and proportions (shown with their
+    intervals), in first-seen order; nested records and long vectors left out."""
     columns: list[str] = []
     for row in rows:
         for key, value in row.items():
-            if key in _HIDDEN_COLUMNS or key in columns:
-                continue
-            if isinstance(value, dict) and "estimate" not in value:
-                continue
-            if isinstance(value, list):
+            if key in _HIDDEN_COLUMNS or key in columns or isinstance(value, (dict, list)):
                 continue
             columns.append(key)
     return columns
@@ -312,8 +321,8 @@ def _table_columns(rows: list[dict]) -> list[str]:
 
 def _cell(row: dict, column: str) -> str:
     value = row.get(column, "")
-    if isinstance(value, dict):   # a proportion with its exact interval
-        return f"{value['estimate']:.4g} [{value['ci_low']:.3g}, {value['ci_high']:.3g}]"
+    if isinstance(value, Proportion):
+        return proportion_text(value, with_counts=False)
     return _format_number(value) if value is not None else "—"
 
 
@@ -334,7 +343,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "claims.json", out_dir / "index.html"
     write_atomically({
-        json_path: json.dumps(without_svg(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+        json_path: to_json(without_svg(doc)),
         html_path: render_html(doc, docs_href(out_dir)),
     })
     return json_path, html_path

@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from checks.app.files import write_atomically
 from checks.app.guards import read_json
@@ -26,6 +27,7 @@ from checks.experiments.cells import (  # noqa: F401  (re-exported: the sweep's 
     STEPS,
     Cache,
     Grid,
+    GridResult,
     cache_when_done,
     cell_eta,
     cell_r,
@@ -38,7 +40,9 @@ from checks.experiments.cells import (  # noqa: F401  (re-exported: the sweep's 
     thresholds,
 )
 from checks.experiments.cells import run_grid as run_sweep  # noqa: F401
+from checks.experiments.counts import OutcomeCounts
 from checks.figures import outcomes as outcome_figures
+from checks.verdicts.outcome import Figure
 from theory import dynamics
 
 map_figure, probability_figure = outcome_figures.map_figure, outcome_figures.probability_figure
@@ -58,10 +62,10 @@ class ChunkCache:
         self.warn = warn
 
     @staticmethod
-    def _checksum(key: str, runs: int, counts: dict) -> str:
+    def _checksum(key: str, runs: int, counts: dict[str, int]) -> str:
         return hashlib.sha256(json.dumps([key, runs, counts], sort_keys=True).encode()).hexdigest()
 
-    def get(self, key: str, runs: int) -> dict | None:
+    def get(self, key: str, runs: int) -> OutcomeCounts | None:
         path = self.directory / f"{key}.json"
         if not path.exists():
             return None
@@ -74,7 +78,7 @@ class ChunkCache:
                      and all(type(v) is int and v >= 0 for v in counts.values())
                      and sum(counts.values()) == runs)
             if valid:
-                return counts
+                return OutcomeCounts.of_names(counts)
         except (ValueError, KeyError, TypeError, OSError, AttributeError):
             pass
         self.corrupted += 1
@@ -82,37 +86,39 @@ class ChunkCache:
         path.unlink(missing_ok=True)
         return None
 
-    def put(self, key: str, runs: int, counts: dict) -> None:
-        entry = {"key": key, "runs": runs, "counts": counts, "checksum": self._checksum(key, runs, counts)}
+    def put(self, key: str, runs: int, counts: OutcomeCounts) -> None:
+        by_name = counts.to_json()
+        entry = {"key": key, "runs": runs, "counts": by_name, "checksum": self._checksum(key, runs, by_name)}
         write_atomically({self.directory / f"{key}.json": json.dumps(entry)}, durable=False)
 
 
-def _read_entry(path: Path):
+def _read_entry(path: Path) -> Any:
     """A cache entry, read like any untrusted JSON (a FIFO or a huge file is a damaged entry, not a hang)."""
     return read_json(path, "sweep cache entry", max_bytes=1 << 16)
 
 
-def write_outputs(result: dict, out_dir: Path) -> list[Path]:
+def write_outputs(result: GridResult, out_dir: Path) -> list[Path]:
     """sweep.json, sweep.csv, sweep.svg and — for a grid with several ratios and κ — map.svg,
     written together (atomically)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = result["rows"]
+    document = result.to_json()
+    rows = document["rows"]
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    files = {out_dir / "sweep.json": json.dumps(result, indent=2) + "\n", out_dir / "sweep.csv": table.getvalue()}
+    files = {out_dir / "sweep.json": json.dumps(document, indent=2) + "\n", out_dir / "sweep.csv": table.getvalue()}
     files.update({out_dir / name: figure.svg for name, figure in sweep_figures(result).items()})
     write_atomically(files)
     return list(files)
 
 
-def sweep_figures(result: dict) -> dict:
+def sweep_figures(result: GridResult) -> dict[str, Figure]:
     """{"sweep.svg": probabilities against p or the ratio} plus {"map.svg": P(spurious) over
     (r/r_b, κ)} when the grid has at least two of each."""
-    grid = result["grid"]
+    axes = result.axes
     figures = {"sweep.svg": outcome_figures.probability_figure(result)}
-    if len(grid["ratios"]) > 1 and len(grid["kappas"]) > 1 and grid["family"] == "canonical":
+    if len(axes.ratios) > 1 and len(axes.kappas) > 1 and axes.family == "canonical":
         figures["map.svg"] = outcome_figures.map_figure(result)
     return figures
 

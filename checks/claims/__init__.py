@@ -16,7 +16,8 @@ import pkgutil
 from types import ModuleType
 
 from checks.experiments.plan import Plan, plan_for
-from checks.verdicts.claim import Budget, Claim
+from checks.verdicts.budget import Budget
+from checks.verdicts.claim import Claim
 
 __all__ = ["all_claims", "claim_modules", "get", "is_catalogued", "plan", "report_order"]
 

@@ -7,14 +7,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from checks.experiments.outcomes import grid_teachers, sized_runs, teacher_record
+from checks.experiments.counts import OutcomeCounts, codes
+from checks.experiments.outcomes import sized_runs
 from checks.experiments.plan import ClaimSettings, Plan, setting
-from checks.experiments.teachers import GD_FAMILIES, gd_teachers, region_init, region_start
-from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
-from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.experiments.teachers import (
+    GD_FAMILIES,
+    gd_teachers,
+    grid_teachers,
+    region_init,
+    region_start,
+    teacher_record,
+)
+from checks.figures.render import OUTCOME_COLOURS, PALETTE, legend_outside, new_figure, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
-from theory import Teacher, dynamics
+from checks.verdicts.outcome import Figure, Outcome, combine
+from theory import Teacher, decisions, dynamics
 
 REPORT_ORDER = 110
 CLAIM_ID = "convergence-in-region"
@@ -39,17 +49,34 @@ SETTINGS = PerBudget(
                       eta_sweep_runs=2000))
 
 
-def judge_runs(part: Part, counts: dict, ascents: np.ndarray, instance: dict, size: int) -> None:
+def judge_runs(part: Part, counts: OutcomeCounts, ascents: np.ndarray, instance: Record, size: int) -> None:
     """One case per teacher: any spurious or diverged outcome or descent violation fails;
     undecided runs make it undecided."""
     ascended = int(np.sum(ascents > 0))
-    failures = counts["spurious"] + counts["diverged"] + ascended
-    status = FAIL if failures else (UNDECIDED if counts["undecided"] else PASS)
-    part.add({**instance, **counts, "ascending_runs": ascended}, failures, 0, size=size, status=status,
+    failures = counts[decisions.Outcome.SPURIOUS] + counts[decisions.Outcome.DIVERGED] + ascended
+    status = FAIL if failures else (UNDECIDED if counts[decisions.Outcome.UNDECIDED] else PASS)
+    part.add({**instance, **counts.to_json(), "ascending_runs": ascended}, failures, 0, size=size, status=status,
              note="runs not decided within the step budget" if status == UNDECIDED else "")
 
 
-def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator, steps: int) -> list[dict]:
+@dataclass(frozen=True)
+class EtaRow:
+    """The outcomes of the η sweep's region starts at one multiple of the default η."""
+
+    eta_multiple: int
+    eta: float
+    counts: OutcomeCounts
+    ascending_runs: int
+
+    def outcomes(self) -> str:
+        return ", ".join(f"{count} {outcome.label}" for outcome, count in self.counts if count)
+
+    def to_json(self) -> Record:
+        return {"eta_multiple": self.eta_multiple, "eta": self.eta, **self.counts.to_json(),
+                "ascending_runs": self.ascending_runs}
+
+
+def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator, steps: int) -> list[EtaRow]:
     """Outcome fractions from the same region starts as η grows past the default, each run at
     most ``steps`` steps."""
     V0, A0 = region_init(teacher, n, rng)
@@ -57,8 +84,7 @@ def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator, steps: int) ->
     for multiple in ETA_MULTIPLES:
         result = dynamics.run_gd(teacher, V0, A0, eta=multiple * dynamics.default_eta(teacher),
                                  steps=steps, until_decided=True)
-        rows.append({"eta_multiple": multiple, "eta": result.eta, **result.counts(),
-                     "ascending_runs": int(np.sum(result.ascents > 0))})
+        rows.append(EtaRow(multiple, result.eta, OutcomeCounts.of_result(result), int(np.sum(result.ascents > 0))))
     return rows
 
 
@@ -73,16 +99,17 @@ def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
     phi, a_dot = result.history["phi"], result.history["a_dot"] / scale
     top = max(1.2, float(np.nanmax(a_dot)) * 1.05)
     ax.fill_between([0, math.pi / 2], 0, top, color=PALETTE[2], alpha=0.12, label="theorem's region")
-    colours = {"global": PALETTE[0], "spurious": PALETTE[1], "undecided": PALETTE[6], "diverged": PALETTE[3]}
+    colours = OUTCOME_COLOURS
+    ended = codes(result)
     for i in range(V0.shape[0]):
-        ax.plot(phi[:, i], a_dot[:, i], color=colours[result.outcome[i]], linewidth=0.8, alpha=0.7)
+        ax.plot(phi[:, i], a_dot[:, i], color=colours[decisions.Outcome(ended[i])], linewidth=0.8, alpha=0.7)
     ax.plot(phi[0], a_dot[0], "o", color="black", markersize=3.5, label="start", clip_on=False)
     ax.plot(phi[-1], a_dot[-1], "s", color="black", markerfacecolor="white", markersize=5,
             label=f"after {steps} steps", clip_on=False)
-    for name, colour in colours.items():
-        count = int(np.sum(result.outcome == name))
+    for outcome, colour in colours.items():
+        count = int(np.sum(ended == outcome))
         if count:
-            ax.plot([], [], color=colour, label=f"ends {name} ({count})")
+            ax.plot([], [], color=colour, label=f"ends {outcome.label} ({count})")
     ax.set_ylim(min(-0.05, float(np.nanmin(a_dot)) * 1.05), top)
     ax.set_xlim(-0.03, math.pi / 2 + 0.1)
     ax.set_xlabel("angle φ between v and w* (radians)")
@@ -92,34 +119,30 @@ def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
     ends = np.abs(phi[-1]).max()
     return to_figure(fig, "Trajectories in the (φ, aᵀa*) plane",
                      f"{V0.shape[0]} runs started in the theorem's region (φ₀ < π/2, a₀ᵀa* > 0, edges "
-                     f"included) at the default η: {int(np.sum(result.outcome == 'global'))} end global; after "
+                     f"included) at the default η: {int(np.sum(ended == decisions.Outcome.GLOBAL))} end global; after "
                      f"{steps} steps every φ is " + ("0 (below 1e-200, where the engine sets it to 0)." if ends == 0
                                                  else f"at most {ends:.2g}."))
 
 
-def eta_sweep_figure(sweep: list[dict]) -> Figure:
+def eta_sweep_figure(sweep: list[EtaRow]) -> Figure:
     """The outcomes of the same region starts as η grows: stacked fractions per multiple."""
     fig, axes = new_figure(width=7.2, height=3.6)
     ax = axes[0, 0]
     x = np.arange(len(sweep))
     bottom = np.zeros(len(sweep))
-    for colour, name in zip((PALETTE[0], PALETTE[1], PALETTE[6], PALETTE[3]),
-                            ("global", "spurious", "undecided", "diverged"), strict=True):
-        total = np.array([sum(row[o] for o in dynamics.OUTCOMES) for row in sweep])
-        share = np.array([row[name] for row in sweep]) / total
-        ax.bar(x, share, bottom=bottom, color=colour, label=name, width=0.6)
+    for outcome, colour in OUTCOME_COLOURS.items():
+        total = np.array([row.counts.total for row in sweep])
+        share = np.array([row.counts[outcome] for row in sweep]) / total
+        ax.bar(x, share, bottom=bottom, color=colour, label=outcome.label, width=0.6)
         bottom += share
-    ax.set_xticks(x, [f"{row['eta_multiple']}×" for row in sweep])
+    ax.set_xticks(x, [f"{row.eta_multiple}×" for row in sweep])
     ax.set_xlabel("step size, as a multiple of the default η (4× = the stability limit at ‖v‖ = 1)")
     ax.set_ylabel("fraction of runs")
     ax.set_ylim(0, 1)
     ax.set_title("Outcomes as η grows past the default")
     legend_outside(ax)
-    runs = sum(sweep[0][o] for o in dynamics.OUTCOMES)
-    return to_figure(fig, "Outcomes against the step size", f"The same {runs} region starts at each η: "
-                     + "; ".join(f"{row['eta_multiple']}×: "
-                                 + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
-                                 for row in sweep) + ".")
+    return to_figure(fig, "Outcomes against the step size", f"The same {sweep[0].counts.total} region starts at "
+                     "each η: " + "; ".join(f"{row.eta_multiple}×: {row.outcomes()}" for row in sweep) + ".")
 
 
 def not_run(skipped: list[dict]) -> str:
@@ -148,28 +171,28 @@ def check(plan: Plan, seed: int) -> Outcome:
     for family, teacher in teachers:
         V0, A0 = region_init(teacher, settings.region_runs, rng)
         result = dynamics.run_gd(teacher, V0, A0, steps=plan.run_steps, until_decided=True)
-        judge_runs(part, result.counts(), result.ascents,
+        judge_runs(part, OutcomeCounts.of_result(result), result.ascents,
                    {"family": family, **teacher.to_json(), "eta": result.eta, "steps": result.steps},
                    teacher.k + teacher.p)
     skipped = []
-    for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, plan, settings.grid_families):
+    for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, plan.dimensions.pairs(), settings.grid_families):
         batch = sized_runs(teacher, settings.grid_runs, plan, rng, start=region_start, undecided_limit=0.0)
         if batch is None:
             skipped.append(teacher_record(family, teacher, regenerate))
             continue
-        judge_runs(part, dynamics.batch_counts(batch), batch.ascents, {**teacher_record(family, teacher, regenerate),
+        judge_runs(part, OutcomeCounts.of_batch(batch), batch.ascents, {**teacher_record(family, teacher, regenerate),
                                                   "runs": len(batch.outcome)}, teacher.k + teacher.p)
     sweep_teacher = next(t for f, t in teachers if f == "gaussian")
     # a quarter of the run cap: the larger steps decide sooner
     sweep = eta_sweep(sweep_teacher, settings.eta_sweep_runs, rng, plan.run_steps // 4)
-    runs = sum(sum(c.instance[o] for o in dynamics.OUTCOMES) for c in part.cases)
+    runs = sum(sum(c.instance[o.label] for o in decisions.Outcome) for c in part.cases)
     figure_teacher = next(t for f, t in teachers if f == "one-hot")
-    past = "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
-                     for row in sweep)
+    past = "; ".join(f"{row.eta_multiple}×: {row.outcomes()}" for row in sweep)
     ran = coverage([part], plan.budget, runs=runs, step_sizes="the default η for every teacher; "
                    + ", ".join(f"{m}×" for m in ETA_MULTIPLES) + " the default in the η sweep (one Gaussian teacher)",
                    not_run=not_run(skipped))
-    k_range, p_range = (f"{low:,}–{high:,}" for low, high in (ran["k"], ran["p"]))
+    assert ran.k is not None and ran.p is not None    # every case has a teacher
+    k_range, p_range = (f"{low:,}–{high:,}" for low, high in (ran.k, ran.p))
     return combine([part], lambda: f"all {runs:,} runs from the region (incl. its edges) over {len(part.cases)} "
                    f"teachers, k {k_range} and p {p_range}, reached the global minimum at the default η, "
                    f"descending at every step; outcomes as η grows "

@@ -16,9 +16,11 @@ import numpy as np
 
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import landscape_teachers
-from checks.verdicts.cases import UNDECIDED, Part, combine
-from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import Teacher, landscape, precision
 from theory.certify import exact_sums
 

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from checks.experiments.counts import codes
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
-from checks.verdicts.cases import Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, decisions, dynamics, empirical, landscape
 
 REPORT_ORDER = 210
@@ -51,8 +54,9 @@ def check(plan: Plan, seed: int) -> Outcome:
     population = dynamics.run_gd(teacher, V0, A0, steps=5000, until_decided=True)
     # Starts deep inside each basin (far from the saddle), so that sampling noise cannot flip them.
     depth = V0 @ teacher.w_star / teacher.w_norm + A0 @ teacher.a_star / np.linalg.norm(teacher.a_star)
-    start_global = max(np.flatnonzero(population.outcome == "global"), key=lambda i: depth[i])
-    start_spurious = min(np.flatnonzero(population.outcome == "spurious"), key=lambda i: depth[i])
+    ended = codes(population)
+    start_global = max(np.flatnonzero(ended == decisions.Outcome.GLOBAL), key=lambda i: depth[i])
+    start_spurious = min(np.flatnonzero(ended == decisions.Outcome.SPURIOUS), key=lambda i: depth[i])
     noiseless = Part("noiseless-exact", "without label noise the teacher fits every sample exactly: "
                      "empirical GD from a global-basin start ends at the population minimum",
                      "gap to (ŵ*, ‖w*‖a*)")

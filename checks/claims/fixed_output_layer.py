@@ -12,9 +12,11 @@ from checks.experiments.outcomes import angle_to_teacher
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import gd_teachers, vector_at_angle
 from checks.figures.render import legend_outside, new_figure, series_style, to_figure
-from checks.verdicts.cases import UNDECIDED, Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, dynamics, landscape, precision
 
 REPORT_ORDER = 180
@@ -101,7 +103,7 @@ def angle_figure(family: str, teacher: Teacher, margin: float, eta: float, steps
     t = np.arange(history.shape[0]) + 1
     for i, phi0 in enumerate(phis):
         style = series_style(i)
-        ax.plot(t, history[:, i], color=style["color"], linestyle=style["linestyle"], linewidth=1.2,
+        ax.plot(t, history[:, i], color=style.color, linestyle=style.linestyle, linewidth=1.2,
                 label=f"φ₀ = {phi0:.3g}" if i < len(phis) - 2 else f"φ₀ = π − {math.pi - phi0:.2g}")
     ax.set_xscale("log")
     ax.set_ylim(-0.05, math.pi + 0.05)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import mpmath
 
 from checks.experiments.plan import ClaimSettings, Plan, setting
-from checks.verdicts.cases import UNDECIDED, Part, combine
-from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import formulas, gaussian
 from theory.arith import MpmathArith
 from theory.precision import PrecisionNotReached, converged, relative_difference, workdps

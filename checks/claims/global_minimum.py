@@ -9,9 +9,11 @@ import numpy as np
 
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import landscape_teachers, loss_scale, point_json, random_point
-from checks.verdicts.cases import FAIL, Part, combine
-from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import formulas, precision
 from theory.arith import ArbArith
 from theory.landscape import global_minimum, hessian, loss

@@ -10,9 +10,11 @@ import numpy as np
 
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import loss_scale, point_json, random_point, random_teacher
-from checks.verdicts.cases import Part, combine
-from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import landscape, precision
 
 REPORT_ORDER = 30

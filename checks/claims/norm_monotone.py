@@ -9,9 +9,11 @@ import numpy as np
 
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import gd_teachers
-from checks.verdicts.cases import Part, combine
-from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
 

@@ -19,9 +19,11 @@ from checks.experiments.certificates import certificate_case
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import landscape_teachers
 from checks.figures.render import new_figure, to_figure
-from checks.verdicts.cases import FAIL, PASS, Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, landscape, precision
 
 REPORT_ORDER = 60

@@ -21,9 +21,11 @@ from checks.experiments.certificates import certificate_case
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.experiments.teachers import boundary_ratio, landscape_teachers, loss_scale
 from checks.figures.render import new_figure, to_figure
-from checks.verdicts.cases import FAIL, Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, landscape, precision
 
 REPORT_ORDER = 50

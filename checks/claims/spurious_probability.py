@@ -23,16 +23,20 @@ cone) and never moves — exactly, so it is stated, not run.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from checks.experiments import invariant_grid as ig
+from checks.experiments.cells import CellRow, Threshold
 from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures import outcomes as outcome_figures
 from checks.figures.flow import flow_figure
-from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Claim, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from checks.verdicts.stats import clopper_pearson
 from theory import decisions, dynamics, invariants
 
@@ -50,28 +54,29 @@ class Settings(ClaimSettings):
 SETTINGS = PerBudget(quick=Settings(flow_runs=200), standard=Settings(flow_runs=400), thorough=Settings(flow_runs=800))
 
 
-def size(row: dict) -> float:
+def size(row: Record) -> float:
     """Orders counterexamples: smaller k first, then smaller p; p = ∞ last."""
     return row["k"] * 1e13 + (1e12 if row["p"] == "inf" else row["p"])
 
 
-def judge(part: Part, row: dict) -> None:
+def judge(part: Part, row: Record) -> None:
     has = row["p_spurious"]
     lacks_high = row["p_spurious_or_undecided_high"]
-    status = PASS if has["ci_low"] > NEGLIGIBLE else FAIL if lacks_high < NEGLIGIBLE else UNDECIDED
-    part.add(row, has["ci_low"], NEGLIGIBLE, size=size(row), status=status,
+    status = PASS if has.low > NEGLIGIBLE else FAIL if lacks_high < NEGLIGIBLE else UNDECIDED
+    part.add(row, has.low, NEGLIGIBLE, size=size(row), status=status,
              note="interval straddles 1 %" if status == UNDECIDED else "")
 
 
-def with_lacking_interval(row: dict, alpha: float) -> dict:
+def with_lacking_interval(row: CellRow, alpha: float) -> Record:
     """An evidence row, with the upper end of P(spurious or undecided) the 'lacks' rule reads."""
     out = ig.evidence_row(row)
-    out["p_spurious_or_undecided_high"] = clopper_pearson(row["spurious"] + row["undecided"], row["runs"], alpha)[1]
+    lacking = row.counts[decisions.Outcome.SPURIOUS] + row.counts[decisions.Outcome.UNDECIDED]
+    out["p_spurious_or_undecided_high"] = clopper_pearson(lacking, row.runs, alpha)[1]
     return out
 
 
-def threshold_of(found: list[dict], k: int, ratio: float) -> dict | None:
-    return next((t for t in found if t["k"] == k and t["ratio_over_boundary"] == ratio), None)
+def threshold_of(found: Sequence[Threshold], k: int, ratio: float) -> Threshold | None:
+    return next((t for t in found if t.k == k and t.ratio_over_boundary == ratio), None)
 
 
 def check(plan: Plan, seed: int) -> Outcome:
@@ -103,18 +108,18 @@ def check(plan: Plan, seed: int) -> Outcome:
     for point in series:
         if point.ratio > 0:
             t = ig.threshold(plan, point.k, point.ratio)
-            candidates.append((point.kappa / t["kappa_high"], -point.k, point))
+            candidates.append((point.kappa / t.kappa_high, -point.k, point))
     witness = max(candidates, key=lambda c: (c[0], c[1]))[2]
     witness_rows = [r for r in rows if (r["k"], r["name"], r["ratio_over_boundary"]) == (witness.k, witness.name,
                                                                                         witness.ratio)
                     and math.isclose(r["kappa"], witness.kappa, rel_tol=1e-9)]
-    weakest = min(witness_rows, key=lambda r: r["p_spurious"]["ci_low"])
+    weakest = min(witness_rows, key=lambda r: r["p_spurious"].low)
     judge(some, {**weakest, "witness": witness.label(), "p_tried": [r["p"] for r in witness_rows]})
     for row in maps:
         bracket = threshold_of(found, row["k"], row["ratio_over_boundary"])
-        if bracket is not None and row["kappa"] < bracket["kappa_low"] * (1 - 1e-9):
-            below.add({**row, "kappa_low": bracket["kappa_low"]}, row["spurious"], 0, size=size(row))
-    held = decisions_part("spurious")
+        if bracket is not None and row["kappa"] < bracket.kappa_low * (1 - 1e-9):
+            below.add({**row, "kappa_low": bracket.kappa_low}, row["spurious"], 0, size=size(row))
+    held = decisions_part(decisions.Outcome.SPURIOUS)
     teacher = invariants.canonical_teacher(witness.k, witness.r, witness.kappa)
     batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), max_steps=plan.run_steps,
                                   p=math.inf)
@@ -123,30 +128,30 @@ def check(plan: Plan, seed: int) -> Outcome:
 
     phase_map = [{"k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"], "kappa": r["kappa"],
                   "p_spurious": r["p_spurious"]} for r in maps]
-    thresholds = [{"k": t["k"], "r": t["r"], "ratio_over_boundary": t["ratio_over_boundary"],
-                   "kappa_low": t["kappa_low"], "kappa_high": t["kappa_high"]} for t in found]
+    thresholds = [replace(t, witness=None) for t in found]   # the search's witness stays out of the evidence
     region = region_text(maps, found)
     figures = [
-        outcome_figures.map_figure(ig.as_sweep_result(map_rows, plan, found, alpha)),
-        outcome_figures.probability_figure(ig.as_sweep_result(series_rows, plan, [], alpha),
-                                           bounds={"spurious": (NEGLIGIBLE, "the constant's threshold")}),
+        outcome_figures.map_figure(ig.as_grid_result(map_rows, plan, found, alpha)),
+        outcome_figures.probability_figure(ig.as_grid_result(series_rows, plan, [], alpha),
+                                           bounds={decisions.Outcome.SPURIOUS:
+                                                   (NEGLIGIBLE, "the constant's threshold")}),
         flow_figure(*FLOW, n=plan.settings(CLAIM_ID, Settings).flow_runs, seed=seed),
     ]
 
     def summary_confirmed():
-        lowest = min(ig.unique(maps + rows), key=lambda r: r["p_spurious"]["estimate"])
+        lowest = min(ig.unique(maps + rows), key=lambda r: r["p_spurious"].estimate)
         return (f"P(spurious) > {NEGLIGIBLE:g} for every teacher tried with a spurious minimum (lowest "
-                f"{lowest['p_spurious']['estimate']:.3f}); {region}")
+                f"{lowest['p_spurious'].estimate:.3f}); {region}")
 
     def summary_qualified():
         held_readings = [p.reading for p in (some, every) if p.verdict == "confirmed"]
         counter = every.failure().instance
         lacking = len(every.by_status(FAIL))
-        estimates = [r["p_spurious"]["estimate"] for r in witness_rows]
+        estimates = [r["p_spurious"].estimate for r in witness_rows]
         return (f"holds {'; '.join(held_readings) or 'for no reading'} (witness {witness.label()}: P(spurious) "
                 f"estimated {min(estimates):.3f}–{max(estimates):.3f} over p = "
                 f"{', '.join(str(r['p']) for r in witness_rows)}, lowest interval end "
-                f"{min(r['p_spurious']['ci_low'] for r in witness_rows):.3f}) — "
+                f"{min(r['p_spurious'].low for r in witness_rows):.3f}) — "
                 f"fails for every teacher: {lacking} of {len(every.cases)} cells lack the constant, smallest "
                 f"k = {counter['k']:,}, r/r_b = {counter['ratio_over_boundary']:.3g}, κ = {counter['kappa']:.3g}, "
                 f"p = {counter['p']}: {counter['spurious']} of {counter['runs']:,} runs spurious. {region}")
@@ -164,22 +169,22 @@ def check(plan: Plan, seed: int) -> Outcome:
                    "cone); GD never leaves it, so P_∞(global) = P_∞(spurious) = 0 exactly (not run)")
 
 
-def region_text(maps: list[dict], found: list[dict]) -> str:
+def region_text(maps: list[Record], found: Sequence[Threshold]) -> str:
     """Where P(spurious) is a constant, in (k, r/r_b, κ), from the map and κ*."""
     # a cell within κ*'s bracket (ends included, to rounding) is at κ*, neither below nor above it
     above = [r for r in maps if (t := threshold_of(found, r["k"], r["ratio_over_boundary"])) is not None
-             and r["kappa"] > t["kappa_high"] * (1 + 1e-9)]
+             and r["kappa"] > t.kappa_high * (1 + 1e-9)]
     without = sorted({r["k"] for r in maps if threshold_of(found, r["k"], r["ratio_over_boundary"]) is None})
-    constant = [r for r in above if r["p_spurious"]["ci_low"] > NEGLIGIBLE]
-    spans = "; ".join(f"k = {t['k']:,}, r/r_b = {t['ratio_over_boundary']:g}: κ* ∈ [{t['kappa_low']:.3g}, "
-                      f"{t['kappa_high']:.3g}]" for t in found)
-    faint = sorted({r["k"] for r in above if r["p_spurious"]["ci_low"] <= NEGLIGIBLE})
+    constant = [r for r in above if r["p_spurious"].low > NEGLIGIBLE]
+    spans = "; ".join(f"k = {t.k:,}, r/r_b = {t.ratio_over_boundary:g}: κ* ∈ [{t.kappa_low:.3g}, "
+                      f"{t.kappa_high:.3g}]" for t in found)
+    faint = sorted({r["k"] for r in above if r["p_spurious"].low <= NEGLIGIBLE})
     return (f"Where it holds: at p = ∞, P(spurious) > 0 exactly for κ above κ*(k, r) ({spans}); below κ* no map "
             f"cell has a spurious run. Above κ*, {len(constant)} of {len(above)} map cells have P(spurious) "
             f"> {NEGLIGIBLE:g}" + (f" — not all: at k = {', '.join(f'{k:,}' for k in faint)} the spurious "
                                   "runs start in the outer part of the paper's ball, where its law puts little mass, "
                                   "so P grows slowly past κ*" if faint else "")
-            + f". κ* rises with r/r_b and with k (k = {', '.join(f'{k:,}' for k in sorted({t['k'] for t in found}))} "
+            + f". κ* rises with r/r_b and with k (k = {', '.join(f'{k:,}' for k in sorted({t.k for t in found}))} "
             "computed here" + (f"; none at k = {', '.join(f'{k:,}' for k in without)}, whose cells are judged "
                               "but not placed against κ*" if without else "")
             + "). Finite p lets runs start past π/2; P(p) approaches P_∞ as p grows (benchmarks/p_limit.py: "

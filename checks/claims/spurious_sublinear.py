@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from checks.experiments.counts import codes
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
-from checks.verdicts.cases import Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
-from theory import Teacher, dynamics, landscape
+from checks.verdicts.outcome import Figure, Outcome, combine
+from theory import Teacher, decisions, dynamics, landscape
 
 REPORT_ORDER = 170
 CLAIM_ID = "spurious-sublinear"
@@ -45,7 +48,7 @@ def check(plan: Plan, seed: int) -> Outcome:
             continue
         V0, A0 = dynamics.random_init(teacher, 400, rng)
         probe = dynamics.run_gd(teacher, V0, A0, steps=2000, until_decided=True)
-        chosen = probe.outcome == "spurious"
+        chosen = codes(probe) == decisions.Outcome.SPURIOUS
         if not chosen.any():
             continue
         result = dynamics.run_gd(teacher, V0[chosen][:20], A0[chosen][:20], steps=steps,

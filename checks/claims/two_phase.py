@@ -45,11 +45,15 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import NullLocator
 from scipy import stats
 
+from checks.experiments.counts import OutcomeCounts
 from checks.experiments.plan import ClaimSettings, Plan, setting, shown
 from checks.experiments.teachers import gd_teachers, region_init
 from checks.figures.render import new_figure, series_style, to_figure
-from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.verdicts.claim import Claim, Figure, Outcome, PerBudget, rng_for
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import grid_coverage
+from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
 from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 REPORT_ORDER = 160
@@ -284,7 +288,7 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
     start = initialization.reduced_start(teacher, plane, n, grid_rng(seed, k, r, kappa, p, n), "paper", p, V0_NORM)
     batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
                                   start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
-    counts = dynamics.batch_counts(batch)
+    counts = OutcomeCounts.of_batch(batch).to_json()   # the row is evidence: outcomes by name
     chosen = batch.outcome == decisions.Outcome.GLOBAL
     x, y, z1, z2, _ = start
     cos_phi0 = x / np.hypot(x, y)
@@ -556,7 +560,8 @@ def check(plan: Plan, seed: int) -> Outcome:
                    regions={"holds": holds_text, "fails": fails_text,
                             "undecided": [list(key) for key in undecided_teachers],
                             "every_teacher_fails_from_kappa": kappa_fail},
-                   phase_one=phase_one)
+                   phase_one=phase_one,
+                   coverage=grid_coverage(rows, plan.budget, [rate_part, bound_part, some_part, every_part]))
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -615,7 +620,7 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
     marker, drawn at a tick labelled ∞ two decades past the largest finite p."""
     ks = sorted({c.teacher_key[0] for c in configurations})
     fig, axes = new_figure(ncols=len(ks), width=3.4 * len(ks) + 1.6, height=3.8)
-    lines: list[dict] = []
+    lines: list[FigureLine] = []
     levels, growth, bound_growth = [], [], []
     finite_p = sorted({float(c.row["p"]) for c in configurations if c.row["p"] != "inf"})
     at_limit = (finite_p[-1] if finite_p else 1.0) * 100      # where p = ∞ is drawn (its tick says ∞)
@@ -625,12 +630,12 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
             series = sorted((c for c in configurations if c.teacher_key == key and c.row["p"] != "inf"
                              and "T1_median" in c.row), key=lambda c: float(c.row["p"]))
             limit = next((c for c in configurations if c.teacher_key == key and c.row["p"] == "inf"), None)
-            style = {**series_style(index), "linestyle": "-"}
+            style = series_style(index)
             label = f"r/r_b = {series[0].row['ratio_over_boundary'] if series else 0:.2g}, κ = {_fmt(key[2])}"
             if series:
-                ax.plot([float(c.row["p"]) for c in series], [c.row["T1_median"] for c in series], **style,
-                        markersize=4, label=label)
-                lines.append({"label": f"k = {k}, {label}", "teachers": [str(key)]})
+                ax.plot([float(c.row["p"]) for c in series], [c.row["T1_median"] for c in series], color=style.color,
+                        marker=style.marker, linestyle="-", markersize=4, label=label)
+                lines.append(FigureLine(f"k = {k}, {label}", (str(key),)))
                 t1s = [c.row["T1_median"] for c in series]
                 growth.append(max(t1s) / max(min(t1s), 1))
                 bounds = [c.row["bound_median"] for c in series if c.row["bound_median"] != "inf"]
@@ -638,10 +643,10 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                     bound_growth.append(bounds[-1] / bounds[0])
             if limit is not None and "T1_median" in limit.row:   # a dashed level ending in the teacher's marker
                 level = limit.row["T1_median"]
-                ax.plot([at_limit / 10, at_limit], [level, level], color=style["color"], linestyle="--", linewidth=1)
-                ax.plot([at_limit], [level], color=style["color"], marker=style["marker"], markersize=4,
+                ax.plot([at_limit / 10, at_limit], [level, level], color=style.color, linestyle="--", linewidth=1)
+                ax.plot([at_limit], [level], color=style.color, marker=style.marker, markersize=4,
                         linestyle="none")
-                lines.append({"label": f"k = {k}, {label}, p = ∞", "teachers": [str(key)]})
+                lines.append(FigureLine(f"k = {k}, {label}, p = ∞", (str(key),)))
                 levels.append(limit.row["T1_median"])
                 if series:
                     t1s = [c.row["T1_median"] for c in series] + [limit.row["T1_median"]]
@@ -669,8 +674,7 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                        f"theorem-region runs grows ×{min(bound_growth, default=math.nan):.2g} to "
                        f"×{max(bound_growth, default=math.nan):.2g} from the smallest to the largest finite p and is "
                        f"infinite at p = ∞, where the median T₁ is {min(levels, default=math.nan):.0f} to "
-                       f"{max(levels, default=math.nan):.0f} steps.")
-    figure.lines.extend(lines)
+                       f"{max(levels, default=math.nan):.0f} steps.", lines)
     return figure
 
 

@@ -20,17 +20,19 @@ import itertools
 import json
 import math
 from collections.abc import Callable
-from concurrent.futures import Executor, as_completed
-from dataclasses import asdict, dataclass
-from typing import Protocol
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Protocol
 
 import numpy as np
 
+from checks.experiments.counts import OutcomeCounts
 from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
 from checks.verdicts.claim import rng_for
 from checks.verdicts.errors import InfrastructureError
-from checks.verdicts.stats import clopper_pearson
+from checks.verdicts.stats import Proportion
 from theory import Teacher, dynamics, initialization, invariants
+from theory.decisions import Outcome
 
 CACHE_VERSION = 5   # bump when a chunk's computation changes meaning (5: κ axis, families, p = ∞)
 # Limits that a 24 GB machine serves with room to spare: a teacher of k = p = 10⁷ holds 240 MB of
@@ -141,13 +143,13 @@ def cell_eta(grid: Grid, teacher: Teacher, eta_multiple: float) -> float:
     return eta_multiple * dynamics.default_eta(teacher, grid.v0_norm)
 
 
-def run_chunk(grid: Grid, cell: tuple, index: int, runs: int) -> dict:
+def run_chunk(grid: Grid, cell: tuple, index: int, runs: int) -> OutcomeCounts:
     """Outcome counts of one chunk (a pure function of its arguments)."""
     k, p, ratio, kappa, eta_multiple = cell
     teacher = cell_teacher(grid, k, p, ratio, kappa)
     rng = rng_for(grid.seed, "sweep-runs", k, repr(p), repr(ratio), repr(kappa), repr(eta_multiple), index)
-    return dynamics.outcome_counts(teacher, runs, rng, eta=cell_eta(grid, teacher, eta_multiple), max_steps=grid.steps,
-                                   p=p, v0_norm=grid.v0_norm)
+    return OutcomeCounts.of_names(dynamics.outcome_counts(
+        teacher, runs, rng, eta=cell_eta(grid, teacher, eta_multiple), max_steps=grid.steps, p=p, v0_norm=grid.v0_norm))
 
 
 def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
@@ -158,18 +160,18 @@ def chunk_key(grid: Grid, cell: tuple, index: int, runs: int) -> str:
 
 
 class Cache(Protocol):
-    """Where finished chunks are kept: :class:`ChunkCache` on disk, or in memory. ``failure`` is the
-    first error a put raised (a full or read-only disk), which stops the grid."""
+    """Where finished chunks are kept: ``checks.app.sweep.ChunkCache`` on disk, or in memory.
+    ``failure`` is the first error a put raised (a full or read-only disk), which stops the grid."""
 
     corrupted: int
     failure: OSError | None
 
-    def get(self, key: str, runs: int) -> dict | None: ...
+    def get(self, key: str, runs: int) -> OutcomeCounts | None: ...
 
-    def put(self, key: str, runs: int, counts: dict) -> None: ...
+    def put(self, key: str, runs: int, counts: OutcomeCounts) -> None: ...
 
 
-def cache_when_done(cache: Cache, key: str, runs: int, future) -> None:
+def cache_when_done(cache: Cache, key: str, runs: int, future: Future) -> None:
     """Cache a chunk the moment it finishes (so an interrupted sweep keeps it); a cancelled or
     failed chunk is left alone — asking a cancelled future for its exception would raise."""
     if not future.cancelled() and future.exception() is None:
@@ -179,76 +181,182 @@ def cache_when_done(cache: Cache, key: str, runs: int, future) -> None:
             cache.failure = getattr(cache, "failure", None) or exc
 
 
+def json_p(p: float) -> int | str:
+    """p for JSON, which has no infinity: the string "inf" for the limit."""
+    return "inf" if p == math.inf else int(p)
+
+
+def grid_json(grid: Grid) -> dict[str, Any]:
+    return {**asdict(grid), "ps": [json_p(p) for p in grid.ps]}
+
+
+@dataclass(frozen=True)
+class CellRow:
+    """One cell's result: its coordinates, counts, exact intervals at confidence 1 − ``alpha``
+    each, and the invariants of the teacher that ran (for family random: its own r and κ, which
+    the grid did not choose). ``name`` labels a point of the invariant grid (a family, or "")."""
+
+    k: int
+    p: float                      # an int, or math.inf
+    ratio_over_boundary: float
+    eta_multiple: float
+    counts: OutcomeCounts
+    alpha: float
+    family: str
+    kappa_asked: float | None
+    r: float
+    ratio_actual: float
+    kappa: float
+    eta: float
+    eta_fraction: float
+    v0_norm: float
+    name: str | None = None
+    _proportions: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def runs(self) -> int:
+        return self.counts.total
+
+    @property
+    def confidence(self) -> float:
+        return 1 - self.alpha
+
+    def proportion(self, outcome: Outcome) -> Proportion:
+        """P(outcome) with its exact interval (computed once)."""
+        if outcome not in self._proportions:
+            self._proportions[outcome] = self.counts.proportion(outcome, self.alpha)
+        return self._proportions[outcome]
+
+    def named(self, name: str) -> CellRow:
+        return replace(self, name=name, _proportions={})
+
+    def to_json(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"k": self.k, "p": json_p(self.p), "ratio_over_boundary": self.ratio_over_boundary,
+                               "eta_multiple": self.eta_multiple, **self.counts.to_json(), "runs": self.runs}
+        for outcome in Outcome:
+            share = self.proportion(outcome)
+            row[f"p_{outcome.label}"], row[f"p_{outcome.label}_low"], row[f"p_{outcome.label}_high"] = \
+                share.estimate, share.low, share.high
+        row["ci_low"], row["ci_high"] = row["p_global_low"], row["p_global_high"]       # the earlier keys, kept
+        row.update(confidence=self.confidence, family=self.family, kappa_asked=self.kappa_asked, r=self.r,
+                   ratio_actual=self.ratio_actual, kappa=self.kappa, eta=self.eta, eta_fraction=self.eta_fraction,
+                   v0_norm=self.v0_norm)
+        if self.name is not None:
+            row["name"] = self.name
+        return row
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """κ*(k, r): P_∞(spurious) > 0 above ``kappa_high`` and = 0 below ``kappa_low``; ``witness`` is
+    the search's witness, where one was kept."""
+
+    k: int
+    r: float
+    ratio_over_boundary: float
+    kappa_low: float
+    kappa_high: float
+    witness: tuple[float, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"k": self.k, "r": self.r, "ratio_over_boundary": self.ratio_over_boundary,
+                               "kappa_low": self.kappa_low, "kappa_high": self.kappa_high}
+        if self.witness is not None:
+            out["witness"] = list(self.witness)
+        return out
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The axes of a table of cells, as the figures read them: p an int or math.inf."""
+
+    ks: tuple[int, ...]
+    ratios: tuple[float, ...]
+    kappas: tuple[float, ...]
+    ps: tuple[float, ...]
+    eta_multiples: tuple[float, ...]
+    family: str
+
+    @classmethod
+    def of(cls, grid: Grid) -> Axes:
+        return cls(tuple(grid.ks), tuple(grid.ratios), tuple(grid.kappas), tuple(grid.ps), tuple(grid.eta_multiples),
+                   grid.family)
+
+
+@dataclass(frozen=True)
+class GridResult:
+    """Cells with their axes and κ* brackets: a sweep's result (``grid`` set: it is the sweep's
+    JSON) or the cells a claim ran, drawn by the same figures."""
+
+    axes: Axes
+    rows: tuple[CellRow, ...]
+    thresholds: tuple[Threshold, ...]
+    alpha: float
+    grid: Grid | None = None
+    chunks: int = 0
+    from_cache: int = 0
+    corrupted_cache_entries: int = 0
+
+    @property
+    def confidence(self) -> float:
+        return 1 - self.alpha
+
+    def to_json(self) -> dict[str, Any]:
+        assert self.grid is not None, "only a sweep's result is written as JSON"
+        return {"grid": grid_json(self.grid), "rows": [row.to_json() for row in self.rows], "chunks": self.chunks,
+                "from_cache": self.from_cache, "corrupted_cache_entries": self.corrupted_cache_entries,
+                "confidence": self.confidence, "thresholds": [t.to_json() for t in self.thresholds]}
+
+
 def run_grid(grid: Grid, executor: Executor, cache: Cache,
-              progress: Callable[[int, int], None] = lambda done, total: None, *, alpha: float | None = None,
-              with_thresholds: bool = True) -> dict:
+             progress: Callable[[int, int], None] = lambda done, total: None, *, alpha: float | None = None,
+             with_thresholds: bool = True) -> GridResult:
     """Counts per cell, from the cache where possible and the executor otherwise; ``progress``
     is told (chunks done, chunks in all) as chunks finish. Intervals are at confidence 1 − α
     each (default α = 1e-3 / cells); ``with_thresholds`` adds κ*(k, r) for the grid's ratios."""
     if problem := grid_problem(grid):   # too many chunks to build, or a ratio its teacher cannot have
         raise ValueError(problem)
     chunks = grid.chunks()
-    counts = {cell: dict.fromkeys(dynamics.OUTCOMES, 0) for cell in grid.cells()}
-    pending, done, cached = {}, 0, 0
+    counts = {cell: OutcomeCounts() for cell in grid.cells()}
+    pending: dict[Future, tuple] = {}
+    done = cached = 0
     for cell, index, runs in chunks:
         key = chunk_key(grid, cell, index, runs)
         hit = cache.get(key, runs)
         if hit is None:
             future = executor.submit(run_chunk, grid, cell, index, runs)
             future.add_done_callback(functools.partial(cache_when_done, cache, key, runs))
-            pending[future] = (cell, key)
+            pending[future] = cell
         else:
             cached += 1
             done += 1
-            for name, value in hit.items():
-                counts[cell][name] += value
+            counts[cell] += hit
     progress(done, len(chunks))
     for future in as_completed(pending):
         if (failure := getattr(cache, "failure", None)) is not None:
             where = getattr(cache, "directory", "in memory")
             raise InfrastructureError(f"the sweep cache {where} cannot be written ({failure}); stopped")
-        cell, _ = pending[future]
-        result = future.result()
-        for name, value in result.items():
-            counts[cell][name] += value
+        counts[pending[future]] += future.result()
         done += 1
         progress(done, len(chunks))
     alpha = 1e-3 / len(counts) if alpha is None else alpha
-    rows = [cell_row(grid, cell, c, alpha) for cell, c in counts.items()]
-    return {"grid": grid_json(grid), "rows": rows, "chunks": len(chunks), "from_cache": cached,
-            "corrupted_cache_entries": cache.corrupted, "confidence": 1 - alpha,
-            "thresholds": thresholds(grid) if with_thresholds else []}
+    rows = tuple(cell_row(grid, cell, c, alpha) for cell, c in counts.items())
+    return GridResult(Axes.of(grid), rows, tuple(thresholds(grid)) if with_thresholds else (), alpha, grid,
+                      len(chunks), cached, cache.corrupted)
 
 
-def json_p(p: float):
-    """p for JSON, which has no infinity: the string "inf" for the limit."""
-    return "inf" if p == math.inf else int(p)
-
-
-def grid_json(grid: Grid) -> dict:
-    return {**asdict(grid), "ps": [json_p(p) for p in grid.ps]}
-
-
-def cell_row(grid: Grid, cell: tuple, c: dict, alpha: float) -> dict:
-    """A cell's counts, probabilities with exact intervals at 1 − α each, and the invariants of the
-    teacher that ran (for family random: its own r and κ, which the grid did not choose)."""
+def cell_row(grid: Grid, cell: tuple, counts: OutcomeCounts, alpha: float) -> CellRow:
+    """A cell's counts with the invariants of the teacher that ran."""
     k, p, ratio, kappa, eta_multiple = cell
     teacher = cell_teacher(grid, k, p, ratio, kappa)
     eta = cell_eta(grid, teacher, eta_multiple)
     inv = invariants.of(teacher, grid.v0_norm, eta)
-    n = sum(c.values())
-    row = {"k": k, "p": json_p(p), "ratio_over_boundary": ratio, "eta_multiple": eta_multiple, **c, "runs": n}
-    for outcome in dynamics.OUTCOMES:
-        lo, hi = clopper_pearson(c[outcome], n, alpha)
-        row[f"p_{outcome}"], row[f"p_{outcome}_low"], row[f"p_{outcome}_high"] = c[outcome] / n, lo, hi
-    row["ci_low"], row["ci_high"] = row["p_global_low"], row["p_global_high"]       # the earlier keys, kept
-    return {**row, "confidence": 1 - alpha, "family": grid.family,
-            "kappa_asked": kappa if grid.family == "canonical" else None,
-            "r": inv.r, "ratio_actual": inv.ratio_over_boundary, "kappa": inv.kappa, "eta": eta,
-            "eta_fraction": inv.eta_fraction, "v0_norm": grid.v0_norm}
+    return CellRow(k, p, ratio, eta_multiple, counts, alpha, grid.family,
+                   kappa if grid.family == "canonical" else None, inv.r, inv.ratio_over_boundary, inv.kappa, eta,
+                   inv.eta_fraction, grid.v0_norm)
 
 
-def thresholds(grid: Grid) -> list[dict]:
+def thresholds(grid: Grid) -> list[Threshold]:
     """κ*(k, r) brackets for the grid's (k, ratio) with a spurious minimum (0 < ratio < 1), at the
     default η and ‖v₀‖ = 1 — where P_∞(spurious) turns positive (canonical family only)."""
     if grid.family != "canonical":
@@ -258,6 +366,5 @@ def thresholds(grid: Grid) -> list[dict]:
         for ratio in grid.ratios:
             if k > 1 and 0 < ratio < 1:
                 found = invariants.spurious_threshold(k, cell_r(k, ratio))
-                rows.append({"k": k, "r": found.r, "ratio_over_boundary": ratio, "kappa_low": found.kappa_low,
-                             "kappa_high": found.kappa_high})
+                rows.append(Threshold(k, found.r, ratio, found.kappa_low, found.kappa_high))
     return rows

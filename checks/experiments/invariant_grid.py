@@ -18,12 +18,18 @@ reproduces them. Within a process the counts are cached (the claims of one repor
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from typing import Any
 
 from checks.experiments import cells
+from checks.experiments.cells import Axes, CellRow, GridResult, Threshold
+from checks.experiments.counts import OutcomeCounts
 from checks.experiments.plan import Plan
+from checks.verdicts.cases import Record
 from theory import invariants
+from theory.decisions import Outcome
 
 INF = math.inf
 
@@ -69,7 +75,7 @@ def series_points(plan: Plan) -> list[Point]:
 class _Inline(Executor):
     """An executor that runs each chunk at once (claims already run in a worker process)."""
 
-    def submit(self, function, /, *args, **kwargs):
+    def submit(self, function, /, *args, **kwargs):   # type: ignore[override]
         future: Future = Future()
         future.set_result(function(*args, **kwargs))
         return future
@@ -78,20 +84,20 @@ class _Inline(Executor):
 class _MemoryCache:
     """checks.app.sweep.ChunkCache's interface, in memory, shared by every claim of a process."""
 
-    entries: dict[str, dict] = {}    # noqa: RUF012 (process-wide on purpose)
+    entries: dict[str, OutcomeCounts] = {}    # noqa: RUF012 (process-wide on purpose)
     corrupted = 0
     failure: OSError | None = None
 
-    def get(self, key: str, runs: int) -> dict | None:
+    def get(self, key: str, runs: int) -> OutcomeCounts | None:
         return self.entries.get(key)
 
-    def put(self, key: str, runs: int, counts: dict) -> None:
+    def put(self, key: str, runs: int, counts: OutcomeCounts) -> None:
         self.entries[key] = counts
 
 
-def run_cells(seed: int, plan: Plan, points, ps, alpha: float) -> list[dict]:
-    """sweep rows (counts, exact intervals at confidence 1 − α each, invariants) of every point
-    at every p of ``ps``, at the default η."""
+def run_cells(seed: int, plan: Plan, points: Iterable[Point], ps: Iterable[float], alpha: float) -> list[CellRow]:
+    """The cells (counts, exact intervals at confidence 1 − α each, invariants) of every point at
+    every p of ``ps``, at the default η, each named after its point."""
     spec = plan.invariant_grid
     rows = []
     for point in points:
@@ -99,7 +105,7 @@ def run_cells(seed: int, plan: Plan, points, ps, alpha: float) -> list[dict]:
                           eta_multiples=(1.0,), runs=spec.runs, chunk_runs=spec.chunk_runs, seed=seed,
                           steps=plan.cell_steps)
         result = cells.run_grid(grid, _Inline(), _MemoryCache(), alpha=alpha, with_thresholds=False)
-        rows += [{**row, "name": point.name} for row in result["rows"]]
+        rows += [row.named(point.name) for row in result.rows]
     return rows
 
 
@@ -108,10 +114,10 @@ def map_points(plan: Plan) -> list[Point]:
     return [Point(k, ratio, kappa) for k in grid.ks for ratio in grid.ratios for kappa in grid.kappas]
 
 
-_THRESHOLDS: dict[tuple, dict] = {}
+_THRESHOLDS: dict[tuple, Threshold] = {}
 
 
-def threshold(plan: Plan, k: int, ratio: float) -> dict:
+def threshold(plan: Plan, k: int, ratio: float) -> Threshold:
     """κ*(k, r) bracket at the plan's precision, searched up to 10 × the grid's largest κ
     (cached per process)."""
     grid = plan.invariant_grid
@@ -119,47 +125,41 @@ def threshold(plan: Plan, k: int, ratio: float) -> dict:
     if key not in _THRESHOLDS:
         found = invariants.spurious_threshold(k, cells.cell_r(k, ratio), tolerance=grid.threshold_tolerance,
                                               angles=grid.threshold_angles, kappa_max=10 * max(grid.kappas))
-        _THRESHOLDS[key] = {"k": k, "r": found.r, "ratio_over_boundary": ratio, "kappa_low": found.kappa_low,
-                            "kappa_high": found.kappa_high, "witness": list(found.witness)}
+        _THRESHOLDS[key] = Threshold(k, found.r, ratio, found.kappa_low, found.kappa_high, tuple(found.witness))
     return _THRESHOLDS[key]
 
 
-def thresholds(plan: Plan) -> list[dict]:
+def thresholds(plan: Plan) -> list[Threshold]:
     """κ*(k, r) brackets for every ratio of the map at its first ``threshold_ks`` k (at quick the
     largest k is left out: its runs take the most steps)."""
     grid = plan.invariant_grid
     return [threshold(plan, k, ratio) for k in grid.ks[:grid.threshold_ks] for ratio in grid.ratios]
 
 
-def probability(row: dict, outcome: str) -> dict:
-    """A sweep row's outcome as the claims' proportions always were: successes, trials, estimate,
-    exact interval and its confidence."""
-    return {"successes": row[outcome], "trials": row["runs"], "estimate": row[f"p_{outcome}"],
-            "ci_low": row[f"p_{outcome}_low"], "ci_high": row[f"p_{outcome}_high"],
-            "confidence": row["confidence"]}
+def evidence_row(row: CellRow) -> Record:
+    """The fields the dynamic claims' evidence rows carry (k, r, r/r_b, κ, p, ‖v₀‖, the counts and
+    P(global), P(spurious) with their intervals)."""
+    counts = row.counts
+    return {"name": row.name or "", "family": row.name or "canonical", "k": row.k, "r": row.r,
+            "ratio_over_boundary": row.ratio_over_boundary, "kappa": row.kappa, "p": cells.json_p(row.p),
+            "v0_norm": row.v0_norm, "runs": row.runs, "global": counts[Outcome.GLOBAL],
+            "spurious": counts[Outcome.SPURIOUS], "undecided": counts[Outcome.UNDECIDED],
+            "diverged": counts[Outcome.DIVERGED], "p_global": row.proportion(Outcome.GLOBAL),
+            "p_spurious": row.proportion(Outcome.SPURIOUS)}
 
 
-def evidence_row(row: dict) -> dict:
-    """The fields the dynamic claims' evidence rows carry (issue: k, r, r/r_b, κ, p, ‖v₀‖)."""
-    return {"name": row.get("name", ""), "family": row.get("name") or "canonical", "k": row["k"], "r": row["r"],
-            "ratio_over_boundary": row["ratio_over_boundary"],
-            "kappa": row["kappa"], "p": row["p"], "v0_norm": row["v0_norm"], "runs": row["runs"],
-            "global": row["global"], "spurious": row["spurious"], "undecided": row["undecided"],
-            "diverged": row["diverged"], "p_global": probability(row, "global"),
-            "p_spurious": probability(row, "spurious")}
-
-
-def as_sweep_result(rows: list[dict], plan: Plan, found: list[dict], alpha: float) -> dict:
-    """The rows in the shape of a sweep's result, so the claims draw the sweep's own figures."""
+def as_grid_result(rows: Sequence[CellRow], plan: Plan, found: Sequence[Threshold], alpha: float) -> GridResult:
+    """The cells a claim ran, as a table of cells with the invariant grid's axes (the figures of a
+    sweep draw it)."""
     grid = plan.invariant_grid
-    return {"grid": {"ks": list(grid.ks), "ratios": list(grid.ratios), "kappas": list(grid.kappas),
-                     "ps": sorted({r["p"] for r in rows}, key=str), "eta_multiples": [1.0], "family": "canonical"},
-            "rows": rows, "thresholds": found, "confidence": 1 - alpha}
+    axes = Axes(tuple(grid.ks), tuple(grid.ratios), tuple(grid.kappas), tuple(sorted({r.p for r in rows})), (1.0,),
+                "canonical")
+    return GridResult(axes, tuple(rows), tuple(found), alpha)
 
 
-def covered(plan: Plan, rows: list[dict]) -> str:
-    """What ran, in the grid's own terms, from the rows that ran."""
-    def axis(values) -> str:
+def covered(plan: Plan, rows: Sequence[Mapping[str, Any]]) -> str:
+    """What ran, in the grid's own terms, from the evidence rows that ran."""
+    def axis(values: Iterable[float]) -> str:
         shown = sorted({float(f"{v:.6g}") for v in values})
         return ", ".join(f"{v:,.0f}" if v == int(v) and v >= 1000 else f"{v:g}" for v in shown)
     ps = sorted({r["p"] for r in rows}, key=lambda p: math.inf if p == "inf" else p)
@@ -169,9 +169,9 @@ def covered(plan: Plan, rows: list[dict]) -> str:
             f"{sum(r['runs'] for r in rows):,} runs at the default η; ‖v₀‖ = 1")
 
 
-def unique(rows: list[dict]) -> list[dict]:
-    """Rows of distinct configurations (k, r/r_b, κ, p): a p-series teacher that is also a map cell
-    reports the same runs twice, which must be judged and counted once."""
+def unique(rows: Sequence[Record]) -> list[Record]:
+    """Evidence rows of distinct configurations (k, r/r_b, κ, p): a p-series teacher that is also a
+    map cell reports the same runs twice, which must be judged and counted once."""
     seen, out = set(), []
     for row in rows:
         key = (row["k"], float(f"{row['ratio_over_boundary']:.9g}"), float(f"{row['kappa']:.9g}"), row["p"])

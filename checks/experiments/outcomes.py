@@ -1,92 +1,65 @@
-"""What the gradient-descent claims share: teachers on the plan's dimension grid (the claims not
-judged on the invariants; checks.experiments.invariant_grid is the other grid), outcome statistics
-of GD runs drawn in reduced coordinates (any k and p), exact intervals, the check that decisions
-hold, and teacher records small enough for any size.
+"""What the gradient-descent claims share: batches of runs sized to the plan (any k and p, drawn in
+reduced coordinates), runs continued from where they stopped, and the check that decisions hold.
 
-The teachers and initial points they run from are in :mod:`checks.experiments.teachers`.
+The teachers and initial points they run from are in :mod:`checks.experiments.teachers`; outcome
+counts are :class:`checks.experiments.counts.OutcomeCounts`.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from checks.experiments.plan import Plan
-from checks.experiments.teachers import boundary_ratio, family_teacher
 from checks.verdicts.cases import Part
-from checks.verdicts.claim import rng_for
-from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, reduced_gd
 from theory.decisions import Outcome
+
+__all__ = ["NEGLIGIBLE", "PILOT", "HeldDecisions", "angle_to_teacher", "continue_undecided", "decisions_part",
+           "decisions_that_fail_to_hold", "sized_runs"]
 
 PILOT = 32
 NEGLIGIBLE = 0.01   # a probability below this (with confidence) is not "a constant" of a claim
 
 
-def grid_teachers(claim_id: str, seed: int, plan: Plan, families) -> list[tuple[str, Teacher, str]]:
-    """(family, teacher, how to regenerate it) for every family × (k, p) of the plan's dimension
-    grid (families that need k ≥ 2 skip k = 1). Each teacher comes from its own derived seed."""
-    return [(family, *grid_teacher(claim_id, seed, family, k, p))
-            for family in families for k, p in plan.dimensions.pairs() if not (family == "zero-sum" and k < 2)]
+class HeldDecisions(NamedTuple):
+    """Of the decided runs continued (``checked``), how many did not keep going (``failed``)."""
 
-
-def grid_teacher(claim_id: str, seed: int, family: str, k: int, p: int) -> tuple[Teacher, str]:
-    """The claim's teacher of ``family`` at (k, p), from its own derived seed, and the expression
-    that regenerates it."""
-    labels = (claim_id, "teacher", family, k, p)
-    return (family_teacher(family, k, p, rng_for(seed, *labels)),
-            f"checks.experiments.teachers.family_teacher({family!r}, {k}, {p}, "
-            f"checks.verdicts.claim.rng_for({seed}, {', '.join(repr(x) for x in labels)}))")
-
-
-def teacher_record(family: str, teacher: Teacher, regenerate: str = "") -> dict:
-    """A teacher as evidence: k, p and its statistics always; its vectors only when small (a
-    large teacher is recorded by the expression that regenerates it)."""
-    phi_split = dynamics.decision_table(teacher, dynamics.default_eta(teacher)).basins.phi_split
-    record = {"family": family, **teacher.statistics(),
-              "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
-              "saddle_angle": phi_split if phi_split < math.pi else None}
-    if teacher.k + teacher.p <= 64:
-        record.update(teacher.to_json())
-    elif regenerate:
-        record["regenerate"] = regenerate
-    return record
-
-
-def proportion(successes: int, trials: int, alpha: float) -> dict:
-    lo, hi = clopper_pearson(successes, trials, alpha)
-    return {"successes": successes, "trials": trials, "estimate": successes / trials,
-            "ci_low": lo, "ci_high": hi, "confidence": 1 - alpha}
+    failed: int
+    checked: int
 
 
 def angle_to_teacher(teacher: Teacher, V: np.ndarray) -> np.ndarray:
+    """The angle φ between each row of V and w*."""
     cos = V @ teacher.w_star / (np.linalg.norm(V, axis=1) * teacher.w_norm)
     return np.arccos(np.clip(cos, -1, 1))
 
 
 def decisions_that_fail_to_hold(teacher: Teacher, batch: reduced_gd.Batch, code: Outcome,
-                                max_runs: int = 50, extra_steps: int = 2000) -> tuple[int, int]:
+                                max_runs: int = 50, extra_steps: int = 2000) -> HeldDecisions:
     """Continue up to ``max_runs`` runs decided as ``code`` (reduced coordinates) and count those
     that do not keep going: decided again at once, and closer to their minimum (φ towards 0 for
-    `global`, towards π for `spurious`) after ``extra_steps`` more steps. Returns (failed, checked).
+    `global`, towards π for `spurious`) after ``extra_steps`` more steps.
 
     The decision argument makes this impossible for the true dynamics; it guards the decisions
     against an engine that would violate it."""
     chosen = np.flatnonzero(batch.outcome == code)[:max_runs]
     if len(chosen) == 0:
-        return 0, 0
+        return HeldDecisions(0, 0)
     more = dynamics.continued_runs(teacher, batch, chosen, extra_steps, until_decided=False)
     before = np.arctan2(np.abs(batch.state.y[chosen]), batch.state.x[chosen])
     after = np.arctan2(np.abs(more.state.y), more.state.x)
     progressed = after <= before + 1e-12 if code == Outcome.GLOBAL else after >= before - 1e-12
     held = (more.outcome == code) & (more.decided == 0) & progressed
-    return int(np.sum(~held)), len(chosen)
+    return HeldDecisions(int(np.sum(~held)), len(chosen))
 
 
-def decisions_part(outcome: str) -> Part:
-    towards = "φ = 0" if outcome == "global" else "φ = π"
-    return Part("decisions-hold", f"runs decided `{outcome}`, continued 2000 steps: decided again at "
+def decisions_part(outcome: Outcome) -> Part:
+    """The part that checks that runs decided ``outcome`` keep going (decisions_that_fail_to_hold)."""
+    towards = "φ = 0" if outcome == Outcome.GLOBAL else "φ = π"
+    return Part("decisions-hold", f"runs decided `{outcome.label}`, continued 2000 steps: decided again at "
                 f"once and closer to {towards}", "decisions that did not hold")
 
 
@@ -108,8 +81,9 @@ def continue_undecided(teacher: Teacher, batch: reduced_gd.Batch, ran: int, step
     return int(np.sum(more.decided >= 0))
 
 
-def sized_runs(teacher: Teacher, runs: int, plan: Plan, rng: np.random.Generator, start=None,
-               minimum: int = 100, undecided_limit: float = 0.25):
+def sized_runs(teacher: Teacher, runs: int, plan: Plan, rng: np.random.Generator,
+               start: Callable | None = None, minimum: int = 100,
+               undecided_limit: float = 0.25) -> reduced_gd.Batch | None:
     """A batch of runs (paper's initialization, or ``start``) sized to the plan, or None.
 
     A pilot of PILOT runs (used only for sizing) measures the steps a decision takes; the

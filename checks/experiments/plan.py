@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from checks.experiments import cells
-from checks.verdicts.claim import Budget, PerBudget
+from checks.verdicts.budget import Budget, PerBudget
 from theory import dynamics
 
 __all__ = ["MEASURED_BY", "PLANS", "ClaimSettings", "DimensionGrid", "InvariantGrid", "Plan", "plan_for", "setting",

@@ -7,11 +7,14 @@ the test suite; these are the report's fixed-seed counterparts.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import mpmath
 import numpy as np
 
-from theory import Teacher, landscape
+from checks.verdicts.cases import Record
+from checks.verdicts.claim import rng_for
+from theory import Teacher, dynamics, landscape
 
 
 def random_teacher(rng: np.random.Generator, max_k: int, max_p: int,
@@ -224,3 +227,36 @@ def region_init(teacher: Teacher, n: int, rng: np.random.Generator):
         beta = np.sign(s) * np.maximum(np.abs(beta), 1e-3 * bound / math.sqrt(k))
         A0 = beta[:, None] * ones + r
     return V0, A0
+
+
+def grid_teachers(claim_id: str, seed: int, dimensions: Iterable[tuple[int, int]],
+                  families: Iterable[str]) -> list[tuple[str, Teacher, str]]:
+    """(family, teacher, how to regenerate it) for every family × (k, p) of ``dimensions`` (the
+    plan's dimension grid; families that need k ≥ 2 skip k = 1). Each teacher comes from its own
+    derived seed."""
+    pairs = list(dimensions)
+    return [(family, *grid_teacher(claim_id, seed, family, k, p))
+            for family in families for k, p in pairs if not (family == "zero-sum" and k < 2)]
+
+
+def grid_teacher(claim_id: str, seed: int, family: str, k: int, p: int) -> tuple[Teacher, str]:
+    """The claim's teacher of ``family`` at (k, p), from its own derived seed, and the expression
+    that regenerates it."""
+    labels = (claim_id, "teacher", family, k, p)
+    return (family_teacher(family, k, p, rng_for(seed, *labels)),
+            f"checks.experiments.teachers.family_teacher({family!r}, {k}, {p}, "
+            f"checks.verdicts.claim.rng_for({seed}, {', '.join(repr(x) for x in labels)}))")
+
+
+def teacher_record(family: str, teacher: Teacher, regenerate: str = "") -> Record:
+    """A teacher as evidence: k, p and its statistics always; its vectors only when small (a
+    large teacher is recorded by the expression that regenerates it)."""
+    phi_split = dynamics.decision_table(teacher, dynamics.default_eta(teacher)).basins.phi_split
+    record = {"family": family, **teacher.statistics(),
+              "ratio_over_boundary": teacher.spurious_ratio / boundary_ratio(teacher.k),
+              "saddle_angle": phi_split if phi_split < math.pi else None}
+    if teacher.k + teacher.p <= 64:
+        record.update(teacher.to_json())
+    elif regenerate:
+        record["regenerate"] = regenerate
+    return record

@@ -15,13 +15,18 @@ import math
 
 import numpy as np
 
-from checks.figures.render import PALETTE, new_figure, to_figure
-from checks.verdicts.claim import Figure, rng_for
+from checks.experiments.counts import OutcomeCounts
+from checks.figures.render import OUTCOME_COLOURS, new_figure, to_figure
+from checks.verdicts.claim import rng_for
+from checks.verdicts.outcome import Figure
 from theory import dynamics, formulas, initialization, invariants, landscape
 from theory.arith import FLOAT64_ELEMENTWISE
+from theory.decisions import Outcome
+
+__all__ = ["COLOURS", "STEPS", "flow_figure"]
 
 STEPS = 3000
-COLOURS = {"global": PALETTE[0], "spurious": PALETTE[1], "undecided": PALETTE[6], "diverged": PALETTE[3]}
+COLOURS = OUTCOME_COLOURS
 
 
 def flow_figure(k: int, ratio: float, kappa: float, n: int, seed: int) -> Figure:
@@ -35,14 +40,14 @@ def flow_figure(k: int, ratio: float, kappa: float, n: int, seed: int) -> Figure
                                            start=lambda *_: start)    # the rng is unused: start draws
     lam = math.sqrt(kappa)            # ‖w*‖‖a*‖ of the canonical teacher (‖a*‖ = 1)
     phi, along = history["phi"], history["a_dot"] / lam
-    names = np.array(dynamics.OUTCOMES)[batch.outcome]
+    outcome = batch.outcome
     fig, axes = new_figure(ncols=2, width=10.5, height=4.2)
     ax, disk = axes[0, 0], axes[0, 1]
-    for name in ("global", "spurious", "undecided", "diverged"):
-        chosen = np.flatnonzero(names == name)
+    for code in COLOURS:
+        chosen = np.flatnonzero(outcome == code)
         for j in chosen:
-            ax.plot(phi[:, j], along[:, j], color=COLOURS[name], linewidth=0.5, alpha=0.5,
-                    label=f"{name} ({len(chosen)})" if j == chosen[0] else None)
+            ax.plot(phi[:, j], along[:, j], color=COLOURS[code], linewidth=0.5, alpha=0.5,
+                    label=f"{code.label} ({len(chosen)})" if j == chosen[0] else None)
     angles = np.linspace(0, math.pi, 400)
     _, optimal = formulas.profile_from_scalars(FLOAT64_ELEMENTWISE, angle=formulas.Angle(angles, math.pi - angles),
                                                k=teacher.k, c=teacher.w_norm, s=teacher.a_sum, astar_sq=teacher.a_sq)
@@ -67,20 +72,21 @@ def flow_figure(k: int, ratio: float, kappa: float, n: int, seed: int) -> Figure
     radius = math.sqrt(r / k)
     turn = np.linspace(0, 2 * math.pi, 200)
     disk.plot(radius * np.cos(turn), radius * np.sin(turn), color="gray", linewidth=0.8, label="rim √(r/k)")
-    for name in ("global", "spurious", "undecided", "diverged"):
-        chosen = names == name
+    for code in COLOURS:
+        chosen = outcome == code
         if chosen.any():
-            disk.scatter(z[chosen, 0], z[chosen, 1], s=8, color=COLOURS[name], label=name)
+            disk.scatter(z[chosen, 0], z[chosen, 1], s=8, color=COLOURS[code], label=code.label)
     disk.set_aspect("equal")
     disk.set_xlabel("ã₀ along â*")
     disk.set_ylabel("ã₀ along e₂ (normal to â*, in span{a*, 1})")
     disk.set_title("Where the runs started", fontsize="medium")
     disk.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
-    counts = {name: int(np.sum(names == name)) for name in COLOURS}
-    spurious_start = z[names == "spurious", 0]
+    counts = OutcomeCounts.of_batch(batch)
+    spurious_start = z[outcome == Outcome.SPURIOUS, 0]
     caption = (f"{n} runs of GD from the paper's initialization at p = ∞ on the canonical teacher (k = {k}, "
                f"r/r_b = {ratio:g}, κ = {kappa:g}), {STEPS:,} steps each (a run is coloured by the outcome decided "
-               f"within them): {counts['global']} global, {counts['spurious']} spurious, {counts['undecided']} "
+               f"within them): {counts[Outcome.GLOBAL]} global, {counts[Outcome.SPURIOUS]} spurious, "
+               f"{counts[Outcome.UNDECIDED]} "
                "undecided. "
                + (f"Every spurious run started with ã₀ᵀâ* between {spurious_start.min():.3g} and "
                   f"{spurious_start.max():.3g} (rim at ±{radius:.3g})." if len(spurious_start) else

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -12,10 +14,12 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import ticker
+from matplotlib.figure import Figure as MplFigure
 from matplotlib.rcsetup import cycler
 
-from checks.verdicts.cases import FAIL
-from checks.verdicts.claim import Figure
+from checks.verdicts.cases import FAIL, Part
+from checks.verdicts.outcome import Figure, FigureLine
+from theory.decisions import Outcome
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType  # read by the type checker only (not imported at run time)
@@ -24,6 +28,9 @@ if TYPE_CHECKING:
 # an axes never carries more series than this.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 MARKERS = "osD^vP*X"
+# one colour per GD outcome, in every figure (in the order the figures draw them)
+OUTCOME_COLOURS = {Outcome.GLOBAL: PALETTE[0], Outcome.SPURIOUS: PALETTE[1], Outcome.UNDECIDED: PALETTE[6],
+                   Outcome.DIVERGED: PALETTE[3]}
 _STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "theorycheck",   # stable element ids: same seed, same bytes
     "svg.fonttype": "path",          # glyphs as paths: renders identically offline
@@ -39,13 +46,21 @@ def new_figure(ncols: int = 1, width: float = 6.4, height: float = 4.0):
         return plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
 
 
-def series_style(index: int) -> dict:
+@dataclass(frozen=True)
+class SeriesStyle:
+    """How one series of an axes is drawn: matplotlib's color, marker and linestyle."""
+
+    color: str
+    marker: str
+    linestyle: str
+
+
+def series_style(index: int) -> SeriesStyle:
     """Colour, marker and line of the index-th series on one axes: the palette's eight colours with
     their own markers, then the colours again with shifted markers and dashed lines, so that no
     two of the first 64 series look alike."""
     colour, round_ = index % len(PALETTE), index // len(PALETTE)
-    return {"color": PALETTE[colour], "marker": MARKERS[(colour + round_) % len(MARKERS)],
-            "linestyle": "-" if round_ == 0 else "--"}
+    return SeriesStyle(PALETTE[colour], MARKERS[(colour + round_) % len(MARKERS)], "-" if round_ == 0 else "--")
 
 
 def legend_outside(ax, **kwargs) -> None:
@@ -53,7 +68,7 @@ def legend_outside(ax, **kwargs) -> None:
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small", **kwargs)
 
 
-def margins_figure(parts) -> Figure:
+def margins_figure(parts: Iterable[Part]) -> Figure:
     """Every case of every part against its requirement: measured/tolerance on a log axis (a case
     passes at or below 1 for an error bound, above 1 for a lower bound). Parts that have no such
     ratio (a requirement of zero, or measurements of zero) are listed in the caption with how many
@@ -75,7 +90,7 @@ def margins_figure(parts) -> Figure:
         index = len(drawn)
         jitter = (np.arange(len(ratios)) % 7 - 3) * 0.04
         style = series_style(index)
-        ax.scatter(index + jitter, ratios, s=14, color=style["color"], marker=style["marker"],
+        ax.scatter(index + jitter, ratios, s=14, color=style.color, marker=style.marker,
                    label=f"{part.name} ({'>' if part.lower_bound else '≤'} 1)")
         drawn.append((part.name, min(ratios), max(ratios)))
     ax.axhline(1.0, color="black", linestyle="--", linewidth=1, label="requirement")
@@ -172,11 +187,12 @@ def data_points(fig) -> int:
     return count
 
 
-def to_figure(fig, title: str, caption: str) -> Figure:
+def to_figure(fig: MplFigure, title: str, caption: str, lines: Iterable[FigureLine] = ()) -> Figure:
     """Render and close ``fig``. The SVG is stripped of its XML prologue to sit inside HTML and
     labelled (role="img", aria-label) with its title and every axis label, which its glyphs —
     drawn as paths — do not expose to screen readers or to the browser test; ``data-points`` says
-    how many data points it draws (:func:`data_points`, 0 for an empty figure)."""
+    how many data points it draws (:func:`data_points`, 0 for an empty figure). ``lines`` are the
+    lines it draws through points, with their teachers."""
     described = [f"x: {x}; y: {y}" for x, y in axis_labels(fig)]
     points = data_points(fig)
     described += [f"colour: {label}" for label in colour_labels(fig)]
@@ -187,4 +203,4 @@ def to_figure(fig, title: str, caption: str) -> Figure:
     svg = buffer.getvalue()
     label = html.escape(f"{title}. " + " | ".join(described), quote=True)
     svg = f'<svg role="img" aria-label="{label}" data-points="{points}"' + svg[svg.index("<svg") + len("<svg"):]
-    return Figure(title, caption, svg)
+    return Figure(title, caption, svg, tuple(lines))

@@ -2,8 +2,8 @@
 
 A claim check evaluates instances; each yields a :class:`Case` that passed, failed, or
 could not be decided (for example when the working precision ran out). A :class:`Part`
-collects the cases of one property; :func:`combine` turns parts into an
-:class:`~checks.verdicts.claim.Outcome`:
+collects the cases of one property; :func:`checks.verdicts.outcome.combine` turns parts into
+an :class:`~checks.verdicts.outcome.Outcome`:
 
 * any failed case refutes the claim, and the smallest failing instance is its
   counterexample;
@@ -21,16 +21,20 @@ Parts without a reading must hold in any case.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.verdicts.claim import Figure, Outcome
+__all__ = ["FAIL", "PASS", "UNDECIDED", "Case", "Part", "Record", "natural_order"]
 
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
 
+# A record of evidence — a case's instance, a row of a claim's evidence table: named fields as the
+# report shows them, JSON-ready values or typed ones with a to_json() (a Proportion stays a
+# Proportion until the JSON). Records are the JSON boundary's content; results travel as types.
+Record = dict[str, Any]
 
-def natural_order(text: str):
+
+def natural_order(text: str) -> list[tuple[int, float, str]]:
     """Sort key with numbers compared as numbers: 0× < 0.3× < 0.99× < 1.01× < 2.5×."""
     return [(0, float(piece), "") if piece[0].isdigit() else (1, 0.0, piece)
             for piece in re.findall(r"\d+(?:\.\d+)?|\D+", text)]
@@ -39,16 +43,18 @@ def natural_order(text: str):
 _EXAMPLES_KEPT = 4
 
 
-@dataclass
+@dataclass(frozen=True)
 class Case:
-    instance: dict[str, Any]
+    """One checked instance: what was measured against which tolerance, and the status it earned."""
+
+    instance: Record
     measured: float
     tolerance: float
     status: str
     size: float = 0.0          # orders counterexamples: smaller instances first
     note: str = ""
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         out = {"instance": self.instance, "measured": self.measured,
                "tolerance": self.tolerance, "status": self.status}
         if self.note:
@@ -76,7 +82,7 @@ class Part:
         ok = measured > tolerance if self.lower_bound else measured <= tolerance
         return PASS if ok else FAIL
 
-    def add(self, instance: dict[str, Any], measured, tolerance, *, size: float = 0.0,
+    def add(self, instance: Record, measured: Any, tolerance: Any, *, size: float = 0.0,
             status: str | None = None, note: str = "") -> Case:
         measured, tolerance = float(measured), float(tolerance)
         case = Case(instance, measured, tolerance, status or self.judge(measured, tolerance),
@@ -123,80 +129,33 @@ class Part:
         assert counter is not None, f"part {self.name!r} has no failed case"
         return counter
 
-    def as_json(self) -> dict[str, Any]:
+    def families(self) -> list[str]:
+        """The teacher families of the part's cases, in natural order."""
+        return sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance}, key=natural_order)
+
+    def why(self) -> str:
+        """Why the part is inconclusive: how many cases are undecided, and their notes."""
+        if not self.cases:
+            return "no cases were run"
+        return (f"{len(self.by_status(UNDECIDED))} of {len(self.cases)} cases undecided: "
+                + "; ".join(sorted({c.note for c in self.by_status(UNDECIDED)})))
+
+    def to_json(self) -> dict[str, Any]:
         worst, counter = self.worst(), self.counterexample()
         out: dict[str, Any] = {
             "description": self.description, "quantity": self.quantity,
             "bound": ">" if self.lower_bound else "≤",
             "verdict": self.verdict, "cases": len(self.cases),
             "failed": len(self.by_status(FAIL)), "undecided": len(self.by_status(UNDECIDED)),
-            "worst": worst.as_json() if worst else None,
-            "examples": [c.as_json() for c in self.cases[:_EXAMPLES_KEPT]],
-            "families": sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance},
-                               key=natural_order),
+            "worst": worst.to_json() if worst else None,
+            "examples": [c.to_json() for c in self.cases[:_EXAMPLES_KEPT]],
+            "families": self.families(),
         }
         if self.reading:
             out["reading"] = self.reading
         if counter:
-            out["counterexample"] = counter.as_json()
+            out["counterexample"] = counter.to_json()
         if self.verdict == "inconclusive":
-            out["why"] = (f"{len(self.by_status(UNDECIDED))} of {len(self.cases)} cases undecided: "
-                          + "; ".join(sorted({c.note for c in self.by_status(UNDECIDED)}))
-                          if self.cases else "no cases were run")
+            out["why"] = self.why()
             out["settle"] = self.settle
         return out
-
-
-def combine(parts: list[Part], summary_confirmed, figures: Sequence[Figure] = (), summary_qualified=None,
-            **extra: Any) -> Outcome:
-    """One outcome from several parts; the summary names the deciding part.
-
-    ``summary_confirmed`` (and ``summary_qualified``, for a qualified outcome) are callables,
-    evaluated only when the verdict is theirs (they may read the parts' worst cases, which need
-    not exist otherwise).
-    """
-    evidence: dict[str, Any] = {"parts": {p.name: p.as_json() for p in parts}, **extra}
-    core = [p for p in parts if not p.reading]
-    readings = [p for p in parts if p.reading]
-    held = [p for p in readings if p.verdict == "confirmed"]
-    failed = [p for p in readings if p.verdict == "refuted"]
-    undecided = [p for p in readings if p.verdict == "inconclusive"]
-    refuting = next((p for p in core if p.verdict == "refuted"), None)
-    if refuting is None and failed and not held and not undecided:
-        refuting = failed[0]
-    if refuting is not None:
-        return _refuted(refuting, evidence, figures, parts)
-    if any(p.verdict == "inconclusive" for p in core) or (undecided and not (failed and held)):
-        part = next(p for p in core + undecided if p.verdict == "inconclusive")
-        why = part.as_json()["why"]
-        evidence["summary"] = f"{part.name}: {why}"
-        evidence["why"] = why
-        evidence["settle"] = part.settle
-        return Outcome("inconclusive", evidence, list(figures), tuple(parts))
-    if failed:
-        smallest = min(failed, key=lambda p: p.failure().size)
-        counter = smallest.failure()
-        evidence["holds_when"] = [{"part": p.name, "reading": p.reading} for p in held]
-        evidence["fails_when"] = [{"part": p.name, "reading": p.reading,
-                                   "counterexample": p.failure().as_json()} for p in failed]
-        evidence["undecided_readings"] = [{"part": p.name, "reading": p.reading} for p in readings
-                                          if p.verdict == "inconclusive"]
-        evidence["counterexample"] = {"part": smallest.name, "bound": "≤" if not smallest.lower_bound else ">",
-                                      **counter.as_json()}
-        evidence["summary"] = (summary_qualified() if summary_qualified else
-                               "holds " + "; ".join(p.reading for p in held) + " — fails "
-                               + "; ".join(p.reading for p in failed))
-        return Outcome("qualified", evidence, list(figures), tuple(parts))
-    evidence["summary"] = summary_confirmed()
-    return Outcome("confirmed", evidence, list(figures), tuple(parts))
-
-
-def _refuted(part: Part, evidence: dict[str, Any], figures, parts) -> Outcome:
-    counter = part.failure()
-    violated = "≤" if part.lower_bound else ">"
-    evidence["summary"] = (f"{part.name}: {len(part.by_status(FAIL))} of {len(part.cases)} "
-                           f"cases fail ({part.quantity} = {counter.measured:.3g} {violated} "
-                           f"{counter.tolerance:.3g})")
-    evidence["counterexample"] = {"part": part.name, "bound": "≤" if not part.lower_bound else ">",
-                                  **counter.as_json()}
-    return Outcome("refuted", evidence, list(figures), tuple(parts))

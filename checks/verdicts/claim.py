@@ -1,5 +1,5 @@
-"""What a claim is, what it returns, and where its randomness comes from: the vocabulary every
-layer above speaks (no theory imports here)."""
+"""What a claim is, how much work it may do, and where its randomness comes from (what it returns
+is :mod:`checks.verdicts.outcome`)."""
 
 from __future__ import annotations
 
@@ -7,78 +7,19 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
-VERDICTS = ("confirmed", "qualified", "refuted", "inconclusive")
+from checks.verdicts.budget import BUDGETS, Budget, PerBudget
+from checks.verdicts.outcome import Outcome
+
+# re-exported: what a claim runs under
+__all__ = ["BUDGETS", "SOURCES", "Budget", "Claim", "PerBudget", "rng_for"]
+
 # paper: the paper's statement (its abstract); cited: as other papers attribute it; reconstructed: the
 # paper's statement made precise with a region, condition or constant of our own; derived: ours.
 SOURCES = ("paper", "cited", "reconstructed", "derived")
-BUDGETS = ("quick", "standard", "thorough")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How much work a check may do, by name: quick, standard or thorough. What each runs is its
-    plan (:mod:`checks.experiments.plan`)."""
-
-    name: str
-
-    def __post_init__(self):
-        if self.name not in BUDGETS:
-            raise ValueError(f"budget must be one of {', '.join(BUDGETS)}, got {self.name!r}")
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class PerBudget(Generic[T]):
-    """One value per budget, all three given: ``values[budget]`` (a Budget or its name)."""
-
-    quick: T
-    standard: T
-    thorough: T
-
-    def __getitem__(self, budget: Budget | str) -> T:
-        name = budget.name if isinstance(budget, Budget) else Budget(budget).name
-        return getattr(self, name)
-
-
-@dataclass(frozen=True)
-class Figure:
-    """An inline SVG figure with its title and a caption saying what to look for."""
-
-    title: str
-    caption: str
-    svg: str = field(repr=False)
-    # every line drawn through points, with the teachers of its points: a line must join points of
-    # one teacher only (tests check it from here)
-    lines: list[dict] = field(default_factory=list, repr=False)
-
-
-@dataclass
-class Outcome:
-    """A verdict with its structured evidence (JSON-serializable) and figures.
-
-    ``evidence`` always has a one-line ``summary``; a refuted outcome carries its smallest
-    ``counterexample``; a qualified one says where the claim holds (``holds_when``), where it
-    fails (``fails_when``) and its smallest failing instance (``counterexample``); an
-    inconclusive one says ``why`` and what would settle it.
-    """
-
-    verdict: str
-    evidence: dict[str, Any]
-    figures: list[Figure] = field(default_factory=list)
-    # the parts the verdict was combined from (checks.verdicts.cases.Part), every case included
-    parts: tuple[Any, ...] = field(default=(), repr=False)
-
-    def __post_init__(self):
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
-        if "summary" not in self.evidence:
-            raise ValueError("evidence must carry a one-line 'summary'")
 
 
 P = TypeVar("P")   # what a check is given: the plan of a budget (checks.experiments.plan.Plan)
