@@ -9,7 +9,7 @@ import pytest
 
 from checks import claims as catalogue
 from checks.app import budgets
-from checks.verdicts import claim as registry
+from checks.verdicts import budget as registry
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHEMATICS = ROOT / "docs" / "mathematics.md"

@@ -162,7 +162,7 @@ def test_monte_carlo_refuses_an_input_too_large_for_memory():
 
 def test_with_the_jit_disabled_the_numpy_engine_runs_and_the_environment_says_so():
     code = ("import numpy as np; from theory import Teacher, dynamics, reduced_gd; from checks.app import report;"
-            "from checks.verdicts import claim as registry;"
+            "from checks.verdicts import budget as registry;"
             "t = Teacher([0.3, -1.0, 0.7], [1.0, 0.2, -0.4]);"
             "V, A = dynamics.random_init(t, 4, np.random.default_rng(0));"
             "print(reduced_gd.compiled_kernel(), dynamics.run_gd(t, V, A, steps=50).engine,"

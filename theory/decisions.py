@@ -70,6 +70,10 @@ from theory import formulas, landscape
 from theory.arith import FLOAT64, FLOAT64_ELEMENTWISE
 from theory.teacher import Teacher
 
+__all__ = ["LEVELS", "LOWER_OCTAVES", "LOWER_PER_OCTAVE", "PHI_H", "PHI_Q", "SLACK", "UPPER_LEVELS", "UPPER_OCTAVES",
+           "UPPER_PER_OCTAVE", "Basins", "Curvatures", "DecisionTable", "Outcome", "RunRule", "curvatures",
+           "level_positions", "sup_h_to_pi", "sup_q", "sup_q_and_h_to_pi", "teacher_curvatures"]
+
 
 class Outcome(enum.IntEnum):
     """A run's outcome code (theory.dynamics.OUTCOMES names them, in this order)."""

@@ -34,6 +34,10 @@ from theory import decisions, full_gd, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 from theory.validation import row_norms
 
+__all__ = ["DEFAULT_MAX_STEPS", "MAX_ETA_MULTIPLE", "OUTCOMES", "RECORDABLE", "Embedding", "GDResult", "batch_counts",
+           "checked_eta", "continued_runs", "decision_table", "default_eta", "outcome_counts", "random_init",
+           "reduced_plane", "reduced_runs", "run_gd", "start_batch"]
+
 OUTCOMES = tuple(outcome.label for outcome in decisions.Outcome)   # by code: "undecided", "global", …
 SCHEMES = initialization.SCHEMES
 RECORDABLE = ("phi", "a_dot", "a_sum", "v_norm", "loss")

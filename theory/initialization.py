@@ -28,6 +28,9 @@ import numpy as np
 from theory.reduced_gd import Plane
 from theory.teacher import Teacher
 
+__all__ = ["DEFAULT_V0_NORM", "SCHEMES", "V0_NORM_RANGE", "gaussian_scale", "output_layer", "paper_radius",
+           "patch_size", "plane_dimension", "reduced_start", "sphere_angles", "sphere_radius"]
+
 SCHEMES = ("paper", "gaussian", "zero-a")
 # The radius of v₀'s sphere. The paper draws v₀ "uniformly on a sphere" without a radius; 1 is our
 # reconstruction. It matters: the outcome law depends on it through κ = (‖w*‖‖a*‖/‖v₀‖)²

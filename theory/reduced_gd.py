@@ -43,6 +43,11 @@ from theory.decisions import (
 )
 from theory.teacher import Teacher
 
+__all__ = ["DIVERGED", "FLUSH_ANGLE", "GLOBAL", "KERNEL_FASTMATH", "KERNEL_LOCK", "KERNEL_SOURCES", "LANES",
+           "MIN_V_NORM", "SPURIOUS", "UNDECIDED", "Batch", "Plane", "ReducedState", "StepConstants", "StepResult",
+           "advance", "as_index", "build_kernel", "build_phase_kernel", "build_variant", "compiled_kernel",
+           "compiled_phase_kernel", "decide", "forget_stale_cache", "phase_numpy", "residual_rate", "step"]
+
 PI = math.pi
 # ‖v₀‖ at least this (float64's normal range); GD's first v-step has length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖)
 MIN_V_NORM = 1e-307

@@ -28,6 +28,10 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["ATAN2_ULPS", "ATAN_COEFFICIENTS", "ATAN_DOMAIN", "ATAN_RELATIVE_ERROR", "HYPOT_ULPS", "LOG2_ERROR",
+           "bits_float", "first_quadrant_atan2", "fit_atan_polynomial", "float_bits", "hypot", "lane_buffer", "log2",
+           "select"]
+
 # Declared first so that the import and its fallback give the names one type each.
 overload: Callable[..., Any] | None
 try:

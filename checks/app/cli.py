@@ -32,6 +32,10 @@ from checks.app.processes import pool, stop
 from checks.experiments import cells
 from checks.verdicts import budget as registry
 from checks.verdicts.jsonable import jsonable
+from theory.validation import InvalidInput
+
+__all__ = ["EXIT_CODES", "EXIT_INFRASTRUCTURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE",
+           "SOURCE_TREE", "UsageError", "build_parser", "main"]
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
@@ -408,8 +412,8 @@ def main(argv: list[str] | None = None) -> int:
             command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
                        "fuzz": _fuzz}[args.command]
             return command(args)
-        except UsageError as exc:
-            print(f"theorycheck: error: {_text(str(exc))}", file=sys.stderr)
+        except (UsageError, InvalidInput) as exc:   # bad input, found at the boundary: one line
+            print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)

@@ -34,6 +34,9 @@ from checks.verdicts.stats import clopper_pearson
 from theory import Teacher, dynamics, landscape
 from theory.decisions import Outcome
 
+__all__ = ["DATABASE", "RECHECK_ALPHA", "RECHECK_RUNS", "SCREEN_RUNS", "TARGETS", "Exploration", "describe", "explain",
+           "fuzz_spurious_condition", "fuzz_success_probability", "fuzz_two_phase_rate", "run_target"]
+
 DATABASE = Path(".theorycheck-cache") / "fuzz-db"
 # The `fuzz` profile: rounds of 25 examples repeated until the time budget is spent (Hypothesis
 # has no time limit of its own); no deadline, since re-checks at high precision are slow.

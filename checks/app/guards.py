@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from checks.verdicts.errors import InfrastructureError
+from theory.validation import InvalidInput
+
+__all__ = ["JSON_MAX_BYTES", "JSON_MAX_DEPTH", "MAX_PROCESSES", "check_writable", "is_infrastructure", "read_json"]
 
 MAX_PROCESSES = 1024          # --jobs, --workers
 JSON_MAX_BYTES = 16 << 20     # an untrusted claims.json / fuzz.json (a real one is < 1 MB)
@@ -28,38 +31,38 @@ def read_json(path: Path, what: str, max_bytes: int | None = None, max_depth: in
     max_bytes = JSON_MAX_BYTES if max_bytes is None else max_bytes
     max_depth = JSON_MAX_DEPTH if max_depth is None else max_depth
     def refuse(constant):
-        raise ValueError(f"{constant} is not a JSON number")
+        raise InvalidInput(f"{constant} is not a JSON number")
 
     def finite(text):   # 1e999 would be read as inf
         value = float(text)
         if not math.isfinite(value):
-            raise ValueError(f"{text[:20]} is beyond float64")
+            raise InvalidInput(f"{text[:20]} is beyond float64")
         return value
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise ValueError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{what} {path}: not a regular file")
+            raise InvalidInput(f"{what} {path}: not a regular file")
         if info.st_size > max_bytes:
-            raise ValueError(f"{what} {path}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
+            raise InvalidInput(f"{what} {path}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
         with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise ValueError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
     if len(raw) > max_bytes:
-        raise ValueError(f"{what} {path}: more than the {max_bytes:,} bytes allowed")
+        raise InvalidInput(f"{what} {path}: more than the {max_bytes:,} bytes allowed")
     try:
         text = raw.decode("utf-8")
         if _depth(text, max_depth) > max_depth:
-            raise ValueError(f"nested more than the {max_depth} levels allowed")
+            raise InvalidInput(f"nested more than the {max_depth} levels allowed")
         return json.loads(text, parse_constant=refuse, parse_float=finite)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"{what} {path}: cannot read it ({exc})") from None
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc})") from None
 
 
 def _depth(text: str, limit: int) -> int:

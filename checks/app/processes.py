@@ -16,6 +16,8 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+__all__ = ["pool", "stop"]
+
 
 def _watch_parent(parent: int, numba_threads: int | None) -> None:
     # Ctrl-C reaches the whole foreground process group; the parent answers it (cancels what is

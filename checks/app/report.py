@@ -33,6 +33,11 @@ from checks.verdicts.jsonable import jsonable
 from checks.verdicts.outcome import VERDICTS, Figure, Outcome
 from checks.verdicts.stats import Proportion
 from theory import reduced_gd
+from theory.validation import InvalidInput
+
+__all__ = ["MATHEMATICS", "SCHEMA_VERSION", "ClaimResult", "compare", "describe_change", "docs_href", "document",
+           "environment", "load_fuzz", "load_previous", "progress_to_stderr", "render_html", "reproducer", "run_claims",
+           "source_revision", "to_json", "without_svg", "write_report"]
 
 SCHEMA_VERSION = 1
 
@@ -224,7 +229,7 @@ def load_previous(path: Path) -> dict[str, Any]:
     old = _strict_json(path, "--compare")
     problem = _claims_problem(old)
     if problem:
-        raise ValueError(f"--compare {path}: not a theorycheck claims.json ({problem})")
+        raise InvalidInput(f"--compare {path}: not a theorycheck claims.json ({problem})")
     return old
 
 
@@ -253,7 +258,7 @@ def load_fuzz(path: Path) -> dict[str, Any]:
                      and (f.get("counterexample") is None or isinstance(f["counterexample"], dict))
                      for f in found["targets"]))
     if not valid:
-        raise ValueError(f"{path} is not what `theorycheck fuzz` writes; remove it or run the fuzzer again")
+        raise InvalidInput(f"{path} is not what `theorycheck fuzz` writes; remove it or run the fuzzer again")
     return found
 
 

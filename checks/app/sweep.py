@@ -45,6 +45,8 @@ from checks.figures import outcomes as outcome_figures
 from checks.verdicts.outcome import Figure
 from theory import dynamics
 
+__all__ = ["ChunkCache", "map_figure", "output_names", "probability_figure", "sweep_figures", "write_outputs"]
+
 map_figure, probability_figure = outcome_figures.map_figure, outcome_figures.probability_figure
 
 

@@ -19,6 +19,9 @@ from checks.verdicts.claim import rng_for
 from theory import dynamics
 from theory.decisions import Outcome
 
+__all__ = ["PILOT_CELLS", "PILOT_RUNS", "ChunkProgress", "estimate_seconds", "print_plan", "print_result",
+           "stderr_console", "stdout_console"]
+
 PILOT_RUNS, PILOT_CELLS = 48, 6
 
 

@@ -15,6 +15,9 @@ from rich.text import Text
 
 from checks.app.evidence_text import named_fields, value_text, worst_text
 
+__all__ = ["VERDICT_STYLE", "console", "counterexample_fields", "fields_table", "parts_table", "print_check",
+           "print_fuzz", "print_written"]
+
 VERDICT_STYLE = {"confirmed": "green", "qualified": "blue", "refuted": "bold red", "inconclusive": "yellow",
                  "pass": "green", "fail": "bold red", "undecided": "yellow"}
 

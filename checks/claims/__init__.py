@@ -16,8 +16,9 @@ import pkgutil
 from types import ModuleType
 
 from checks.experiments.plan import Plan, plan_for
-from checks.verdicts.budget import Budget
+from checks.verdicts.budget import BUDGETS, Budget
 from checks.verdicts.claim import Claim
+from theory.validation import InvalidInput
 
 __all__ = ["all_claims", "claim_modules", "get", "is_catalogued", "plan", "report_order"]
 
@@ -41,7 +42,10 @@ def _plan(name: str) -> Plan:
 
 def plan(budget: Budget | str) -> Plan:
     """The whole plan of a budget: what the claims share and every claim's own settings."""
-    return _plan(budget.name if isinstance(budget, Budget) else Budget(budget).name)
+    name = budget.name if isinstance(budget, Budget) else budget
+    if name not in BUDGETS:
+        raise InvalidInput(f"budget must be one of {', '.join(BUDGETS)}, got {name!r}")
+    return _plan(name)
 
 
 def all_claims() -> list[Claim[Plan]]:
@@ -54,7 +58,7 @@ def get(claim_id: str) -> Claim[Plan]:
     for claim in all_claims():
         if claim.id == claim_id:
             return claim
-    raise ValueError(f"unknown claim {claim_id!r}; `theorycheck list` shows the ids")
+    raise InvalidInput(f"unknown claim {claim_id!r}; `theorycheck list` shows the ids")
 
 
 def is_catalogued(claim: Claim[Plan]) -> bool:

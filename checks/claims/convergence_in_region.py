@@ -26,6 +26,9 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, decisions, dynamics
 
+__all__ = ["CLAIM", "CLAIM_ID", "ETA_MULTIPLES", "REPORT_ORDER", "SETTINGS", "EtaRow", "Settings", "check", "eta_sweep",
+           "eta_sweep_figure", "judge_runs", "not_run", "trajectories_figure"]
+
 REPORT_ORDER = 110
 CLAIM_ID = "convergence-in-region"
 ETA_MULTIPLES = (1, 2, 4, 8, 16)   # of the default step size; 4× is the stability limit 2/λ_max

@@ -24,6 +24,9 @@ from checks.verdicts.outcome import Outcome, combine
 from theory import Teacher, landscape, precision
 from theory.certify import exact_sums
 
+__all__ = ["CLAIM", "CLAIM_ID", "MATCH_TOLERANCE", "MAX_NEWTON_STEPS", "REPORT_ORDER", "SETTINGS",
+           "SPURIOUS_MATCH_TOLERANCE", "Settings", "check", "classify", "newton_search", "planar", "starts"]
+
 REPORT_ORDER = 70
 CLAIM_ID = "critical-points"
 MAX_NEWTON_STEPS = 300

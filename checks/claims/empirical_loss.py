@@ -17,6 +17,9 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, decisions, dynamics, empirical, landscape
 
+__all__ = ["CLAIM", "CLAIM_ID", "NOISE", "NOISELESS_GAP", "REPORT_ORDER", "SETTINGS", "SLOPE_TOLERANCE", "Settings",
+           "check", "gap", "gap_figure"]
+
 REPORT_ORDER = 210
 CLAIM_ID = "empirical-loss"
 NOISE = 0.1                 # label noise, as a fraction of the teacher's output scale

@@ -19,6 +19,8 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, dynamics, landscape, precision
 
+__all__ = ["CLAIM", "CLAIM_ID", "FINAL_ANGLE", "REPORT_ORDER", "SETTINGS", "Settings", "angle_figure", "check"]
+
 REPORT_ORDER = 180
 CLAIM_ID = "fixed-output-layer"
 FINAL_ANGLE = 1e-3

@@ -17,6 +17,9 @@ from theory import formulas, gaussian
 from theory.arith import MpmathArith
 from theory.precision import PrecisionNotReached, converged, relative_difference, workdps
 
+__all__ = ["CLAIM", "CLAIM_ID", "DIGITS", "QUAD_DPS", "QUAD_TRUSTED", "REPORT_ORDER", "SETTINGS", "Settings", "check",
+           "evaluate", "instances"]
+
 REPORT_ORDER = 10
 CLAIM_ID = "gaussian-kernel"
 DIGITS = 30             # agreement demanded, in significant digits

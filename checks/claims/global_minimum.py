@@ -18,6 +18,9 @@ from theory import formulas, precision
 from theory.arith import ArbArith
 from theory.landscape import global_minimum, hessian, loss
 
+__all__ = ["CLAIM", "CLAIM_ID", "DPS", "RADII", "REPORT_ORDER", "SETTINGS", "SPECTRUM_TOLERANCE", "ZERO_TOLERANCE",
+           "Settings", "arb_loss_at_minimum", "check", "predicted_spectrum"]
+
 REPORT_ORDER = 40
 CLAIM_ID = "global-minimum"
 DPS = 50

@@ -17,6 +17,9 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Outcome, combine
 from theory import landscape, precision
 
+__all__ = ["CLAIM", "CLAIM_ID", "DERIVATIVE_TOLERANCE", "DPS", "FLOAT64_TOLERANCE", "IDENTITY_TOLERANCE", "PHI_MARGIN",
+           "REPORT_ORDER", "SETTINGS", "Settings", "check", "check_instance", "directions"]
+
 REPORT_ORDER = 30
 CLAIM_ID = "gradients"
 DPS = 50

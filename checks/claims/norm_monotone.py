@@ -17,6 +17,9 @@ from checks.verdicts.outcome import Outcome, combine
 from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
 
+__all__ = ["CLAIM", "CLAIM_ID", "DPS", "FLOAT64_TOLERANCE", "MP_TOLERANCE", "REPORT_ORDER", "ROUNDING", "SETTINGS",
+           "Settings", "check"]
+
 REPORT_ORDER = 150
 CLAIM_ID = "norm-monotone"
 FLOAT64_TOLERANCE = 1e-13     # relative to ‖v_{t+1}‖²

@@ -14,6 +14,9 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Outcome, combine
 from theory import gaussian, landscape, precision
 
+__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FLOAT64_TOLERANCE", "REFERENCE_DPS", "REPORT_ORDER", "SETTINGS",
+           "Settings", "check", "float64_part", "monte_carlo_part", "z_threshold"]
+
 REPORT_ORDER = 20
 CLAIM_ID = "population-loss"
 # Family-wise false-alarm rate of the Monte Carlo part: the probability that a correct

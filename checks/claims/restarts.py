@@ -20,6 +20,10 @@ from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
 from checks.verdicts.stats import Proportion
 from theory import decisions, dynamics, invariants, reduced_gd
 
+__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "REPORT_ORDER", "RESTARTS", "SELECT_KAPPA", "SELECT_STEPS", "SETTINGS",
+           "TARGET", "Settings", "check", "final_losses", "restart_cases", "restart_figure", "sign_flip_case",
+           "sign_flips", "where"]
+
 REPORT_ORDER = 140
 CLAIM_ID = "restarts"
 RESTARTS = (1, 2, 3, 5)

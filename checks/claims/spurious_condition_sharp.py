@@ -26,6 +26,9 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, landscape, precision
 
+__all__ = ["CLAIM", "CLAIM_ID", "DPS", "EPSILONS", "REPORT_ORDER", "ROUNDING", "SETTINGS", "Settings", "check",
+           "check_p1_edge", "descent", "independent_condition", "phase_diagram"]
+
 REPORT_ORDER = 60
 CLAIM_ID = "spurious-condition-sharp"
 DPS = 50

@@ -28,6 +28,10 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, landscape, precision
 
+__all__ = ["CLAIM", "CLAIM_ID", "CUBIC_RADIUS", "CUBIC_TOLERANCE", "DPS", "GRADIENT_TOLERANCE", "IDENTITY_TOLERANCE",
+           "RADII", "REPORT_ORDER", "ROUNDING", "SETTINGS", "LandscapeSlice", "Settings", "check", "contour_levels",
+           "landscape_figure", "landscape_slice", "profile_figure", "slice_a", "slice_point", "spurious_teachers"]
+
 REPORT_ORDER = 50
 CLAIM_ID = "spurious-local-minimum"
 DPS = 50

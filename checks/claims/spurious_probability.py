@@ -40,6 +40,9 @@ from checks.verdicts.outcome import Outcome, combine
 from checks.verdicts.stats import clopper_pearson
 from theory import decisions, dynamics, invariants
 
+__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FLOW", "REPORT_ORDER", "SETTINGS", "Settings", "check", "judge",
+           "region_text", "size", "threshold_of", "with_lacking_interval"]
+
 REPORT_ORDER = 130
 CLAIM_ID = "spurious-probability"
 FAMILY_ALPHA = 1e-3

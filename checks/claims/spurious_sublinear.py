@@ -17,6 +17,8 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, decisions, dynamics, landscape
 
+__all__ = ["CLAIM", "CLAIM_ID", "REPORT_ORDER", "SETTINGS", "TOLERANCE", "Settings", "check", "inverse_figure"]
+
 REPORT_ORDER = 170
 CLAIM_ID = "spurious-sublinear"
 TOLERANCE = 0.02   # |measured κ / predicted κ − 1|

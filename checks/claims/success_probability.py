@@ -21,6 +21,9 @@ from checks.verdicts.outcome import Outcome, combine
 from checks.verdicts.stats import Proportion
 from theory import Teacher, decisions, dynamics, initialization, invariants
 
+__all__ = ["BOUND", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "MIN_RUNS", "REPORT_ORDER", "SETTINGS", "Settings", "check",
+           "mechanism", "where"]
+
 REPORT_ORDER = 120
 CLAIM_ID = "success-probability"
 BOUND = 0.25

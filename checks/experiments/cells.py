@@ -33,6 +33,12 @@ from checks.verdicts.errors import InfrastructureError
 from checks.verdicts.stats import Proportion
 from theory import Teacher, dynamics, initialization, invariants
 from theory.decisions import Outcome
+from theory.validation import InvalidInput
+
+__all__ = ["CACHE_VERSION", "FAMILIES", "MAX_CHUNK_RUNS", "MAX_DIMENSION", "MAX_RUNS", "MAX_SWEEP_CHUNKS", "STEPS",
+           "Axes", "Cache", "CellRow", "Grid", "GridResult", "Threshold", "cache_when_done", "cell_eta", "cell_r",
+           "cell_row", "cell_teacher", "chunk_key", "grid_json", "grid_problem", "json_p", "run_chunk", "run_grid",
+           "thresholds"]
 
 CACHE_VERSION = 5   # bump when a chunk's computation changes meaning (5: κ axis, families, p = ∞)
 # Limits that a 24 GB machine serves with room to spare: a teacher of k = p = 10⁷ holds 240 MB of
@@ -63,34 +69,34 @@ class Grid:
 
     def __post_init__(self):
         if self.family not in FAMILIES:
-            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
+            raise InvalidInput(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
         if self.family == "random" and self.kappas != (1.0,):
-            raise ValueError("family random draws its own teachers, whose κ is recorded, not chosen: "
+            raise InvalidInput("family random draws its own teachers, whose κ is recorded, not chosen: "
                              "leave kappas out, or use family canonical")
         if not self.kappas or any(not (isinstance(x, (int, float)) and 1e-6 <= x <= 1e8) for x in self.kappas):
-            raise ValueError("kappas must be numbers in [1e-6, 1e8]")
+            raise InvalidInput("kappas must be numbers in [1e-6, 1e8]")
         initialization.sphere_radius(self.v0_norm)
         if not self.ks or any(k < 1 for k in self.ks):
-            raise ValueError("ks must be integers >= 1")
+            raise InvalidInput("ks must be integers >= 1")
         if not self.ratios or any(not r >= 0 for r in self.ratios):
-            raise ValueError("ratios must be numbers >= 0")
+            raise InvalidInput("ratios must be numbers >= 0")
         if not self.eta_multiples or any(not 0 < e <= 1e100 for e in self.eta_multiples):
-            raise ValueError("eta multiples must be positive and at most 1e100")
+            raise InvalidInput("eta multiples must be positive and at most 1e100")
         if any(not math.isfinite(r) or r > 1e6 for r in self.ratios):
-            raise ValueError("ratios must be finite multiples of the boundary, at most 1e6")
+            raise InvalidInput("ratios must be finite multiples of the boundary, at most 1e6")
         if any(d > MAX_DIMENSION for d in self.ks + tuple(p for p in self.ps if p != math.inf)):
-            raise ValueError(f"ks and ps must be at most {MAX_DIMENSION:,} (a teacher's vectors, 8 bytes an "
+            raise InvalidInput(f"ks and ps must be at most {MAX_DIMENSION:,} (a teacher's vectors, 8 bytes an "
                              "entry, must fit in a worker's memory)")
         if self.runs > MAX_RUNS or self.chunk_runs > MAX_CHUNK_RUNS:
-            raise ValueError(f"runs must be at most {MAX_RUNS:,} per cell and chunk_runs at most {MAX_CHUNK_RUNS:,}")
+            raise InvalidInput(f"runs must be at most {MAX_RUNS:,} per cell and chunk_runs at most {MAX_CHUNK_RUNS:,}")
         if not self.ps or any(p != math.inf and (p < 1 or p != int(p)) for p in self.ps):
-            raise ValueError("ps must be integers >= 1, or inf")
+            raise InvalidInput("ps must be integers >= 1, or inf")
         if self.family == "random" and math.inf in self.ps:
-            raise ValueError("family random draws a teacher of dimension p: use family canonical for p = inf")
+            raise InvalidInput("family random draws a teacher of dimension p: use family canonical for p = inf")
         if self.runs < 1 or self.chunk_runs < 1 or self.seed < 0:
-            raise ValueError("runs and chunk_runs must be >= 1 and seed >= 0")
+            raise InvalidInput("runs and chunk_runs must be >= 1 and seed >= 0")
         if not isinstance(self.steps, int) or not 1 <= self.steps <= 10**9:
-            raise ValueError("steps must be an integer in [1, 1e9]")
+            raise InvalidInput("steps must be an integer in [1, 1e9]")
 
     def cells(self) -> list[tuple]:
         """(k, p, ratio, κ, η multiple) of every cell."""
@@ -315,7 +321,7 @@ def run_grid(grid: Grid, executor: Executor, cache: Cache,
     is told (chunks done, chunks in all) as chunks finish. Intervals are at confidence 1 − α
     each (default α = 1e-3 / cells); ``with_thresholds`` adds κ*(k, r) for the grid's ratios."""
     if problem := grid_problem(grid):   # too many chunks to build, or a ratio its teacher cannot have
-        raise ValueError(problem)
+        raise InvalidInput(problem)
     chunks = grid.chunks()
     counts = {cell: OutcomeCounts() for cell in grid.cells()}
     pending: dict[Future, tuple] = {}

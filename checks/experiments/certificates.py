@@ -9,6 +9,8 @@ from __future__ import annotations
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part
 from theory.certify import certify_spurious
 
+__all__ = ["certificate_case"]
+
 
 def certificate_case(part: Part, instance: dict, teacher, size: int) -> dict:
     """Adds the arb certificate of a_sᵀa* < 0 and ℓ_s − ℓ_global > 0; returns its enclosures."""

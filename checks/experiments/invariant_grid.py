@@ -31,6 +31,9 @@ from checks.verdicts.cases import Record
 from theory import invariants
 from theory.decisions import Outcome
 
+__all__ = ["Point", "as_grid_result", "configurations", "covered", "evidence_row", "map_points", "named_points",
+           "run_cells", "series_points", "series_ps", "threshold", "thresholds", "unique"]
+
 INF = math.inf
 
 

@@ -15,6 +15,11 @@ import numpy as np
 from checks.verdicts.cases import Record
 from checks.verdicts.claim import rng_for
 from theory import Teacher, dynamics, landscape
+from theory.validation import InvalidInput
+
+__all__ = ["GD_FAMILIES", "a_star_with_ratio", "boundary_ratio", "exactly_zero_sum", "family_teacher", "gd_teachers",
+           "grid_teacher", "grid_teachers", "landscape_teachers", "loss_scale", "point_json", "random_point",
+           "random_teacher", "ratio_sweep", "region_init", "region_start", "teacher_record", "vector_at_angle"]
 
 
 def random_teacher(rng: np.random.Generator, max_k: int, max_p: int,
@@ -63,7 +68,7 @@ def a_star_with_ratio(k: int, ratio: float, rng: np.random.Generator) -> np.ndar
     a* = α·1/√k + β·e with e ⟂ 1 a random unit vector: the ratio is kα²/(α² + β²).
     """
     if not 0 <= ratio <= k:
-        raise ValueError(f"ratio must lie in [0, k={k}], got {ratio}")
+        raise InvalidInput(f"ratio must lie in [0, k={k}], got {ratio}")
     if k == 1:
         return np.array([rng.choice([-1.0, 1.0]) * math.exp(rng.uniform(-1, 1))])
     e = rng.standard_normal(k)

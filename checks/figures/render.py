@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 
+__all__ = ["MARKERS", "OUTCOME_COLOURS", "PALETTE", "SeriesStyle", "axis_labels", "colour_labels", "data_points",
+           "legend_outside", "log_ticks_at", "margins_figure", "new_figure", "series_style", "tick_label_overlaps",
+           "to_figure"]
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import ticker

@@ -1,5 +1,5 @@
-"""What a claim is, how much work it may do, and where its randomness comes from (what it returns
-is :mod:`checks.verdicts.outcome`)."""
+"""What a claim is and where its randomness comes from (what it returns is
+:mod:`checks.verdicts.outcome`; what it may run, :mod:`checks.verdicts.budget`)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from checks.verdicts.budget import BUDGETS, Budget, PerBudget
 from checks.verdicts.outcome import Outcome
 
-# re-exported: what a claim runs under
-__all__ = ["BUDGETS", "SOURCES", "Budget", "Claim", "PerBudget", "rng_for"]
+__all__ = ["SOURCES", "Claim", "rng_for"]
 
 # paper: the paper's statement (its abstract); cited: as other papers attribute it; reconstructed: the
 # paper's statement made precise with a region, condition or constant of our own; derived: ours.
