@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from checks.experiments.teachers import a_star_with_ratio, boundary_ratio, exactly_zero_sum
 from checks.verdicts.claim import rng_for
-from tests.oracle import full_gd_truth
+from tests.oracles.closed_forms import full_gd_truth
 from tests.strategies import teachers
 from theory import Teacher, decisions, dynamics, formulas, landscape, reduced_gd
 from theory.arith import FLOAT64_ELEMENTWISE
@@ -237,7 +237,7 @@ def test_a_loss_is_looked_up_at_a_level_at_or_above_it():
     assert np.all(x[~looked_up] >= np.nextafter(positions[0], 0))   # only at or above the highest level
 
 
-# --- the table's closed forms against the bisections they replaced (tests/table_oracle.py) ----
+# --- the table's closed forms against the bisections they replaced (tests/oracles/decision_tables.py) ----
 
 def _teacher_with_ratio(k, p, fraction, zero_sum, seed):
     """A teacher whose (1ᵀa*)²/‖a*‖² is ``fraction`` of the boundary ratio (k + π − 1)/π (capped
@@ -251,7 +251,7 @@ def _teacher_with_ratio(k, p, fraction, zero_sum, seed):
 def _compare_with_oracle(teacher, eta):
     """The new table and the old algorithm (on the new bands, and on its own): the bands, and
     r_min² on equal bands."""
-    from tests import table_oracle
+    from tests.oracles import decision_tables as table_oracle
     table = decisions.DecisionTable.for_run(teacher, eta)
     old_r2, old_band = table_oracle.r2_min(teacher, eta)
     if not np.any(np.isfinite(old_band)):

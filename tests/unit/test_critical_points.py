@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
-from tests import oracle
+from tests.oracles import closed_forms as oracle
 from tests.strategies import teachers
 from theory import Teacher, landscape
 from theory.certify import certify_spurious

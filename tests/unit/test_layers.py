@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # What each layer may import from the project (besides the standard library and third-party packages).
 ALLOWED = {
     "verdicts": {"verdicts"},

@@ -13,7 +13,7 @@ from checks.experiments import plan as plans
 from checks.experiments.plan import ClaimSettings, Plan
 from checks.verdicts.budget import BUDGETS, PerBudget
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_claim_declares_its_settings_for_every_budget_in_words():

@@ -1,4 +1,4 @@
-"""The project's numbers against a second, independent implementation (tests/independent.py).
+"""The project's numbers against a second, independent implementation (tests/oracles/independent.py).
 
 Only the public API is used: theory.Teacher, theory.dynamics.outcome_counts,
 theory.invariants.canonical_teacher, theory.invariants.spurious_threshold.  Every random draw comes
@@ -19,7 +19,7 @@ from scipy.stats import fisher_exact
 import theory
 import theory.dynamics as D
 import theory.invariants as INV
-from tests import independent as I
+from tests.oracles import independent as I
 
 ALPHA = 1e-6
 N = 1500

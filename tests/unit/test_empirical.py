@@ -1,11 +1,10 @@
-"""The empirical engine's gradient, and the exact binomial intervals."""
+"""theory.empirical: the empirical gradient, the empirical loss against the population loss, SGD's inputs."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.verdicts.stats import clopper_pearson
 from tests.strategies import teachers
 from theory import empirical, landscape
 
@@ -45,26 +44,3 @@ def test_sgd_needs_an_rng_and_validates_its_inputs():
         empirical.run_empirical_gd(sample, [1.0, 1.0], [1.0], 0.0, 5)
     with pytest.raises(ValueError, match="noise must be"):
         empirical.draw_sample(teacher, 10, np.random.default_rng(0), noise=-1.0)
-
-
-@pytest.mark.parametrize("k, n, alpha, lo, hi", [
-    (0, 10, 0.05, 0.0, 0.3084971078187608),      # 1 − (α/2)^(1/n)
-    (10, 10, 0.05, 0.6915028921812392, 1.0),
-    (5, 10, 0.05, 0.18708602844739922, 0.8129139715526008),
-])
-def test_clopper_pearson_known_values(k, n, alpha, lo, hi):
-    got = clopper_pearson(k, n, alpha)
-    assert got == pytest.approx((lo, hi), abs=1e-9)
-
-
-@given(st.integers(1, 300), st.data())
-def test_clopper_pearson_brackets_the_estimate(n, data):
-    k = data.draw(st.integers(0, n))
-    lo, hi = clopper_pearson(k, n, 0.01)
-    assert 0 <= lo <= k / n <= hi <= 1
-
-
-@pytest.mark.parametrize("args", [(5, 3, 0.05), (1, 0, 0.05), (1, 2, 0.0), (1, 2, 1.0)])
-def test_clopper_pearson_rejects_bad_input(args):
-    with pytest.raises(ValueError):
-        clopper_pearson(*args)

@@ -24,7 +24,10 @@ from checks import claims as catalogue
 # The rendered page in a real browser: the slow group (pyproject.toml), run by .ci/run.
 pytestmark = pytest.mark.slow
 
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -134,6 +137,8 @@ WORD_PIECES = """() => {
   }
   return out;
 }"""
+
+
 NUMBER = re.compile(r"^[(\[]?[-−+]?[\d.,]*\d(e[-+]\d+)?[)\],;]*$")
 
 

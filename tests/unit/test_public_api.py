@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "docs" / "library.md"
 MODULE_FILES = sorted([*ROOT.glob("theory/*.py"), *ROOT.glob("checks/**/*.py")])
 

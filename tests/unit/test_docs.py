@@ -11,7 +11,7 @@ from checks import claims as catalogue
 from checks.app import budgets
 from checks.verdicts import budget as registry
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MATHEMATICS = ROOT / "docs" / "mathematics.md"
 REFERENCE = re.compile(r"docs/mathematics\.md#([a-z0-9-]+)")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests import oracle
+from tests.oracles import closed_forms as oracle
 from tests.strategies import angles, log_uniform, points, teachers
 from theory import Teacher
 from theory.landscape import gradient, hessian, loss

@@ -21,7 +21,11 @@ from checks.verdicts.stats import Proportion
 from tests.faults import FAULTS
 
 REPORT_KEYS = {"id", "title", "source", "statement", "verdict", "evidence", "seconds"}
-SCHEMA = json.loads((Path(__file__).parent.parent / "reports" / "claims.schema.json").read_text())
+
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "reports" / "claims.schema.json").read_text())
+
+
 ENVIRONMENT_KEYS = {"python", "numpy", "mpmath", "hypothesis", "backend", "seed", "budget"}
 
 
