@@ -66,7 +66,7 @@ def quick_report(tmp_path_factory):
     if earlier:
         raise RuntimeError(f"the quick report is being built a second time (by {worker}, after {earlier}): "
                            "xdist's loadgroup is not in effect — see pyproject.toml's pytest pin")
-    from checks.app import cli   # only the worker that builds the report needs the programs
+    from checks.app import cli  # only the worker that builds the report needs the programs
     out = tmp_path_factory.mktemp("quick-report")
     err = io.StringIO()
     started = time.perf_counter()
