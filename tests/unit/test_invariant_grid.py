@@ -17,7 +17,6 @@ SMALL = replace(PLAN, invariant_grid=replace(PLAN.invariant_grid, runs=200, chun
 
 class _Inline:
     def submit(self, function, *args):
-        from concurrent.futures import Future  # the executor of this test only
         future = Future()
         future.set_result(function(*args))
         return future
