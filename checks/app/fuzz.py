@@ -6,7 +6,7 @@ claim) and just outside them (what happens there shows how tight the hypotheses 
 reported, never called a refutation). Findings persist in a Hypothesis example database under
 ``.theorycheck-cache/fuzz-db`` and in ``fuzz.json``, which the next report shows as
 "edge cases explored". The properties are plain Hypothesis tests, so HypoFuzz can run them too
-(tests/test_fuzz_targets.py collects them).
+(tests/claims/test_fuzz_targets.py collects them).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ CLAIM_IDS = [c.id for c in all_claims()]
 
 
 # Claims cheap enough to run twice here; the GD claims' determinism rests on their seeded draws and
-# the thread-independent kernel (tests/test_initialization.py, tests/test_threads.py).
+# the thread-independent kernel (tests/unit/test_initialization.py, tests/unit/test_threads.py).
 CHEAP = [c for c in CLAIM_IDS if c not in ("success-probability", "spurious-probability", "two-phase",
                                            "convergence-in-region", "restarts", "spurious-sublinear")]
 

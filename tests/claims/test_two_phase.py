@@ -1,6 +1,7 @@
 """The Phase II rate part of `two-phase`: a float64 fit off by more than the tolerance is only a
 reason to measure again, at 40 digits; a 40-digit measurement decides."""
 
+import json
 import math
 
 import mpmath
@@ -54,13 +55,14 @@ def test_without_a_40_digit_answer_a_float64_deviation_stays_unsettled_never_a_f
 # --- the shape, judged on every run of every configuration ---------------------------------
 
 @pytest.fixture(scope="module")
-def quick():
-    from checks.claims import get, plan
-    from checks.verdicts.jsonable import jsonable
-    outcome = get("two-phase").run(plan("quick"), 0)[0]
-    return outcome.verdict, jsonable(outcome.evidence), outcome.figures
+def quick(quick_report):
+    """(verdict, evidence, figures) of two-phase in the quick report (seed 0), as claims.json has them."""
+    _, out, _ = quick_report
+    claim = next(c for c in json.loads((out / "claims.json").read_text())["claims"] if c["id"] == "two-phase")
+    return claim["verdict"], claim["evidence"], claim["figures"]
 
 
+@pytest.mark.xdist_group("quick-report")
 def test_quick_verdict_and_evidence_carry_the_invariants(quick):
     assert quick[0] == "qualified"
     rows = quick[1]["grid"]
@@ -85,6 +87,7 @@ def test_quick_verdict_and_evidence_carry_the_invariants(quick):
     assert all(r["T1_median"] is not None for r in quick[1]["phase_one"]["at_infinity"])
 
 
+@pytest.mark.xdist_group("quick-report")
 def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
     """Every configuration of the grid is judged, and its runs add up: global (measured, without a
     Phase I, unmeasured) + spurious + undecided + diverged = the runs drawn."""
@@ -120,9 +123,10 @@ def test_unmeasured_runs_widen_the_interval_both_ways():
     assert median == 0.0 and low == 0.0 and high == math.inf
 
 
+@pytest.mark.xdist_group("quick-report")
 def test_figure_lines_each_join_one_teacher(quick):
-    lines = [line for figure in quick[2] for line in figure.lines]
-    assert lines and all(len(line.teachers) == 1 for line in lines)
+    lines = [line for figure in quick[2] for line in figure["lines"]]
+    assert lines and all(len(line["teachers"]) == 1 for line in lines)
 
 
 # --- the 40-digit run is the full engine's loop -------------------------------------------------
