@@ -55,15 +55,15 @@ def all_claims() -> list[Claim[Plan]]:
 
 def get(claim_id: str) -> Claim[Plan]:
     """The claim with this id; a ValueError naming `theorycheck list` for an unknown one."""
-    for claim in all_claims():
-        if claim.id == claim_id:
-            return claim
+    for module in claim_modules():
+        if module.CLAIM.id == claim_id:
+            return module.CLAIM
     raise InvalidInput(f"unknown claim {claim_id!r}; `theorycheck list` shows the ids")
 
 
 def is_catalogued(claim: Claim[Plan]) -> bool:
     """Whether ``claim`` is the catalogue's own (not a test double or a claim built elsewhere)."""
-    return any(known is claim for known in all_claims())
+    return any(module.CLAIM is claim for module in claim_modules())
 
 
 def report_order(claim: Claim[Plan]) -> int:

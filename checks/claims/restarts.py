@@ -18,7 +18,7 @@ from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
 from checks.verdicts.stats import Proportion
-from theory import decisions, dynamics, invariants, reduced_gd
+from theory import Teacher, decisions, dynamics, invariants, reduced_gd
 
 __all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "REPORT_ORDER", "RESTARTS", "SELECT_KAPPA", "SELECT_STEPS", "SETTINGS",
            "TARGET", "Settings", "check", "final_losses", "restart_cases", "restart_figure", "sign_flip_case",
@@ -56,10 +56,10 @@ SETTINGS = PerBudget(quick=Settings(groups=400, teachers_per_family=1),
                      thorough=Settings(groups=8000, teachers_per_family=6))
 
 
-def final_losses(teacher, batch) -> np.ndarray:
-    """ℓ at each run's final state (reduced coordinates), at the default η's constants."""
+def final_losses(teacher: Teacher, batch: reduced_gd.Batch, eta: float) -> np.ndarray:
+    """ℓ at each run's final state (reduced coordinates), with the constants of the step size the
+    batch ran with (ℓ itself does not depend on it)."""
     plane = dynamics.reduced_plane(teacher)
-    eta = dynamics.default_eta(teacher)
     state = batch.state
     return reduced_gd.step(state.x, state.y, state.z1, state.z2, state.residual_sq, plane.constants(eta, eta)).loss
 
@@ -122,12 +122,13 @@ def check(plan: Plan, seed: int) -> Outcome:
     for point, p in configurations:
         teacher = invariants.canonical_teacher(point.k, point.r, point.kappa)
         labels = ("invariant-grid-restarts", point.k, repr(point.r), repr(point.kappa), repr(p), groups)
-        batch = dynamics.reduced_runs(teacher, groups * max(RESTARTS), rng_for(seed, *labels),
+        eta = dynamics.default_eta(teacher)
+        batch = dynamics.reduced_runs(teacher, groups * max(RESTARTS), rng_for(seed, *labels), eta=eta,
                                       max_steps=SELECT_STEPS, until_decided=False, p=p)
         row = {"name": point.name, "k": point.k, "r": point.r, "ratio_over_boundary": point.ratio,
                "kappa": point.kappa, "p": "inf" if p == ig.INF else p, "v0_norm": 1.0}
         rows.append(restart_cases(restart, selection, row, batch.outcome == decisions.Outcome.GLOBAL,
-                                  final_losses(teacher, batch), groups, alpha))
+                                  final_losses(teacher, batch, eta), groups, alpha))
     for family, teacher, _ in small:
         V0, A0 = dynamics.random_init(teacher, groups, rng)
         sign_flip_case(flips, family, teacher, V0, A0, groups // 2, plan.run_steps)
