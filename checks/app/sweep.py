@@ -18,34 +18,17 @@ from typing import Any
 
 from checks.app.files import write_atomically
 from checks.app.guards import read_json
-from checks.experiments.cells import (  # noqa: F401  (re-exported: the sweep's public names)
-    CACHE_VERSION,
-    FAMILIES,
-    MAX_CHUNK_RUNS,
-    MAX_DIMENSION,
-    MAX_RUNS,
-    STEPS,
-    Cache,
-    Grid,
-    GridResult,
-    cache_when_done,
-    cell_eta,
-    cell_r,
-    cell_row,
-    cell_teacher,
-    chunk_key,
-    grid_json,
-    json_p,
-    run_chunk,
-    thresholds,
-)
-from checks.experiments.cells import run_grid as run_sweep  # noqa: F401
+
+# the sweep's computation, named here as the sweep's own: its grid, its run, its chunks' keys
+from checks.experiments.cells import Grid, GridResult, cache_when_done, cell_teacher, chunk_key
+from checks.experiments.cells import run_grid as run_sweep
 from checks.experiments.counts import OutcomeCounts
 from checks.figures import outcomes as outcome_figures
 from checks.verdicts.outcome import Figure
 from theory import dynamics
 
-__all__ = ["ChunkCache", "map_figure", "output_names", "probability_figure", "sweep_figures", "write_outputs"]
+__all__ = ["ChunkCache", "Grid", "GridResult", "cache_when_done", "cell_teacher", "chunk_key", "map_figure",
+           "output_names", "probability_figure", "run_sweep", "sweep_figures", "write_outputs"]
 
 map_figure, probability_figure = outcome_figures.map_figure, outcome_figures.probability_figure
 
