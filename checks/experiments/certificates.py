@@ -6,13 +6,14 @@ Shared by the claims that rest on the certified sign of a_sᵀa* (``spurious-loc
 
 from __future__ import annotations
 
-from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
+from theory import Teacher
 from theory.certify import certify_spurious
 
 __all__ = ["certificate_case"]
 
 
-def certificate_case(part: Part, instance: dict, teacher, size: int) -> dict:
+def certificate_case(part: Part, instance: Record, teacher: Teacher, size: int) -> Record:
     """Adds the arb certificate of a_sᵀa* < 0 and ℓ_s − ℓ_global > 0; returns its enclosures."""
     cert = certify_spurious(teacher)
     enclosures = {"a_s_dot_a_star": cert.a_s_dot_a_star, "loss_gap": cert.loss_gap}

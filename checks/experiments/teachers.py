@@ -52,7 +52,7 @@ def random_point(teacher: Teacher, rng: np.random.Generator,
     return v, scale * rng.standard_normal(teacher.k)
 
 
-def point_json(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> dict:
+def point_json(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> Record:
     """An exact description of (teacher, v, a) for a reproducer."""
     return {**teacher.to_json(), "v": [float(x) for x in v], "a": [float(x) for x in a]}
 

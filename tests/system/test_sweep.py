@@ -14,6 +14,15 @@ from checks.app import cli, sweep
 SMALL = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300, chunk_runs=100, ps=(3,))
 
 
+@pytest.fixture
+def threads_for_workers(monkeypatch):
+    """`--workers N` runs its chunks on N threads of this process: for the tests of what a sweep
+    computes and writes (the same numbers: a chunk is a pure function of its arguments), without
+    spawning interpreters. The process pool itself is tested by
+    test_results_do_not_depend_on_workers_or_chunk_order and tests/system/test_interrupts.py."""
+    monkeypatch.setattr(cli, "pool", lambda workers: ThreadPoolExecutor(workers))
+
+
 class ReversedExecutor(Executor):
     """Runs submitted work only when asked for results, last submitted first."""
 
@@ -109,7 +118,7 @@ def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
     assert resumed.from_cache >= 1 and rows(resumed) == reference
 
 
-def test_sweep_has_a_p_axis_up_to_a_million(tmp_path, capsys):
+def test_sweep_has_a_p_axis_up_to_a_million(tmp_path, capsys, threads_for_workers):
     code = cli.main(["sweep", "--ks", "10", "--ps", "10,1000000", "--ratios", "0.5", "--etas", "1", "--runs",
                      "200", "--chunk-runs", "200", "--workers", "1", "--out", str(tmp_path / "o"),
                      "--cache", str(tmp_path / "c")])
@@ -119,7 +128,7 @@ def test_sweep_has_a_p_axis_up_to_a_million(tmp_path, capsys):
     assert all(r["runs"] == 200 and r["undecided"] == 0 for r in rows)
 
 
-def test_sweep_cli_writes_table_and_figure(tmp_path, capsys):
+def test_sweep_cli_writes_table_and_figure(tmp_path, capsys, threads_for_workers):
     code = cli.main(["sweep", "--ks", "2", "--ratios", "0.5", "--etas", "1", "--runs", "50",
                      "--chunk-runs", "25", "--workers", "1", "--out", str(tmp_path / "o"),
                      "--cache", str(tmp_path / "c")])
@@ -143,7 +152,7 @@ def test_sweep_usage_errors(argv, fragment, capsys, tmp_path):
     assert code == 2 and fragment in err and err.count("\n") == 1
 
 
-def test_invariant_grid_at_p_infinity_writes_the_map(tmp_path, capsys):
+def test_invariant_grid_at_p_infinity_writes_the_map(tmp_path, capsys, threads_for_workers):
     """The canonical family over (k, r/r_b, κ) at p = ∞: rows carry the invariants that ran, the
     thresholds are bracketed, and P(spurious) is 0 below κ* (no run can reach the spurious basin)."""
     code = cli.main(["sweep", "--ks", "10", "--ratios", "0.01,0.3", "--kappas", "0.05,1,30", "--ps", "inf",
