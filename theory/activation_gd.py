@@ -31,6 +31,18 @@ from theory.activations import Landscape
 from theory.decisions import Outcome
 from theory.reduced_gd import Plane
 
+__all__ = [
+    "ENGINES",
+    "LOSS_SLACK",
+    "OUTCOME_NAMES",
+    "ActivationRuns",
+    "ReducedState",
+    "default_eta",
+    "outcome_counts",
+    "reduced_step",
+    "run",
+]
+
 ENGINES = ("reduced", "full")
 OUTCOME_NAMES = tuple(code.label for code in Outcome)
 LOSS_SLACK = 1e-12   # of ½E f*² + ℓ: a rise below it is rounding, not an ascent

@@ -61,6 +61,30 @@ from scipy import optimize, special
 from theory import validation
 from theory.teacher import Teacher
 
+__all__ = [
+    "ACTIVATIONS",
+    "CHEBYSHEV_DEGREE",
+    "GAUSS_HERMITE_NODES",
+    "GELU_NORM_RANGE",
+    "SQRT_TWO_PI",
+    "TWO_PI",
+    "Activation",
+    "BasinRule",
+    "Gelu",
+    "KernelCheck",
+    "Landscape",
+    "LeakyRelu",
+    "Relu",
+    "Scalars",
+    "activation",
+    "angles",
+    "check_kernels",
+    "gradient_error",
+    "monte_carlo_loss",
+    "quadrature_error",
+    "reference_kernels",
+]
+
 TWO_PI = 2 * math.pi
 SQRT_TWO_PI = math.sqrt(TWO_PI)
 

@@ -18,6 +18,8 @@ from theory import formulas
 from theory.arith import ArbArith
 from theory.teacher import Teacher
 
+__all__ = ["MAX_PREC", "SpuriousCertificate", "certify_spurious", "exact_sums", "spurious_condition"]
+
 MAX_PREC = 1 << 16
 
 

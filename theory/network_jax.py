@@ -36,6 +36,16 @@ from theory import validation
 from theory.decisions import Outcome
 from theory.teacher import Teacher
 
+__all__ = [
+    "INITS",
+    "OPTIMIZERS",
+    "JaxRuns",
+    "JaxSettings",
+    "forward_error",
+    "network",
+    "train",
+]
+
 OPTIMIZERS = ("sgd", "adam")
 INITS = ("paper", "lecun")
 

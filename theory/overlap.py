@@ -41,6 +41,25 @@ from theory import dynamics, validation
 from theory.decisions import Outcome
 from theory.teacher import Teacher
 
+__all__ = [
+    "GLOBAL_LOSS",
+    "INV_TWO_PI",
+    "STALL",
+    "STATIONARY",
+    "Geometry",
+    "OverlapLandscape",
+    "OverlapRuns",
+    "PointFate",
+    "gradient_error",
+    "kappa",
+    "kappa_slope",
+    "monte_carlo_loss",
+    "monte_carlo_z",
+    "run",
+    "spurious_point_fate",
+    "tangent_hessian",
+]
+
 INV_TWO_PI = 1 / (2 * math.pi)
 
 

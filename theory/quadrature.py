@@ -31,6 +31,17 @@ import numpy as np
 from theory import invariants, validation
 from theory.decisions import Outcome
 
+__all__ = [
+    "MAX_PANELS",
+    "RIM",
+    "OutcomeQuadrature",
+    "QuadratureError",
+    "Resolution",
+    "large_kappa_limit",
+    "probabilities",
+    "radial_tail",
+]
+
 RIM = 1 - 2.0 ** -40          # the open disk's rim, as a radius (u = 1 is not in the disk)
 MAX_PANELS = 256
 

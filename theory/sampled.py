@@ -43,6 +43,23 @@ from theory.activations import Landscape, Relu, angles
 from theory.decisions import Outcome
 from theory.teacher import Teacher
 
+__all__ = [
+    "FOURTH_MOMENTS",
+    "INDEX_BLOCK_ENTRIES",
+    "LAWS",
+    "MAX_SAMPLE_BYTES",
+    "MomentCheck",
+    "SampledRuns",
+    "Samples",
+    "Settings",
+    "advance",
+    "classify",
+    "draw_inputs",
+    "draw_samples",
+    "input_moments",
+    "run",
+]
+
 numba: Any
 try:
     import numba
