@@ -322,6 +322,32 @@ class DecisionTable:
         return cls(basins, float(eta), rule, r2_min, levels, band, not angle_moves, stable)
 
 
+    @classmethod
+    def stated(cls, teacher: Teacher, eta: float, angle_moves: bool | None = None) -> DecisionTable:
+        """A table for a rule without the trapping lemma (GD without weight normalization,
+        :mod:`theory.plain_gd`): the same basins, levels and sides, and a stated rule in place of
+        the radii — a state is decided once ℓ + slack is at most the level halfway up its side
+        (position ½: r_min² = 0 there and below, ∞ above), the sets that gradient flow cannot
+        leave (docs/mathematics.md#without-weight-normalization); *estimated* for GD. Only a
+        state that has left float64 (a non-finite loss) is ``diverged``: the output layer's
+        divergence certificate needs the weight-normalized a-step."""
+        angle_moves = teacher.p > 1 if angle_moves is None else angle_moves
+        basins = Basins.for_teacher(teacher, angle_moves)
+        positions = level_positions()
+        halfway = np.where(positions <= 0.5, 0.0, np.inf)
+        sides = 2 if basins.phi_split < math.pi else 1
+        r2_min = np.concatenate([halfway] * sides + [np.full(LEVELS, np.inf)] * (2 - sides))
+        levels, band = np.full(2 * LEVELS, np.nan), np.full((2 * LEVELS, 2), np.nan)
+        for index, side in enumerate(("global", "spurious")[:sides]):
+            levels[index * LEVELS:(index + 1) * LEVELS] = _side_levels(basins, side)
+        rule = RunRule(*map(float, (basins.phi_split, 0.0, basins.top, basins.spurious_base,
+                                    basins.top - basins.spurious_base, SLACK * basins.scale,
+                                    math.inf, math.inf, teacher.k)))
+        for array in (r2_min, levels, band):
+            array.setflags(write=False)
+        return cls(basins, float(eta), rule, r2_min, levels, band, not angle_moves, False)
+
+
 def _side_levels(basins: Basins, side: str) -> np.ndarray:
     """The levels L_j of one side: from its base (0, or ℓ_s) up towards ``top``."""
     base = 0.0 if side == "global" else basins.spurious_base

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory import decisions, full_gd, initialization, reduced_gd, validation
+from theory import decisions, full_gd, initialization, plain_gd, reduced_gd, validation
 from theory.teacher import Teacher
 from theory.validation import row_norms
 
@@ -112,22 +112,29 @@ def random_init(teacher: Teacher, n: int, rng: np.random.Generator, scheme: str 
 MAX_ETA_MULTIPLE = 1e100   # of default_eta: beyond, GD's first steps leave float64 before divergence shows
 
 
-def checked_eta(teacher: Teacher, eta, v0_norm: float = initialization.DEFAULT_V0_NORM) -> float:
+def checked_eta(teacher: Teacher, eta, v0_norm: float = initialization.DEFAULT_V0_NORM,
+                weight_norm: bool = True) -> float:
     """A step size: positive, finite, and at most MAX_ETA_MULTIPLE × :func:`default_eta` (any η
     above 4× the default already diverges, and is reported so)."""
     eta = validation.positive_float(eta, "eta")
-    limit = MAX_ETA_MULTIPLE * default_eta(teacher, v0_norm)
+    limit = MAX_ETA_MULTIPLE * default_eta(teacher, v0_norm, weight_norm)
     if eta > limit:
         raise ValueError(f"eta must be at most {limit:.3g} (1e100 × the default step size) for this teacher, "
                          f"got {eta:g}")
     return eta
 
 
-def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NORM) -> float:
+def default_eta(teacher: Teacher, v0_norm: float = initialization.DEFAULT_V0_NORM, weight_norm: bool = True) -> float:
     """¼ of the stability limit 2/λ_max, with λ_max the largest Hessian eigenvalue at the global
     minimum for ‖v‖ = ‖v₀‖: max((k + π − 1)/(2π), κ/2), κ = ‖w*‖²‖a*‖²/‖v₀‖². ‖v‖ only grows, so
     the v-curvature only falls; the paper's own bound (an O(·) of cos φ₀) has no explicit
-    constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps."""
+    constant. A function of (k, κ) alone, so teachers with equal invariants get equal steps.
+    ``weight_norm=False``: GD on (w, a) without weight normalization,
+    :func:`theory.plain_gd.default_eta` (¼ of the stability limit at the minimum its gradient
+    flow reaches from a₀ = 0)."""
+    if not weight_norm:
+        default_eta(teacher, v0_norm)    # the same limits on κ
+        return plain_gd.default_eta(teacher, v0_norm)
     v0_norm = initialization.sphere_radius(v0_norm)
     with np.errstate(over="ignore"):
         kappa = float((np.float64(teacher.w_norm) / v0_norm) ** 2 * teacher.a_sq)
@@ -234,7 +241,7 @@ ROUNDING_TURN = 1e-9             # rad: what rounding may change in the first st
 _DOT_ROUNDING = 4 * np.finfo(float).eps   # per term of aᵀa* (a dot product and the reduced basis)
 
 
-def _validate_run(teacher, V0, A0, eta, steps, record):
+def _validate_run(teacher, V0, A0, eta, steps, record, weight_norm=True):
     validation.teacher(teacher)
     V0, A0 = validation.numeric_array(V0, "V0"), validation.numeric_array(A0, "A0")
     if V0.ndim != 2 or V0.shape[1] != teacher.p:
@@ -249,7 +256,8 @@ def _validate_run(teacher, V0, A0, eta, steps, record):
     if np.any(norms < reduced_gd.MIN_V_NORM) or np.any(norms > 1e300):
         raise ValueError(f"rows of V0 must have norms in [{reduced_gd.MIN_V_NORM:g}, 1e300] (the loss does not "
                          "depend on ‖v‖: rescale v₀)")
-    eta = default_eta(teacher) if eta is None else checked_eta(teacher, eta)
+    eta = default_eta(teacher, weight_norm=weight_norm) if eta is None else checked_eta(teacher, eta,
+                                                                                       weight_norm=weight_norm)
     steps = validation.step_count(steps, "steps")
     record = _check_record(record)
     validation.fits_in_memory(8.0 * (steps + 1) * V0.shape[0] * len(record),
@@ -393,8 +401,14 @@ def _check_representable(teacher: Teacher, V0: np.ndarray, A0: np.ndarray, table
 
 def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000,
            record: tuple[str, ...] = (), engine: str = "auto", train_a: bool = True,
-           until_decided: bool = False) -> GDResult:
+           until_decided: bool = False, weight_norm: bool = True) -> GDResult:
     """Run population GD from each row of (V0, A0) for ``steps`` steps.
+
+    ``weight_norm=False`` runs plain GD on (w, a) from w₀ = V0's rows
+    (docs/mathematics.md#without-weight-normalization, :mod:`theory.plain_gd`), decided by the
+    stated rule of :meth:`theory.decisions.DecisionTable.stated` (estimated; ``eta=None`` is
+    :func:`theory.plain_gd.default_eta`); it needs p ≥ 2 and a trained output layer, and only a
+    non-finite loss is ``diverged``. ``history["a_dot"]`` and ``["a_sum"]`` are then of b = ‖w‖a.
 
     ``engine``: ``auto`` (compiled reduced engine, numpy reduced when recording or without
     numba), ``reduced-numba``, ``reduced-numpy`` or ``full``. ``eta=None`` uses
@@ -416,22 +430,38 @@ def run_gd(teacher: Teacher, V0, A0, eta: float | None = None, steps: int = 1000
     basis), a rounding that decays by ρ = 1 − η(π − 1)/(2π) a step (a₀ = 10¹⁰⁰·(1, 1): step 2,174
     in the full engine, 3,600 in the reduced ones, all "global").
     """
-    V0, A0, eta, steps, record, norms = _validate_run(teacher, V0, A0, eta, steps, record)
+    weight_norm = validation.flag(weight_norm, "weight_norm")
+    V0, A0, eta, steps, record, norms = _validate_run(teacher, V0, A0, eta, steps, record, weight_norm)
     train_a, until_decided = validation.flag(train_a, "train_a"), validation.flag(until_decided, "until_decided")
     if engine not in ("auto", "reduced-numba", "reduced-numpy", "full"):
         raise ValueError(f"engine must be auto, reduced-numba, reduced-numpy or full, got {engine!r}")
     if engine == "full" and not train_a:
         raise ValueError("engine full trains both layers; use a reduced engine for train_a=False")
-    table = decision_table(teacher, eta, train_a)
+    if not weight_norm:
+        _check_plain(teacher.p, train_a)
+    table = decision_table(teacher, eta, train_a, weight_norm=weight_norm)
     _check_representable(teacher, V0, A0, table, steps, train_a, norms)
     if engine == "full":
         started = time.perf_counter()
-        batch, history = full_gd.run_full(teacher, V0, A0, table, steps, record, until_decided)
+        batch, history = full_gd.run_full(teacher, V0, A0, table, steps, record, until_decided,
+                                          weight_norm=weight_norm)
         return GDResult.from_batch(batch, batch.state.V, batch.state.A, table.eta, steps, "full", started, history)
-    kernel = reduced_gd.compiled_kernel() if engine != "reduced-numpy" and not record else None
+    rule = reduced_gd.WEIGHT_NORMALIZED if weight_norm else plain_gd.PLAIN
+    kernel = rule.kernel() if engine != "reduced-numpy" and not record else None
     if engine == "reduced-numba" and kernel is None:
         raise ValueError("engine reduced-numba needs numba (and no record=…)")
-    return _run_reduced(teacher, V0, A0, table, steps, tuple(record), kernel, train_a, until_decided)
+    return _run_reduced(teacher, V0, A0, table, steps, tuple(record), kernel, train_a, until_decided, rule)
+
+
+def _check_plain(p: float, train_a: bool) -> None:
+    """What GD without weight normalization needs: an angle that can move (p ≥ 2: at p = 1 the
+    stated rule has no spurious side to read) and a trained output layer."""
+    if p < 2:
+        raise ValueError("weight_norm=False needs p ≥ 2 (at p = 1 the angle cannot move and the stated decision "
+                         "rule has no spurious side)")
+    if not train_a:
+        raise ValueError("weight_norm=False trains both layers (train_a=False is the weight-normalized setting of "
+                         "Brutzkus & Globerson)")
 
 
 @functools.lru_cache(maxsize=256)
@@ -442,9 +472,13 @@ def reduced_plane(teacher: Teacher) -> reduced_gd.Plane:
 
 @functools.lru_cache(maxsize=256)
 def decision_table(teacher: Teacher, eta: float, train_a: bool = True,
-                   angle_moves: bool | None = None) -> decisions.DecisionTable:
+                   angle_moves: bool | None = None, weight_norm: bool = True) -> decisions.DecisionTable:
     """The decision table of (teacher, η), kept for repeated runs (teachers are immutable);
-    ``angle_moves`` as in :meth:`theory.decisions.DecisionTable.for_run`."""
+    ``angle_moves`` as in :meth:`theory.decisions.DecisionTable.for_run`; ``weight_norm=False``:
+    the stated table of GD without weight normalization
+    (:meth:`theory.decisions.DecisionTable.stated`)."""
+    if not weight_norm:
+        return decisions.DecisionTable.stated(teacher, eta, angle_moves)
     return decisions.DecisionTable.for_run(teacher, eta, train_a, angle_moves)
 
 
@@ -466,7 +500,10 @@ class Embedding:
         return np.divide(self.perp, self.y[:, None], out=np.zeros_like(self.perp), where=self.y[:, None] > 0)
 
     @classmethod
-    def reduce(cls, teacher: Teacher, V0, A0, table) -> tuple[Embedding, reduced_gd.Batch]:
+    def reduce(cls, teacher: Teacher, V0, A0, table, train_a: bool = True,
+               rule: reduced_gd.StepRule = reduced_gd.WEIGHT_NORMALIZED) -> tuple[Embedding, reduced_gd.Batch]:
+        """The embedding of (V0, A0) and the batch of their reduced states, with the settings it
+        runs with (``table`` with its η, η_a = η when ``train_a`` else 0, ``rule``)."""
         plane = reduced_plane(teacher)
         w_hat = teacher.w_star / teacher.w_norm
         x = V0 @ w_hat
@@ -477,7 +514,8 @@ class Embedding:
         residual_sq = np.einsum("ij,ij->i", residual, residual)
         # copies: the compiled kernel advances the batch's arrays in place
         state = reduced_gd.ReducedState.of(x, y.copy(), z[:, 0], z[:, 1], residual_sq.copy())
-        batch = reduced_gd.Batch.start(state, table, x)
+        settings = reduced_gd.RunSettings(plane, table, float(table.eta) if train_a else 0.0, rule)
+        batch = reduced_gd.Batch.start(state, table, x, settings)
         return cls(w_hat, perp, y, plane, residual, residual_sq), batch
 
     def expand(self, batch: reduced_gd.Batch):
@@ -492,13 +530,12 @@ class Embedding:
         return V, A
 
 
-def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_decided) -> GDResult:
+def _run_reduced(teacher, V0, A0, table, steps, record, kernel, train_a, until_decided, rule) -> GDResult:
     start = time.perf_counter()
-    embedding, batch = Embedding.reduce(teacher, V0, A0, table)
+    embedding, batch = Embedding.reduce(teacher, V0, A0, table, train_a, rule)
     if not train_a:
         batch.outcome[:], batch.decided[:] = decisions.Outcome.UNDECIDED, -1
-    engine, history = reduced_gd.advance(batch, embedding.plane, table, steps, train_a, until_decided,
-                                         kernel, record)
+    engine, history = reduced_gd.run_batch(batch, steps, until_decided, kernel is not None, record)
     result = GDResult.from_batch(batch, None, None, table.eta, steps, engine, start, history)
     result._unexpanded = (embedding, batch)    # V and A when first read
     return result
@@ -513,10 +550,11 @@ _CHUNK = 1 << 16   # trajectories drawn and run at a time: memory stays O(chunk)
 def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
                  scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS, start=None,
                  record: tuple[str, ...] = (), until_decided: bool = True, p: float | None = None,
-                 v0_norm: float = initialization.DEFAULT_V0_NORM):
+                 v0_norm: float = initialization.DEFAULT_V0_NORM, weight_norm: bool = True):
     """n runs drawn and advanced in reduced coordinates: a :class:`theory.reduced_gd.Batch`
-    (outcome codes, decision steps, final reduced states) — and, with ``record``, the histories
-    (numpy engine; each of shape (max_steps + 1, n)).
+    (outcome codes, decision steps, final reduced states, and the :class:`theory.reduced_gd.RunSettings`
+    they ran with) — and, with ``record``, the histories (numpy engine; each of shape
+    (max_steps + 1, n)). ``weight_norm=False``: plain GD on (w, a) from w₀ = v₀, as in :func:`run_gd`.
 
     Memory and time per run do not depend on p, nor on k beyond the steps a decision takes; the
     batch holds every run (:func:`outcome_counts` keeps only counts).
@@ -529,7 +567,7 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
     """
     parts, histories = [], []
     for batch, history in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided,
-                                          p, v0_norm, keep_all=True):
+                                          p, v0_norm, weight_norm, keep_all=True):
         parts.append(batch)
         histories.append(history)
     batch = reduced_gd.Batch.concatenate(parts)
@@ -539,7 +577,7 @@ def reduced_runs(teacher: Teacher, n: int, rng: np.random.Generator, eta: float 
 
 
 def _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, until_decided, p, v0_norm,
-                    keep_all):
+                    weight_norm, keep_all):
     """:func:`reduced_runs`' runs, validated, drawn and advanced _CHUNK at a time: yields each
     chunk's (batch, histories) in order, so that a caller that keeps only counts holds one chunk
     at a time whatever n is. The draws are those of one call for all n runs, chunk after chunk.
@@ -558,20 +596,26 @@ def _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, start, record, unti
     v0_norm = initialization.sphere_radius(v0_norm)
     if start is not None and (p != teacher.p or v0_norm != initialization.DEFAULT_V0_NORM):
         raise ValueError("start draws its own initial points: leave p and v0_norm at their defaults")
-    eta = default_eta(teacher, v0_norm) if eta is None else checked_eta(teacher, eta, v0_norm)
-    table = decision_table(teacher, eta, True, p > 1)
+    weight_norm = validation.flag(weight_norm, "weight_norm")
+    if not weight_norm:
+        _check_plain(p, True)
+    eta = (default_eta(teacher, v0_norm, weight_norm) if eta is None
+           else checked_eta(teacher, eta, v0_norm, weight_norm))
+    table = decision_table(teacher, eta, True, p > 1, weight_norm)
     plane = reduced_plane(teacher)
+    settings = reduced_gd.RunSettings(plane, table, table.eta,
+                                      reduced_gd.WEIGHT_NORMALIZED if weight_norm else plain_gd.PLAIN)
     draw = start or (lambda t, q, m, r: initialization.reduced_start(t, q, m, r, scheme, p, v0_norm))
-    kernel = None if record else reduced_gd.compiled_kernel()
     for first in range(0, n, _CHUNK):
-        batch = start_batch(table, *draw(teacher, plane, min(_CHUNK, n - first), rng))
-        history = reduced_gd.advance(batch, plane, table, max_steps, True, until_decided, kernel, tuple(record))[1]
+        x, y, z1, z2, residual_sq = draw(teacher, plane, min(_CHUNK, n - first), rng)
+        batch = start_batch(table, x, y, z1, z2, residual_sq, settings)
+        history = reduced_gd.run_batch(batch, max_steps, until_decided, True, tuple(record))[1]
         yield batch, history
 
 
 def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: float | None = None,
                    scheme: str = "paper", max_steps: int = DEFAULT_MAX_STEPS, p: float | None = None,
-                   v0_norm: float = initialization.DEFAULT_V0_NORM) -> dict[str, int]:
+                   v0_norm: float = initialization.DEFAULT_V0_NORM, weight_norm: bool = True) -> dict[str, int]:
     """How many of n GD runs from ``scheme`` end ``global``, ``spurious``, ``diverged`` or stay
     ``undecided`` after ``max_steps`` steps. Initial points are drawn in reduced coordinates from
     their exact laws (:mod:`theory.initialization`), so a run costs O(1) memory and time per
@@ -579,10 +623,12 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
     one chunk (2¹⁶ runs) whatever n is. The counts are those of :func:`reduced_runs` with the
     same arguments, and agree with full-dimensional sampling run through the full engine
     (tests/unit/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for φ₀ = π/2)
-    and ``v0_norm`` as in :func:`reduced_runs`."""
+    and ``v0_norm`` as in :func:`reduced_runs`. ``weight_norm=False``: plain GD on (w, a) from
+    w₀ = v₀ (:mod:`theory.plain_gd`, decided by the stated rule; ``eta=None`` is its default
+    step), as :func:`run_gd` with the same argument."""
     counts = dict.fromkeys(OUTCOMES, 0)
     for batch, _ in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, None, (), True, p, v0_norm,
-                                    keep_all=False):
+                                    weight_norm, keep_all=False):
         for name, count in batch_counts(batch).items():
             counts[name] += count
     return counts
@@ -593,19 +639,30 @@ def batch_counts(batch: reduced_gd.Batch) -> dict[str, int]:
     return {code.label: int(np.sum(batch.outcome == code)) for code in decisions.Outcome}
 
 
-def start_batch(table: decisions.DecisionTable, x, y, z1, z2, residual_sq) -> reduced_gd.Batch:
-    """Runs starting at the given reduced states, with the outcomes they have before any step."""
-    return reduced_gd.Batch.start(reduced_gd.ReducedState.of(x, y, z1, z2, residual_sq), table, x)
+def start_batch(table: decisions.DecisionTable, x, y, z1, z2, residual_sq,
+                settings: reduced_gd.RunSettings | None = None) -> reduced_gd.Batch:
+    """Runs starting at the given reduced states, with the outcomes they have before any step;
+    ``settings`` (with ``table``) are what they will run with (without them, the first
+    :func:`theory.reduced_gd.advance` gives them)."""
+    if settings is not None and settings.table is not table:
+        raise ValueError("settings must hold the table given")
+    return reduced_gd.Batch.start(reduced_gd.ReducedState.of(x, y, z1, z2, residual_sq), table, x, settings)
 
 
 def continued_runs(teacher: Teacher, batch: reduced_gd.Batch, chosen: np.ndarray, steps: int,
                    until_decided: bool) -> reduced_gd.Batch:
-    """The runs ``chosen`` of a batch run at the default η, restarted from their final states and
-    advanced up to ``steps`` more steps (a new batch; ``batch`` is unchanged). A run's decision
-    depends on its state alone, so a restarted run is decided as the same run continued."""
-    table = decision_table(teacher, default_eta(teacher))
-    chosen_state = batch.state.take(chosen)
-    more = reduced_gd.Batch.start(chosen_state, table, chosen_state.x)
-    reduced_gd.advance(more, reduced_plane(teacher), table, steps, True, until_decided,
-                       reduced_gd.compiled_kernel(), ())
+    """The runs ``chosen`` of a batch, restarted from their final states and advanced up to
+    ``steps`` more steps with the settings the batch ran with — its rule, η, η_a, decision table
+    and plane (:attr:`theory.reduced_gd.Batch.settings`) — as a new batch (``batch`` is
+    unchanged). A run's decision depends on its state alone, so a restarted run is decided as the
+    same run continued. ``teacher`` must be the batch's (its plane's)."""
+    settings = batch.settings
+    if settings is None:
+        raise ValueError("the batch carries no settings (it was never advanced): nothing to continue it with")
+    plane = reduced_plane(teacher)
+    if not (settings.plane is plane or ((settings.plane.c, settings.plane.s, settings.plane.astar_sq)
+            == (plane.c, plane.s, plane.astar_sq) and np.array_equal(settings.plane.basis, plane.basis))):
+        raise ValueError("the batch ran for another teacher")
+    more = batch.take(chosen)
+    reduced_gd.run_batch(more, steps, until_decided)
     return more

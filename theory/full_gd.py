@@ -21,7 +21,7 @@ from theory import reduced_gd
 from theory.arith import FLOAT64_ELEMENTWISE
 from theory.validation import row_norms
 
-__all__ = ["FullState", "batch_gradient", "batch_state", "run_full"]
+__all__ = ["FullState", "batch_gradient", "batch_state", "plain_gradient", "run_full"]
 
 
 def _teacher_in(teacher, ar):
@@ -74,30 +74,47 @@ class FullState:
     A: np.ndarray
 
 
+def plain_gradient(teacher, W, A, state=None, ar=None):
+    """(∂ℓ/∂W, ∂ℓ/∂A) of GD without weight normalization, row by row: ℓ(w, a) = ℓ_wn(w, b) with
+    b = ‖w‖a (docs/mathematics.md#without-weight-normalization), so by the chain rule
+    ∂ℓ/∂a = ‖w‖∇' and ∂ℓ/∂w = (aᵀ∇')ŵ + ∂ℓ_wn/∂v, with (∂ℓ_wn/∂v, ∇') = :func:`batch_gradient`
+    at (W, B). ``state`` is :func:`batch_state` at (W, B)."""
+    ar = ar or FLOAT64_ELEMENTWISE
+    r = row_norms(W, ar.sqrt)
+    B = A * r[:, None]
+    state = state or batch_state(teacher, W, B, ar)
+    grad_v, grad_b = batch_gradient(teacher, W, B, state, ar)
+    radial = np.add.reduce(A * grad_b, axis=1)          # aᵀ∇'
+    return grad_v + radial[:, None] * state["U"], grad_b * r[:, None]
+
+
 def run_full(teacher, V0, A0, table, steps, record, until_decided, ar=None,
-             stop_below=None) -> tuple[reduced_gd.Batch, dict]:
+             stop_below=None, weight_norm: bool = True) -> tuple[reduced_gd.Batch, dict]:
     """GD on (V, A) itself, decided by the same rule as the reduced engine (theory.decisions):
     the batch (its state holds the final iterates) and ``record``'s histories (float64).
 
     ``ar``: the arithmetic (default float64; theory.arith.MpmathElementwiseArith for GD at
     its digits, decided on the state rounded to float64). A run stops once its loss is below
-    ``stop_below`` (default: never), as a diverged one does."""
+    ``stop_below`` (default: never), as a diverged one does. ``weight_norm=False``: plain GD on
+    (W, A) (:func:`plain_gradient`), decided on (φ, ℓ) and the statistics of b = ‖w‖a, as the
+    reduced engine's plain rule (theory.plain_gd) reports them."""
     ar = ar or FLOAT64_ELEMENTWISE
     n = V0.shape[0]
     with np.errstate(over="ignore"), ar.precision():
         V, A = (ar.vector(M).reshape(M.shape) if ar is not FLOAT64_ELEMENTWISE else M.copy() for M in (V0, A0))
         batch = reduced_gd.Batch.start(FullState(V, A), table, V0 @ teacher.w_star)
         history = {key: np.full((steps + 1, n), np.nan) for key in record}
-        _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below)
+        _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below, weight_norm)
     return batch, history
 
 
-def _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below):
+def _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below, weight_norm=True):
     V, A = batch.state.V, batch.state.A
     previous = np.full(V.shape[0], np.inf)
     below = np.zeros(V.shape[0], dtype=bool)
     for t in range(steps + 1):
-        state = batch_state(teacher, V, A, ar)
+        # without weight normalization the landscape is read at b = ‖w‖a
+        state = batch_state(teacher, V, A if weight_norm else A * row_norms(V, ar.sqrt)[:, None], ar)
         rounded = {key: np.asarray(state[key], dtype=float) for key in ("phi", "loss", "v_norm", "a_sum", "a_sq")}
         found = reduced_gd.decide(rounded["phi"], rounded["loss"], rounded["v_norm"] ** 2, rounded["a_sum"],
                                   rounded["a_sq"], table.rule, table.r2_min).astype(np.int64)
@@ -110,6 +127,7 @@ def _loop(teacher, batch, table, steps, until_decided, history, ar, stop_below):
         stopped = batch.stopped(until_decided) | below
         if np.all(stopped) or t == steps:
             break
-        grad_v, grad_a = batch_gradient(teacher, V, A, state, ar)
+        grad_v, grad_a = (batch_gradient(teacher, V, A, state, ar) if weight_norm
+                          else plain_gradient(teacher, V, A, state, ar))
         moving = ~stopped[:, None]
         V[:], A[:] = np.where(moving, V - table.eta * grad_v, V), np.where(moving, A - table.eta * grad_a, A)

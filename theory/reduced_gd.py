@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import math
 import threading
 import types
@@ -55,11 +56,14 @@ __all__ = [
     "MIN_V_NORM",
     "SPURIOUS",
     "UNDECIDED",
+    "WEIGHT_NORMALIZED",
     "Batch",
     "Plane",
     "ReducedState",
+    "RunSettings",
     "StepConstants",
     "StepResult",
+    "StepRule",
     "advance",
     "angle_pair",
     "as_index",
@@ -74,6 +78,8 @@ __all__ = [
     "hypot",
     "phase_numpy",
     "residual_rate",
+    "run_batch",
+    "shrink_residual",
     "square",
     "step",
 ]
@@ -284,6 +290,15 @@ def step(x, y, z1, z2, residual_sq, consts):
                       phi, delta, loss, a_dot, a_sum, a_sq)
 
 
+@register_jitable(forceinline=True)   # inlined into the kernels, like step
+def shrink_residual(residual_sq, x, y, rho_sq, consts):
+    """The residual's squared norm after one step of the weight-normalized rule: ρ² times it,
+    ρ = :func:`residual_rate` (η_a) — the part of a orthogonal to span{a*, 1} only decays, at a
+    rate that does not depend on the state. A rule's second function beside :func:`step` (the
+    kernels call it with the state before the step); another rule may make it depend on (x, y)."""
+    return residual_sq * rho_sq
+
+
 def as_index(level):
     """Float levels as integer indices: arrays here, scalars in the kernel (overloaded below)."""
     return np.asarray(level).astype(np.int64)
@@ -375,19 +390,30 @@ def build_phase_kernel(cache: bool, parallel: bool = True):
     return _compile(_phase_loop, cache, parallel)
 
 
-def build_variant(loop_name: str, label: str, replacement_step, sources: tuple[Path, ...]):
-    """The GD kernel (``loop_name`` "_kernel") or the phase loop ("_phase_loop") compiled serially
-    around another step function — a planted fault — and cached on disk under its own name,
-    ``<loop>__<label>``, stamped with :data:`KERNEL_SOURCES` and ``sources`` (the files the
-    replacement's code comes from); None without numba. A cached variant loads in ≈ 0.25 s
-    instead of compiling in ≈ 2.5 s."""
+def build_variant(loop_name: str, label: str, replacement_step, sources: tuple[Path, ...],
+                  replacement_shrink=None, parallel: bool = False):
+    """The GD kernel (``loop_name`` "_kernel") or the phase loop ("_phase_loop") compiled around
+    another step function — a planted fault, or another :class:`StepRule`'s step (with its
+    ``replacement_shrink``, default :func:`shrink_residual`) — and cached on disk under its own
+    name, ``<loop>__<label>``, stamped with :data:`KERNEL_SOURCES` and ``sources`` (the files the
+    replacement's code comes from); None without numba. Serial unless ``parallel`` (a planted
+    fault's runs are few). A cached variant loads in ≈ 0.25 s instead of compiling in ≈ 2.5 s."""
     loop = {"_kernel": _kernel, "_phase_loop": _phase_loop}[loop_name]
     name = f"{loop.__name__}__{label.replace('-', '_')}"
-    # its own globals: `step` is the replacement, `_prange` serial; the module is left untouched
-    namespace = {**loop.__globals__, "step": replacement_step, "_prange": range}
+    prange = range
+    if parallel:
+        try:
+            import numba
+            prange = numba.prange
+        except ImportError:   # pragma: no cover - numba is a declared dependency
+            pass
+    # its own globals: `step` (and `shrink`) the replacements, `_prange` serial unless parallel; the
+    # module is left untouched
+    namespace = {**loop.__globals__, "step": replacement_step, "shrink": replacement_shrink or shrink_residual,
+                 "_prange": prange}
     variant = types.FunctionType(loop.__code__.replace(co_name=name, co_qualname=name), namespace, name)
     variant.__qualname__ = name
-    return _compile(variant, True, False, KERNEL_SOURCES + tuple(sources))
+    return _compile(variant, True, parallel, KERNEL_SOURCES + tuple(sources))
 
 
 def _compile(loop, cache: bool, parallel: bool, sources: tuple[Path, ...] | None = None):
@@ -410,6 +436,7 @@ def _compile(loop, cache: bool, parallel: bool, sources: tuple[Path, ...] | None
 # Every file whose code or constants the compiled loops contain (numba itself watches only this one).
 KERNEL_SOURCES = (Path(__file__), Path(str(vector_math.__file__)), Path(str(decisions.__file__)))
 forget_stale_cache = compile_cache.forget_stale_cache
+shrink = shrink_residual   # what the kernel's move calls: a rule's variant binds its own (build_variant)
 
 
 # LLVM may fuse a·b + c into one FMA (one rounding instead of two: theory.vector_math's error bounds
@@ -503,11 +530,12 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
                 keeps = running[lane] & ((decided[lane] < 0) | (go_on_when_decided & (code[lane] != DIVERGED)))
                 moves = keeps & more
                 running[lane] = keeps
+                shrunk = shrink(res[lane], xs[lane], ys[lane], rho_sq, consts)   # from the state before the step
                 xs[lane] = new_x[lane] if moves else xs[lane]
                 ys[lane] = new_y[lane] if moves else ys[lane]
                 z1s[lane] = new_z1[lane] if moves else z1s[lane]
                 z2s[lane] = new_z2[lane] if moves else z2s[lane]
-                res[lane] = res[lane] * rho_sq if moves else res[lane]
+                res[lane] = shrunk if moves else res[lane]
                 moving += moves
             if moving == 0:
                 break
@@ -621,19 +649,99 @@ def _fields(record) -> list[str]:
     return [f.name for f in dataclasses.fields(record)]
 
 
+@dataclass(frozen=True)
+class StepRule:
+    """A GD update rule in reduced coordinates: its step function (the signature of :func:`step`),
+    its residual update (the signature of :func:`shrink_residual`) and its compiled kernel.
+
+    The functions are looked up by name in the rule's module each time (``step_name`` and
+    ``shrink_name`` in ``module``), and the kernel by the module's ``compiled_kernel()``, so that a
+    planted fault that replaces a module's step reaches every engine of the rule. Two rules exist:
+    :data:`WEIGHT_NORMALIZED` (this module's :func:`step`, the paper's GD) and
+    :data:`theory.plain_gd.PLAIN` (GD on (w, a) without weight normalization). Adding a third is
+    a module with the two functions and a ``compiled_kernel()`` that calls :func:`build_variant`
+    (docs/development.md#adding-a-gd-rule).
+    """
+
+    name: str
+    module: str
+    step_name: str = "step"
+    shrink_name: str = "shrink_residual"
+    weight_norm: bool = True
+
+    def _module(self) -> types.ModuleType:
+        return importlib.import_module(self.module)
+
+    @property
+    def step(self) -> Callable:
+        return getattr(self._module(), self.step_name)
+
+    @property
+    def shrink(self) -> Callable:
+        return getattr(self._module(), self.shrink_name)
+
+    def kernel(self):
+        """The rule's compiled GD kernel (:func:`_kernel` around its functions), or None without numba."""
+        return self._module().compiled_kernel()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "weight_norm": self.weight_norm}
+
+
+WEIGHT_NORMALIZED = StepRule("weight-normalized", __name__)
+
+
+@dataclass(frozen=True, eq=False)
+class RunSettings:
+    """What a batch of runs runs with: the teacher's reduced coordinates (``plane``), the decision
+    table (with η), the output layer's step η_a (0: a fixed) and the update rule. A batch carries
+    its settings (:attr:`Batch.settings`), so that continuing, expanding or re-deciding it reads
+    them from it (:func:`run_batch`, :meth:`Batch.decide_again`, theory.dynamics.continued_runs)."""
+
+    plane: Plane
+    table: Any                # theory.decisions.DecisionTable
+    eta_a: float
+    rule: StepRule = WEIGHT_NORMALIZED
+
+    @property
+    def eta(self) -> float:
+        return float(self.table.eta)
+
+    @property
+    def train_a(self) -> bool:
+        return self.eta_a > 0
+
+    def constants(self) -> StepConstants:
+        return self.plane.constants(self.eta, self.eta_a)
+
+    def same_as(self, other: RunSettings | None) -> bool:
+        """The same plane and table (objects: they are cached per teacher and η), η_a and rule."""
+        return (other is not None and other.plane is self.plane and other.table is self.table
+                and other.eta_a == self.eta_a and other.rule == self.rule)
+
+    def residual_factor(self) -> float:
+        """ρ² of :func:`residual_rate` (η_a): what :func:`shrink_residual` multiplies by; a rule whose
+        residual decay depends on the state reads η_a from the constants instead."""
+        rho = residual_rate(self.eta_a)
+        return rho * rho
+
+
 @dataclass
 class Batch:
     """n runs of any engine: their state (a :class:`ReducedState`, or the full engine's
-    ``theory.full_gd.FullState``) and their outcome bookkeeping, both updated in place."""
+    ``theory.full_gd.FullState``), their outcome bookkeeping, both updated in place, and the
+    :class:`RunSettings` they run with (None only for the full engine's batches and for a
+    batch made by :meth:`start` before its first :func:`advance`)."""
 
     state: Any
     outcome: np.ndarray            # Outcome codes
     decided: np.ndarray            # the step of the decision, −1 while undecided
     ascents: np.ndarray            # steps whose loss rose by more than the rule's slack
     late_ascents: np.ndarray       # … after the decision (0 unless the decision argument failed)
+    settings: RunSettings | None = None
 
     @classmethod
-    def start(cls, state, table, along_w_star: np.ndarray) -> Batch:
+    def start(cls, state, table, along_w_star: np.ndarray, settings: RunSettings | None = None) -> Batch:
         """Runs before their first step: p = 1 runs, whose angle cannot move, are decided at step 0
         when the output layer contracts (it then converges for fixed φ); ``along_w_star`` is vᵀw*
         up to a positive factor."""
@@ -642,17 +750,29 @@ class Batch:
         if table.angle_fixed and table.stable:
             outcome[:] = np.where(along_w_star > 0, Outcome.GLOBAL, Outcome.SPURIOUS)
             decided[:] = 0
-        return cls(state, outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+        return cls(state, outcome, decided, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), settings)
 
     @classmethod
     def concatenate(cls, parts: list[Batch]) -> Batch:
-        """One batch of the runs of ``parts``, in order."""
+        """One batch of the runs of ``parts``, in order (which share their settings)."""
         if len(parts) == 1:
             return parts[0]
+        first = parts[0].settings
+        if any(not (part.settings is first or (first is not None and first.same_as(part.settings)))
+               for part in parts[1:]):
+            raise ValueError("batches run with different settings cannot be joined")
         state = type(parts[0].state)(*(np.concatenate([getattr(b.state, name) for b in parts])
                                        for name in _fields(parts[0].state)))
-        bookkeeping = _fields(cls)[1:]       # every field after the state
-        return cls(state, *(np.concatenate([getattr(b, name) for b in parts]) for name in bookkeeping))
+        outcome, decided, ascents, late_ascents = (np.concatenate([getattr(b, name) for b in parts])
+                                                   for name in ("outcome", "decided", "ascents", "late_ascents"))
+        return cls(state, outcome, decided, ascents, late_ascents, parts[0].settings)
+
+    def take(self, chosen) -> Batch:
+        """The runs ``chosen`` as a new batch before any further step, from their current states
+        (copies), with the same settings and the outcomes those states have at step 0."""
+        settings = self._settings()
+        state = self.state.take(chosen)
+        return Batch.start(state, settings.table, state.x, settings)
 
     def observe(self, t: int, loss, previous, found) -> None:
         """The numpy engines' bookkeeping of step ``t`` (the kernel's, vectorized): ascents of the
@@ -672,6 +792,24 @@ class Batch:
         :mod:`theory.decisions` excludes it, so only an engine fault could cause it."""
         return self.late_ascents > 0
 
+    def decide_again(self) -> np.ndarray:
+        """The outcome codes the batch's current states have under its own settings' table and
+        rule, as the engines decide a state (one :func:`decide` per run, no step taken)."""
+        settings = self._settings()
+        state = self.state
+        out = settings.rule.step(state.x, state.y, state.z1, state.z2, state.residual_sq, settings.constants())
+        table = settings.table
+        with np.errstate(over="ignore"):
+            found = decide(out.phi, out.loss, state.x * state.x + state.y * state.y, out.a_sum, out.a_sq, table.rule,
+                           table.r2_min)
+        return np.asarray(found).astype(np.int64)
+
+    def _settings(self) -> RunSettings:
+        if self.settings is None:
+            raise ValueError("this batch carries no RunSettings: start it with settings (theory.dynamics.start_batch) "
+                             "or advance it once")
+        return self.settings
+
     def kernel_arguments(self, rho_sq, steps, consts, table, until_decided):
         """The arguments of the compiled kernel (and of the C reference loop), in order."""
         state = self.state
@@ -688,29 +826,50 @@ def residual_rate(eta_a: float) -> float:
 
 def advance(batch: Batch, plane: Plane, table, steps: int, train_a: bool, until_decided: bool,
             kernel, record) -> tuple[str, dict]:
-    """Run ``steps`` steps on the batch in place: the kernel when given, else numpy (which can
-    record histories). Returns the engine's name and the histories."""
-    eta_a = table.eta if train_a else 0.0
-    rho = residual_rate(eta_a)
-    consts = plane.constants(table.eta, eta_a)
+    """Run ``steps`` steps of the weight-normalized rule on the batch in place, with the settings
+    given (they become the batch's own when it has none): the kernel when given, else numpy
+    (which can record histories). Returns the engine's name and the histories. A batch that
+    carries its settings is advanced by :func:`run_batch` instead."""
+    settings = RunSettings(plane, table, float(table.eta) if train_a else 0.0)
+    if batch.settings is None:
+        batch.settings = settings
+    elif not batch.settings.same_as(settings):
+        raise ValueError("the batch carries other settings than those given: advance it with run_batch")
+    return _advance(batch, settings, steps, until_decided, kernel, record)
+
+
+def run_batch(batch: Batch, steps: int, until_decided: bool, compiled: bool = True,
+              record: tuple[str, ...] = ()) -> tuple[str, dict]:
+    """Run ``steps`` steps on the batch in place with its own settings (rule, η, η_a, table,
+    plane): the rule's compiled kernel when ``compiled`` and nothing is recorded (and numba is
+    there), else numpy. Returns the engine's name and the histories."""
+    settings = batch._settings()
+    kernel = settings.rule.kernel() if compiled and not record else None
+    return _advance(batch, settings, steps, until_decided, kernel, record)
+
+
+def _advance(batch: Batch, settings: RunSettings, steps: int, until_decided: bool, kernel, record):
+    consts, rho_sq, table = settings.constants(), settings.residual_factor(), settings.table
     if kernel is not None:
         with KERNEL_LOCK:
-            kernel(*batch.kernel_arguments(rho * rho, steps, consts, table, until_decided))
+            kernel(*batch.kernel_arguments(rho_sq, steps, consts, table, until_decided))
         return "reduced-numba", {}
     with np.errstate(over="ignore"):    # ‖v‖² past 1e154 overflows to ∞, which decides nothing wrongly
-        return "reduced-numpy", _run_numpy(batch, rho * rho, steps, consts, table, until_decided, record)
+        return "reduced-numpy", _run_numpy(batch, settings.rule, rho_sq, steps, consts, table, until_decided,
+                                           record)
 
 
-def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record) -> dict:
+def _run_numpy(batch: Batch, rule: StepRule, rho_sq, steps, consts, table, until_decided, record) -> dict:
     """The kernel's loop, vectorized over trajectories in numpy; returns ``record``'s histories."""
     state = batch.state
     x, y, z1, z2, residual_sq = state.x, state.y, state.z1, state.z2, state.residual_sq
+    step_function, shrink_function = rule.step, rule.shrink
     n = x.shape[0]
     history = {key: np.full((steps + 1, n), np.nan) for key in record}
     previous = np.full(n, np.inf)
     slack = table.rule.slack
     for t in range(steps + 1):
-        new = step(x, y, z1, z2, residual_sq, consts)
+        new = step_function(x, y, z1, z2, residual_sq, consts)
         phi, loss, a_dot, a_sum, a_sq = new.phi, new.loss, new.a_dot, new.a_sum, new.a_sq
         found = decide(phi, loss, x * x + y * y, a_sum, a_sq, table.rule, table.r2_min).astype(np.int64)
         batch.observe(t, loss, previous + slack, found)
@@ -723,8 +882,8 @@ def _run_numpy(batch: Batch, rho_sq, steps, consts, table, until_decided, record
         if np.all(stopped) or t == steps:
             break
         moving = ~stopped
+        residual_sq = np.where(moving, shrink_function(residual_sq, x, y, rho_sq, consts), residual_sq)
         x, y, z1, z2 = (np.where(moving, after, before)
                         for after, before in ((new.x, x), (new.y, y), (new.z1, z1), (new.z2, z2)))
-        residual_sq = np.where(moving, residual_sq * rho_sq, residual_sq)
     state.x, state.y, state.z1, state.z2, state.residual_sq = x, y, z1, z2, residual_sq
     return history
