@@ -37,7 +37,7 @@ def test_the_stated_rule_decides_where_plain_gd_ends():
     runs = dynamics.run_gd(teacher, V0, A0, steps=20_000, until_decided=True, weight_norm=False)
     counts = runs.counts()
     assert counts["global"] >= 50 and counts["spurious"] >= 50 and counts["undecided"] == 0
-    W, A = plain.run(teacher.w_star, teacher.a_star, runs.V, runs.A, runs.eta, 3000)
+    W, _ = plain.run(teacher.w_star, teacher.a_star, runs.V, runs.A, runs.eta, 3000)
     phi = plain.angles(W, teacher.w_star)[0]
     assert np.all(phi[runs.outcome == "global"] < 0.05)
     assert np.all(phi[runs.outcome == "spurious"] > math.pi - 0.1)
