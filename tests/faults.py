@@ -17,7 +17,7 @@ from types import ModuleType
 import numpy as np
 
 from checks.experiments import invariant_grid
-from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd, vector_math
+from theory import certify, dynamics, empirical, formulas, full_gd, initialization, plain_gd, reduced_gd, vector_math
 from theory.reduced_gd import StepResult, register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -137,6 +137,23 @@ def _init_near_hemisphere(p, n, rng):
     return np.abs(cos_phi), sin_phi  # v₀ always within 90° of w*
 
 
+@_inline
+def _plain_step_as_normalized(x, y, z1, z2, residual_sq, consts):
+    """Plain GD run as the weight-normalized step: the chain rule through b = ‖w‖a forgotten."""
+    return _step(x, y, z1, z2, residual_sq, consts)
+
+
+_batch_gradient, _batch_state = full_gd.batch_gradient, full_gd.batch_state
+
+
+def _plain_gradient_without_radial(teacher, W, A, state=None, ar=None):
+    """The full engine's plain gradient without its radial part (aᵀ∇')ŵ: ‖w‖ never moves."""
+    norms = np.linalg.norm(W, axis=1)
+    B = A * norms[:, None]
+    grad_v, grad_b = _batch_gradient(teacher, W, B, state or _batch_state(teacher, W, B, ar), ar)
+    return grad_v, grad_b * norms[:, None]
+
+
 _FAULTY_KERNELS: dict = {}   # per process: a kernel compiled around a faulty step, kept for its next test
 
 
@@ -171,6 +188,12 @@ class Fault:
             gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
             monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
             monkeypatch.setattr(reduced_gd, "_PHASE_KERNEL", phase_kernel)
+        if self.module is plain_gd:    # the plain rule's kernel, compiled around the faulty step
+            if self.name not in _FAULTY_KERNELS:
+                sources = (Path(__file__), Path(inspect.getfile(self.replacement)), Path(plain_gd.__file__))
+                _FAULTY_KERNELS[self.name] = reduced_gd.build_variant("_kernel", self.name, self.replacement, sources,
+                                                                      plain_gd.plain_shrink) or False
+            monkeypatch.setattr(plain_gd, "_KERNEL", _FAULTY_KERNELS[self.name])
 
 
 FAULTS = (
@@ -182,7 +205,7 @@ FAULTS = (
     Fault("grad-a-drops-teacher-norm", "grad_a", _grad_a_without_teacher_norm, ("gradients",)),
     Fault("grad-v-sign", "grad_v", _grad_v_wrong_sign, ("gradients",)),
     Fault("spurious-a-sign", "optimal_a", _spurious_a_sign_flip,
-          ("spurious-local-minimum", "spurious-condition-sharp", "critical-points")),
+          ("spurious-local-minimum", "spurious-condition-sharp", "critical-points", "beyond-weight-norm")),
     Fault("threshold-k-plus-pi", "spurious_condition", _threshold_k_plus_pi,
           ("spurious-local-minimum", "spurious-condition-sharp"), module=certify),
     Fault("grad-v-unprojected", "grad_v", _grad_v_unprojected, ("gradients", "norm-monotone")),
@@ -199,6 +222,10 @@ FAULTS = (
           module=reduced_gd),
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
     Fault("a-step-slow-after-phase-one", "step", _a_step_slow_after_phase_one, ("two-phase",), module=reduced_gd),
+    Fault("plain-step-as-normalized", "plain_step", _plain_step_as_normalized, ("beyond-weight-norm",),
+          module=plain_gd),
+    Fault("plain-gradient-without-radial", "plain_gradient", _plain_gradient_without_radial, ("beyond-weight-norm",),
+          module=full_gd),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )
