@@ -132,21 +132,22 @@ def check(plan: Plan, seed: int) -> Outcome:
         teacher = invariants.canonical_teacher(4, ratio * boundary(4), 1.0, p=4)
         sign = 1.0 if ratio < 1 else -1.0
         for scale in (0.5, 1.0, 2.0):
-            rise, moved = curve_descent(teacher, scale, rng_for(seed, CLAIM_ID, "probe", ratio, scale))
+            rise, drift = curve_descent(teacher, scale, rng_for(seed, CLAIM_ID, "probe", f"{ratio:g}", f"{scale:g}"))
             instance: Record = {"k": 4, "p": 4, "ratio_over_boundary": ratio, "lambda": scale, "least_rise": rise,
                                 "expect": "minimum" if ratio < 1 else "not a minimum"}
             undecided = abs(rise) < PROBE_UNDECIDED
             minimum.add(instance, sign * rise, 0.0, size=ratio, status=UNDECIDED if undecided else None,
                         note="the rise is within rounding" if undecided else "")
-            flat.add(instance, moved, 1e-12)
+            flat.add(instance, drift, 1e-12)
 
     rows: list[Record] = []
     witness_batch = None
     for ratio, kappa in cells:
         teacher = _grid_teacher(ratio, kappa)
-        rng = rng_for(seed, CLAIM_ID, ratio, kappa)
+        rng = rng_for(seed, CLAIM_ID, f"{ratio:g}", f"{kappa:g}")
         plain = dynamics.reduced_runs(teacher, settings.runs, rng, max_steps=settings.max_steps, weight_norm=False)
-        normalized = dynamics.outcome_counts(teacher, settings.runs, rng_for(seed, CLAIM_ID, "wn", ratio, kappa),
+        normalized = dynamics.outcome_counts(teacher, settings.runs,
+                                             rng_for(seed, CLAIM_ID, "wn", f"{ratio:g}", f"{kappa:g}"),
                                              max_steps=settings.max_steps)
         counts = dynamics.batch_counts(plain)
         instance = {"k": GRID_K, "p": GRID_P, "ratio_over_boundary": ratio, "kappa": kappa, "runs": settings.runs}
