@@ -27,6 +27,7 @@ from checks.app.guards import read_json
 from checks.app.processes import pool, stop
 from checks.experiments.plan import Plan
 from checks.figures.render import margins_figure
+from checks.verdicts.assumptions import assumptions_table
 from checks.verdicts.budget import Budget
 from checks.verdicts.claim import SOURCES, Claim
 from checks.verdicts.jsonable import jsonable
@@ -183,7 +184,8 @@ def document(results: list[ClaimResult], budget: Budget, seed: int,
     counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in records) for v in VERDICTS}
                  for src in SOURCES}
-    return {"schema_version": SCHEMA_VERSION, "claims": records,
+    table = assumptions_table((r.id, r.outcome.evidence.details) for r in results)
+    return {"schema_version": SCHEMA_VERSION, "claims": records, "assumptions": table.to_json(),
             "summary": {"counts": counts, "by_source": by_source,
                         "seconds": round(sum(r["seconds"] for r in records), 3),
                         "wall_seconds": (run or {}).get("duration_seconds")},
