@@ -17,7 +17,19 @@ from types import ModuleType
 import numpy as np
 
 from checks.experiments import invariant_grid
-from theory import certify, dynamics, empirical, formulas, full_gd, initialization, plain_gd, reduced_gd, vector_math
+from tests import beyond_faults
+from theory import (
+    activations,
+    certify,
+    dynamics,
+    empirical,
+    formulas,
+    full_gd,
+    initialization,
+    plain_gd,
+    reduced_gd,
+    vector_math,
+)
 from theory.reduced_gd import StepResult, register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -188,6 +200,9 @@ class Fault:
             gd_kernel, phase_kernel = _FAULTY_KERNELS[self.name]
             monkeypatch.setattr(reduced_gd, "_KERNEL", gd_kernel)
             monkeypatch.setattr(reduced_gd, "_PHASE_KERNEL", phase_kernel)
+        if self.module in (activations, activations.LeakyRelu):    # GELU's table is cached per ‖w*‖
+            monkeypatch.setattr(activations, "_gelu_table", functools.lru_cache(maxsize=4)(
+                activations._gelu_table.__wrapped__))
         if self.module is plain_gd:    # the plain rule's kernel, compiled around the faulty step
             if self.name not in _FAULTY_KERNELS:
                 sources = (Path(__file__), Path(inspect.getfile(self.replacement)), Path(plain_gd.__file__))
@@ -226,6 +241,11 @@ FAULTS = (
           module=plain_gd),
     Fault("plain-gradient-without-radial", "plain_gradient", _plain_gradient_without_radial, ("beyond-weight-norm",),
           module=full_gd),
+    # the engines beyond the paper's assumptions (their replacements: tests/beyond_faults.py)
+    Fault("leaky-kernel-constant", "kernels", beyond_faults._leaky_kernel_constant, ("beyond-activation",),
+          module=activations.LeakyRelu),    # type: ignore[arg-type]  (a class attribute)
+    Fault("gelu-quadrature-weights", "_hermite_rule", beyond_faults._gelu_rule_constant, ("beyond-activation",),
+          module=activations),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )
