@@ -26,6 +26,7 @@ from theory import (
     formulas,
     full_gd,
     initialization,
+    overlap,
     plain_gd,
     reduced_gd,
     vector_math,
@@ -246,6 +247,10 @@ FAULTS = (
           module=activations.LeakyRelu),    # type: ignore[arg-type]  (a class attribute)
     Fault("gelu-quadrature-weights", "_hermite_rule", beyond_faults._gelu_rule_constant, ("beyond-activation",),
           module=activations),
+    Fault("overlap-correlation-lag", "_correlation", beyond_faults._correlation_off_by_one, ("beyond-overlap",),
+          module=overlap),
+    Fault("overlap-correlation-scale", "_correlation", beyond_faults._correlation_unnormalized, ("beyond-overlap",),
+          module=overlap),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )
