@@ -29,6 +29,7 @@ from theory import (
     overlap,
     plain_gd,
     reduced_gd,
+    sampled,
     vector_math,
 )
 from theory.reduced_gd import StepResult, register_jitable
@@ -167,6 +168,25 @@ def _plain_gradient_without_radial(teacher, W, A, state=None, ar=None):
     return grad_v, grad_b * norms[:, None]
 
 
+_draw_samples = sampled.draw_samples
+
+
+def _samples_labels_negated(teacher, law, datasets, n, rng):
+    """The sampled labels with their sign flipped: the network is fitted to −f*."""
+    samples = _draw_samples(teacher, law, datasets, n, rng)
+    return sampled.Samples(samples.Z, -samples.y)
+
+
+_draw_inputs = sampled.draw_inputs
+
+
+def _gaussian_inputs_wrong_variance(law, shape, rng):
+    """Gaussian inputs drawn with variance 2 (a scale √2 left in)."""
+    if law == "gaussian":
+        return math.sqrt(2.0) * rng.standard_normal(shape)
+    return _draw_inputs(law, shape, rng)
+
+
 _FAULTY_KERNELS: dict = {}   # per process: a kernel compiled around a faulty step, kept for its next test
 
 
@@ -251,6 +271,10 @@ FAULTS = (
           module=overlap),
     Fault("overlap-correlation-scale", "_correlation", beyond_faults._correlation_unnormalized, ("beyond-overlap",),
           module=overlap),
+    Fault("sampled-labels-negated", "draw_samples", _samples_labels_negated, ("beyond-input",), module=sampled),
+    Fault("gaussian-input-variance", "draw_inputs", _gaussian_inputs_wrong_variance, ("beyond-sgd",), module=sampled),
+    Fault("sgd-input-variance", "draw_inputs", beyond_faults._uniform_wrong_variance, ("beyond-input",),
+          module=sampled),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

@@ -9,11 +9,16 @@ statement); otherwise the case is undecided, by name.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from checks.experiments.outcomes import NEGLIGIBLE
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
 from checks.verdicts.stats import Proportion
+from theory import Teacher
 
-__all__ = ["bounded_below"]
+__all__ = ["bounded_below", "disjoint", "teacher_with_ratio"]
 
 
 def bounded_below(part: Part, instance: Record, successes: int, undecided: int, runs: int, alpha: float,
@@ -27,3 +32,21 @@ def bounded_below(part: Part, instance: Record, successes: int, undecided: int, 
     part.add({**instance, "proportion": has, "with_undecided_high": lacks_high}, has.low, NEGLIGIBLE, size=size,
              status=status, note="the interval straddles the threshold" if status == UNDECIDED else "")
     return has
+
+
+def teacher_with_ratio(k: int, p: int, ratio: float, seed: int, unit: bool = True) -> Teacher:
+    """A teacher with (1ᵀa*)²/‖a*‖² = ratio · r_b(k) (the ReLU's boundary (k + π − 1)/π), ‖a*‖² = k and a
+    random w* (of norm 1 when ``unit``), all from ``seed``: the teachers of benchmarks/beyond_findings.py."""
+    rng = np.random.default_rng(seed)
+    r = ratio * (k + math.pi - 1) / math.pi
+    ones = np.ones(k) / math.sqrt(k)
+    other = rng.standard_normal(k)
+    other -= (other @ ones) * ones
+    other /= np.linalg.norm(other)
+    w = rng.standard_normal(p)
+    return Teacher(w / np.linalg.norm(w) if unit else w, math.sqrt(r) * ones + math.sqrt(k - r) * other)
+
+
+def disjoint(one: Proportion, other: Proportion) -> bool:
+    """The two intervals do not meet: the proportions differ (at the intervals' confidence)."""
+    return one.high < other.low or other.high < one.low
