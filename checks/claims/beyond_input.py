@@ -37,7 +37,7 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import decisions, landscape, sampled
 
-__all__ = ["AT_MINIMUM", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "MOVED", "RELAXES", "REPORT_ORDER", "SAMPLE_SIZE",
+__all__ = ["AT_MINIMUM", "BATCH", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "MOVED", "RELAXES", "REPORT_ORDER", "SAMPLE_SIZE",
            "SETTINGS", "Settings", "check", "loss_figure", "moves_minimum", "teacher"]
 
 REPORT_ORDER = 340
