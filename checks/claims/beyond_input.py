@@ -37,8 +37,8 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import decisions, landscape, sampled
 
-__all__ = ["AT_MINIMUM", "BATCH", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "MOVED", "RELAXES", "REPORT_ORDER", "SAMPLE_SIZE",
-           "SETTINGS", "Settings", "check", "loss_figure", "moves_minimum", "teacher"]
+__all__ = ["AT_MINIMUM", "BATCH", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "MOVED", "RELAXES", "REPORT_ORDER",
+           "SAMPLE_SIZE", "SETTINGS", "Settings", "check", "loss_figure", "moves_minimum", "teacher"]
 
 REPORT_ORDER = 340
 CLAIM_ID = "beyond-input"
