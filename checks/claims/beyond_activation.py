@@ -82,7 +82,7 @@ class Settings(ClaimSettings):
 
 
 SETTINGS = PerBudget(quick=Settings(runs=1000, ratios=(0.3, 1.2), kernel_angles=(2.0,), max_steps=20_000, gelu=False),
-                     standard=Settings(runs=4000, ratios=(0.3, 0.9, 1.2), kernel_angles=(0.5, 2.0, 3.0),
+                     standard=Settings(runs=2000, ratios=(0.3, 0.9, 1.2), kernel_angles=(0.5, 2.0, 3.0),
                                        max_steps=20_000, gelu=True),
                      thorough=Settings(runs=16_000, ratios=(0.1, 0.3, 0.9, 1.2, 2.0),
                                        kernel_angles=(0.1, 0.5, 1.0, 2.0, 3.0), max_steps=40_000, gelu=True))

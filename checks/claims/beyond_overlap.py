@@ -78,7 +78,7 @@ class Settings(ClaimSettings):
 
 
 SETTINGS = PerBudget(quick=Settings(strides=(8, 4), runs=64, steps=2000, monte_carlo=40_000),
-                     standard=Settings(strides=(8, 6, 4, 2), runs=256, steps=3000, monte_carlo=100_000),
+                     standard=Settings(strides=(8, 6, 4), runs=128, steps=2000, monte_carlo=100_000),
                      thorough=Settings(strides=(8, 6, 4, 2, 1), runs=1024, steps=4000, monte_carlo=400_000))
 
 
