@@ -177,10 +177,11 @@ class Settings(NamedTuple):
 class MassTotals(NamedTuple):
     """What a map proves about the outcome's law, as outward-rounded floats: P(global) ∈
     [global_low, global_high], P(spurious) ∈ [spurious_low, spurious_high], and an upper bound of
-    the unresolved cells' mass. The lower ends are the proved masses summed in arb; the upper
-    ones 1 − the other side's lower end (the two outcomes are disjoint). Where the proved cells of
-    one side cover the whole domain (no cell unresolved or of the other side), that side's
-    probability is exactly 1 and the other's 0."""
+    the mass proved neither way, 1 − both proved masses (the unresolved cells', or, for a map of
+    a few cells, everything else too). The lower ends are the proved masses summed in arb; the
+    upper ones 1 − the other side's lower end (the two outcomes are disjoint). Where the cells
+    proved on one side cover the whole domain, that side's probability is exactly 1 and the
+    other's 0."""
 
     global_low: float
     global_high: float
@@ -194,11 +195,14 @@ class BasinMap:
     """Every cell a map of (k, r, κ, p, η) worked on, with its verdict (module docstring).
 
     ``proved`` (rows u₀, u₁, q₀, q₁, t₀, t₁) holds the cells proved global or spurious (``sides``:
-    lohner.GLOBAL / SPURIOUS; ``steps``: the step at which the trap held them), ``unresolved`` the
+    lohner.GLOBAL / SPURIOUS; ``steps``: the step at which the trap held them; ``rows``: the row
+    of that side of the trap that held them), ``unresolved`` the
     rest (waiting, or not splittable). ``stopped``: "width" (the unresolved mass is at most
     ``width``), "time" (the budget was spent first) or "exhausted" (no cell left to work on).
     ``splits`` counts the sets split, ``restarts`` those whose halves started afresh from step 0;
-    ``cell_steps`` the steps taken, summed over cells. ``trap`` is the certified trap used."""
+    ``cell_steps`` the steps taken, summed over cells. ``trap`` is the certified trap used;
+    ``whole_domain`` says whether the first cells covered the whole domain (False for a map of
+    given cells)."""
 
     k: int
     r: float
@@ -210,6 +214,7 @@ class BasinMap:
     proved: np.ndarray
     sides: np.ndarray
     steps: np.ndarray
+    rows: np.ndarray
     unresolved: np.ndarray
     splits: int
     restarts: int
@@ -219,6 +224,7 @@ class BasinMap:
     trap: Any
     settings: Settings
     fault: str
+    whole_domain: bool
 
     def totals(self) -> MassTotals:
         """The proved masses, summed in arb (:class:`MassTotals`)."""
@@ -228,17 +234,15 @@ class BasinMap:
             sums = {GLOBAL: flint.arb(0), SPURIOUS: flint.arb(0)}
             for cell, side in zip(self.proved, self.sides, strict=True):
                 sums[int(side)] += law.mass_arb(cell)
-            rest = flint.arb(0)
-            for cell in self.unresolved:
-                rest += law.mass_arb(cell)
-            unresolved = box_step._upper(rest)
-            if len(self.unresolved) == 0 and not (self.sides == SPURIOUS).any():
+            complete = self.whole_domain and len(self.unresolved) == 0
+            if complete and not (self.sides == SPURIOUS).any():
                 return MassTotals(1.0, 1.0, 0.0, 0.0, 0.0)
-            if len(self.unresolved) == 0 and not (self.sides == GLOBAL).any():
+            if complete and not (self.sides == GLOBAL).any():
                 return MassTotals(0.0, 0.0, 1.0, 1.0, 0.0)
             global_low, spurious_low = (max(box_step._lower(sums[side]), 0.0) for side in (GLOBAL, SPURIOUS))
+            rest = 1 - flint.arb(global_low) - flint.arb(spurious_low)
             return MassTotals(global_low, min(box_step._upper(1 - flint.arb(spurious_low)), 1.0), spurious_low,
-                              min(box_step._upper(1 - flint.arb(global_low)), 1.0), unresolved)
+                              min(box_step._upper(1 - flint.arb(global_low)), 1.0), max(box_step._upper(rest), 0.0))
 
 
 def _halves(cells: np.ndarray, axes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -277,11 +281,6 @@ def _checked(k, r, kappa, p, eta_fraction, width, seconds) -> tuple[int, float, 
         raise ValueError(f"width must be below 1 (a probability), got {width!r}")
     seconds = validation.positive_float(seconds, "seconds")
     return k, r, kappa, p, eta_fraction, width, seconds
-
-
-def _trap_rows(trap: traps.CertifiedTrap) -> tuple[np.ndarray, ...]:
-    return tuple(np.ascontiguousarray(a, dtype=np.float64) for side in (trap.global_side, trap.spurious)
-                 for a in (side.level, side.phi_edge, side.r2_min))
 
 
 class _Pool:
@@ -330,11 +329,14 @@ def map_basins(k: int, r: float, kappa: float, p: float = math.inf,
                *, settings: Settings | None = None, fault: str = "", trap: traps.CertifiedTrap | None = None,
                cells: np.ndarray | None = None) -> BasinMap:
     """Prove, cell by cell, where GD from the paper's initialization ends (module docstring),
-    until the unresolved mass is at most ``width`` or ``seconds`` have passed.
+    until the unresolved mass is at most ``width`` or ``seconds`` have passed. Without a spurious
+    minimum (r ≥ r_b) the width is not enough: the map goes on until every cell is proved global
+    (P(spurious) = 0, P(global) = 1 exactly) or the time is spent.
 
     ``fault`` plants a fault of the interval arithmetic (:data:`theory.intervals.FAULTS`), ``trap``
-    replaces the certified trap of (k, r, η) (a planted fault of the trap), and ``cells`` (rows u₀,
-    u₁, q₀, q₁, t₀, t₁) replaces the first cells: all three for tests. ValueError for bad input,
+    replaces the certified trap of (k, r, η), and ``cells`` (rows u₀, u₁, q₀, q₁, t₀, t₁) replaces
+    the first cells: all three for tests. Every row of the trap that proved a cell is verified again
+    in arb at the end (ValueError if one is not a theorem). ValueError for bad input,
     for r = 0 at p = ∞ (the disk is a point and GD stays on the saddle cone:
     :func:`theory.certify.enclosure` answers that case exactly) and for η past (1 − 10⁻⁹) × the
     output layer's stability limit."""
@@ -351,7 +353,7 @@ def map_basins(k: int, r: float, kappa: float, p: float = math.inf,
     consts = box_step.interval_constants(k, r, eta, fault=fault)
     law = StartLaw(k, p)
     geometry = starts.start_constants(k, r, kappa, law.finite, consts.pi)
-    rows = _trap_rows(trap)
+    rows = lohner.trap_rows(trap)
     first = first_cells(law, r == 0, settings.first_cells) if cells is None else _checked_cells(cells, law, r)
 
     pool, queue, serial = _Pool(), list[tuple[float, int, int]](), 0
@@ -369,11 +371,13 @@ def map_basins(k: int, r: float, kappa: float, p: float = math.inf,
         return {"cell": cells_, "root": cells_, "box_lo": np.tile(FULL_BOX[0], (n, 1)),
                 "box_hi": np.tile(FULL_BOX[1], (n, 1)), "mass": law.mass(cells_), "started": np.zeros(n, bool)}
 
+    # without a spurious minimum P(spurious) = 0 is proved only by proving every cell global
+    target = width if trap.has_spurious_minimum else 0.0
     pending_mass = push(fresh(first))
-    proved, sides, steps, given_up = [], [], [], []
+    proved, sides, steps, used, given_up = [], [], [], [], []
     given_up_mass, splits, restarts, cell_steps, stopped = 0.0, 0, 0, 0, ""
     while queue:
-        if pending_mass + given_up_mass <= width * (1 - 1e-6):
+        if pending_mass + given_up_mass <= target * (1 - 1e-6):
             stopped = "width"
             break
         if time.perf_counter() - started >= seconds:
@@ -396,6 +400,7 @@ def map_basins(k: int, r: float, kappa: float, p: float = math.inf,
         proved.append(batch["cell"][done])
         sides.append(status[done])
         steps.append(sets.step[done])
+        used.append(verdicts.row[done])
         resume = (status == lohner.UNDECIDED) & (sets.step < settings.max_steps)
         if resume.any():
             kept = {name: batch[name][resume] for name in ("cell", "root", "box_lo", "box_hi", "mass")}
@@ -428,14 +433,33 @@ def map_basins(k: int, r: float, kappa: float, p: float = math.inf,
                                       "mass": law.mass(children), "started": np.ones(len(chosen), bool),
                                       **restricted._asdict()})
     if not stopped:             # every cell proved or too small to split
-        stopped = "width" if given_up_mass <= width * (1 - 1e-6) else "exhausted"
+        stopped = "width" if given_up_mass <= target * (1 - 1e-6) or (target == 0 and not given_up) else "exhausted"
     waiting = np.array([slot for _, _, slot in sorted(queue)], dtype=np.int64)
     unresolved = np.concatenate([*given_up, pool.columns["cell"][waiting]]) if given_up or len(waiting) else \
         np.empty((0, 6))
-    return BasinMap(k, r, kappa, p, eta_fraction, eta, width, np.concatenate(proved) if proved else np.empty((0, 6)),
-                    np.concatenate(sides) if sides else np.empty(0, np.int64),
-                    np.concatenate(steps) if steps else np.empty(0, np.int64), unresolved, splits, restarts,
-                    cell_steps, time.perf_counter() - started, stopped, trap, settings, fault)
+    def joined(parts: list) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    found = BasinMap(k, r, kappa, p, eta_fraction, eta, width, np.concatenate(proved) if proved else np.empty((0, 6)),
+                     joined(sides), joined(steps), joined(used), unresolved, splits, restarts, cell_steps,
+                     time.perf_counter() - started, stopped, trap, settings, fault, cells is None)
+    _check_rows(found)
+    return found
+
+
+def _check_rows(found: BasinMap) -> None:
+    """Verify again in arb (:func:`theory.trap.check_level`) every row of the trap that proved a
+    cell — the certificate checked where it is used, whatever made the trap: ValueError naming the
+    first row that is not a theorem."""
+    for side in (GLOBAL, SPURIOUS):
+        trap_side = found.trap.global_side if side == GLOBAL else found.trap.spurious
+        for j in np.unique(found.rows[found.sides == side]):
+            verdict = traps.check_level(found.k, found.r, found.eta, trap_side.side, float(trap_side.level[j]),
+                                        float(trap_side.phi_edge[j]), float(trap_side.far_edge[j]),
+                                        float(trap_side.r2_min[j]))
+            if not verdict.proved:
+                raise ValueError(f"the trap's {trap_side.side} row {j} (level {trap_side.level[j]!r}) proved cells "
+                                 f"but is not a theorem: {verdict.failure}")
 
 
 def _checked_cells(cells, law: StartLaw, r: float) -> np.ndarray:

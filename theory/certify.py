@@ -210,6 +210,19 @@ class OutcomeEnclosure:
             (self.spurious_low, self.spurious_high)
         return low <= probability <= high
 
+    @classmethod
+    def of_map(cls, found) -> OutcomeEnclosure:
+        """The enclosure a :class:`theory.basins.BasinMap` proves (its masses summed in arb)."""
+        from theory import basins
+        totals = found.totals()
+        spurious_cells = int((found.sides == basins.SPURIOUS).sum())
+        counts = CellCounts(len(found.sides) - spurious_cells, spurious_cells, found.splits, found.restarts,
+                            len(found.unresolved))
+        note = "" if found.trap.has_spurious_minimum else "r ≥ r_b: no spurious minimum"
+        return cls(found.k, found.r, found.kappa, found.p, found.eta, found.eta_fraction, found.width,
+                   totals.global_low, totals.global_high, totals.spurious_low, totals.spurious_high, totals.unresolved,
+                   counts, found.cell_steps, found.seconds, found.stopped, note)
+
     def to_json(self) -> dict:
         out = asdict(self)
         out["p"] = "inf" if self.p == math.inf else self.p
@@ -240,12 +253,4 @@ def enclosure(k: int, r: float, kappa: float, p: float = math.inf, eta_fraction:
                                 CellCounts(0, 0, 0, 0, 0), 0, 0.0, "exact",
                                 "r = 0 at p = ∞: a₀ = 0 and φ₀ = π/2 is a critical point on the saddle cone "
                                 "(∂ℓ/∂a = 0 as g(π/2) = 1 and 1ᵀa* = 0; ∂ℓ/∂v = 0 as aᵀa* = 0): GD stays there")
-    found = basins.map_basins(k, r, kappa, p, eta_fraction, width, seconds, **options)
-    totals = found.totals()
-    spurious_cells = int((found.sides == basins.SPURIOUS).sum())
-    counts = CellCounts(len(found.sides) - spurious_cells, spurious_cells, found.splits, found.restarts,
-                        len(found.unresolved))
-    note = "" if found.trap.has_spurious_minimum else "r ≥ r_b: no spurious minimum"
-    return OutcomeEnclosure(k, r, kappa, p, eta, eta_fraction, width, totals.global_low, totals.global_high,
-                            totals.spurious_low, totals.spurious_high, totals.unresolved, counts, found.cell_steps,
-                            found.seconds, found.stopped, note)
+    return OutcomeEnclosure.of_map(basins.map_basins(k, r, kappa, p, eta_fraction, width, seconds, **options))

@@ -50,7 +50,6 @@ PARAMETERS = 3          # columns of A: (radius, angle) of the disk point, and c
 UNDECIDED, GLOBAL, SPURIOUS, SPLIT = 0, 1, 2, 3
 STATUS = ("undecided", "global", "spurious", "split")
 DROP_REMAINDER = 1      # planted fault: E' without ([J]·A − A')·[−1, 1]ᵈ
-ROWS_SCANNED = 8        # trap levels tried per side and step, from the least level ≥ ℓ
 
 prange: Any
 try:
@@ -87,19 +86,23 @@ def _centred(reference, at_centre, jet, matrix, error_lo, error_hi):
 
 
 @register_jitable
-def _trapped(loss, phi, r2, level, edge, r2_min, global_side):
-    """Whether some level of a side (rows sorted by level) holds every state with ℓ ∈ loss,
-    φ ∈ phi, ‖v‖² ∈ r2: ℓ ≤ level, φ ≤ edge (global) or φ ≥ edge (spurious), ‖v‖² ≥ r2_min.
-    A NaN bound proves nothing (every comparison with it is False)."""
+def _trapped(loss, phi, r2, level, edge, r2_min, reach, global_side):
+    """The first row of a side of the trap (rows sorted by level) that holds every state with
+    ℓ ∈ loss, φ ∈ phi, ‖v‖² ∈ r2 — ℓ ≤ level, φ ≤ edge (global) or φ ≥ edge (spurious),
+    ‖v‖² ≥ r2_min — or −1. ``reach`` is the widest edge from each row on (the largest edge on
+    the global side, the least on the spurious side), which rejects most states at once. A NaN
+    bound proves nothing (every comparison with it is False)."""
     n = level.shape[0]
     if n == 0 or loss.hi != loss.hi:
-        return False
+        return -1
     first = np.searchsorted(level, loss.hi)           # the least level ≥ ℓ's upper bound
-    for j in range(first, min(first + ROWS_SCANNED, n)):
+    if first >= n or not ((phi.hi <= reach[first]) if global_side else (phi.lo >= reach[first])):
+        return -1
+    for j in range(first, n):
         side_ok = (phi.hi <= edge[j]) if global_side else (phi.lo >= edge[j])
         if side_ok and r2.lo >= r2_min[j] and loss.hi <= level[j]:
-            return True
-    return False
+            return j
+    return -1
 
 
 @register_jitable
@@ -127,14 +130,16 @@ def _extent(centre, matrix, error_lo, error_hi):
 
 def _prove_loop(centre, matrix, error_lo, error_hi, known_lo, known_hi, step_count,
                 saved_centre, saved_matrix, saved_error_lo, saved_error_hi, saved_known_lo, saved_known_hi,
-                saved_step, consts, global_level, global_edge, global_r2, spurious_level, spurious_edge,
-                spurious_r2, chunk, size_limit, healthy, failing, fault, status, axis, linear, remainder, taken):
+                saved_step, consts, global_level, global_edge, global_r2, global_reach, spurious_level,
+                spurious_edge, spurious_r2, spurious_reach, chunk, size_limit, healthy, failing, fault, status, axis,
+                linear, remainder, taken, trap_row):
     """Each cell (rows of the inputs) for at most ``chunk`` more steps (module docstring). The
     set (centre, matrix, error, and [f(H_{t−1})] in ``known``) at step ``step_count``, and its
     checkpoint (the ``saved_`` arrays), are updated in place, so an undecided cell resumes where
     it stopped. Outputs per cell: the :data:`STATUS` code, the longest column of A, and the
-    lengths of the columns and of E (:func:`_extent`) — of the checkpoint for a :data:`SPLIT` — and
-    the steps taken (evaluations of the step on the set, the last one included)."""
+    lengths of the columns and of E (:func:`_extent`) — of the checkpoint for a :data:`SPLIT` — the
+    steps taken (evaluations of the step on the set, the last one included), and the row of the
+    trap's side that holds a proved cell (−1 otherwise)."""
     reference = consts.pi
     zero = intervals.like(reference, 0.0, 0.0)
     d = matrix.shape[2]
@@ -169,10 +174,12 @@ def _prove_loop(centre, matrix, error_lo, error_hi, known_lo, known_hi, step_cou
             loss = _centred(reference, at.loss, over.loss, a, e_lo, e_hi)
             phi = _centred(reference, at.phi, over.phi, a, e_lo, e_hi)
             r2 = intervals.sqr(x.value) + intervals.sqr(y.value)
-            if _trapped(loss, phi, r2, global_level, global_edge, global_r2, True):
+            trap_row[i] = _trapped(loss, phi, r2, global_level, global_edge, global_r2, global_reach, True)
+            if trap_row[i] >= 0:
                 code = GLOBAL
                 break
-            if _trapped(loss, phi, r2, spurious_level, spurious_edge, spurious_r2, False):
+            trap_row[i] = _trapped(loss, phi, r2, spurious_level, spurious_edge, spurious_r2, spurious_reach, False)
+            if trap_row[i] >= 0:
                 code = SPURIOUS
                 break
             rows = (over.x, over.y, over.z1, over.z2)
@@ -230,6 +237,19 @@ def _copy_set(c, a, e_lo, e_hi, k_lo, k_hi, to_c, to_a, to_e_lo, to_e_hi, to_k_l
             to_a[j, m] = a[j, m]
 
 
+def trap_rows(trap) -> tuple[np.ndarray, ...]:
+    """The arrays :func:`advance` reads of a :class:`theory.trap.CertifiedTrap`: per side (global,
+    then spurious) its rows' level, edge and r2_min, sorted by level, and the widest edge from
+    each row on (the running maximum from the end on the global side, minimum on the spurious)."""
+    out: list[np.ndarray] = []
+    for side, widest in ((trap.global_side, np.maximum), (trap.spurious, np.minimum)):
+        level, edge, radius = (np.ascontiguousarray(a, dtype=np.float64) for a in (side.level, side.phi_edge,
+                                                                                    side.r2_min))
+        reach = np.ascontiguousarray(widest.accumulate(edge[::-1])[::-1]) if len(edge) else edge.copy()
+        out += [level, edge, radius, reach]
+    return tuple(out)
+
+
 LOHNER_SOURCES = (*box_step.BOX_SOURCES, Path(__file__))
 _KERNEL: list = []
 
@@ -282,23 +302,26 @@ class CellSets(NamedTuple):
 
 class Verdicts(NamedTuple):
     """What :func:`advance` found per cell: a :data:`STATUS` code, the longest column of A (the
-    parameter to split), the lengths of A's columns and of E (:func:`_extent`), and the steps
-    evaluated (each an evaluation of the step on the set's hull and centre)."""
+    parameter to split), the lengths of A's columns and of E (:func:`_extent`), the steps
+    evaluated (each an evaluation of the step on the set's hull and centre), and the row of the
+    trap's side that holds a proved cell (−1 otherwise)."""
 
     status: np.ndarray
     axis: np.ndarray
     linear: np.ndarray
     remainder: np.ndarray
     taken: np.ndarray
+    row: np.ndarray
 
 
 def advance(sets: CellSets, consts, trap_rows, chunk: int, size_limit: float, healthy: float, failing: float,
             fault: int = 0) -> Verdicts:
     """Run the compiled loop on a batch of cells for at most ``chunk`` more steps each (``sets``
-    is updated in place); ``trap_rows`` are the six arrays (level, edge, r2_min) of the global
-    then the spurious side of a certified trap, sorted by level."""
+    is updated in place); ``trap_rows`` are the eight arrays (level, edge, r2_min, reach) of the
+    global then the spurious side of a certified trap (:func:`trap_rows`)."""
     n = sets.centre.shape[0]
-    verdicts = Verdicts(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n, np.int64))
+    verdicts = Verdicts(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
+                        np.zeros(n, np.int64), np.full(n, -1, np.int64))
     import numba
     with numba.parallel_chunksize(1):     # cells differ in cost by 10³: hand them out one at a time
         kernel()(*sets, consts, *trap_rows, int(chunk), float(size_limit), float(healthy), float(failing), int(fault),

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from theory import jets, reduced_gd
-from theory.lohner import GLOBAL, ROWS_SCANNED, SPLIT, SPURIOUS, UNDECIDED, _norm
+from theory import jets, lohner, reduced_gd
+from theory.lohner import GLOBAL, SPLIT, SPURIOUS, UNDECIDED, _norm
 
 
 class ArbStarts:
@@ -133,8 +133,8 @@ def arb_prove(centre, columns, y_slack, balls, trap_rows, max_steps: int, size_l
         lengths = [_norm(scale, *(float(a[j][m]) for j in range(4))) for m in range(d)]
         spread = _norm(scale, *(float(2 * error[j].rad()) for j in range(4))) / 2
         longest = int(np.argmax(lengths))
-        for side, (level, edge, radius) in ((GLOBAL, rows[0:3]), (SPURIOUS, rows[3:6])):
-            if _arb_trapped(loss, phi, r2, level, edge, radius, side == GLOBAL):
+        for side, (level, edge, radius, reach) in ((GLOBAL, rows[0:4]), (SPURIOUS, rows[4:8])):
+            if _arb_trapped(loss, phi, r2, level, edge, radius, reach, side == GLOBAL):
                 return ArbVerdict(side, step, longest)
         images = (at.x, at.y, at.z1, at.z2)
         jacobian = [over.x.partials, over.y.partials, over.z1.partials, over.z2.partials]
@@ -159,13 +159,15 @@ def arb_prove(centre, columns, y_slack, balls, trap_rows, max_steps: int, size_l
     return ArbVerdict(UNDECIDED, max_steps, 0)
 
 
-def _arb_trapped(loss, phi, r2, level, edge, r2_min, global_side) -> bool:
+def _arb_trapped(loss, phi, r2, level, edge, r2_min, reach, global_side) -> bool:
     """:func:`theory.lohner._trapped` for arb balls: their bounds compared with the trap's floats."""
     import flint
     if len(level) == 0 or not loss.is_finite():
         return False
     first = int(np.searchsorted(level, float(loss.upper()), side="left"))
-    for j in range(max(first - 1, 0), min(first + ROWS_SCANNED, len(level))):
+    if first >= len(level) or not (phi.upper() <= reach[first] if global_side else phi.lower() >= reach[first]):
+        return False
+    for j in range(max(first - 1, 0), len(level)):
         side_ok = phi.upper() <= edge[j] if global_side else phi.lower() >= edge[j]
         if side_ok and r2.lower() >= r2_min[j] and loss.upper() <= flint.arb(level[j]):
             return True
@@ -197,7 +199,7 @@ def reprove(found, chosen, precision: int = 256, max_steps: int | None = None, m
     from theory import basins, box_step
     from theory.arith import ArbArith
     settings = found.settings
-    rows = basins._trap_rows(found.trap)
+    rows = lohner.trap_rows(found.trap)
     out = []
     with ArbArith(precision).precision():
         balls = box_step.arb_constants(found.k, found.r, found.eta)
