@@ -1,4 +1,4 @@
-"""Larger comparison of the independent implementation (tests/independent.py) with the project.
+"""Larger comparison of the independent implementation (tests/oracles/independent.py) with the project.
 
     OMP_NUM_THREADS=1 python benchmarks/independent_check.py [--n 2000] [--quick]
 
@@ -28,7 +28,7 @@ from scipy.stats import fisher_exact
 import theory
 import theory.dynamics as D
 import theory.invariants as INV
-from tests import independent as I
+from tests.oracles import independent as I
 
 ALPHA = 1e-6
 

@@ -1,9 +1,16 @@
-"""theorycheck's claims and the machinery they share.
+"""theorycheck's claims and the programs that run them, in layers that import only downwards
+(verdicts ← experiments ← figures ← claims ← app):
 
-* ``checks/claims/`` — one module per claim, named after its id (``-`` becomes ``_``);
-* shared machinery — ``registry`` (what a claim is), ``cases`` (verdicts from cases),
-  ``instances`` (generated teachers and points), ``stats``, ``figures``, ``gd_outcomes``
-  (what the gradient-descent claims share), ``landscape_figures``;
-* the programs that run the claims — ``cli``, ``report``, ``fuzz``, ``sweep`` and
-  ``templates/``. No claim imports a program.
+* ``verdicts/`` — what a claim is and what it returns: claims, budgets, cases, parts and their
+  combination into a verdict, typed results, exact intervals (no ``theory`` imports);
+* ``experiments/`` — what the checks run: the plan of each budget, generated teachers, GD outcome
+  statistics, grid cells and the invariant grid;
+* ``figures/`` — drawing: what experiments return, as inline SVG (experiments never draw);
+* ``claims/`` — the catalogue: one module per claim;
+* ``app/`` — the programs: the command line, the report, the sweep, the fuzzer.
+
+``tests/test_layers.py`` enforces the direction. The layout, module by module, is in
+docs/development.md.
 """
+
+__all__: list[str] = []

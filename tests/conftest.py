@@ -1,9 +1,13 @@
-"""Hypothesis profiles and per-test hygiene.
+"""Hypothesis profiles, per-test hygiene, and the quick report built once per run.
 
 Profiles (select with HYPOTHESIS_PROFILE=name; CI=true selects `ci`):
   dev       quick local runs, random seeds;
   ci        Hypothesis' built-in ci profile (derandomized, no database) with more examples;
   thorough  many examples, for occasional deep runs.
+
+The quick report the verdict tests read is built by one worker (xdist's ``--dist loadgroup``);
+the run's summary says who built it and how long it took, and a run in which it was built twice
+fails (pytest ≥ 9.2 silently ignores loadgroup: pytest-dev/pytest-xdist#1386).
 """
 
 import os
@@ -13,6 +17,11 @@ import os
 # from the other worker. Passive waiting changes no number (the kernels do not depend on the
 # thread count) and is read when numba first starts its threads, after this.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import contextlib
+import io
+import time
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -35,20 +44,71 @@ def restore_mpmath_precision():
 
 
 QUICK_REPORT_SEED = 0
+_BUILT = "quick-report-built-by-*.txt"   # one file per process that built the quick report
+
+
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test run shares: xdist gives each worker ``basetemp/popen-gwN``
+    of the controller's basetemp."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
 def quick_report(tmp_path_factory):
-    """(exit code, output folder, stderr) of `theorycheck report --budget quick`, run once per test
-    process: the tests that read it share the xdist group "quick-report", so one worker runs it."""
-    import contextlib
-    import io
-
-    from checks import cli
+    """(exit code, output folder, stderr) of `theorycheck report --budget quick`, built once per test
+    run: the tests that read it share the xdist group "quick-report", so one worker builds it. A
+    second build means the grouping is off (pytest-dev/pytest-xdist#1386: pytest ≥ 9.2 ignores
+    ``--dist loadgroup``), and the run fails loudly instead of silently building it per worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    record = _run_folder(tmp_path_factory)
+    earlier = sorted(path.name for path in record.glob(_BUILT))
+    if earlier:
+        raise RuntimeError(f"the quick report is being built a second time (by {worker}, after {earlier}): "
+                           "xdist's loadgroup is not in effect — see pyproject.toml's pytest pin")
+    from checks.app import cli  # only the worker that builds the report needs the programs
     out = tmp_path_factory.mktemp("quick-report")
     err = io.StringIO()
+    started = time.perf_counter()
     with contextlib.redirect_stderr(err):
         # in this process: the suite already keeps every core busy, and spawning report workers
-        # would only add their start-up (tests/test_cli.py checks that job counts agree)
+        # would only add their start-up (tests/system/test_cli.py checks that job counts agree)
         code = cli.main(["report", "--out", str(out), "--seed", str(QUICK_REPORT_SEED), "--jobs", "1"])
+    (record / _BUILT.replace("*", worker)).write_text(f"{worker} {time.perf_counter() - started:.1f}\n")
     return code, out, err.getvalue()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist the suite needs ``--dist loadgroup`` (pyproject.toml's addopts): the quick report
+    and each step fault's kernel are built once, by the worker of their group."""
+    if getattr(config.option, "numprocesses", None) and config.getoption("dist") != "loadgroup":
+        raise pytest.UsageError(f"run the suite with --dist loadgroup (got --dist {config.getoption('dist')}): "
+                                "the quick report and the step faults' kernels are built once per group")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On the controller (or a plain run): how many processes built the quick report; more than one
+    fails the run."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)    # the basetemp xdist hands its workers
+    if factory is None:
+        return
+    records = sorted(factory.getbasetemp().glob(_BUILT))
+    builds = [path.read_text().split() for path in records]
+    session.config.stash[_QUICK_REPORT_BUILDS] = builds
+    if len(builds) > 1:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_QUICK_REPORT_BUILDS = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    builds = config.stash.get(_QUICK_REPORT_BUILDS, [])
+    if len(builds) == 1:
+        worker, seconds = builds[0]
+        terminalreporter.write_line(f"quick report: built once, by {worker}, in {seconds} s")
+    elif builds:
+        terminalreporter.write_line(f"quick report: built {len(builds)} times ({', '.join(w for w, _ in builds)}): "
+                                    "xdist's loadgroup is not in effect; the run fails", red=True, bold=True)

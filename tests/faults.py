@@ -16,7 +16,7 @@ from types import ModuleType
 
 import numpy as np
 
-from checks import invariant_grid
+from checks.experiments import invariant_grid
 from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd, vector_math
 from theory.reduced_gd import StepResult, register_jitable
 

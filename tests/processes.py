@@ -1,6 +1,15 @@
-"""Child processes that the tests interrupt as a terminal's Ctrl-C would."""
+"""Child processes of the tests: run from this source tree, and interrupted as a terminal's Ctrl-C would."""
 
+import os
 import signal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent    # the source tree the children import
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process: this one's, with the source tree first on its path."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
 def default_sigint() -> None:

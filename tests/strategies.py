@@ -11,7 +11,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from checks.instances import vector_at_angle
+from checks.experiments.teachers import vector_at_angle
 from theory import Teacher
 
 MAX_DIM = 64

@@ -5,5 +5,6 @@
 """
 
 from theory.teacher import Teacher
+from theory.validation import InvalidInput
 
-__all__ = ["Teacher"]
+__all__ = ["InvalidInput", "Teacher"]

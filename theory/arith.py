@@ -22,6 +22,9 @@ import numpy as np
 
 from theory import precision as _precision
 
+__all__ = ["FLOAT64", "FLOAT64_ELEMENTWISE", "MAX_DPS", "MIN_DPS", "ArbArith", "Float64Arith",
+           "Float64ElementwiseArith", "MpmathArith", "MpmathElementwiseArith", "arith_for"]
+
 
 class _Float64Common:
     """What both float64 arithmetics share: π, numpy vectors, and no precision to set."""

@@ -48,6 +48,30 @@ from theory import intervals, jets, reduced_gd, validation
 from theory.intervals import Interval
 from theory.reduced_gd import StepConstants
 
+__all__ = [
+    "BOX_SOURCES",
+    "CONSTANTS_PRECISION",
+    "MEASURES",
+    "MOVED",
+    "REFERENCE_PRECISIONS",
+    "STATE",
+    "BoxImage",
+    "BoxJacobian",
+    "EnclosureFailure",
+    "arb_ball",
+    "arb_constants",
+    "arb_point",
+    "box_jacobian",
+    "box_step",
+    "constant_failures",
+    "enclosure",
+    "enclosure_failures",
+    "float_constants",
+    "interval_constants",
+    "reference_jacobian",
+    "reference_step",
+]
+
 STATE = ("x", "y", "z1", "z2", "residual_sq")      # the columns of a box's lo and hi
 MOVED = STATE[:4]                                   # the coordinates the step moves (and its Jacobian's)
 MEASURES = ("phi", "delta", "loss", "a_dot", "a_sum", "a_sq")

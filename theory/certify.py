@@ -23,6 +23,17 @@ from theory import formulas
 from theory.arith import ArbArith
 from theory.teacher import Teacher
 
+__all__ = [
+    "MAX_PREC",
+    "CellCounts",
+    "OutcomeEnclosure",
+    "SpuriousCertificate",
+    "certify_spurious",
+    "enclosure",
+    "exact_sums",
+    "spurious_condition",
+]
+
 MAX_PREC = 1 << 16
 
 

@@ -37,6 +37,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "LOG",
+    "NO_FOLDER",
+    "OptionalCache",
+    "drop_entries",
+    "forget_stale_cache",
+    "jit",
+    "say_once",
+]
+
 FunctionCache: Any
 try:
     from numba.core.caching import FunctionCache

@@ -63,13 +63,17 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from theory import compile_cache, formulas, landscape
 from theory.arith import FLOAT64, FLOAT64_ELEMENTWISE
 from theory.teacher import Teacher
+
+__all__ = ["LEVELS", "LOWER_OCTAVES", "LOWER_PER_OCTAVE", "PHI_H", "PHI_Q", "SLACK", "UPPER_LEVELS", "UPPER_OCTAVES",
+           "UPPER_PER_OCTAVE", "Basins", "Curvatures", "DecisionTable", "Outcome", "RunRule", "curvatures",
+           "level_positions", "sup_h_to_pi", "sup_q", "sup_q_and_h_to_pi", "teacher_curvatures"]
 
 
 class Outcome(enum.IntEnum):
@@ -493,7 +497,7 @@ def _turn_radii(global_side, phi_lo, phi_hi, levels, lo_edge, hi_edge, cell_m, c
     return r2_turn, largest_turn
 
 
-_TURN_KERNEL = None
+_TURN_KERNEL: Any = None     # the compiled function, once built
 _TURN_LOCK = threading.Lock()
 
 

@@ -1,6 +1,6 @@
 """Gradient descent with weight normalization on the population loss, batched over trajectories.
 
-Two engines that must agree (tests/test_dynamics.py checks it to ~1e-12 over hundreds of steps):
+Two engines that must agree (tests/unit/test_dynamics.py checks it to ~1e-12 over hundreds of steps):
 
 * the **reduced** engine (default, :mod:`theory.reduced_gd`): population GD stays in the plane
   span{v₀, w*} and a in span{a*, 1} plus a shrinking residual, so each trajectory costs O(1) per
@@ -34,6 +34,31 @@ import numpy as np
 from theory import decisions, full_gd, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 from theory.validation import row_norms
+
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "FLOAT64_BELOW",
+    "MAX_A_NORM",
+    "MAX_ETA_MULTIPLE",
+    "MAX_KAPPA",
+    "MAX_LOSS_TERM",
+    "OUTCOMES",
+    "RECORDABLE",
+    "ROUNDING_TURN",
+    "Embedding",
+    "GDResult",
+    "batch_counts",
+    "checked_eta",
+    "continued_runs",
+    "decision_table",
+    "default_eta",
+    "outcome_counts",
+    "random_init",
+    "reduced_plane",
+    "reduced_runs",
+    "run_gd",
+    "start_batch",
+]
 
 OUTCOMES = tuple(outcome.label for outcome in decisions.Outcome)   # by code: "undecided", "global", …
 SCHEMES = initialization.SCHEMES
@@ -204,7 +229,7 @@ setattr(GDResult, "A", _final_iterate("A"))  # noqa: B010
 
 MAX_LOSS_TERM = 1e300            # every term of the loss, and every v-step, stays below it
 MAX_A_NORM = math.sqrt(MAX_LOSS_TERM)     # ‖a‖ ≤ MAX_A_NORM/√k
-FLOAT64_BELOW = 1e308            # a later v-step's bound: float64 itself (‖v₀‖ = 1e-307 runs, tests/test_simd.py)
+FLOAT64_BELOW = 1e308            # a later v-step's bound: float64 itself (‖v₀‖ = 1e-307 runs, tests/unit/test_simd.py)
 ROUNDING_TURN = 1e-9             # rad: what rounding may change in the first step's turn
 _DOT_ROUNDING = 4 * np.finfo(float).eps   # per term of aᵀa* (a dot product and the reduced basis)
 
@@ -553,7 +578,7 @@ def outcome_counts(teacher: Teacher, n: int, rng: np.random.Generator, eta: floa
     step whatever k and p are, and the runs are counted a chunk at a time: memory stays that of
     one chunk (2¹⁶ runs) whatever n is. The counts are those of :func:`reduced_runs` with the
     same arguments, and agree with full-dimensional sampling run through the full engine
-    (tests/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for φ₀ = π/2)
+    (tests/unit/test_initialization.py). ``p`` (default the teacher's; ``math.inf`` for φ₀ = π/2)
     and ``v0_norm`` as in :func:`reduced_runs`."""
     counts = dict.fromkeys(OUTCOMES, 0)
     for batch, _ in _reduced_chunks(teacher, n, rng, eta, scheme, max_steps, None, (), True, p, v0_norm,

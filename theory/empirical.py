@@ -19,6 +19,8 @@ from theory import validation
 from theory.gaussian import network_output
 from theory.teacher import Teacher
 
+__all__ = ["Sample", "draw_sample", "loss_and_gradient", "run_empirical_gd"]
+
 
 @dataclass(frozen=True)
 class Sample:

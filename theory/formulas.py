@@ -15,6 +15,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+__all__ = ["Angle", "Geometry", "angle_between", "angle_from_delta", "angle_from_phi", "g", "geometry", "grad_a",
+           "grad_v", "hessian_blocks", "loss_from_scalars", "norm", "optimal_a", "optimal_a_coefficients",
+           "profile_from_scalars", "profile_slope", "relu_cross_moment", "relu_mean", "relu_second_moment", "saddle_g",
+           "sin_cos", "spurious_loss", "unit"]
+
 
 class Angle(NamedTuple):
     """An angle φ ∈ [0, π] together with its supplement δ = π − φ."""

@@ -21,6 +21,8 @@ from theory import reduced_gd
 from theory.arith import FLOAT64_ELEMENTWISE
 from theory.validation import row_norms
 
+__all__ = ["FullState", "batch_gradient", "batch_state", "run_full"]
+
 
 def _teacher_in(teacher, ar):
     """(w*, a*, ‖w*‖, 1ᵀa*, ‖a*‖²) in ``ar`` (float64: the teacher's own arrays)."""

@@ -23,6 +23,10 @@ from theory import formulas, validation
 from theory.arith import arith_for
 from theory.teacher import Teacher
 
+__all__ = ["ANGLE_TOLERANCE", "MC_CHUNK_BYTES", "MC_INPUT_BYTES", "MonteCarloEstimate", "QuadratureMoments",
+           "monte_carlo_chunk", "monte_carlo_loss", "network_output", "quadrature_moments", "relu_cross_moment",
+           "relu_mean", "relu_second_moment"]
+
 ANGLE_TOLERANCE = 1e-12   # |φ + δ − π| of an Angle(φ, δ) given by the caller
 
 

@@ -15,7 +15,7 @@ teacher's own vectors, O(k + p) once, are the only memory that grows:
   residual's squared norm 1 minus it;
 * a₀ ~ N(0, σ²I_k): Qᵀa₀ ~ N(0, σ²I_m) and the residual's squared norm σ²χ²_{k−m}.
 
-tests/test_initialization.py compares every law with full-dimensional sampling.
+tests/unit/test_initialization.py compares every law with full-dimensional sampling.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ import numpy as np
 from theory import validation
 from theory.reduced_gd import Plane
 from theory.teacher import Teacher
+
+__all__ = ["DEFAULT_V0_NORM", "SCHEMES", "V0_NORM_RANGE", "gaussian_scale", "output_layer", "paper_radius",
+           "patch_size", "plane_dimension", "reduced_start", "sphere_angles", "sphere_radius"]
 
 SCHEMES = ("paper", "gaussian", "zero-a")
 # The radius of v₀'s sphere. The paper draws v₀ "uniformly on a sphere" without a radius; 1 is our

@@ -22,7 +22,7 @@ on boxes of states (:mod:`theory.box_step`); :mod:`theory.jets` adds derivatives
 * (A3) :func:`theory.vector_math.first_quadrant_atan2` is within
   :data:`theory.vector_math.ATAN2_ULPS` = 2.5 ulp(a) of the exact a = atan2(y, x) for finite
   y, x ≥ 0, ulp(a) = 2^(⌊log₂ a⌋ − 52) (proved in ``vector_math._atan2``'s docstring, its
-  polynomial certified in ball arithmetic by tests/test_simd.py). That proof is relative, to
+  polynomial certified in ball arithmetic by tests/unit/test_simd.py). That proof is relative, to
   first order; where a is subnormal (y/x < 2⁻¹⁰²²) the computed angle is the rounded quotient
   y/x itself (u·s·P(s) underflows to 0 and atan t = t to far below the float spacing there),
   within half a float of a.
@@ -81,7 +81,7 @@ arithmetic, "" for the sound one; every interval made by :func:`like` from a fau
 faulty too, so a kernel fed constants of a faulty type
 (``theory.box_step.interval_constants(..., fault=...)``) runs the faulty arithmetic
 throughout — the prover's kernels as well as this project's. A fault of the constants alone
-(:data:`CONSTANT_FAULTS`) keeps the sound type. tests/test_box_step.py shows that each fault
+(:data:`CONSTANT_FAULTS`) keeps the sound type. tests/unit/test_box_step.py shows that each fault
 breaks an enclosure.
 """
 
@@ -99,6 +99,33 @@ import numpy as np
 
 from theory import compile_cache, reduced_gd, vector_math
 from theory.vector_math import bits_float, float_bits, select
+
+__all__ = [
+    "ATAN2_STEPS",
+    "CONSTANT_FAULTS",
+    "FAULTS",
+    "HALF_PI_UP",
+    "INTERVAL_SOURCES",
+    "MAX_FLOAT",
+    "Interval",
+    "angle_pair",
+    "compile_cached",
+    "contains",
+    "first_quadrant_atan2",
+    "hull",
+    "hypot",
+    "intersection",
+    "interval",
+    "is_empty",
+    "like",
+    "midpoint",
+    "next_down",
+    "next_up",
+    "sqr",
+    "sqrt",
+    "thin",
+    "width",
+]
 
 ATAN2_STEPS = 6            # floats moved outward from each atan2 corner (module docstring)
 HALF_PI_UP = math.nextafter(math.pi / 2, math.inf)   # fl(π/2) < π/2 < this
@@ -544,7 +571,6 @@ if reduced_gd.overload is not None:
     from numba.extending import (
         NativeValue,
         box,
-        intrinsic,
         make_attribute_wrapper,
         models,
         overload,
@@ -553,6 +579,8 @@ if reduced_gd.overload is not None:
         typeof_impl,
         unbox,
     )
+
+    from theory.vector_math import untyped_intrinsic
 
     class IntervalType(types.Type):
         """numba's type of :class:`Interval`; ``fault`` names a planted fault ("" when sound)."""
@@ -600,7 +628,7 @@ if reduced_gd.overload is not None:
             c.pyapi.decref(obj)
         return out
 
-    @intrinsic
+    @untyped_intrinsic
     def _make_like(typingctx, reference, lo, hi):
         if not (isinstance(reference, IntervalType) and isinstance(lo, types.Float) and isinstance(hi, types.Float)):
             return None
@@ -612,7 +640,7 @@ if reduced_gd.overload is not None:
             return out._getvalue()
         return reference(reference, lo, hi), codegen
 
-    @intrinsic
+    @untyped_intrinsic
     def _make_sound(typingctx, lo, hi):
         if not (isinstance(lo, types.Float) and isinstance(hi, types.Float)):
             return None

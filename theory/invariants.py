@@ -37,6 +37,32 @@ import numpy as np
 from theory import decisions, dynamics, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 
+__all__ = [
+    "CERTIFIED_ATTEMPTS",
+    "CERTIFIED_STEP",
+    "CERTIFIED_TOLERANCE",
+    "CERTIFY_SECONDS",
+    "DEFAULT_ETA_FRACTION",
+    "INNER_RADII",
+    "KAPPA_SEARCH",
+    "PROVED_WIDTH",
+    "REFINED_ANGLES",
+    "RIM_ANGLES",
+    "THRESHOLD_MAX_STEPS",
+    "THRESHOLD_TOLERANCE",
+    "DiskRuns",
+    "Invariants",
+    "KappaThreshold",
+    "boundary",
+    "canonical_a_star",
+    "canonical_teacher",
+    "coupled_outcomes",
+    "of",
+    "outcomes_at_infinity",
+    "spurious_threshold",
+    "stability_limit",
+]
+
 
 def boundary(k: int) -> float:
     """r_b = (k + π − 1)/π: a spurious local minimum exists iff r < r_b."""

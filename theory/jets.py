@@ -38,6 +38,14 @@ from typing import Any
 
 from theory import intervals, reduced_gd
 
+__all__ = [
+    "PARTIALS",
+    "Jet",
+    "jet",
+    "symmetric_hull",
+    "variable",
+]
+
 PARTIALS = 4          # ∂/∂x, ∂/∂y, ∂/∂z₁, ∂/∂z₂
 
 
@@ -155,9 +163,10 @@ def _angle_pair_jet(x, y, pi):
 if reduced_gd.overload is not None:
     from numba import types
     from numba.core import cgutils
-    from numba.extending import intrinsic, make_attribute_wrapper, models, overload, register_jitable, register_model
+    from numba.extending import make_attribute_wrapper, models, overload, register_jitable, register_model
 
     from theory.intervals import IntervalType, like, select
+    from theory.vector_math import untyped_intrinsic
 
     _INLINE: Any = {"forceinline": True}
     _FIELDS = ("value", "d0", "d1", "d2", "d3")
@@ -178,7 +187,7 @@ if reduced_gd.overload is not None:
     for _field in _FIELDS:
         make_attribute_wrapper(JetType, _field, _field)
 
-    @intrinsic
+    @untyped_intrinsic
     def _make_jet(typingctx, value, d0, d1, d2, d3):
         parts = (value, d0, d1, d2, d3)
         if not all(isinstance(part, IntervalType) for part in parts) or len({p.fault for p in parts}) != 1:

@@ -16,6 +16,10 @@ from theory import formulas, precision, validation
 from theory.arith import arith_for
 from theory.teacher import Teacher
 
+__all__ = ["CriticalPoint", "cone_point", "critical_points", "global_minimum", "gradient", "has_spurious_minimum",
+           "hessian", "inertia", "loss", "optimal_a", "profile", "profile_slope", "reduced_loss", "saddle_angle",
+           "spurious_loss", "spurious_point"]
+
 
 class _Point(NamedTuple):
     """A validated point (v, a) and the teacher, converted into one arithmetic."""

@@ -46,6 +46,22 @@ import numpy as np
 from theory import box_step, intervals, jets, reduced_gd
 from theory.reduced_gd import register_jitable
 
+__all__ = [
+    "DROP_REMAINDER",
+    "GLOBAL",
+    "LOHNER_SOURCES",
+    "PARAMETERS",
+    "SPLIT",
+    "SPURIOUS",
+    "STATUS",
+    "UNDECIDED",
+    "CellSets",
+    "Verdicts",
+    "advance",
+    "kernel",
+    "trap_rows",
+]
+
 PARAMETERS = 3          # columns of A: (radius, angle) of the disk point, and cos φ₀ at finite p
 UNDECIDED, GLOBAL, SPURIOUS, SPLIT = 0, 1, 2, 3
 STATUS = ("undecided", "global", "spurious", "split")

@@ -20,6 +20,8 @@ import numpy as np
 from theory import reduced_gd
 from theory.teacher import Teacher
 
+__all__ = ["Phases", "measure"]
+
 
 @dataclass
 class Phases:

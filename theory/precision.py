@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 import mpmath
 
+__all__ = ["PRECISION_LOCK", "Converged", "PrecisionNotReached", "converged", "extradps", "extraprec",
+           "relative_difference", "workdps"]
+
 # mpmath (and python-flint) keep one working precision for the whole process, not one per
 # thread. Two threads that each set it compute at each other's precision, silently — or forever:
 # a bisection whose tolerance was chosen at 80 digits never ends once another thread drops the

@@ -1,7 +1,7 @@
 """P_∞(global) and P_∞(spurious) by quadrature over the disk of initial points — estimated, not proved.
 
 At p = ∞ the outcome of GD from the paper's initialization is a deterministic function of one point
-of a disk (docs/mathematics.md#where-the-spurious-minimum-can-be-reached-κk-r): the projection of
+of a disk (docs/mathematics.md#parameters-of-the-dynamics): the projection of
 ã₀ = a₀/(‖w*‖‖a*‖) on span{a*, 1}, written ã₀ = R·u·(cos θ, sin θ) in the basis (â*, e₂) of
 :func:`theory.invariants.outcomes_at_infinity`, with R = √(r/k) and u ∈ [0, 1). Its law is explicit:
 θ is uniform and independent of u, and the projection of the uniform law on the k-ball onto a plane
@@ -30,6 +30,17 @@ import numpy as np
 
 from theory import invariants, validation
 from theory.decisions import Outcome
+
+__all__ = [
+    "MAX_PANELS",
+    "RIM",
+    "OutcomeQuadrature",
+    "QuadratureError",
+    "Resolution",
+    "large_kappa_limit",
+    "probabilities",
+    "radial_tail",
+]
 
 RIM = 1 - 2.0 ** -40          # the open disk's rim, as a radius (u = 1 is not in the disk)
 MAX_PANELS = 256
@@ -227,7 +238,8 @@ def _check_structure(disk: _Disk, resolution: Resolution) -> np.ndarray:
 def _arc_ends(disk: _Disk, inside: np.ndarray, outside: np.ndarray, width: float) -> np.ndarray:
     """θ where the rim changes outcome, between spurious rim angles ``inside`` and global ones
     ``outside`` (both ends of the arc at once), to ``width``. The integrand vanishes at the ends
-    (u* → 1), so an end's error moves the integral by far less than the width."""
+    (u* → 1, where it is of order (1 − u*²)^(k/2)), so an end's error δθ moves the integral by a
+    higher power of δθ: a 2⁻¹⁰ of the scan's step is far below any tolerance the scan serves."""
     while np.max(np.abs(inside - outside)) > width:
         mid = (inside + outside) / 2
         spurious = disk.outcomes(np.full(mid.shape, RIM), mid)
@@ -350,7 +362,7 @@ def _integrate(disk: _Disk, kappa: float, eta_fraction: float, tolerance: float)
     first = int(np.flatnonzero(rim & ~np.roll(rim, 1))[0])       # first spurious ray after a global one
     last = int(np.flatnonzero(rim & ~np.roll(rim, -1))[0])       # last spurious ray before a global one
     start, end = _arc_ends(disk, np.array([first, last]) * step, np.array([first - 1, last + 1]) * step,
-                           step * 2.0 ** -20)
+                           step * 2.0 ** -10)
     if end <= start:
         end += 2 * math.pi
 

@@ -44,6 +44,40 @@ from theory.decisions import (
 )
 from theory.teacher import Teacher
 
+__all__ = [
+    "DIVERGED",
+    "FLUSH_ANGLE",
+    "GLOBAL",
+    "KERNEL_FASTMATH",
+    "KERNEL_LOCK",
+    "KERNEL_SOURCES",
+    "LANES",
+    "MIN_V_NORM",
+    "SPURIOUS",
+    "UNDECIDED",
+    "Batch",
+    "Plane",
+    "ReducedState",
+    "StepConstants",
+    "StepResult",
+    "advance",
+    "angle_pair",
+    "as_index",
+    "build_kernel",
+    "build_phase_kernel",
+    "build_variant",
+    "compiled_kernel",
+    "compiled_phase_kernel",
+    "decide",
+    "flush_tiny_angle",
+    "forget_stale_cache",
+    "hypot",
+    "phase_numpy",
+    "residual_rate",
+    "square",
+    "step",
+]
+
 PI = math.pi
 # ‖v₀‖ at least this (float64's normal range); GD's first v-step has length ≈ η‖w*‖|a₀ᵀa*|/(2‖v₀‖)
 MIN_V_NORM = 1e-307
@@ -331,7 +365,7 @@ def compiled_phase_kernel():
 
 def build_kernel(cache: bool, parallel: bool = True):
     """A new compiled kernel bound to this module's current :func:`step`; None without numba.
-    ``cache=False, parallel=False`` gives a fresh serial compile (tests/test_simd.py reads its
+    ``cache=False, parallel=False`` gives a fresh serial compile (tests/unit/test_simd.py reads its
     assembly); planted faults use :func:`build_variant`."""
     return _compile(_kernel, cache, parallel)
 
@@ -407,7 +441,7 @@ def _kernel(x, y, z1, z2, residual_sq, rho_sq, steps, consts, rule, r2_min,
     looked up), so the level found is still above the exact ℓ; it cannot move φ across φ_s,
     which is ≳ 10⁻⁶ rad inside the band of any level used; and decide()'s ±10⁻⁹ margins around
     the log₂ level index absorb any log₂ error below 1.25·10⁻¹⁰. Against numpy's engine only a
-    decision step may move, by a step, where a threshold is crossed (tests/test_simd.py).
+    decision step may move, by a step, where a threshold is crossed (tests/unit/test_simd.py).
     """
     slack, top = rule.slack, rule.global_span       # the global side's base is 0: its span is the top
     # decide() can only answer when the loss is below the saddle's, when divergence is possible, or when

@@ -22,6 +22,15 @@ import numpy as np
 from theory import jets, lohner, reduced_gd
 from theory.lohner import GLOBAL, SPLIT, SPURIOUS, UNDECIDED, _norm
 
+__all__ = [
+    "ArbStarts",
+    "ArbVerdict",
+    "Reproof",
+    "arb_prove",
+    "arc_height",
+    "reprove",
+]
+
 
 class ArbStarts:
     """The same geometry in arb (the reference for tests and for the arb re-proof): the root cell's

@@ -37,6 +37,19 @@ import numpy as np
 from theory import intervals, lohner
 from theory.reduced_gd import register_jitable
 
+__all__ = [
+    "STARTS_SOURCES",
+    "TAYLOR_TERMS",
+    "StartConstants",
+    "cos_small",
+    "restrict",
+    "sin_cos_pi",
+    "sin_small",
+    "start_constants",
+    "start_sets",
+    "sub_boxes",
+]
+
 TAYLOR_TERMS = 10           # sin, cos of |x| ≤ 1: remainder ≤ 1/(2·TAYLOR_TERMS + 2)! < 1e-21
 PARAMETERS = lohner.PARAMETERS
 

@@ -10,6 +10,8 @@ import numpy.typing as npt
 
 from theory import validation
 
+__all__ = ["NORM_RANGE", "Teacher"]
+
 # ‖w*‖ and ‖a*‖ each in this range keep the loss (∝ ‖w*‖²‖a*‖²), its gradients and the step
 # sizes finite in float64; the mathematics is homogeneous, so any teacher can be rescaled into it.
 NORM_RANGE = (1e-60, 1e60)

@@ -58,6 +58,24 @@ import numpy as np
 from theory import decisions, formulas, invariants, validation
 from theory.arith import ArbArith
 
+__all__ = [
+    "DEFAULT_PREC",
+    "DESCENT_MARGIN",
+    "SIDES",
+    "CertifiedTrap",
+    "Enclosure",
+    "LevelCheck",
+    "LevelProof",
+    "TrapSide",
+    "certified_trap",
+    "check_level",
+    "enclosure",
+    "float_above",
+    "float_below",
+    "sup_h",
+    "sup_q",
+]
+
 # ℓ(x') ≤ ℓ(x) − ηε‖∇ℓ(x)‖² on a trap: the uniform margin of descent the convergence proof
 # needs (theory.decisions uses the same τ = 2(1 − ε)/η).
 DESCENT_MARGIN = 1e-9

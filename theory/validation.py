@@ -1,4 +1,5 @@
-"""Input checks shared by the public API: every bad input is a ValueError naming its argument."""
+"""Input checks shared by the public API: every bad input is an :class:`InvalidInput` (a ValueError)
+naming its argument."""
 
 from __future__ import annotations
 
@@ -11,7 +12,35 @@ from typing import Any, TypeVar
 import mpmath
 import numpy as np
 
+__all__ = [
+    "MAX_STEPS",
+    "InvalidInput",
+    "finite_result",
+    "fits_in_memory",
+    "flag",
+    "generator",
+    "names",
+    "nonzero",
+    "numeric_array",
+    "physical_memory",
+    "positive_float",
+    "positive_int",
+    "positive_real",
+    "real",
+    "row_norms",
+    "shown",
+    "step_count",
+    "teacher",
+    "vector",
+]
+
 _T = TypeVar("_T")
+
+
+class InvalidInput(ValueError):
+    """Bad input at a public boundary (of theory or of theorycheck's programs): one clear line that
+    names the argument. A ValueError, so callers that catch ValueError keep working; the command
+    line turns it into exit code 2."""
 
 
 def _is_finite(x: Any) -> bool:
@@ -34,18 +63,18 @@ def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False)
     try:
         raw = np.asarray(x, dtype=object)
     except Exception as exc:  # ragged nesting and the like
-        raise ValueError(f"{name} must be a 1-D array of real numbers ({exc})") from None
+        raise InvalidInput(f"{name} must be a 1-D array of real numbers ({exc})") from None
     if raw.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {raw.shape}")
+        raise InvalidInput(f"{name} must be a 1-D array, got shape {raw.shape}")
     if raw.size == 0:
-        raise ValueError(f"{name} must have at least one entry")
+        raise InvalidInput(f"{name} must have at least one entry")
     if length is not None and raw.size != length:
-        raise ValueError(f"{name} must have length {length}, got {raw.size}")
+        raise InvalidInput(f"{name} must have length {length}, got {raw.size}")
     for i, xi in enumerate(raw):
         if isinstance(xi, (bool, np.bool_)) or not isinstance(xi, (Real, mpmath.mpf)):
-            raise ValueError(f"{name}[{i}] must be a real number, got {xi!r}")
+            raise InvalidInput(f"{name}[{i}] must be a real number, got {xi!r}")
         if not _is_finite(xi):
-            raise ValueError(f"{name}[{i}] must be finite, got {xi!r}")
+            raise InvalidInput(f"{name}[{i}] must be finite, got {xi!r}")
     if exact and any(isinstance(xi, mpmath.mpf) for xi in raw):
         return raw
     try:
@@ -53,19 +82,19 @@ def vector(x: Any, name: str, length: int | None = None, *, exact: bool = False)
     except OverflowError:
         out = np.array([np.inf])
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} overflows float64")
+        raise InvalidInput(f"{name} overflows float64")
     return out
 
 
 def _numeric_vector(x: np.ndarray, name: str, length: int | None) -> np.ndarray:
     if length is not None and x.size != length:
-        raise ValueError(f"{name} must have length {length}, got {x.size}")
+        raise InvalidInput(f"{name} must have length {length}, got {x.size}")
     out = x.astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(out))
     if bad.size:
         i = int(bad[0])
         problem = "overflows float64" if np.isfinite(x[i]) else "must be finite"
-        raise ValueError(f"{name}[{i}] {problem}, got {x[i]!r}")
+        raise InvalidInput(f"{name}[{i}] {problem}, got {x[i]!r}")
     return out
 
 
@@ -73,19 +102,19 @@ def numeric_array(x: Any, name: str) -> np.ndarray:
     """An array of finite real numbers as float64: strings, booleans and objects are refused, not
     parsed; NaN, ±inf and numbers beyond float64 (a long double of 1e400) are refused by name."""
     if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
-        raise ValueError(f"{name} must be an array of real numbers, got a masked array (its masked entries "
+        raise InvalidInput(f"{name} must be an array of real numbers, got a masked array (its masked entries "
                          "would be read as numbers)")
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as exc:   # ragged nesting and the like
-        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
+        raise InvalidInput(f"{name} must be an array of real numbers ({exc})") from None
     if arr.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must be an array of real numbers (integer or float dtype), got dtype {arr.dtype}")
+        raise InvalidInput(f"{name} must be an array of real numbers (integer or float dtype), got dtype {arr.dtype}")
     with np.errstate(over="ignore"):
         out = arr.astype(np.float64)
     if not np.all(np.isfinite(out)):
         problem = "overflows float64" if np.all(np.isfinite(arr)) else "must be finite"
-        raise ValueError(f"{name} {problem}")
+        raise InvalidInput(f"{name} {problem}")
     return out
 
 
@@ -101,15 +130,15 @@ def row_norms(M: np.ndarray, sqrt=np.sqrt) -> np.ndarray:
 def nonzero(x: np.ndarray, name: str) -> None:
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         if not np.any(x != 0):
-            raise ValueError(f"{name} must not be the zero vector")
+            raise InvalidInput(f"{name} must not be the zero vector")
         return
     if not any(xi != 0 for xi in x):
-        raise ValueError(f"{name} must not be the zero vector")
+        raise InvalidInput(f"{name} must not be the zero vector")
 
 
 def positive_int(x: Any, name: str) -> int:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or x < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {x!r}")
+        raise InvalidInput(f"{name} must be an integer >= 1, got {x!r}")
     return int(x)
 
 
@@ -121,21 +150,21 @@ def step_count(x: Any, name: str = "steps") -> int:
     """A number of GD steps: an integer in [1, MAX_STEPS]."""
     x = positive_int(x, name)
     if x > MAX_STEPS:
-        raise ValueError(f"{name} must be an integer in [1, {MAX_STEPS:.0e}], got {x!r}")
+        raise InvalidInput(f"{name} must be an integer in [1, {MAX_STEPS:.0e}], got {x!r}")
     return x
 
 
 def positive_real(x: _T, name: str) -> _T:
     """``x`` itself (a float, int, mpf or other real number), once checked finite and positive."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
-        raise ValueError(f"{name} must be a positive real number, got {x!r}")
+        raise InvalidInput(f"{name} must be a positive real number, got {x!r}")
     if not _is_finite(x) or x <= 0:   # x is finite here, so x <= 0 is exactly "not x > 0"
-        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+        raise InvalidInput(f"{name} must be a positive finite number, got {x!r}")
     if not isinstance(x, mpmath.mpf):
         try:
             float(x)
         except OverflowError:   # a Python int beyond float64 (10**400)
-            raise ValueError(f"{name} must be a positive finite number within float64's range (at most "
+            raise InvalidInput(f"{name} must be a positive finite number within float64's range (at most "
                              f"1.8e308), got an integer of {len(str(x))} digits") from None
     return x
 
@@ -167,7 +196,7 @@ def positive_float(x: Any, name: str) -> float:
     positive_real(x, name)
     value = float(x)          # mpf beyond float64 gives inf; positive_real refused the ints
     if not FLOAT64_TINY <= value <= sys.float_info.max:
-        raise ValueError(f"{name} must lie in float64's normal range [{FLOAT64_TINY:.3g}, "
+        raise InvalidInput(f"{name} must lie in float64's normal range [{FLOAT64_TINY:.3g}, "
                          f"{sys.float_info.max:.3g}], got {shown(x)} ({value!r} in float64)")
     return value
 
@@ -175,7 +204,7 @@ def positive_float(x: Any, name: str) -> float:
 def flag(x: Any, name: str) -> bool:
     """A bool (or numpy bool): strings, None and numbers are refused, not read as truthy."""
     if not isinstance(x, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {shown(x)}")
+        raise InvalidInput(f"{name} must be True or False, got {shown(x)}")
     return bool(x)
 
 
@@ -184,10 +213,10 @@ def names(x: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     refused by name."""
     if isinstance(x, str) or not isinstance(x, (tuple, list, set, frozenset)):
         hint = f" (a string: write ({x!r},))" if isinstance(x, str) else ""
-        raise ValueError(f"{name} must be a tuple of names among {allowed}, got {shown(x)}{hint}")
+        raise InvalidInput(f"{name} must be a tuple of names among {allowed}, got {shown(x)}{hint}")
     unknown = sorted(repr(item) for item in x if not isinstance(item, str) or item not in allowed)
     if unknown:
-        raise ValueError(f"{name} must be among {allowed}, got {', '.join(unknown)}")
+        raise InvalidInput(f"{name} must be among {allowed}, got {', '.join(unknown)}")
     return tuple(x)
 
 
@@ -205,13 +234,13 @@ def fits_in_memory(nbytes: float, what: str) -> None:
     be killed once the pages are touched)."""
     memory = physical_memory()
     if memory is not None and nbytes > memory:
-        raise ValueError(f"{what} needs {nbytes / 2**30:,.1f} GiB, more than this machine's "
+        raise InvalidInput(f"{what} needs {nbytes / 2**30:,.1f} GiB, more than this machine's "
                          f"{memory / 2**30:,.1f} GiB of memory")
 
 
 def generator(x: Any, name: str = "rng") -> np.random.Generator:
     if not isinstance(x, np.random.Generator):
-        raise ValueError(f"{name} must be a numpy Generator (np.random.default_rng(seed)), got {type(x).__name__}")
+        raise InvalidInput(f"{name} must be a numpy Generator (np.random.default_rng(seed)), got {type(x).__name__}")
     return x
 
 
@@ -219,16 +248,16 @@ def teacher(x: Any):
     """A theory.Teacher, or a ValueError naming the argument."""
     from theory.teacher import Teacher  # theory.teacher imports this module
     if not isinstance(x, Teacher):
-        raise ValueError(f"teacher must be a theory.Teacher, got {type(x).__name__}")
+        raise InvalidInput(f"teacher must be a theory.Teacher, got {type(x).__name__}")
     return x
 
 
 def real(x: Any, name: str) -> Any:
     """A finite real number (int, float, numpy or mpf); strings and booleans are refused, not parsed."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (Real, mpmath.mpf)):
-        raise ValueError(f"{name} must be a real number, got {x!r}")
+        raise InvalidInput(f"{name} must be a real number, got {x!r}")
     if not _is_finite(x):
-        raise ValueError(f"{name} must be finite, got {x!r}")
+        raise InvalidInput(f"{name} must be finite, got {x!r}")
     return x
 
 
@@ -237,5 +266,5 @@ def finite_result(value: Any, what: str, hint: str = "") -> Any:
     overflow must be an error, never a silent inf or NaN."""
     entries = value if isinstance(value, np.ndarray) else [value]
     if not all(_is_finite(x) for x in np.ravel(entries)):
-        raise ValueError(f"{what} overflows float64{hint}")
+        raise InvalidInput(f"{what} overflows float64{hint}")
     return value

@@ -18,7 +18,7 @@ only removes roundings):
   exact power-of-two scaling, so x² + y² neither overflows nor underflows (‖v‖ ≥ 1e-307 works).
   2ε is the classical bound, and it is sharp: Jeannerod, Muller and Plet (ARITH 2017) show it
   is asymptotically attained, with or without an FMA for x² + y². (This file claimed 1.5ε
-  until 2026-12, one rounding short; measured largest: 1.06 ulp, tests/test_simd.py.)
+  until 2026-12, one rounding short; measured largest: 1.06 ulp, tests/unit/test_simd.py.)
 * :func:`log2` — absolute error < 3·10⁻¹³ for positive finite x (subnormals included): enough for
   :func:`theory.reduced_gd.decide`, which tolerates 1.25·10⁻¹⁰ (docs/mathematics.md#the-simd-kernel).
 """
@@ -31,6 +31,10 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["ATAN2_ULPS", "ATAN_COEFFICIENTS", "ATAN_DOMAIN", "ATAN_RELATIVE_ERROR", "HYPOT_ULPS", "LOG2_ERROR",
+           "bits_float", "first_quadrant_atan2", "fit_atan_polynomial", "float_bits", "hypot", "lane_buffer", "log2",
+           "select"]
+
 # Declared first so that the import and its fallback give the names one type each.
 overload: Callable[..., Any] | None
 try:
@@ -38,12 +42,16 @@ try:
     from numba import carray, types
     from numba.core import cgutils
     from numba.extending import intrinsic, overload, register_jitable
+
+    # numba's type stubs give an intrinsic's call the typing context as a first parameter, which
+    # numba supplies itself: the decorated functions are typed as Any, so their calls type-check
+    untyped_intrinsic: Callable[..., Any] = intrinsic
 except ImportError:  # pragma: no cover - numba is a declared dependency; numpy's functions run without it
     overload = None
 
 # atan(u) ≈ u + u·s·P(s), s = u², on |u| ≤ ½: weighted minimax (Remez, :func:`fit_atan_polynomial`)
 # of P's 12 coefficients for the relative error of atan; these doubles are what is certified
-# (tests/test_simd.py: |atan(u) − u − u s P(s)| ≤ 4.44·10⁻¹⁸·|atan u| in ball arithmetic; the
+# (tests/unit/test_simd.py: |atan(u) − u − u s P(s)| ≤ 4.44·10⁻¹⁸·|atan u| in ball arithmetic; the
 # rounding of the fitted coefficients to doubles, not the fit's 4.04·10⁻¹⁸, sets the bound).
 ATAN_COEFFICIENTS = (
     -0.3333333333333298,
@@ -152,7 +160,7 @@ def _atan2(y, x):
       0.05ε for w + off_lo: < 0.97ε/(2ε) + ½ < 1 ulp.
 
     So |error| < 2.4 ulp: :data:`ATAN2_ULPS` = 2.5 is the stated bound (measured largest:
-    1.51 ulp, tests/test_simd.py). Edges: y = 0 gives 0 (also for x = 0); x = 0 < y gives π/2
+    1.51 ulp, tests/unit/test_simd.py). Edges: y = 0 gives 0 (also for x = 0); x = 0 < y gives π/2
     (u = −0); y = x gives π/4 exactly (u = 0), ∞ = ∞ included; NaN gives NaN; no region test
     overflows (2x is paired with ½y, whose subnormal rounding 2x catches), and past 2¹⁰⁰⁰ the
     middle region halves y and x (exactly) so that y + x cannot overflow.
@@ -255,7 +263,7 @@ def fit_atan_polynomial(coefficients: int = 12, domain: float = ATAN_DOMAIN, gri
 if overload is not None:
     _INLINE = {"forceinline": True}
 
-    @intrinsic
+    @untyped_intrinsic
     def _bitcast_to_int(typingctx, x):
         if x != types.float64:
             return None
@@ -264,7 +272,7 @@ if overload is not None:
             return builder.bitcast(args[0], ir.IntType(64))
         return types.int64(types.float64), codegen
 
-    @intrinsic
+    @untyped_intrinsic
     def _bitcast_to_float(typingctx, bits):
         if bits != types.int64:
             return None
@@ -273,7 +281,7 @@ if overload is not None:
             return builder.bitcast(args[0], ir.DoubleType())
         return types.float64(types.int64), codegen
 
-    @intrinsic
+    @untyped_intrinsic
     def _stack_items(typingctx, count, item):
         if not isinstance(count, types.IntegerLiteral):
             return None
@@ -293,7 +301,7 @@ if overload is not None:
         size = count.literal_value
         return lambda count, dtype: carray(_stack_items(count, dtype), size)
 
-    @intrinsic
+    @untyped_intrinsic
     def _select_value(typingctx, condition, if_true, if_false):
         chosen = typingctx.unify_types(if_true, if_false)
         if not isinstance(condition, types.Boolean) or not isinstance(chosen, types.Number):

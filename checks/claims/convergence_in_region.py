@@ -3,41 +3,91 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.figures import PALETTE, legend_outside, new_figure, to_figure
-from checks.gd_outcomes import MAX_STEPS, grid_teachers, sized_runs, teacher_record
-from checks.instances import GD_FAMILIES, gd_teachers, region_init, region_start
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, dynamics
+from checks.experiments.counts import OutcomeCounts, codes
+from checks.experiments.outcomes import sized_runs
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import (
+    GD_FAMILIES,
+    gd_teachers,
+    grid_teachers,
+    region_init,
+    region_start,
+    teacher_record,
+)
+from checks.figures.render import OUTCOME_COLOURS, PALETTE, legend_outside, new_figure, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
+from theory import Teacher, decisions, dynamics
+
+__all__ = ["CLAIM", "CLAIM_ID", "ETA_MULTIPLES", "REPORT_ORDER", "SETTINGS", "EtaRow", "Settings", "check", "eta_sweep",
+           "eta_sweep_figure", "judge_runs", "not_run", "trajectories_figure"]
 
 REPORT_ORDER = 110
 CLAIM_ID = "convergence-in-region"
 ETA_MULTIPLES = (1, 2, 4, 8, 16)   # of the default step size; 4× is the stability limit 2/λ_max
 
 
-def judge_runs(part: Part, counts: dict, ascents: np.ndarray, instance: dict, size: int) -> None:
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    region_runs: int = setting("region runs per small teacher")
+    teachers_per_family: int = setting("small teachers per family")
+    grid_families: tuple[str, ...] = setting("families on the dimension grid")
+    grid_runs: int = setting("runs per grid teacher (at most)")
+    eta_sweep_runs: int = setting("runs per η of the sweep")
+
+
+SETTINGS = PerBudget(
+    quick=Settings(region_runs=400, teachers_per_family=2, grid_families=("gaussian", "one-hot"), grid_runs=150,
+                   eta_sweep_runs=200),
+    standard=Settings(region_runs=2000, teachers_per_family=5, grid_families=GD_FAMILIES, grid_runs=1000,
+                      eta_sweep_runs=1000),
+    thorough=Settings(region_runs=5000, teachers_per_family=10, grid_families=GD_FAMILIES, grid_runs=1000,
+                      eta_sweep_runs=2000))
+
+
+def judge_runs(part: Part, counts: OutcomeCounts, ascents: np.ndarray, instance: Record, size: int) -> None:
     """One case per teacher: any spurious or diverged outcome or descent violation fails;
     undecided runs make it undecided."""
     ascended = int(np.sum(ascents > 0))
-    failures = counts["spurious"] + counts["diverged"] + ascended
-    status = FAIL if failures else (UNDECIDED if counts["undecided"] else PASS)
-    part.add({**instance, **counts, "ascending_runs": ascended}, failures, 0, size=size, status=status,
+    failures = counts[decisions.Outcome.SPURIOUS] + counts[decisions.Outcome.DIVERGED] + ascended
+    status = FAIL if failures else (UNDECIDED if counts[decisions.Outcome.UNDECIDED] else PASS)
+    part.add({**instance, **counts.to_json(), "ascending_runs": ascended}, failures, 0, size=size, status=status,
              note="runs not decided within the step budget" if status == UNDECIDED else "")
 
 
-def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator) -> list[dict]:
-    """Outcome fractions from the same region starts as η grows past the default."""
+@dataclass(frozen=True)
+class EtaRow:
+    """The outcomes of the η sweep's region starts at one multiple of the default η."""
+
+    eta_multiple: int
+    eta: float
+    counts: OutcomeCounts
+    ascending_runs: int
+
+    def outcomes(self) -> str:
+        return ", ".join(f"{count} {outcome.label}" for outcome, count in self.counts if count)
+
+    def to_json(self) -> Record:
+        return {"eta_multiple": self.eta_multiple, "eta": self.eta, **self.counts.to_json(),
+                "ascending_runs": self.ascending_runs}
+
+
+def eta_sweep(teacher: Teacher, n: int, rng: np.random.Generator, steps: int) -> list[EtaRow]:
+    """Outcome fractions from the same region starts as η grows past the default, each run at
+    most ``steps`` steps."""
     V0, A0 = region_init(teacher, n, rng)
     rows = []
     for multiple in ETA_MULTIPLES:
         result = dynamics.run_gd(teacher, V0, A0, eta=multiple * dynamics.default_eta(teacher),
-                                 steps=MAX_STEPS // 4, until_decided=True)
-        rows.append({"eta_multiple": multiple, "eta": result.eta, **result.counts(),
-                     "ascending_runs": int(np.sum(result.ascents > 0))})
+                                 steps=steps, until_decided=True)
+        rows.append(EtaRow(multiple, result.eta, OutcomeCounts.of_result(result), int(np.sum(result.ascents > 0))))
     return rows
 
 
@@ -52,16 +102,17 @@ def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
     phi, a_dot = result.history["phi"], result.history["a_dot"] / scale
     top = max(1.2, float(np.nanmax(a_dot)) * 1.05)
     ax.fill_between([0, math.pi / 2], 0, top, color=PALETTE[2], alpha=0.12, label="theorem's region")
-    colours = {"global": PALETTE[0], "spurious": PALETTE[1], "undecided": PALETTE[6], "diverged": PALETTE[3]}
+    colours = OUTCOME_COLOURS
+    ended = codes(result)
     for i in range(V0.shape[0]):
-        ax.plot(phi[:, i], a_dot[:, i], color=colours[result.outcome[i]], linewidth=0.8, alpha=0.7)
+        ax.plot(phi[:, i], a_dot[:, i], color=colours[decisions.Outcome(ended[i])], linewidth=0.8, alpha=0.7)
     ax.plot(phi[0], a_dot[0], "o", color="black", markersize=3.5, label="start", clip_on=False)
     ax.plot(phi[-1], a_dot[-1], "s", color="black", markerfacecolor="white", markersize=5,
             label=f"after {steps} steps", clip_on=False)
-    for name, colour in colours.items():
-        count = int(np.sum(result.outcome == name))
+    for outcome, colour in colours.items():
+        count = int(np.sum(ended == outcome))
         if count:
-            ax.plot([], [], color=colour, label=f"ends {name} ({count})")
+            ax.plot([], [], color=colour, label=f"ends {outcome.label} ({count})")
     ax.set_ylim(min(-0.05, float(np.nanmin(a_dot)) * 1.05), top)
     ax.set_xlim(-0.03, math.pi / 2 + 0.1)
     ax.set_xlabel("angle φ between v and w* (radians)")
@@ -71,34 +122,30 @@ def trajectories_figure(teacher: Teacher, rng: np.random.Generator) -> Figure:
     ends = np.abs(phi[-1]).max()
     return to_figure(fig, "Trajectories in the (φ, aᵀa*) plane",
                      f"{V0.shape[0]} runs started in the theorem's region (φ₀ < π/2, a₀ᵀa* > 0, edges "
-                     f"included) at the default η: {int(np.sum(result.outcome == 'global'))} end global; after "
+                     f"included) at the default η: {int(np.sum(ended == decisions.Outcome.GLOBAL))} end global; after "
                      f"{steps} steps every φ is " + ("0 (below 1e-200, where the engine sets it to 0)." if ends == 0
                                                  else f"at most {ends:.2g}."))
 
 
-def eta_sweep_figure(sweep: list[dict]) -> Figure:
+def eta_sweep_figure(sweep: list[EtaRow]) -> Figure:
     """The outcomes of the same region starts as η grows: stacked fractions per multiple."""
     fig, axes = new_figure(width=7.2, height=3.6)
     ax = axes[0, 0]
     x = np.arange(len(sweep))
     bottom = np.zeros(len(sweep))
-    for colour, name in zip((PALETTE[0], PALETTE[1], PALETTE[6], PALETTE[3]),
-                            ("global", "spurious", "undecided", "diverged"), strict=True):
-        total = np.array([sum(row[o] for o in dynamics.OUTCOMES) for row in sweep])
-        share = np.array([row[name] for row in sweep]) / total
-        ax.bar(x, share, bottom=bottom, color=colour, label=name, width=0.6)
+    for outcome, colour in OUTCOME_COLOURS.items():
+        total = np.array([row.counts.total for row in sweep])
+        share = np.array([row.counts[outcome] for row in sweep]) / total
+        ax.bar(x, share, bottom=bottom, color=colour, label=outcome.label, width=0.6)
         bottom += share
-    ax.set_xticks(x, [f"{row['eta_multiple']}×" for row in sweep])
+    ax.set_xticks(x, [f"{row.eta_multiple}×" for row in sweep])
     ax.set_xlabel("step size, as a multiple of the default η (4× = the stability limit at ‖v‖ = 1)")
     ax.set_ylabel("fraction of runs")
     ax.set_ylim(0, 1)
     ax.set_title("Outcomes as η grows past the default")
     legend_outside(ax)
-    runs = sum(sweep[0][o] for o in dynamics.OUTCOMES)
-    return to_figure(fig, "Outcomes against the step size", f"The same {runs} region starts at each η: "
-                     + "; ".join(f"{row['eta_multiple']}×: "
-                                 + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
-                                 for row in sweep) + ".")
+    return to_figure(fig, "Outcomes against the step size", f"The same {sweep[0].counts.total} region starts at "
+                     "each η: " + "; ".join(f"{row.eta_multiple}×: {row.outcomes()}" for row in sweep) + ".")
 
 
 def not_run(skipped: list[dict]) -> str:
@@ -117,39 +164,38 @@ def not_run(skipped: list[dict]) -> str:
             "budget's steps per run (listed in skipped_for_budget; they are not counted as confirmed)")
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
     part = Part("region-runs", "runs started in the region at the default η (¼ of the stability "
                 "limit): spurious outcomes plus runs whose loss ever rose", "failing runs",
                 settle="more steps per run")
     rng = rng_for(seed, CLAIM_ID)
-    region_runs = budget.pick(quick=400, standard=2000, thorough=5000)
-    teachers = gd_teachers(rng, budget.pick(quick=2, standard=5, thorough=10))
+    teachers = gd_teachers(rng, settings.teachers_per_family)
     for family, teacher in teachers:
-        V0, A0 = region_init(teacher, region_runs, rng)
-        result = dynamics.run_gd(teacher, V0, A0, steps=MAX_STEPS, until_decided=True)
-        judge_runs(part, result.counts(), result.ascents,
+        V0, A0 = region_init(teacher, settings.region_runs, rng)
+        result = dynamics.run_gd(teacher, V0, A0, steps=plan.run_steps, until_decided=True)
+        judge_runs(part, OutcomeCounts.of_result(result), result.ascents,
                    {"family": family, **teacher.to_json(), "eta": result.eta, "steps": result.steps},
                    teacher.k + teacher.p)
     skipped = []
-    families = budget.pick(quick=("gaussian", "one-hot"), standard=GD_FAMILIES, thorough=GD_FAMILIES)
-    for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, budget, families):
-        batch = sized_runs(teacher, budget.pick(quick=150, standard=1000, thorough=1000), budget, rng,
-                           start=region_start, undecided_limit=0.0)
+    for family, teacher, regenerate in grid_teachers(CLAIM_ID, seed, plan.dimensions.pairs(), settings.grid_families):
+        batch = sized_runs(teacher, settings.grid_runs, plan, rng, start=region_start, undecided_limit=0.0)
         if batch is None:
             skipped.append(teacher_record(family, teacher, regenerate))
             continue
-        judge_runs(part, dynamics.batch_counts(batch), batch.ascents, {**teacher_record(family, teacher, regenerate),
+        judge_runs(part, OutcomeCounts.of_batch(batch), batch.ascents, {**teacher_record(family, teacher, regenerate),
                                                   "runs": len(batch.outcome)}, teacher.k + teacher.p)
     sweep_teacher = next(t for f, t in teachers if f == "gaussian")
-    sweep = eta_sweep(sweep_teacher, budget.pick(quick=200, standard=1000, thorough=2000), rng)
-    runs = sum(sum(c.instance[o] for o in dynamics.OUTCOMES) for c in part.cases)
+    # a quarter of the run cap: the larger steps decide sooner
+    sweep = eta_sweep(sweep_teacher, settings.eta_sweep_runs, rng, plan.run_steps // 4)
+    runs = sum(sum(c.instance[o.label] for o in decisions.Outcome) for c in part.cases)
     figure_teacher = next(t for f, t in teachers if f == "one-hot")
-    past = "; ".join(f"{row['eta_multiple']}×: " + ", ".join(f"{row[o]} {o}" for o in dynamics.OUTCOMES if row[o])
-                     for row in sweep)
-    ran = coverage([part], budget, runs=runs, step_sizes="the default η for every teacher; "
+    past = "; ".join(f"{row.eta_multiple}×: {row.outcomes()}" for row in sweep)
+    ran = coverage([part], plan.budget, runs=runs, step_sizes="the default η for every teacher; "
                    + ", ".join(f"{m}×" for m in ETA_MULTIPLES) + " the default in the η sweep (one Gaussian teacher)",
                    not_run=not_run(skipped))
-    k_range, p_range = (f"{low:,}–{high:,}" for low, high in (ran["k"], ran["p"]))
+    assert ran.k is not None and ran.p is not None    # every case has a teacher
+    k_range, p_range = (f"{low:,}–{high:,}" for low, high in (ran.k, ran.p))
     return combine([part], lambda: f"all {runs:,} runs from the region (incl. its edges) over {len(part.cases)} "
                    f"teachers, k {k_range} and p {p_range}, reached the global minimum at the default η, "
                    f"descending at every step; outcomes as η grows "
@@ -159,7 +205,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                    eta_rule="η = ¼ · 2/λ_max, λ_max = max((k+π−1)/(2π), ‖w*‖²‖a*‖²/2)")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Convergence from the theorem's region",
     # the abstract says GD recovers the parameters; the region it does so from is ours
@@ -174,4 +220,4 @@ CLAIM = register(Claim(
                "the global minimum's decision region (a region containing no other critical point, "
                "which a descending run cannot leave)."),
     check=check,
-))
+)

@@ -9,16 +9,23 @@ on the p = 2 teacher with the same ‖w*‖ and a*: every critical angle is real
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
 
-from checks.cases import UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.instances import landscape_teachers
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import landscape_teachers
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import Teacher, landscape, precision
 from theory.certify import exact_sums
+
+__all__ = ["CLAIM", "CLAIM_ID", "MATCH_TOLERANCE", "MAX_NEWTON_STEPS", "REPORT_ORDER", "SETTINGS",
+           "SPURIOUS_MATCH_TOLERANCE", "Settings", "check", "classify", "newton_search", "planar", "starts"]
 
 REPORT_ORDER = 70
 CLAIM_ID = "critical-points"
@@ -27,6 +34,18 @@ MATCH_TOLERANCE = 1e-6        # relative distance of a found point to its family
 # The spurious point is degenerate (∂ℓ/∂φ ~ (π − φ)² or, on the boundary, a higher power), so
 # float64 Newton only resolves it to π − φ of about 1e-5 … 1e-3.
 SPURIOUS_MATCH_TOLERANCE = 1e-2
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    random_starts: int = setting("random Newton starts per teacher")
+    teachers_per_family: int = setting("teachers per family")
+    largest_k: int = setting("largest k")
+
+
+SETTINGS = PerBudget(quick=Settings(random_starts=12, teachers_per_family=1, largest_k=8),
+                     standard=Settings(random_starts=30, teachers_per_family=3, largest_k=16),
+                     thorough=Settings(random_starts=60, teachers_per_family=6, largest_k=32))
 
 
 def planar(teacher: Teacher) -> Teacher:
@@ -90,7 +109,7 @@ def classify(found: dict, families: list[landscape.CriticalPoint]) -> tuple[str,
     return best, best_distance
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
     found_part = Part("search", "every converged Newton start lies in a listed family", "relative "
                       "distance to the nearest family member")
     exists_part = Part("saddle-iff-spurious", "the search finds a saddle iff has_spurious_minimum",
@@ -103,9 +122,9 @@ def check(budget: Budget, seed: int) -> Outcome:
                         "(p+k−1, 1, 0), spurious (k, p, 0), saddle (k, p−1, 1)",
                         "mismatch (0 or 1)")
     rng = rng_for(seed, CLAIM_ID)
-    n_random = budget.pick(quick=12, standard=30, thorough=60)
-    teachers = landscape_teachers(rng, budget.pick(quick=1, standard=3, thorough=6),
-                                  max_k=budget.pick(quick=8, standard=16, thorough=32))
+    settings = plan.settings(CLAIM_ID, Settings)
+    n_random = settings.random_starts
+    teachers = landscape_teachers(rng, settings.teachers_per_family, max_k=settings.largest_k)
     counts = {"global": 0, "spurious": 0, "saddle": 0, "unclassified": 0, "not converged": 0}
     for family, teacher in teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
@@ -152,10 +171,10 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"with one negative Hessian eigenvalue",
         search_counts=counts, random_starts_per_teacher=n_random,
         spurious_resolution=SPURIOUS_MATCH_TOLERANCE,
-        coverage=coverage([found_part, exists_part, angle_part, right_angle_part, inertia_part], budget))
+        coverage=coverage([found_part, exists_part, angle_part, right_angle_part, inertia_part], plan.budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="All critical points",
     source="derived",
@@ -168,4 +187,4 @@ CLAIM = register(Claim(
     reconstruction=("Derived (docs/mathematics.md#critical-points). A strict φ_s > π/2, as first "
                     "stated, fails: the check finds φ_s = π/2 exactly when 1ᵀa* = 0, and reports "
                     "those teachers."),
-))
+)

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.figures import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.counts import codes
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.figures.render import PALETTE, legend_outside, log_ticks_at, new_figure, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, decisions, dynamics, empirical, landscape
+
+__all__ = ["CLAIM", "CLAIM_ID", "NOISE", "NOISELESS_GAP", "REPORT_ORDER", "SETTINGS", "SLOPE_TOLERANCE", "Settings",
+           "check", "gap", "gap_figure"]
 
 REPORT_ORDER = 210
 CLAIM_ID = "empirical-loss"
 NOISE = 0.1                 # label noise, as a fraction of the teacher's output scale
 SLOPE_TOLERANCE = 0.2      # |log-log slope of the gap against n + ½| (1/√n is −0.5)
 NOISELESS_GAP = 1e-6
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    steps: int = setting("steps of empirical GD")
+    sizes: tuple[int, ...] = setting("sample sizes")
+    repeats: int = setting("noisy samples per size")
+
+
+SETTINGS = PerBudget(quick=Settings(steps=600, sizes=(250, 1000, 4000), repeats=3),
+                     standard=Settings(steps=1500, sizes=(250, 1000, 4000, 16000), repeats=5),
+                     thorough=Settings(steps=2500, sizes=(250, 1000, 4000, 16000, 64000), repeats=6))
 
 
 def gap(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> float:
@@ -26,21 +46,20 @@ def gap(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> float:
     return float(np.linalg.norm(v / np.linalg.norm(v) - w_hat) + np.linalg.norm(a - target) / np.linalg.norm(target))
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
     rng = rng_for(seed, CLAIM_ID)
     teacher = Teacher(rng.standard_normal(4) / 2, np.array([1.0, 0.2, -0.3, 0.1]))  # has a spurious minimum
     scale = math.sqrt(2 * landscape.loss(teacher, teacher.w_star, np.zeros(teacher.k)))
     eta = 2 * dynamics.default_eta(teacher)
-    steps = budget.pick(quick=600, standard=1500, thorough=2500)
-    sizes = budget.pick(quick=(250, 1000, 4000), standard=(250, 1000, 4000, 16000),
-                        thorough=(250, 1000, 4000, 16000, 64000))
-    repeats = budget.pick(quick=3, standard=5, thorough=6)
+    steps, sizes, repeats = settings.steps, settings.sizes, settings.repeats
     V0, A0 = dynamics.random_init(teacher, 400, rng)
     population = dynamics.run_gd(teacher, V0, A0, steps=5000, until_decided=True)
     # Starts deep inside each basin (far from the saddle), so that sampling noise cannot flip them.
     depth = V0 @ teacher.w_star / teacher.w_norm + A0 @ teacher.a_star / np.linalg.norm(teacher.a_star)
-    start_global = max(np.flatnonzero(population.outcome == "global"), key=lambda i: depth[i])
-    start_spurious = min(np.flatnonzero(population.outcome == "spurious"), key=lambda i: depth[i])
+    ended = codes(population)
+    start_global = max(np.flatnonzero(ended == decisions.Outcome.GLOBAL), key=lambda i: depth[i])
+    start_spurious = min(np.flatnonzero(ended == decisions.Outcome.SPURIOUS), key=lambda i: depth[i])
     noiseless = Part("noiseless-exact", "without label noise the teacher fits every sample exactly: "
                      "empirical GD from a global-basin start ends at the population minimum",
                      "gap to (ŵ*, ‖w*‖a*)")
@@ -76,7 +95,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    f"the gap falls like n^{slope:.2f} ({', '.join(f'{m:.3g}' for m in means)} for n = "
                    f"{', '.join(map(str, sizes))}); the spurious basin persists at n = {sizes[0]} and {sizes[-1]}",
                    figures=[gap_figure(sizes, all_gaps, means, slope)], eta=eta, steps=steps,
-                   coverage=coverage([noiseless, rate, basin], budget, step_sizes=f"η = {eta:.3g} (2× the default)",
+                   coverage=coverage([noiseless, rate, basin], plan.budget,
+                                     step_sizes=f"η = {eta:.3g} (2× the default)",
                                      also=f"sample sizes n = {', '.join(f'{n:,}' for n in sizes)}, "
                                      f"{repeats} noisy samples each, {steps:,} steps"))
 
@@ -106,7 +126,7 @@ def gap_figure(sizes, gaps, medians, slope) -> Figure:
                      f"log-log slope {slope:.2f}.")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Finite samples: near the population solution",
     source="derived",
@@ -119,4 +139,4 @@ CLAIM = register(Claim(
     reconstruction=("Derived (docs/mathematics.md#derived-consequences). The expected 'gap shrinking like 1/√n' "
                     "needs label noise: with "
                     "realizable noiseless labels the teacher is an exact empirical minimizer."),
-))
+)

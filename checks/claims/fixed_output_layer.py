@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
 
-from checks.cases import UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.figures import legend_outside, new_figure, series_style, to_figure
-from checks.gd_outcomes import angle_to_teacher
-from checks.instances import gd_teachers, vector_at_angle
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.outcomes import angle_to_teacher
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import gd_teachers, vector_at_angle
+from checks.figures.render import legend_outside, new_figure, series_style, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, dynamics, landscape, precision
+
+__all__ = ["CLAIM", "CLAIM_ID", "FINAL_ANGLE", "REPORT_ORDER", "SETTINGS", "Settings", "angle_figure", "check"]
 
 REPORT_ORDER = 180
 CLAIM_ID = "fixed-output-layer"
 FINAL_ANGLE = 1e-3
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    margin: float = setting("starting angles up to π minus")
+    teachers_per_family: int = setting("teachers per family")
+
+
+SETTINGS = PerBudget(quick=Settings(margin=1e-2, teachers_per_family=1),
+                     standard=Settings(margin=1e-2, teachers_per_family=2),
+                     thorough=Settings(margin=1e-3, teachers_per_family=3))
+
+
+def check(plan: Plan, seed: int) -> Outcome:
     profile = Part("loss-monotone-in-angle", "∂ℓ/∂φ at a = ‖w*‖a* on a grid of φ ∈ (0, π), 50 digits: "
                    "c(π − φ) sin φ · ‖w*‖‖a*‖²/(2π) > 0, so φ = 0 is the only minimum",
                    "min over the grid of ∂ℓ/∂φ / ℓ(π)", lower_bound=True)
@@ -28,11 +45,12 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"rises beyond rounding; a rise fails) and ends below {FINAL_ANGLE:g} (else undecided)",
                 "runs whose angle rose")
     rng = rng_for(seed, CLAIM_ID)
-    margin = budget.pick(quick=1e-2, standard=1e-2, thorough=1e-3)
+    settings = plan.settings(CLAIM_ID, Settings)
+    margin = settings.margin
     runs.description = runs.description.format(margin=margin)
     runs.settle = "more steps: escaping from π − φ₀ = δ takes about 2π/(η‖w*‖²‖a*‖²δ) steps"
     figure = None
-    for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=3)):
+    for family, teacher in gd_teachers(rng, settings.teachers_per_family):
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         a_fixed = teacher.w_norm * teacher.a_star
         with precision.workdps(50):
@@ -65,7 +83,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     return combine([profile, runs], lambda: f"with a = ‖w*‖a* the loss increases in φ on (0, π) for all "
                    f"{len(profile.cases)} teachers, and GD on v from φ₀ ≤ π − {margin:g} reached "
                    f"φ < {FINAL_ANGLE:g} monotonically in every run", figures=[figure] if figure else [],
-                   coverage=coverage([profile, runs], budget, runs=sum(c.instance["runs"] for c in runs.cases),
+                   coverage=coverage([profile, runs], plan.budget, runs=sum(c.instance["runs"] for c in runs.cases),
                                      step_sizes="the default η"))
 
 
@@ -87,7 +105,7 @@ def angle_figure(family: str, teacher: Teacher, margin: float, eta: float, steps
     t = np.arange(history.shape[0]) + 1
     for i, phi0 in enumerate(phis):
         style = series_style(i)
-        ax.plot(t, history[:, i], color=style["color"], linestyle=style["linestyle"], linewidth=1.2,
+        ax.plot(t, history[:, i], color=style.color, linestyle=style.linestyle, linewidth=1.2,
                 label=f"φ₀ = {phi0:.3g}" if i < len(phis) - 2 else f"φ₀ = π − {math.pi - phi0:.2g}")
     ax.set_xscale("log")
     ax.set_ylim(-0.05, math.pi + 0.05)
@@ -107,7 +125,7 @@ def angle_figure(family: str, teacher: Teacher, margin: float, eta: float, steps
                      "teachers; the part loss-monotone-in-angle checks its slope teacher by teacher.")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Fixed output layer: no spurious minimum",
     source="derived",
@@ -117,4 +135,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction="Derived (docs/mathematics.md#derived-consequences): the contrast that makes learning a the "
                    "source of the spurious minimum.",
-))
+)

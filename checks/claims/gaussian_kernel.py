@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mpmath
 
-from checks.cases import UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import formulas, gaussian
 from theory.arith import MpmathArith
 from theory.precision import PrecisionNotReached, converged, relative_difference, workdps
+
+__all__ = ["CLAIM", "CLAIM_ID", "DIGITS", "QUAD_DPS", "QUAD_TRUSTED", "REPORT_ORDER", "SETTINGS", "Settings", "check",
+           "evaluate", "instances"]
 
 REPORT_ORDER = 10
 CLAIM_ID = "gaussian-kernel"
 DIGITS = 30             # agreement demanded, in significant digits
 QUAD_DPS = 50           # working precision of the quadrature
 QUAD_TRUSTED = 1e-40    # quadrature error estimates above this leave a case undecided
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    exponents: tuple[int, ...] = setting("angles 10^−j (and π − 10^−j) for j in")
+    uniform_angles: int = setting("random angles")
+
+
+SETTINGS = PerBudget(quick=Settings(exponents=(1, 8, 20, 30), uniform_angles=8),
+                     standard=Settings(exponents=(1, 3, 6, 10, 15, 20, 25, 30), uniform_angles=30),
+                     thorough=Settings(exponents=tuple(range(1, 31)), uniform_angles=150))
 
 
 def _angle(kind: str, value: float) -> formulas.Angle:
@@ -48,27 +66,24 @@ def evaluate(norm_u: float, norm_w: float, kind: str, value: float) -> dict:
         return {"errors": [float(e) for e in errors], "quad_error": float(quad.error_estimate)}
 
 
-def instances(budget: Budget, seed: int) -> list[tuple[float, float, str, float]]:
+def instances(settings: Settings, seed: int) -> list[tuple[float, float, str, float]]:
     """Angles at both exact ends, geometrically close to both ends, and uniform in between."""
     rng = rng_for(seed, CLAIM_ID, "instances")
-    exponents = budget.pick(quick=[1, 8, 20, 30], standard=[1, 3, 6, 10, 15, 20, 25, 30],
-                            thorough=list(range(1, 31)))
     angles = [("phi", 0.0), ("delta", 0.0)]
-    angles += [(kind, 10.0 ** -j) for j in exponents for kind in ("phi", "delta")]
-    angles += [("phi", float(x)) for x in rng.uniform(0, math.pi, budget.pick(quick=8, standard=30,
-                                                                             thorough=150))]
+    angles += [(kind, 10.0 ** -j) for j in settings.exponents for kind in ("phi", "delta")]
+    angles += [("phi", float(x)) for x in rng.uniform(0, math.pi, settings.uniform_angles)]
     norms = 10.0 ** rng.uniform(-3, 3, size=(len(angles), 2))
     return [(float(nu), float(nw), kind, value) for (nu, nw), (kind, value) in zip(norms, angles, strict=True)]
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
     tolerance = 10.0 ** -DIGITS
     parts = {name: Part(name, f"closed form vs quadrature: {label}", "relative difference",
                         settle="a larger max_dps for the closed form or quadrature")
              for name, label in (("mean", "E[σ(uᵀz)]"), ("second-moment", "E[σ(uᵀz)²]"),
                                  ("cross-moment", "E[σ(uᵀz)σ(wᵀz)]"))}
     quad_errors = []
-    for norm_u, norm_w, kind, value in instances(budget, seed):
+    for norm_u, norm_w, kind, value in instances(plan.settings(CLAIM_ID, Settings), seed):
         instance = {"norm_u": norm_u, "norm_w": norm_w, kind: value}
         try:
             result = evaluate(norm_u, norm_w, kind, value)
@@ -94,10 +109,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                 "so agreement beyond that is not measured")
 
     return combine(list(parts.values()), summary, digits_required=DIGITS, quadrature_dps=QUAD_DPS,
-                   coverage=coverage(parts.values(), budget, also="angles θ = 0, θ = π and within 1e-30 of each"))
+                   coverage=coverage(parts.values(), plan.budget, also="angles θ = 0, θ = π and within 1e-30 of each"))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Gaussian ReLU moments (arc-cosine kernel)",
     source="derived",
@@ -109,4 +124,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction=("Standard identities (Cho & Saul's arc-cosine kernel of degree 1; "
                     "docs/mathematics.md#gaussian-identities), not the paper's wording."),
-))
+)

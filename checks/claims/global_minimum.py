@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, Part, combine
-from checks.coverage import coverage
-from checks.instances import landscape_teachers, loss_scale, point_json, random_point
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import landscape_teachers, loss_scale, point_json, random_point
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import formulas, precision
 from theory.arith import ArbArith
 from theory.landscape import global_minimum, hessian, loss
+
+__all__ = ["CLAIM", "CLAIM_ID", "DPS", "RADII", "REPORT_ORDER", "SETTINGS", "SPECTRUM_TOLERANCE", "ZERO_TOLERANCE",
+           "Settings", "arb_loss_at_minimum", "check", "predicted_spectrum"]
 
 REPORT_ORDER = 40
 CLAIM_ID = "global-minimum"
@@ -19,6 +27,17 @@ DPS = 50
 ZERO_TOLERANCE = 1e-45        # |ℓ| / ½(E f² + E f*²) at the minimum, 50 digits
 SPECTRUM_TOLERANCE = 1e-35    # max |λ − predicted λ| / max|λ|
 RADII = (1e-2, 1e-5, 1e-9)
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    teachers_per_family: int = setting("teachers per family")
+    largest_k: int = setting("largest k")
+
+
+SETTINGS = PerBudget(quick=Settings(teachers_per_family=1, largest_k=8),
+                     standard=Settings(teachers_per_family=3, largest_k=16),
+                     thorough=Settings(teachers_per_family=10, largest_k=32))
 
 
 def arb_loss_at_minimum(teacher):
@@ -45,7 +64,7 @@ def predicted_spectrum(teacher, v_norm) -> list:
                   + [(pi - 1) / (2 * pi)] * (k - 1) + [(k + pi - 1) / (2 * pi)])
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
     zero = Part("zero-at-minimum", "ℓ(λw*, ‖w*‖a*) at 50 digits for λ ∈ {1e-6, 1, 1e6}",
                 "|ℓ| / ½(E f² + E f*²)")
     enclosure = Part("arb-enclosure", "arb ball of ℓ(w*, ‖w*‖a*) from the shared closed form, "
@@ -57,8 +76,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                     "(M/(2π) in a, c²‖a*‖²/(2‖v‖²) on v⊥, 0 along v)",
                     "max |λ − λ_predicted| / max|λ|")
     rng = rng_for(seed, CLAIM_ID)
-    teachers = landscape_teachers(rng, budget.pick(quick=1, standard=3, thorough=10),
-                                  max_k=budget.pick(quick=8, standard=16, thorough=32))
+    settings = plan.settings(CLAIM_ID, Settings)
+    teachers = landscape_teachers(rng, settings.teachers_per_family, max_k=settings.largest_k)
     for family, teacher in teachers:
         size = teacher.k + teacher.p
         instance = {"family": family, **teacher.to_json()}
@@ -92,10 +111,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                    f"(arb ball ∋ 0); ℓ/r² ≥ {positive.decided_worst().measured:.3g} nearby; "
                    f"Hessian spectrum as predicted "
                    f"(a-block M/(2π) positive definite)",
-                   radii=list(RADII), coverage=coverage([zero, enclosure, positive, spectrum], budget))
+                   radii=list(RADII), coverage=coverage([zero, enclosure, positive, spectrum], plan.budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="The global minimum",
     source="derived",
@@ -105,4 +124,4 @@ CLAIM = register(Claim(
                "is ‖w*‖²‖a*‖²/(2‖v‖²) on v⊥ and 0 along v."),
     check=check,
     reconstruction="Derived from the closed-form loss (docs/mathematics.md#critical-points).",
-))
+)

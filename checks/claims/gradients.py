@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.instances import loss_scale, point_json, random_point, random_teacher
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import loss_scale, point_json, random_point, random_teacher
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import landscape, precision
+
+__all__ = ["CLAIM", "CLAIM_ID", "DERIVATIVE_TOLERANCE", "DPS", "FLOAT64_TOLERANCE", "IDENTITY_TOLERANCE", "PHI_MARGIN",
+           "REPORT_ORDER", "SETTINGS", "Settings", "check", "check_instance", "directions"]
 
 REPORT_ORDER = 30
 CLAIM_ID = "gradients"
@@ -22,6 +29,17 @@ FLOAT64_TOLERANCE = 1e-11      # float64 gradient / Hessian vs 50 digits, relati
 # Derivatives are checked away from φ ∈ {0, π}, where ℓ is C² but not analytic in v and a
 # finite-difference derivative would not reach 30 digits.
 PHI_MARGIN = 1e-3
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    instances: int = setting("instances")
+    largest_dimension: int = setting("largest k and p")
+
+
+SETTINGS = PerBudget(quick=Settings(instances=6, largest_dimension=5),
+                     standard=Settings(instances=20, largest_dimension=8),
+                     thorough=Settings(instances=80, largest_dimension=16))
 
 
 def _loss_along(teacher, x, *directions):
@@ -85,7 +103,7 @@ def check_instance(teacher, v, a, rng, parts: dict[str, Part]) -> None:
         parts["float64"].add(instance, max(grad_error, hess_error), FLOAT64_TOLERANCE, size=size)
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
     parts = {
         "gradient": Part("gradient", "dᵀ∇ℓ vs mpmath.diff of t ↦ ℓ(x + td) at 50 digits",
                          "|difference| / max(1, ‖∇ℓ‖)"),
@@ -97,8 +115,8 @@ def check(budget: Budget, seed: int) -> Outcome:
         "float64": Part("float64", "float64 gradient and Hessian vs 50 digits",
                         "max relative error (2-norm, Frobenius)"),
     }
-    n_instances = budget.pick(quick=6, standard=20, thorough=80)
-    max_dim = budget.pick(quick=5, standard=8, thorough=16)
+    settings = plan.settings(CLAIM_ID, Settings)
+    n_instances, max_dim = settings.instances, settings.largest_dimension
     for i in range(n_instances):
         rng = rng_for(seed, CLAIM_ID, i)
         teacher = random_teacher(rng, max_k=max_dim, max_p=max_dim, norm_range=(0.25, 4.0))
@@ -111,10 +129,10 @@ def check(budget: Budget, seed: int) -> Outcome:
                 f"on {n_instances} instances; ∂ℓ/∂v ⟂ v and scale invariance hold to "
                 f"{IDENTITY_TOLERANCE:g}")
 
-    return combine(list(parts.values()), summary, dps=DPS, coverage=coverage(parts.values(), budget))
+    return combine(list(parts.values()), summary, dps=DPS, coverage=coverage(parts.values(), plan.budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Closed-form gradient and Hessian",
     source="derived",
@@ -126,4 +144,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction="Derived by differentiating the closed-form loss "
                    "(docs/mathematics.md#closed-form-loss-and-gradients).",
-))
+)

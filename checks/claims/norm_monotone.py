@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mpmath
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.instances import gd_teachers
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import gd_teachers
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import dynamics, landscape, precision
 from theory.full_gd import batch_gradient
+
+__all__ = ["CLAIM", "CLAIM_ID", "DPS", "FLOAT64_TOLERANCE", "MP_TOLERANCE", "REPORT_ORDER", "ROUNDING", "SETTINGS",
+           "Settings", "check"]
 
 REPORT_ORDER = 150
 CLAIM_ID = "norm-monotone"
@@ -19,7 +27,19 @@ DPS, MP_TOLERANCE = 50, 1e-45
 ROUNDING = 1e-15              # a few ulps: decreases below this are rounding, not shrinking
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    runs: int = setting("runs per teacher")
+    steps: int = setting("steps per run")
+    teachers_per_family: int = setting("teachers per family")
+
+
+SETTINGS = PerBudget(quick=Settings(runs=200, steps=200, teachers_per_family=1),
+                     standard=Settings(runs=1000, steps=500, teachers_per_family=2),
+                     thorough=Settings(runs=2000, steps=1000, teachers_per_family=4))
+
+
+def check(plan: Plan, seed: int) -> Outcome:
     float_part = Part("float64-full-engine", "full-dimensional GD: |‖v_{t+1}‖² − ‖v_t‖² − η²‖∂ℓ/∂v_t‖²| "
                       "over every step of every run", "max relative residual")
     grows = Part("monotone", "‖v_{t+1}‖ ≥ ‖v_t‖ at every step, up to float64 rounding (1e-15 relative)",
@@ -27,9 +47,9 @@ def check(budget: Budget, seed: int) -> Outcome:
     exact = Part("mpmath", f"the same identity at {DPS} digits with the closed-form gradient, a few "
                  "steps per teacher", "max relative residual")
     rng = rng_for(seed, CLAIM_ID)
-    n, steps = budget.pick(quick=200, standard=1000, thorough=2000), budget.pick(quick=200, standard=500,
-                                                                               thorough=1000)
-    for family, teacher in gd_teachers(rng, budget.pick(quick=1, standard=2, thorough=4)):
+    settings = plan.settings(CLAIM_ID, Settings)
+    n, steps = settings.runs, settings.steps
+    for family, teacher in gd_teachers(rng, settings.teachers_per_family):
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
         V, A = dynamics.random_init(teacher, n, rng, scheme="gaussian")
         eta = dynamics.default_eta(teacher)
@@ -61,11 +81,11 @@ def check(budget: Budget, seed: int) -> Outcome:
                    lambda: f"‖v_(t+1)‖² = ‖v_t‖² + η²‖∂ℓ/∂v_t‖² to {float_part.decided_worst().measured:.1e} (float64, "
                    f"{len(float_part.cases)} teachers × {n} runs × {steps} steps) and "
                    f"{exact.decided_worst().measured:.0e} at {DPS} digits; ‖v‖ never decreases",
-                   coverage=coverage([float_part, grows, exact], budget, runs=n * len(float_part.cases),
+                   coverage=coverage([float_part, grows, exact], plan.budget, runs=n * len(float_part.cases),
                                      step_sizes="the default η", also=f"{steps} steps per run"))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="The norm of v only grows",
     source="derived",
@@ -73,4 +93,4 @@ CLAIM = register(Claim(
                "norm of v never decreases (so the effective step size on the direction shrinks)."),
     check=check,
     reconstruction="Derived from ∂ℓ/∂v ⟂ v (docs/mathematics.md#closed-form-loss-and-gradients).",
-))
+)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import NormalDist
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.instances import loss_scale, point_json, random_point, random_teacher
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import loss_scale, point_json, random_point, random_teacher
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
 from theory import gaussian, landscape, precision
+
+__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FLOAT64_TOLERANCE", "REFERENCE_DPS", "REPORT_ORDER", "SETTINGS",
+           "Settings", "check", "float64_part", "monte_carlo_part", "z_threshold"]
 
 REPORT_ORDER = 20
 CLAIM_ID = "population-loss"
@@ -19,14 +26,25 @@ FLOAT64_TOLERANCE = 1e-13   # |ℓ_float64 − ℓ_50 digits| / loss scale
 REFERENCE_DPS = 50
 
 
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    monte_carlo_instances: int = setting("Monte Carlo instances")
+    samples: int = setting("Monte Carlo samples per instance")
+    float64_instances: int = setting("float64-vs-50-digit instances")
+
+
+SETTINGS = PerBudget(quick=Settings(monte_carlo_instances=5, samples=200_000, float64_instances=60),
+                     standard=Settings(monte_carlo_instances=12, samples=400_000, float64_instances=200),
+                     thorough=Settings(monte_carlo_instances=24, samples=1_000_000, float64_instances=1000))
+
+
 def z_threshold(n_tests: int, family_alpha: float = FAMILY_ALPHA) -> float:
     """Two-sided normal critical value for each of n_tests so the family errs with ≤ family_alpha."""
     return NormalDist().inv_cdf(1 - family_alpha / (2 * n_tests))
 
 
-def monte_carlo_part(budget: Budget, seed: int) -> Part:
-    n_instances = budget.pick(quick=5, standard=12, thorough=24)
-    n_samples = budget.pick(quick=200_000, standard=400_000, thorough=1_000_000)
+def monte_carlo_part(settings: Settings, seed: int) -> Part:
+    n_instances, n_samples = settings.monte_carlo_instances, settings.samples
     z_crit = z_threshold(n_instances)
     part = Part("monte-carlo", f"closed form vs the mean of ½(f − f*)² over {n_samples:,} Gaussian "
                 f"inputs Z through the real network; refuted when |z| > {z_crit:.2f} "
@@ -47,8 +65,8 @@ def monte_carlo_part(budget: Budget, seed: int) -> Part:
     return part
 
 
-def float64_part(budget: Budget, seed: int) -> Part:
-    n_instances = budget.pick(quick=60, standard=200, thorough=1000)
+def float64_part(settings: Settings, seed: int) -> Part:
+    n_instances = settings.float64_instances
     part = Part("float64-vs-mpmath", f"float64 loss vs the same closed form at {REFERENCE_DPS} digits",
                 "|ℓ₆₄ − ℓ₅₀| / ½(E f² + E f*²)")
     rng = rng_for(seed, CLAIM_ID, "float64")
@@ -63,17 +81,18 @@ def float64_part(budget: Budget, seed: int) -> Part:
     return part
 
 
-def check(budget: Budget, seed: int) -> Outcome:
-    mc, f64 = monte_carlo_part(budget, seed), float64_part(budget, seed)
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
+    mc, f64 = monte_carlo_part(settings, seed), float64_part(settings, seed)
     return combine([mc, f64],
                    lambda: f"Monte Carlo within {mc.decided_worst().measured:.2f} standard errors "
                    f"on {len(mc.cases)} instances "
                    f"(threshold {mc.cases[0].tolerance:.2f}); float64 within "
                    f"{f64.decided_worst().measured:.1e} of 50 digits on {len(f64.cases)} instances",
-                   family_alpha=FAMILY_ALPHA, coverage=coverage([mc, f64], budget))
+                   family_alpha=FAMILY_ALPHA, coverage=coverage([mc, f64], plan.budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Closed-form population loss",
     source="derived",
@@ -86,4 +105,4 @@ CLAIM = register(Claim(
     check=check,
     reconstruction=("The paper states the loss in the same form with ‖w*‖ = 1; the project keeps "
                     "c = ‖w*‖ explicit (derived)."),
-))
+)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from checks import invariant_grid as ig
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.figures import legend_outside, new_figure, series_style, to_figure
-from checks.gd_outcomes import MAX_STEPS, proportion
-from checks.instances import gd_teachers
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import decisions, dynamics, invariants, reduced_gd
+from checks.experiments import invariant_grid as ig
+from checks.experiments.counts import codes
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import gd_teachers
+from checks.figures.render import legend_outside, new_figure, series_style, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
+from checks.verdicts.stats import Proportion
+from theory import Teacher, decisions, dynamics, invariants, reduced_gd
+
+__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "REPORT_ORDER", "RESTARTS", "SELECT_KAPPA", "SELECT_STEPS", "SETTINGS",
+           "TARGET", "Settings", "check", "final_losses", "restart_cases", "restart_figure", "sign_flip_case",
+           "sign_flips", "where"]
 
 REPORT_ORDER = 140
 CLAIM_ID = "restarts"
@@ -36,54 +45,66 @@ SELECT_STEPS = 4000
 SELECT_KAPPA = 1e4
 
 
-def final_losses(teacher, batch) -> np.ndarray:
-    """ℓ at each run's final state (reduced coordinates), at the default η's constants."""
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    groups: int = setting("restart groups per teacher")
+    teachers_per_family: int = setting("small teachers per family (sign flips)")
+
+
+SETTINGS = PerBudget(quick=Settings(groups=400, teachers_per_family=1),
+                     standard=Settings(groups=2000, teachers_per_family=3),
+                     thorough=Settings(groups=8000, teachers_per_family=6))
+
+
+def final_losses(teacher: Teacher, batch: reduced_gd.Batch, eta: float) -> np.ndarray:
+    """ℓ at each run's final state (reduced coordinates), with the constants of the step size the
+    batch ran with (ℓ itself does not depend on it)."""
     plane = dynamics.reduced_plane(teacher)
-    eta = dynamics.default_eta(teacher)
     state = batch.state
     return reduced_gd.step(state.x, state.y, state.z1, state.z2, state.residual_sq, plane.constants(eta, eta)).loss
 
 
-def restart_cases(restart: Part, selection: Part, row: dict, success: np.ndarray, loss: np.ndarray,
-                  groups: int, alpha: float) -> dict:
+def restart_cases(restart: Part, selection: Part, row: Record, success: np.ndarray, loss: np.ndarray,
+                  groups: int, alpha: float) -> Record:
     """From one teacher's runs (groups × max R, in order, each run SELECT_STEPS steps): for each R,
     (a) some restart global, against the reconstructed 1 − (3/4)^R; (b) the restart of lowest final
     loss global — what a user keeps — whenever some restart is, and as often as 1 − (1 − p)^R with
     p the per-run success measured on the same runs."""
     size = row["k"] + (1e12 if row["p"] == "inf" else row["p"])
-    per_run = proportion(int(success.sum()), len(success), alpha)
+    per_run = Proportion.of(int(success.sum()), len(success), alpha)
     chosen = {}
     for r in RESTARTS:
         wins = success[: groups * r].reshape(groups, r)
         losses = loss[: groups * r].reshape(groups, r)
         some = wins.any(axis=1)
         kept = wins[np.arange(groups), np.argmin(losses, axis=1)]
-        interval = proportion(int(some.sum()), groups, alpha)
+        interval = Proportion.of(int(some.sum()), groups, alpha)
         bound = 1 - 0.75 ** r
-        status = (PASS if interval["ci_low"] > bound else FAIL if interval["ci_high"] < bound else UNDECIDED)
+        status = (PASS if interval.low > bound else FAIL if interval.high < bound else UNDECIDED)
         restart.add({**row, "restarts": r, "bound": bound, "success": interval},
-                    interval["ci_low"] - bound, 0, size=size, status=status)
-        picked = proportion(int(kept.sum()), groups, alpha)
-        predicted = [1 - (1 - per_run["ci_low"]) ** r, 1 - (1 - per_run["ci_high"]) ** r]
+                    interval.low - bound, 0, size=size, status=status)
+        picked = Proportion.of(int(kept.sum()), groups, alpha)
+        predicted = [1 - (1 - per_run.low) ** r, 1 - (1 - per_run.high) ** r]
         missed = int(np.sum(some & ~kept))     # a global restart existed, the lowest loss was not it
         selection.add({**row, "restarts": r, "selected_global": picked, "predicted_interval": predicted,
                        "groups_missed": missed}, missed, 0, size=size)
-        chosen[r] = picked["estimate"]
-    needed = (math.inf if per_run["ci_low"] == 0 else
-              math.ceil(math.log(1 - TARGET) / math.log(1 - per_run["ci_low"])) if per_run["ci_low"] < 1 else 1)
+        chosen[r] = picked.estimate
+    needed = (math.inf if per_run.low == 0 else
+              math.ceil(math.log(1 - TARGET) / math.log(1 - per_run.low)) if per_run.low < 1 else 1)
     return {**row, "per_run": per_run, "restarts_for_99_percent": needed, "selected": chosen}
 
 
-def check(budget: Budget, seed: int) -> Outcome:
-    groups = budget.pick(quick=400, standard=2000, thorough=8000)
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
+    groups = settings.groups
     rng = rng_for(seed, CLAIM_ID)
-    small = [(f, t, "") for f, t in gd_teachers(rng, budget.pick(quick=1, standard=3, thorough=6))
+    small = [(f, t, "") for f, t in gd_teachers(rng, settings.teachers_per_family)
              if f != "average-pooling"]   # P(global) = 1 there: restarts cannot matter
     # fixed teachers of the invariant grid — at r/r_b = 0.3 with κ = SELECT_KAPPA (above κ*, so that
     # restarts matter at p = ∞ too) and the named points — at the budget's smallest p and at p = ∞
-    grid = ig.GRIDS[budget.name]
+    grid = plan.invariant_grid
     points = [ig.Point(k, 0.3, SELECT_KAPPA) for k in grid.ks[:2]] + \
-        [p for p in ig.named_points(budget) if p.k == grid.ks[0] and p.ratio > 0]
+        [p for p in ig.named_points(plan) if p.k == grid.ks[0] and p.ratio > 0]
     configurations = [(point, p) for point in points for p in (grid.ps[0], ig.INF)]
     alpha = FAMILY_ALPHA / (2 * len(configurations) * len(RESTARTS))
     restart = Part("restart-bound", f"some of R independent restarts reaches the global minimum with probability "
@@ -101,22 +122,23 @@ def check(budget: Budget, seed: int) -> Outcome:
     for point, p in configurations:
         teacher = invariants.canonical_teacher(point.k, point.r, point.kappa)
         labels = ("invariant-grid-restarts", point.k, repr(point.r), repr(point.kappa), repr(p), groups)
-        batch = dynamics.reduced_runs(teacher, groups * max(RESTARTS), rng_for(seed, *labels),
+        eta = dynamics.default_eta(teacher)
+        batch = dynamics.reduced_runs(teacher, groups * max(RESTARTS), rng_for(seed, *labels), eta=eta,
                                       max_steps=SELECT_STEPS, until_decided=False, p=p)
         row = {"name": point.name, "k": point.k, "r": point.r, "ratio_over_boundary": point.ratio,
                "kappa": point.kappa, "p": "inf" if p == ig.INF else p, "v0_norm": 1.0}
         rows.append(restart_cases(restart, selection, row, batch.outcome == decisions.Outcome.GLOBAL,
-                                  final_losses(teacher, batch), groups, alpha))
+                                  final_losses(teacher, batch, eta), groups, alpha))
     for family, teacher, _ in small:
         V0, A0 = dynamics.random_init(teacher, groups, rng)
-        sign_flip_case(flips, family, teacher, V0, A0, groups // 2)
+        sign_flip_case(flips, family, teacher, V0, A0, groups // 2, plan.run_steps)
 
     def summary():
         worst = restart.decided_worst()
         most = max(rows, key=lambda r: r["restarts_for_99_percent"])
         top = max(RESTARTS)
         return (f"R restarts beat 1 − (3/4)^R for R ∈ {RESTARTS} on {len(rows)} fixed teachers (k, r/r_b, κ) at "
-                f"p = {grid.ps[0]} and p = ∞ (closest: {worst.instance['success']['ci_low']:.3f} vs "
+                f"p = {grid.ps[0]} and p = ∞ (closest: {worst.instance['success'].low:.3f} vs "
                 f"{worst.instance['bound']:.3f} at R = {worst.instance['restarts']}, interval lower end against the "
                 "bound); keeping the restart of lowest "
                 f"final loss after {SELECT_STEPS:,} steps recovered the teacher whenever some restart did "
@@ -132,14 +154,14 @@ def check(budget: Budget, seed: int) -> Outcome:
         return (f"holds: {'; '.join(p.reading for p in (restart, selection) if p.verdict == 'confirmed')} — fails: "
                 f"{'; '.join(p.reading for p in (restart, selection) if p.verdict == 'refuted')}: smallest case "
                 f"{where(missed)}, R = {missed['restarts']}: in {missed['groups_missed']} of "
-                f"{missed['selected_global']['trials']:,} groups a global restart existed but a spurious one had the "
+                f"{missed['selected_global'].trials:,} groups a global restart existed but a spurious one had the "
                 f"lower loss after {SELECT_STEPS:,} steps (at large κ the default η ∝ 1/κ, and a global run has "
                 "not yet fallen below the spurious minimum's loss)")
 
     return combine([restart, selection, flips], summary, summary_qualified=summary_qualified,
                    figures=[restart_figure(rows)], teachers=rows,
-                   family_alpha=FAMILY_ALPHA, coverage=coverage([restart, selection, flips], budget,
-                                                                also=ig.covered(budget, ran)))
+                   family_alpha=FAMILY_ALPHA, coverage=coverage([restart, selection, flips], plan.budget,
+                                                                also=ig.covered(plan, ran)))
 
 
 def where(row: dict) -> str:
@@ -153,36 +175,37 @@ def restart_figure(rows: list[dict]) -> Figure:
     fig, axes = new_figure(width=7.2)
     ax = axes[0, 0]
     grid = np.linspace(1, max(RESTARTS), 50)
-    lines = []
+    lines: list[FigureLine] = []
     for index, row in enumerate(rows):
         style = series_style(index)
         label = where(row)
-        ax.plot(RESTARTS, [row["selected"][r] for r in RESTARTS], color=style["color"], marker=style["marker"],
-                linestyle=style["linestyle"], label=label)
-        p = row["per_run"]["estimate"]
-        ax.plot(grid, 1 - (1 - p) ** grid, ":", color=style["color"], linewidth=1)
-        lines.append({"label": label, "teachers": [label]})
+        ax.plot(RESTARTS, [row["selected"][r] for r in RESTARTS], color=style.color, marker=style.marker,
+                linestyle=style.linestyle, label=label)
+        p = row["per_run"].estimate
+        ax.plot(grid, 1 - (1 - p) ** grid, ":", color=style.color, linewidth=1)
+        lines.append(FigureLine(label, (label,)))
     ax.plot(grid, 1 - 0.75 ** grid, "--", color="black", label="1 − (3/4)^R (reconstructed)")
     ax.set_xlabel("restarts R")
     ax.set_ylabel("P(the lowest-loss restart is global)")
     ax.set_ylim(0, 1.02)
     ax.set_title("Restarts, keeping the lowest final loss")
     legend_outside(ax)
-    lowest = min(rows, key=lambda r: r["per_run"]["estimate"])
+    lowest = min(rows, key=lambda r: r["per_run"].estimate)
     figure = to_figure(fig, "Success of R restarts", f"{len(rows)} fixed teachers, {len(RESTARTS)} values of R; a "
                        f"point is the fraction of restart groups whose lowest-loss restart (after {SELECT_STEPS:,} "
                        "steps) is global; dashed: the reconstructed 1 − (3/4)^R; "
                        f"dotted: 1 − (1 − p)^R from each teacher's per-run p on the same runs; the lowest per-run "
-                       f"p is {lowest['per_run']['estimate']:.3f} ({where(lowest)}); at R = {max(RESTARTS)} the "
-                       f"lowest selected success is {min(r['selected'][max(RESTARTS)] for r in rows):.3f}.")
-    figure.lines.extend(lines)
+                       f"p is {lowest['per_run'].estimate:.3f} ({where(lowest)}); at R = {max(RESTARTS)} the "
+                       f"lowest selected success is {min(r['selected'][max(RESTARTS)] for r in rows):.3f}.", lines)
     return figure
 
 
-def sign_flip_case(flips: Part, family: str, teacher, V0: np.ndarray, A0: np.ndarray, m: int) -> None:
-    result = dynamics.run_gd(teacher, *sign_flips(V0[:m], A0[:m]), steps=MAX_STEPS, until_decided=True)
-    is_global = (result.outcome == "global").reshape(4, m)
-    undecided = (result.outcome == "undecided").reshape(4, m)
+def sign_flip_case(flips: Part, family: str, teacher, V0: np.ndarray, A0: np.ndarray, m: int, steps: int) -> None:
+    """The four sign flips of the first ``m`` initializations, each run at most ``steps`` steps."""
+    result = dynamics.run_gd(teacher, *sign_flips(V0[:m], A0[:m]), steps=steps, until_decided=True)
+    ended = codes(result)
+    is_global = (ended == decisions.Outcome.GLOBAL).reshape(4, m)
+    undecided = (ended == decisions.Outcome.UNDECIDED).reshape(4, m)
     phi0 = np.arccos(np.clip(V0[:m] @ teacher.w_star / teacher.w_norm, -1, 1))
     dot0 = A0[:m] @ teacher.a_star
     in_region = np.stack([(phi0 < math.pi / 2) & (dot0 > 0), (phi0 < math.pi / 2) & (dot0 < 0),
@@ -197,7 +220,7 @@ def sign_flip_case(flips: Part, family: str, teacher, V0: np.ndarray, A0: np.nda
               failures, 0, size=teacher.k + teacher.p, status=status)
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Restarts boost the success probability",
     source="paper",
@@ -219,4 +242,4 @@ CLAIM = register(Claim(
                "one of the four sign flips (±v₀, ±a₀) converges to the global minimum — for 1ᵀa* ≠ 0 in "
                "particular the one in the region φ₀ < π/2, a₀ᵀa* > 0 (checked on small random teachers)."),
     check=check,
-))
+)

@@ -9,24 +9,42 @@ with an independent 100-digit evaluation of π(1ᵀa*)² − (k + π − 1)‖a*
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, PASS, Part, combine
-from checks.certificates import certificate_case
-from checks.coverage import coverage
-from checks.figures import new_figure, to_figure
-from checks.instances import landscape_teachers
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.certificates import certificate_case
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import landscape_teachers
+from checks.figures.render import new_figure, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, landscape, precision
+
+__all__ = ["CLAIM", "CLAIM_ID", "DPS", "EPSILONS", "REPORT_ORDER", "ROUNDING", "SETTINGS", "Settings", "check",
+           "check_p1_edge", "descent", "independent_condition", "phase_diagram"]
 
 REPORT_ORDER = 60
 CLAIM_ID = "spurious-condition-sharp"
 DPS = 50
 EPSILONS = (1e-1, 1e-2, 1e-3)   # how far v is turned off −w* in the descent direction
 ROUNDING = 1e-40                # decreases must exceed this × ℓ_s to count at 50 digits
+
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    teachers_per_family: int = setting("teachers per family")
+    largest_k: int = setting("largest k")
+
+
+SETTINGS = PerBudget(quick=Settings(teachers_per_family=3, largest_k=16),
+                     standard=Settings(teachers_per_family=8, largest_k=32),
+                     thorough=Settings(teachers_per_family=30, largest_k=64))
 
 
 def independent_condition(teacher: Teacher, dps: int = 100) -> tuple[bool | None, float]:
@@ -78,7 +96,7 @@ def phase_diagram(points: list[tuple[int, float, str]]) -> Figure:
                      "within 1e-9 of the boundary on both sides are included.")
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
     decider = Part("exact-decider", "has_spurious_minimum vs an independent 100-digit sign of "
                    "π(1ᵀa*)² − (k+π−1)‖a*‖² (ties, as at k = 1, mean no minimum)",
                    "disagreement (0 or 1)")
@@ -90,8 +108,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                 "point is a local minimum even where the condition fails (descent needs p ≥ 2)",
                 "min over probes of (ℓ(x_s + r d) − ℓ_s)/ℓ_s", lower_bound=True)
     rng = rng_for(seed, CLAIM_ID)
-    teachers = landscape_teachers(rng, budget.pick(quick=3, standard=8, thorough=30),
-                                  max_k=budget.pick(quick=16, standard=32, thorough=64))
+    settings = plan.settings(CLAIM_ID, Settings)
+    teachers = landscape_teachers(rng, settings.teachers_per_family, max_k=settings.largest_k)
     diagram: list[tuple[int, float, str]] = []
     examples: dict[str, dict[str, Any]] = {}
     for family, teacher in teachers:
@@ -125,7 +143,7 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"(smallest relative decrease {outside.decided_worst().measured:.2g}); "
         f"{len(inside.cases)} inside are certified minima",
         figures=[phase_diagram(diagram)], descent_examples=examples,
-        coverage=coverage([decider, outside, inside, edge], budget))
+        coverage=coverage([decider, outside, inside, edge], plan.budget))
 
 
 def check_p1_edge(part: Part, rng) -> None:
@@ -145,7 +163,7 @@ def check_p1_edge(part: Part, rng) -> None:
                      min(rises), 0, size=1 + k)
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="The spurious-minimum condition is sharp",
     source="derived",
@@ -158,4 +176,4 @@ CLAIM = register(Claim(
     reconstruction=("Derived (docs/mathematics.md#critical-points). For p = 1 the condition is not necessary: "
                     "the angle "
                     "cannot move, and the spurious point is a local minimum for every teacher."),
-))
+)

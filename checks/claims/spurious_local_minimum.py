@@ -10,19 +10,27 @@ m' is checked against mpmath derivatives, and the loss is probed along generated
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import matplotlib
 import mpmath
 import numpy as np
 
-from checks.cases import FAIL, Part, combine
-from checks.certificates import certificate_case
-from checks.coverage import coverage
-from checks.figures import new_figure, to_figure
-from checks.instances import boundary_ratio, landscape_teachers, loss_scale
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.certificates import certificate_case
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.experiments.teachers import boundary_ratio, landscape_teachers, loss_scale
+from checks.figures.render import new_figure, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
 from theory import Teacher, landscape, precision
+
+__all__ = ["CLAIM", "CLAIM_ID", "CUBIC_RADIUS", "CUBIC_TOLERANCE", "DPS", "GRADIENT_TOLERANCE", "IDENTITY_TOLERANCE",
+           "RADII", "REPORT_ORDER", "ROUNDING", "SETTINGS", "LandscapeSlice", "Settings", "check", "contour_levels",
+           "landscape_figure", "landscape_slice", "profile_figure", "slice_a", "slice_point", "spurious_teachers"]
 
 REPORT_ORDER = 50
 CLAIM_ID = "spurious-local-minimum"
@@ -34,10 +42,20 @@ RADII = (1e-2, 1e-4, 1e-8)
 CUBIC_RADIUS, CUBIC_TOLERANCE = 1e-4, 1e-6
 
 
-def spurious_teachers(budget: Budget, seed: int):
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    teachers_per_family: int = setting("teachers per family")
+    largest_k: int = setting("largest k")
+
+
+SETTINGS = PerBudget(quick=Settings(teachers_per_family=2, largest_k=12),
+                     standard=Settings(teachers_per_family=5, largest_k=24),
+                     thorough=Settings(teachers_per_family=20, largest_k=64))
+
+
+def spurious_teachers(settings: Settings, seed: int):
     rng = rng_for(seed, CLAIM_ID, "teachers")
-    pool = landscape_teachers(rng, budget.pick(quick=2, standard=5, thorough=20),
-                              max_k=budget.pick(quick=12, standard=24, thorough=64))
+    pool = landscape_teachers(rng, settings.teachers_per_family, max_k=settings.largest_k)
     return [(f, t) for f, t in pool if landscape.has_spurious_minimum(t)], rng
 
 
@@ -181,7 +199,7 @@ def profile_figure(with_minimum: Teacher, seed: int, n_phi: int = 200) -> Figure
                      "falls again towards φ = π; without it, m increases all the way to π.")
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+def check(plan: Plan, seed: int) -> Outcome:
     gradient_part = Part("zero-gradient", "‖∇ℓ‖ at (−w*/‖w*‖, a_s), 50 digits", "‖∇ℓ‖")
     loss_part = Part("closed-form-loss", "ℓ(−w*, a_s) vs ℓ_s = ‖w*‖²[(π−2)‖a*‖² + π(1ᵀa*)²/(k+π−1)]"
                      "/(4(π−1)), 50 digits", "relative difference")
@@ -196,7 +214,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     cubic_part = Part("degenerate-direction", "along the Hessian's null direction (v tangent, a "
                       f"fixed), ℓ rises like c|a_sᵀa*| r³/(6π): ratio at r = {CUBIC_RADIUS:g}",
                       "|Δℓ / (c|a_sᵀa*| r³/(6π)) − 1|")
-    teachers, rng = spurious_teachers(budget, seed)
+    teachers, rng = spurious_teachers(plan.settings(CLAIM_ID, Settings), seed)
     certificates = []
     for family, teacher in teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
@@ -243,10 +261,10 @@ def check(budget: Budget, seed: int) -> Outcome:
         f"loss = closed form > 0, a_sᵀa* < 0 and ℓ_s > ℓ_global certified in arb, "
         f"ℓ rises along all {len(probe_part.cases)} probes (like r³ along the Hessian's null direction)",
         figures=figures, certificates=certificates,
-        coverage=coverage([gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part], budget))
+        coverage=coverage([gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part], plan.budget))
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="A spurious local minimum exists",
     source="paper",
@@ -262,4 +280,4 @@ CLAIM = register(Claim(
                "local minimum: a_sᵀa* < 0 (certified with arb) and m'(φ) = (π − φ) sin φ ‖w*‖ "
                "a(φ)ᵀa*/(2π) make m(φ) = min_a ℓ(φ, a) decrease towards φ = π."),
     check=check,
-))
+)

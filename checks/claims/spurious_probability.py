@@ -1,6 +1,6 @@
 """Claim `spurious-probability`: with constant probability, GD converges to the spurious minimum.
 
-Judged where the outcome law lives (checks.invariant_grid): on fixed teachers (k, r/r_b, κ),
+Judged where the outcome law lives (checks.experiments.invariant_grid): on fixed teachers (k, r/r_b, κ),
 along p up to p = ∞, and on the map of P_∞ over (k, r/r_b, κ). How the verdict decides, fixed
 before measuring: an instance *has* the constant when the exact interval on P(spurious) lies above
 NEGLIGIBLE (1 %), and *lacks* it when the interval on P(spurious or undecided) lies below it.
@@ -23,15 +23,25 @@ cone) and never moves — exactly, so it is stated, not run.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from checks import invariant_grid as ig
-from checks import outcome_figures
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.coverage import coverage
-from checks.flow_figure import flow_figure
-from checks.gd_outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
-from checks.registry import Budget, Claim, Outcome, register, rng_for
+from checks.experiments import invariant_grid as ig
+from checks.experiments.cells import CellRow, Threshold
+from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.figures import outcomes as outcome_figures
+from checks.figures.flow import flow_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Outcome, combine
+from checks.verdicts.stats import clopper_pearson
 from theory import decisions, dynamics, invariants
+
+__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FLOW", "REPORT_ORDER", "SETTINGS", "Settings", "check", "judge",
+           "region_text", "size", "threshold_of", "with_lacking_interval"]
 
 REPORT_ORDER = 130
 CLAIM_ID = "spurious-probability"
@@ -39,40 +49,48 @@ FAMILY_ALPHA = 1e-3
 FLOW = (10, 0.3, 10.0)   # the teacher of the dynamics picture: (k, r/r_b, κ), κ above κ*(10, 0.3 r_b) ≈ 1.2
 
 
-def size(row: dict) -> float:
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    flow_runs: int = setting("runs in the flow figure")
+
+
+SETTINGS = PerBudget(quick=Settings(flow_runs=200), standard=Settings(flow_runs=400), thorough=Settings(flow_runs=800))
+
+
+def size(row: Record) -> float:
     """Orders counterexamples: smaller k first, then smaller p; p = ∞ last."""
     return row["k"] * 1e13 + (1e12 if row["p"] == "inf" else row["p"])
 
 
-def judge(part: Part, row: dict) -> None:
+def judge(part: Part, row: Record) -> None:
     has = row["p_spurious"]
     lacks_high = row["p_spurious_or_undecided_high"]
-    status = PASS if has["ci_low"] > NEGLIGIBLE else FAIL if lacks_high < NEGLIGIBLE else UNDECIDED
-    part.add(row, has["ci_low"], NEGLIGIBLE, size=size(row), status=status,
+    status = PASS if has.low > NEGLIGIBLE else FAIL if lacks_high < NEGLIGIBLE else UNDECIDED
+    part.add(row, has.low, NEGLIGIBLE, size=size(row), status=status,
              note="interval straddles 1 %" if status == UNDECIDED else "")
 
 
-def with_lacking_interval(row: dict, alpha: float) -> dict:
+def with_lacking_interval(row: CellRow, alpha: float) -> Record:
     """An evidence row, with the upper end of P(spurious or undecided) the 'lacks' rule reads."""
-    from checks.stats import clopper_pearson
     out = ig.evidence_row(row)
-    out["p_spurious_or_undecided_high"] = clopper_pearson(row["spurious"] + row["undecided"], row["runs"], alpha)[1]
+    lacking = row.counts[decisions.Outcome.SPURIOUS] + row.counts[decisions.Outcome.UNDECIDED]
+    out["p_spurious_or_undecided_high"] = clopper_pearson(lacking, row.runs, alpha)[1]
     return out
 
 
-def threshold_of(found: list[dict], k: int, ratio: float) -> dict | None:
-    return next((t for t in found if t["k"] == k and t["ratio_over_boundary"] == ratio), None)
+def threshold_of(found: Sequence[Threshold], k: int, ratio: float) -> Threshold | None:
+    return next((t for t in found if t.k == k and t.ratio_over_boundary == ratio), None)
 
 
-def check(budget: Budget, seed: int) -> Outcome:
-    map_points = ig.map_points(budget)
-    series = [p for p in ig.series_points(budget) if p.ratio < 1]          # teachers with a spurious minimum
-    alpha = FAMILY_ALPHA / ig.configurations(budget, map_points, series)
-    map_rows = ig.run_cells(seed, budget, map_points, (ig.INF,), alpha)
+def check(plan: Plan, seed: int) -> Outcome:
+    map_points = ig.map_points(plan)
+    series = [p for p in ig.series_points(plan) if p.ratio < 1]          # teachers with a spurious minimum
+    alpha = FAMILY_ALPHA / ig.configurations(plan, map_points, series)
+    map_rows = ig.run_cells(seed, plan, map_points, (ig.INF,), alpha)
     series_rows = []
     for point in series:
-        series_rows += ig.run_cells(seed, budget, [point], ig.series_ps(budget, point), alpha)
-    found = ig.thresholds(budget)
+        series_rows += ig.run_cells(seed, plan, [point], ig.series_ps(plan, point), alpha)
+    found = ig.thresholds(plan)
     maps = [with_lacking_interval(r, alpha) for r in map_rows]
     rows = [with_lacking_interval(r, alpha) for r in series_rows]
     rule = (f"exact interval (confidence 1 − {alpha:.2g} each) on P(spurious) above {NEGLIGIBLE:g}: has the "
@@ -92,50 +110,51 @@ def check(budget: Budget, seed: int) -> Outcome:
     candidates = []
     for point in series:
         if point.ratio > 0:
-            t = ig.threshold(budget, point.k, point.ratio)
-            candidates.append((point.kappa / t["kappa_high"], -point.k, point))
+            t = ig.threshold(plan, point.k, point.ratio)
+            candidates.append((point.kappa / t.kappa_high, -point.k, point))
     witness = max(candidates, key=lambda c: (c[0], c[1]))[2]
     witness_rows = [r for r in rows if (r["k"], r["name"], r["ratio_over_boundary"]) == (witness.k, witness.name,
                                                                                         witness.ratio)
                     and math.isclose(r["kappa"], witness.kappa, rel_tol=1e-9)]
-    weakest = min(witness_rows, key=lambda r: r["p_spurious"]["ci_low"])
+    weakest = min(witness_rows, key=lambda r: r["p_spurious"].low)
     judge(some, {**weakest, "witness": witness.label(), "p_tried": [r["p"] for r in witness_rows]})
     for row in maps:
         bracket = threshold_of(found, row["k"], row["ratio_over_boundary"])
-        if bracket is not None and row["kappa"] < bracket["kappa_low"] * (1 - 1e-9):
-            below.add({**row, "kappa_low": bracket["kappa_low"]}, row["spurious"], 0, size=size(row))
-    held = decisions_part("spurious")
+        if bracket is not None and row["kappa"] < bracket.kappa_low * (1 - 1e-9):
+            below.add({**row, "kappa_low": bracket.kappa_low}, row["spurious"], 0, size=size(row))
+    held = decisions_part(decisions.Outcome.SPURIOUS)
     teacher = invariants.canonical_teacher(witness.k, witness.r, witness.kappa)
-    batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), p=math.inf)
+    batch = dynamics.reduced_runs(teacher, 400, rng_for(seed, CLAIM_ID, "decisions"), max_steps=plan.run_steps,
+                                  p=math.inf)
     failed, checked = decisions_that_fail_to_hold(teacher, batch, decisions.Outcome.SPURIOUS)
     held.add({"witness": witness.label(), "checked": checked}, failed, 0)
 
     phase_map = [{"k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"], "kappa": r["kappa"],
                   "p_spurious": r["p_spurious"]} for r in maps]
-    thresholds = [{"k": t["k"], "r": t["r"], "ratio_over_boundary": t["ratio_over_boundary"],
-                   "kappa_low": t["kappa_low"], "kappa_high": t["kappa_high"]} for t in found]
+    thresholds = [replace(t, witness=None) for t in found]   # the search's witness stays out of the evidence
     region = region_text(maps, found)
     figures = [
-        outcome_figures.map_figure(ig.as_sweep_result(map_rows, budget, found, alpha)),
-        outcome_figures.probability_figure(ig.as_sweep_result(series_rows, budget, [], alpha),
-                                           bounds={"spurious": (NEGLIGIBLE, "the constant's threshold")}),
-        flow_figure(*FLOW, n=budget.pick(quick=200, standard=400, thorough=800), seed=seed),
+        outcome_figures.map_figure(ig.as_grid_result(map_rows, plan, found, alpha)),
+        outcome_figures.probability_figure(ig.as_grid_result(series_rows, plan, [], alpha),
+                                           bounds={decisions.Outcome.SPURIOUS:
+                                                   (NEGLIGIBLE, "the constant's threshold")}),
+        flow_figure(*FLOW, n=plan.settings(CLAIM_ID, Settings).flow_runs, seed=seed),
     ]
 
     def summary_confirmed():
-        lowest = min(ig.unique(maps + rows), key=lambda r: r["p_spurious"]["estimate"])
+        lowest = min(ig.unique(maps + rows), key=lambda r: r["p_spurious"].estimate)
         return (f"P(spurious) > {NEGLIGIBLE:g} for every teacher tried with a spurious minimum (lowest "
-                f"{lowest['p_spurious']['estimate']:.3f}); {region}")
+                f"{lowest['p_spurious'].estimate:.3f}); {region}")
 
     def summary_qualified():
         held_readings = [p.reading for p in (some, every) if p.verdict == "confirmed"]
         counter = every.failure().instance
         lacking = len(every.by_status(FAIL))
-        estimates = [r["p_spurious"]["estimate"] for r in witness_rows]
+        estimates = [r["p_spurious"].estimate for r in witness_rows]
         return (f"holds {'; '.join(held_readings) or 'for no reading'} (witness {witness.label()}: P(spurious) "
                 f"estimated {min(estimates):.3f}–{max(estimates):.3f} over p = "
                 f"{', '.join(str(r['p']) for r in witness_rows)}, lowest interval end "
-                f"{min(r['p_spurious']['ci_low'] for r in witness_rows):.3f}) — "
+                f"{min(r['p_spurious'].low for r in witness_rows):.3f}) — "
                 f"fails for every teacher: {lacking} of {len(every.cases)} cells lack the constant, smallest "
                 f"k = {counter['k']:,}, r/r_b = {counter['ratio_over_boundary']:.3g}, κ = {counter['kappa']:.3g}, "
                 f"p = {counter['p']}: {counter['spurious']} of {counter['runs']:,} runs spurious. {region}")
@@ -147,35 +166,35 @@ def check(budget: Budget, seed: int) -> Outcome:
                    edges=[{"family": r["family"], "k": r["k"], "ratio_over_boundary": r["ratio_over_boundary"],
                            "kappa": r["kappa"], "p": r["p"], "p_spurious": r["p_spurious"]}
                           for r in ig.unique(maps + rows) if r["ratio_over_boundary"] >= 0.9],
-                   coverage=coverage([some, every, below, held], budget,
-                                     also=ig.covered(budget, maps + rows)), family_alpha=FAMILY_ALPHA,
+                   coverage=coverage([some, every, below, held], plan.budget,
+                                     also=ig.covered(plan, maps + rows)), family_alpha=FAMILY_ALPHA,
                    zero_sum_at_infinity="r = 0 at p = ∞: φ₀ = π/2 and a₀ = 0 is a critical point (the saddle "
                    "cone); GD never leaves it, so P_∞(global) = P_∞(spurious) = 0 exactly (not run)")
 
 
-def region_text(maps: list[dict], found: list[dict]) -> str:
+def region_text(maps: list[Record], found: Sequence[Threshold]) -> str:
     """Where P(spurious) is a constant, in (k, r/r_b, κ), from the map and κ*."""
     # a cell within κ*'s bracket (ends included, to rounding) is at κ*, neither below nor above it
     above = [r for r in maps if (t := threshold_of(found, r["k"], r["ratio_over_boundary"])) is not None
-             and r["kappa"] > t["kappa_high"] * (1 + 1e-9)]
+             and r["kappa"] > t.kappa_high * (1 + 1e-9)]
     without = sorted({r["k"] for r in maps if threshold_of(found, r["k"], r["ratio_over_boundary"]) is None})
-    constant = [r for r in above if r["p_spurious"]["ci_low"] > NEGLIGIBLE]
-    spans = "; ".join(f"k = {t['k']:,}, r/r_b = {t['ratio_over_boundary']:g}: κ* ∈ [{t['kappa_low']:.3g}, "
-                      f"{t['kappa_high']:.3g}]" for t in found)
-    faint = sorted({r["k"] for r in above if r["p_spurious"]["ci_low"] <= NEGLIGIBLE})
+    constant = [r for r in above if r["p_spurious"].low > NEGLIGIBLE]
+    spans = "; ".join(f"k = {t.k:,}, r/r_b = {t.ratio_over_boundary:g}: κ* ∈ [{t.kappa_low:.3g}, "
+                      f"{t.kappa_high:.3g}]" for t in found)
+    faint = sorted({r["k"] for r in above if r["p_spurious"].low <= NEGLIGIBLE})
     return (f"Where it holds: at p = ∞, P(spurious) > 0 exactly for κ above κ*(k, r) ({spans}); below κ* no map "
             f"cell has a spurious run. Above κ*, {len(constant)} of {len(above)} map cells have P(spurious) "
             f"> {NEGLIGIBLE:g}" + (f" — not all: at k = {', '.join(f'{k:,}' for k in faint)} the spurious "
                                   "runs start in the outer part of the paper's ball, where its law puts little mass, "
                                   "so P grows slowly past κ*" if faint else "")
-            + f". κ* rises with r/r_b and with k (k = {', '.join(f'{k:,}' for k in sorted({t['k'] for t in found}))} "
+            + f". κ* rises with r/r_b and with k (k = {', '.join(f'{k:,}' for k in sorted({t.k for t in found}))} "
             "computed here" + (f"; none at k = {', '.join(f'{k:,}' for k in without)}, whose cells are judged "
                               "but not placed against κ*" if without else "")
             + "). Finite p lets runs start past π/2; P(p) approaches P_∞ as p grows (benchmarks/p_limit.py: "
             "the gap falls like 1/p once p is past a crossover that grows as r/r_b falls).")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Spurious convergence with constant probability",
     source="paper",
@@ -193,5 +212,5 @@ CLAIM = register(Claim(
                "Clopper–Pearson intervals, family-wise error 1e-3); where it holds is stated through the "
                "threshold κ*(k, r) above which P_∞(spurious) > 0."),
     check=check,
-))
+)
 

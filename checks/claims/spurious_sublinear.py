@@ -3,36 +3,54 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from checks.cases import Part, combine
-from checks.coverage import coverage
-from checks.figures import PALETTE, legend_outside, new_figure, to_figure
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
-from theory import Teacher, dynamics, landscape
+from checks.experiments.counts import codes
+from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import coverage
+from checks.verdicts.outcome import Figure, Outcome, combine
+from theory import Teacher, decisions, dynamics, landscape
+
+__all__ = ["CLAIM", "CLAIM_ID", "REPORT_ORDER", "SETTINGS", "TOLERANCE", "Settings", "check", "inverse_figure"]
 
 REPORT_ORDER = 170
 CLAIM_ID = "spurious-sublinear"
 TOLERANCE = 0.02   # |measured κ / predicted κ − 1|
 
 
-def check(budget: Budget, seed: int) -> Outcome:
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    steps: int = setting("steps per run")
+    ks: tuple[int, ...] = setting("k")
+
+
+SETTINGS = PerBudget(quick=Settings(steps=20_000, ks=(2, 5)), standard=Settings(steps=50_000, ks=(2, 4, 8)),
+                     thorough=Settings(steps=100_000, ks=(2, 3, 5, 8, 16)))
+
+
+def check(plan: Plan, seed: int) -> Outcome:
     """Near φ = π, δ = π − φ obeys δ_{t+1} ≈ δ_t − κ δ_t² with κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²), so
     1/δ_t grows linearly with slope κ: δ_t ~ 1/(κt), not geometrically."""
     part = Part("rate", "slope of 1/(π − φ_t) over the second half of the run vs the predicted κ",
                 "|κ_measured / κ_predicted − 1|")
     slopes = Part("log-log-slope", "log(π − φ_t) against log t over the second half", "|slope + 1|")
     rng = rng_for(seed, CLAIM_ID)
-    steps = budget.pick(quick=20_000, standard=50_000, thorough=100_000)
+    settings = plan.settings(CLAIM_ID, Settings)
+    steps = settings.steps
     examples, plotted = [], None
-    for k in budget.pick(quick=(2, 5), standard=(2, 4, 8), thorough=(2, 3, 5, 8, 16)):
+    for k in settings.ks:
         teacher = Teacher(rng.standard_normal(4), np.eye(k)[0] + 0.1 * rng.standard_normal(k))  # one-hot-like
         if not landscape.has_spurious_minimum(teacher):
             continue
         V0, A0 = dynamics.random_init(teacher, 400, rng)
         probe = dynamics.run_gd(teacher, V0, A0, steps=2000, until_decided=True)
-        chosen = probe.outcome == "spurious"
+        chosen = codes(probe) == decisions.Outcome.SPURIOUS
         if not chosen.any():
             continue
         result = dynamics.run_gd(teacher, V0[chosen][:20], A0[chosen][:20], steps=steps,
@@ -58,7 +76,7 @@ def check(budget: Budget, seed: int) -> Outcome:
     return combine([part, slopes], lambda: f"on {len(part.cases)} spurious runs, 1/(π − φ_t) grows at "
                    f"κ = η‖w*‖|a_sᵀa*|/(2π‖v‖²) to {part.decided_worst().measured:.2%}; log-log slope "
                    f"−1 ± {slopes.decided_worst().measured:.3f}", figures=figures, examples=examples,
-                   coverage=coverage([part, slopes], budget, runs=len(part.cases), step_sizes="the default η",
+                   coverage=coverage([part, slopes], plan.budget, runs=len(part.cases), step_sizes="the default η",
                                      also=f"{steps:,} steps per run"))
 
 
@@ -84,7 +102,7 @@ def inverse_figure(teacher: Teacher, delta: np.ndarray, kappas: np.ndarray) -> F
                      f"{delta[-1].min():.3g} to {delta[-1].max():.3g}.")
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Sublinear convergence to the spurious minimum",
     source="derived",
@@ -93,4 +111,4 @@ CLAIM = register(Claim(
                "(the minimum is degenerate)."),
     check=check,
     reconstruction="Derived (docs/mathematics.md#derived-consequences).",
-))
+)

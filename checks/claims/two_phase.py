@@ -41,14 +41,27 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import NullLocator
 from scipy import stats
 
-from checks.cases import FAIL, PASS, UNDECIDED, Part, combine
-from checks.figures import new_figure, series_style, to_figure
-from checks.instances import gd_teachers, region_init
-from checks.registry import Budget, Claim, Figure, Outcome, register, rng_for
+from checks.experiments.counts import OutcomeCounts
+from checks.experiments.plan import ClaimSettings, Plan, setting, shown
+from checks.experiments.teachers import gd_teachers, region_init
+from checks.figures.render import new_figure, series_style, to_figure
+from checks.verdicts.budget import PerBudget
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part
+from checks.verdicts.claim import Claim, rng_for
+from checks.verdicts.coverage import grid_coverage
+from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
 from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
+
+__all__ = ["CLAIM", "CLAIM_ID", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "HISTORY_CHUNK",
+           "RATE_TOLERANCE", "REPORT_ORDER", "SETTINGS", "SHAPE_THRESHOLD", "WINDOW", "Configuration", "Grid",
+           "Settings", "check", "configuration_status", "counterexample_size", "deep_rate_error", "failing_kappa",
+           "grid_r", "grid_rng", "median_interval", "modes_too_close", "p_label", "phase_one_bound", "phase_two_window",
+           "predicted_rate", "rate_error", "region_phases", "region_text", "run_configuration", "speedup_figure",
+           "speedup_median", "t1_figure", "teacher_status"]
 
 REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
@@ -167,11 +180,13 @@ FLOOR = 1e-8                  # Phase II is measured down to ℓ ≤ FLOOR · �
 CONFIDENCE = 0.99             # of the order-statistic interval on a configuration's median
 V0_NORM = initialization.DEFAULT_V0_NORM
 DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
-# (k, r/r_b, κ) and p per budget; r = min(r/r_b · r_b, k) (1.5 × r_b is capped at k: no spurious
-# minimum either way). p ends at ∞ (φ₀ = π/2 exactly).
+
+
 @dataclass(frozen=True)
 class Grid:
-    """The configurations of a budget: every k × r/r_b × κ × p, each with ``runs`` runs."""
+    """The configurations of a budget: every k × r/r_b × κ × p, each with ``runs`` runs; r =
+    min(r/r_b · r_b, k) (1.5 × r_b is capped at k: no spurious minimum either way); p ends at ∞
+    (φ₀ = π/2 exactly)."""
 
     k: tuple[int, ...]
     ratio: tuple[float, ...]      # r/r_b
@@ -183,13 +198,30 @@ class Grid:
         return [(k, ratio, kappa, p) for k in self.k for ratio in self.ratio for kappa in self.kappa
                 for p in self.p]
 
+    def describe(self) -> str:
+        return (f"k ∈ {shown(self.k)} × r/r_b ∈ {shown(self.ratio)} × κ ∈ {shown(self.kappa)} × p ∈ {shown(self.p)}, "
+                f"{self.runs:,} runs per configuration")
 
-GRID = {
-    "quick": Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32),
-    "standard": Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128),
-    "thorough": Grid((2, 10, 100, 1000), (0.1, 0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0),
-                     (10, 1000, 10**5, math.inf), 128),
-}
+
+@dataclass(frozen=True)
+class Settings(ClaimSettings):
+    grid: Grid = setting("configurations")
+    phase_steps: int = setting("steps a global run may take to reach ℓ = 1e-8·ℓ(a = 0) (at most)")
+    rate_runs: int = setting("Phase II rate: region runs per teacher")
+    deep_runs: int = setting("40-digit re-measurements (all teachers together, at most)")
+    rate_teachers_per_family: int = setting("Phase II rate: teachers per family")
+
+
+SETTINGS = PerBudget(
+    quick=Settings(Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32), phase_steps=200_000,
+                   rate_runs=30, deep_runs=15, rate_teachers_per_family=1),
+    standard=Settings(Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128),
+                      phase_steps=400_000, rate_runs=60, deep_runs=60, rate_teachers_per_family=3),
+    thorough=Settings(Grid((2, 10, 100, 1000), (0.1, 0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0),
+                           (10, 1000, 10**5, math.inf), 128),
+                      phase_steps=2_000_000, rate_runs=60, deep_runs=120, rate_teachers_per_family=8),
+)
+
 
 def p_label(p: float) -> int | str:
     """p as evidence: an int, or the string "inf" for the limit."""
@@ -263,7 +295,7 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
     start = initialization.reduced_start(teacher, plane, n, grid_rng(seed, k, r, kappa, p, n), "paper", p, V0_NORM)
     batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
                                   start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
-    counts = dynamics.batch_counts(batch)
+    counts = OutcomeCounts.of_batch(batch).to_json()   # the row is evidence: outcomes by name
     chosen = batch.outcome == decisions.Outcome.GLOBAL
     x, y, z1, z2, _ = start
     cos_phi0 = x / np.hypot(x, y)
@@ -375,8 +407,9 @@ def failing_kappa(teachers: dict) -> float | None:
 
 # --- the check -------------------------------------------------------------------------------
 
-def check(budget: Budget, seed: int) -> Outcome:
-    grid = GRID[budget.name]
+def check(plan: Plan, seed: int) -> Outcome:
+    settings = plan.settings(CLAIM_ID, Settings)
+    grid = settings.grid
     rate_part = Part("phase-two-rate", "per-step contraction of √ℓ over ℓ/ℓ(a=0) ∈ [1e-12, 1e-8] vs the "
                      "spectral radius of I − ηH at the minimum; a run off by more than the tolerance in "
                      "float64 is re-measured in 40-digit GD over [1e-34, 1e-24], which decides: only a 40-digit "
@@ -402,8 +435,7 @@ def check(budget: Budget, seed: int) -> Outcome:
                       "median speedup", lower_bound=True, settle="more runs",
                       reading="for every teacher (k, r/r_b, κ) and p")
 
-    max_steps = budget.pick(quick=200_000, standard=400_000, thorough=2_000_000)
-    configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, max_steps)
+    configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, settings.phase_steps)
                       for k, ratio, kappa, p in grid.configurations()]
     rows = [c.row for c in configurations]
     teachers: dict[tuple, list[dict]] = {}
@@ -470,9 +502,9 @@ def check(budget: Budget, seed: int) -> Outcome:
 
     # the Phase II rate (unchanged): theorem-region starts on small full-dimensional teachers
     rng = rng_for(seed, CLAIM_ID)
-    rate_runs = budget.pick(quick=30, standard=60, thorough=60)
-    deep_budget = budget.pick(quick=15, standard=60, thorough=120)   # 40-digit runs, all teachers together
-    rate_teachers = [(f, t) for f, t in gd_teachers(rng, budget.pick(quick=1, standard=3, thorough=8))
+    rate_runs = settings.rate_runs
+    deep_budget = settings.deep_runs   # 40-digit runs, all teachers together
+    rate_teachers = [(f, t) for f, t in gd_teachers(rng, settings.rate_teachers_per_family)
                      if f in ("gaussian", "one-hot")]
     for family, teacher in rate_teachers:
         size, instance = teacher.k + teacher.p, {"family": family, **teacher.to_json()}
@@ -535,7 +567,8 @@ def check(budget: Budget, seed: int) -> Outcome:
                    regions={"holds": holds_text, "fails": fails_text,
                             "undecided": [list(key) for key in undecided_teachers],
                             "every_teacher_fails_from_kappa": kappa_fail},
-                   phase_one=phase_one)
+                   phase_one=phase_one,
+                   coverage=grid_coverage(rows, plan.budget, [rate_part, bound_part, some_part, every_part]))
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -546,7 +579,6 @@ def _p_text(p) -> str:
 
 def speedup_figure(teachers: dict, grid: Grid) -> Figure:
     """Per k, a map over (κ, r/r_b): colour the teacher's least median speedup over p, text each p's."""
-    from matplotlib.colors import TwoSlopeNorm
     ks, kappas = grid.k, list(grid.kappa)
     ratios = sorted({rows[0]["ratio_over_boundary"] for rows in teachers.values()})
     fig, axes = new_figure(ncols=len(ks), width=len(ks) * (1.0 * len(kappas) + 0.9) + 1.0,
@@ -595,7 +627,7 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
     marker, drawn at a tick labelled ∞ two decades past the largest finite p."""
     ks = sorted({c.teacher_key[0] for c in configurations})
     fig, axes = new_figure(ncols=len(ks), width=3.4 * len(ks) + 1.6, height=3.8)
-    lines: list[dict] = []
+    lines: list[FigureLine] = []
     levels, growth, bound_growth = [], [], []
     finite_p = sorted({float(c.row["p"]) for c in configurations if c.row["p"] != "inf"})
     at_limit = (finite_p[-1] if finite_p else 1.0) * 100      # where p = ∞ is drawn (its tick says ∞)
@@ -605,12 +637,12 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
             series = sorted((c for c in configurations if c.teacher_key == key and c.row["p"] != "inf"
                              and "T1_median" in c.row), key=lambda c: float(c.row["p"]))
             limit = next((c for c in configurations if c.teacher_key == key and c.row["p"] == "inf"), None)
-            style = {**series_style(index), "linestyle": "-"}
+            style = series_style(index)
             label = f"r/r_b = {series[0].row['ratio_over_boundary'] if series else 0:.2g}, κ = {_fmt(key[2])}"
             if series:
-                ax.plot([float(c.row["p"]) for c in series], [c.row["T1_median"] for c in series], **style,
-                        markersize=4, label=label)
-                lines.append({"label": f"k = {k}, {label}", "teachers": [str(key)]})
+                ax.plot([float(c.row["p"]) for c in series], [c.row["T1_median"] for c in series], color=style.color,
+                        marker=style.marker, linestyle="-", markersize=4, label=label)
+                lines.append(FigureLine(f"k = {k}, {label}", (str(key),)))
                 t1s = [c.row["T1_median"] for c in series]
                 growth.append(max(t1s) / max(min(t1s), 1))
                 bounds = [c.row["bound_median"] for c in series if c.row["bound_median"] != "inf"]
@@ -618,10 +650,10 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                     bound_growth.append(bounds[-1] / bounds[0])
             if limit is not None and "T1_median" in limit.row:   # a dashed level ending in the teacher's marker
                 level = limit.row["T1_median"]
-                ax.plot([at_limit / 10, at_limit], [level, level], color=style["color"], linestyle="--", linewidth=1)
-                ax.plot([at_limit], [level], color=style["color"], marker=style["marker"], markersize=4,
+                ax.plot([at_limit / 10, at_limit], [level, level], color=style.color, linestyle="--", linewidth=1)
+                ax.plot([at_limit], [level], color=style.color, marker=style.marker, markersize=4,
                         linestyle="none")
-                lines.append({"label": f"k = {k}, {label}, p = ∞", "teachers": [str(key)]})
+                lines.append(FigureLine(f"k = {k}, {label}, p = ∞", (str(key),)))
                 levels.append(limit.row["T1_median"])
                 if series:
                     t1s = [c.row["T1_median"] for c in series] + [limit.row["T1_median"]]
@@ -649,12 +681,11 @@ def t1_figure(configurations: list[Configuration]) -> Figure:
                        f"theorem-region runs grows ×{min(bound_growth, default=math.nan):.2g} to "
                        f"×{max(bound_growth, default=math.nan):.2g} from the smallest to the largest finite p and is "
                        f"infinite at p = ∞, where the median T₁ is {min(levels, default=math.nan):.0f} to "
-                       f"{max(levels, default=math.nan):.0f} steps.")
-    figure.lines.extend(lines)
+                       f"{max(levels, default=math.nan):.0f} steps.", lines)
     return figure
 
 
-CLAIM = register(Claim(
+CLAIM = Claim(
     id=CLAIM_ID,
     title="Two phases: slow, then much faster",
     source="paper",
@@ -682,4 +713,4 @@ CLAIM = register(Claim(
                "every p (weaker reading), and for every teacher and p (stronger reading); the report maps where in "
                "(k, r/r_b, κ) each holds."),
     check=check,
-))
+)

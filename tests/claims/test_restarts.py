@@ -3,8 +3,8 @@ global one, and the restart bound follows the per-run probability."""
 
 import numpy as np
 
-from checks.cases import FAIL, PASS, Part
 from checks.claims import restarts
+from checks.verdicts.cases import FAIL, PASS, Part
 
 GROUPS = 20_000
 ALPHA = 1e-6

@@ -7,12 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from checks.claims import plan
 from checks.claims import spurious_local_minimum as claim
-from checks.registry import Budget
 from theory import Teacher, landscape
 
 TEACHERS = {
-    "quick-report": lambda: claim.spurious_teachers(Budget("quick"), 0)[0][0][1],
+    "quick-report": lambda: claim.spurious_teachers(plan("quick").settings(claim.CLAIM_ID, claim.Settings), 0)[0][0][1],
     "zero-sum": lambda: Teacher([0.3, -1.2, 0.5], [1.0, -2.0, 1.0]),       # saddle at φ = π/2 exactly
     "one-hot": lambda: Teacher([2.0, 1.0], [0.0, 0.0, 0.5, 0.0, 0.0]),
     "shallow": lambda: Teacher([1.0, 0.0, 0.0, 0.0], [1.0, 0.5, 0.0, 0.0]),     # ratio/boundary 0.92

@@ -1,6 +1,7 @@
 """The Phase II rate part of `two-phase`: a float64 fit off by more than the tolerance is only a
 reason to measure again, at 40 digits; a 40-digit measurement decides."""
 
+import json
 import math
 
 import mpmath
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from checks.claims import two_phase
-from checks.instances import region_init
+from checks.experiments.teachers import region_init
 from tests.faults import Fault
 from theory import Teacher, arith, dynamics, full_gd
 
@@ -54,47 +55,51 @@ def test_without_a_40_digit_answer_a_float64_deviation_stays_unsettled_never_a_f
 # --- the shape, judged on every run of every configuration ---------------------------------
 
 @pytest.fixture(scope="module")
-def quick():
-    from checks.registry import Budget, get
-    return get("two-phase").run(Budget("quick"), 0)[0]
+def quick(quick_report):
+    """(verdict, evidence, figures) of two-phase in the quick report (seed 0), as claims.json has them."""
+    _, out, _ = quick_report
+    claim = next(c for c in json.loads((out / "claims.json").read_text())["claims"] if c["id"] == "two-phase")
+    return claim["verdict"], claim["evidence"], claim["figures"]
 
 
+@pytest.mark.xdist_group("quick-report")
 def test_quick_verdict_and_evidence_carry_the_invariants(quick):
-    assert quick.verdict == "qualified"
-    rows = quick.evidence["grid"]
+    assert quick[0] == "qualified"
+    rows = quick[1]["grid"]
     for row in rows:
         assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(row)
         assert row["p"] == "inf" or isinstance(row["p"], int)
-    for part in quick.evidence["parts"].values():        # every part's cases carry them too
+    for part in quick[1]["parts"].values():        # every part's cases carry them too
         for case in part["examples"]:
             assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(case["instance"])
     series: dict = {}
     for row in rows:
         series.setdefault((row["k"], row["r"], row["kappa"]), []).append(row["p"])
     assert all(ps[-1] == "inf" for ps in series.values())       # every p-series ends at p = ∞
-    summary = quick.evidence["summary"]
+    summary = quick[1]["summary"]
     assert "k = 2" in summary and "κ" in summary and "r/r_b" in summary
-    counter = quick.evidence["counterexample"]
+    counter = quick[1]["counterexample"]
     assert counter["part"] == "much-faster-everywhere"
     instance = counter["instance"]
     assert instance["ratio_over_boundary"] < 1                     # a teacher with a spurious minimum
     assert counter["measured"] == instance["speedup_median"] < two_phase.SHAPE_THRESHOLD   # the statistic itself
-    assert math.isinf(float(quick.evidence["phase_one"]["at_infinity"][0]["bound"]))
-    assert all(r["T1_median"] is not None for r in quick.evidence["phase_one"]["at_infinity"])
+    assert math.isinf(float(quick[1]["phase_one"]["at_infinity"][0]["bound"]))
+    assert all(r["T1_median"] is not None for r in quick[1]["phase_one"]["at_infinity"])
 
 
+@pytest.mark.xdist_group("quick-report")
 def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
     """Every configuration of the grid is judged, and its runs add up: global (measured, without a
     Phase I, unmeasured) + spurious + undecided + diverged = the runs drawn."""
-    grid = two_phase.GRID["quick"]
-    rows = quick.evidence["grid"]
+    grid = two_phase.SETTINGS["quick"].grid
+    rows = quick[1]["grid"]
     assert len(rows) == len(grid.configurations()) == len(grid.k) * len(grid.ratio) * len(grid.kappa) * len(grid.p)
-    assert quick.evidence["parts"]["much-faster-everywhere"]["cases"] == len(rows)
+    assert quick[1]["parts"]["much-faster-everywhere"]["cases"] == len(rows)
     for row in rows:
         assert row["runs"] == grid.runs
         assert row["global"] + row["spurious"] + row["undecided"] + row["diverged"] == row["runs"]
         assert row["speedup_runs"] + row["no_phase_one"] + row["unmeasured"] == row["global"]
-    assert quick.evidence["totals"]["runs"] == len(rows) * grid.runs
+    assert quick[1]["totals"]["runs"] == len(rows) * grid.runs
 
 
 def test_a_configuration_draws_the_runs_any_claim_gets_from_its_seed():
@@ -118,8 +123,9 @@ def test_unmeasured_runs_widen_the_interval_both_ways():
     assert median == 0.0 and low == 0.0 and high == math.inf
 
 
+@pytest.mark.xdist_group("quick-report")
 def test_figure_lines_each_join_one_teacher(quick):
-    lines = [line for figure in quick.figures for line in figure.lines]
+    lines = [line for figure in quick[2] for line in figure["lines"]]
     assert lines and all(len(line["teachers"]) == 1 for line in lines)
 
 

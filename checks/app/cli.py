@@ -1,0 +1,441 @@
+"""The ``theorycheck`` command.
+
+Exit codes: 0 no claim refuted (qualified is a finding, not a failure), 1 at least one refuted, 2 usage or
+input error (one line on stderr, no traceback), 3 infrastructure failure — a worker process died, a pool
+broke, a disk is full or read-only (one line; not a verdict, so nothing is refuted), 130 interrupted
+(previous outputs left intact).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import io
+import json
+import os
+import shlex
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from checks import claims as catalogue
+from checks.app import budgets, guards, report, sweep, sweep_display, terminal
+from checks.app.files import check_destinations, write_atomically
+from checks.app.processes import pool, stop
+from checks.experiments import cells
+from checks.verdicts import budget as registry
+from checks.verdicts.jsonable import jsonable
+from theory.validation import InvalidInput
+
+__all__ = ["EXIT_CODES", "EXIT_INFRASTRUCTURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE",
+           "SOURCE_TREE", "UsageError", "build_parser", "main"]
+
+EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
+              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted")
+
+
+class UsageError(Exception):
+    """A problem with how the command was called; reported in one line with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # an epilog computed only when the help is shown (the budgets' coverage reads every claim module)
+    lazy_epilog: Callable[[], str] | None = None
+
+    def error(self, message):  # argparse would print the whole usage block
+        raise UsageError(message)
+
+    def format_help(self) -> str:
+        if self.lazy_epilog is not None:
+            self.epilog = self.lazy_epilog()
+        return super().format_help()
+
+
+def _int_at_least(minimum: int, message: str, maximum: int | None = None):
+    """An argparse type: an integer in [minimum, maximum], else the one-line ``message``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{message}, got {text!r}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"at most {maximum:,} processes, got {text!r}")
+        return value
+    return parse
+
+
+_seed = _int_at_least(0, "seed must be a non-negative integer")
+_positive_int = _int_at_least(1, "expected a positive integer")
+_processes = _int_at_least(1, "expected a positive integer", guards.MAX_PROCESSES)
+
+
+def _list_of(convert, what):
+    def parse(text: str):
+        try:
+            values = tuple(convert(x) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
+        return values
+    return parse
+
+
+_int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
+
+
+def _patch_size(text: str) -> float:
+    return float("inf") if text.strip().lower() in ("inf", "∞") else int(text)
+
+
+_p_list = _list_of(_patch_size, "integers or inf")
+
+
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1)
+    try:
+        seconds = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a duration like 60s or 2m, got {text!r}") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
+    return seconds
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    times = {b: budgets.measured(b) for b in registry.BUDGETS}
+    parser.add_argument("--budget", choices=registry.BUDGETS, default="quick",
+                        help=f"how much work each check does: quick (the default; a report takes {times['quick']} "
+                        f"on 2 cores), standard ({times['standard']}) or thorough ({times['thorough']}) — more "
+                        "teachers, larger dimensions, more runs; `theorycheck report --help` lists what each runs, "
+                        "and each claim's section of the report says what ran")
+    parser.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
+    parser.add_argument("--jobs", type=_processes, default=os.cpu_count() or 1,
+                        help=f"claims run in this many processes, at most {guards.MAX_PROCESSES} (default: CPU count); "
+                        "same numbers for any")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="theorycheck",
+                     description="Check the claims of Du et al. (ICML 2018) and report the evidence.",
+                     epilog=EXIT_CODES)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the claims: id, source, title")
+    check = sub.add_parser("check", help="run some claims and print their verdicts")
+    check.add_argument("ids", nargs="+", metavar="ID", help="claim ids (see `theorycheck list`)")
+    _add_run_options(check)
+    rep = sub.add_parser("report", help="run every claim and write claims.json and index.html",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rep.lazy_epilog = budgets.help_text
+    rep.add_argument("--out", type=Path, default=Path("reports"),
+                     help="output directory (default: reports/; inside the source tree only reports/)")
+    rep.add_argument("--compare", type=Path, metavar="OLD.json",
+                     help="an earlier claims.json: print and record what changed")
+    _add_run_options(rep)
+    fuzz = sub.add_parser("fuzz", help="search the claims' edges with Hypothesis (target-guided), "
+                          "re-checking candidates at high precision; findings go to DIR/fuzz.json")
+    fuzz.add_argument("ids", nargs="*", metavar="CLAIM", help="claims to fuzz (default: all with a target)")
+    fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
+    fuzz.add_argument("--out", type=Path, default=Path("reports"))
+    fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
+    sweep = sub.add_parser("sweep", help="outcome probabilities over a grid k × p × r/r_b × κ × η, on a process "
+                           "pool or a Dask cluster, cached and resumable",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                           description="GD from the paper's initialization on each cell's teacher: by default the "
+                           "canonical teacher of (k, r, κ) (theory.invariants), the same teacher for every p, with "
+                           "p = inf the limit φ₀ = π/2. Writes sweep.json, sweep.csv, sweep.svg and, with two or "
+                           "more ratios and κ, map.svg (P(spurious) over (r/r_b, κ) with κ*(k, r)).")
+    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values (any size; "
+                       "runs cost O(1) memory)")
+    sweep.add_argument("--ps", type=_p_list, default=(6,), help="comma-separated p values, e.g. 10,1000,inf")
+    sweep.add_argument("--ratios", type=_float_list, default=(0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5),
+                       help="r = (1ᵀa*)²/‖a*‖² as multiples of the boundary r_b = (k+π−1)/π")
+    sweep.add_argument("--kappas", type=_float_list, default=(1.0,),
+                       help="κ = (‖w*‖‖a*‖/‖v₀‖)² (family canonical only)")
+    sweep.add_argument("--family", choices=("canonical", "random"), default="canonical",
+                       help="canonical: the teacher of (k, r, κ); random: a random teacher per (k, p, ratio) cell, "
+                       "its κ recorded")
+    sweep.add_argument("--v0-norm", type=float, default=1.0, help="radius of v₀'s sphere (our reconstruction: 1)")
+    sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
+    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell")
+    sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
+    sweep.add_argument("--seed", type=_seed, default=0, help="master seed")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_processes, default=os.cpu_count() or 1,
+                       help=f"local processes, at most {guards.MAX_PROCESSES} (default: CPU count)")
+    where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep", help="output directory")
+    sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep",
+                       help="cache of finished chunks (a rerun resumes from it)")
+    sweep.add_argument("--force", action="store_true", help="replace the outputs of an earlier sweep in --out")
+    return parser
+
+
+def _list(args) -> int:
+    for claim in catalogue.all_claims():
+        print(f"{claim.id:<24} {claim.source:<8} {claim.title}")
+    return EXIT_OK
+
+
+def _exit_code(results: list[report.ClaimResult]) -> int:
+    return EXIT_REFUTED if any(r.verdict == "refuted" for r in results) else EXIT_OK
+
+
+def _check(args) -> int:
+    try:
+        claims = [catalogue.get(claim_id) for claim_id in dict.fromkeys(args.ids)]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    results = report.run_claims(claims, catalogue.plan(args.budget), args.seed,
+                                report.progress_to_stderr, args.jobs)
+    # per claim: verdict, a table of its parts, the counterexample's fields
+    terminal.print_check([r.record() for r in results])
+    return _exit_code(results)
+
+
+SOURCE_TREE = Path(__file__).resolve().parents[2]   # the repository (this file is checks/app/cli.py)
+
+
+def _check_folder(folder: Path, option: str, inside: str) -> None:
+    """``folder`` may be anywhere outside the source tree, and inside it only under ``inside``.
+
+    Judged on the resolved path (symbolic links and ``..`` as the file system follows them), and
+    worded with it, since a relative path counts from the current directory."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{option} {_shown(folder)} exists and is not a directory")
+    resolved = folder.resolve()
+    if (SOURCE_TREE / "pyproject.toml").exists() and resolved.is_relative_to(SOURCE_TREE) \
+            and not resolved.is_relative_to(SOURCE_TREE / inside):
+        where = "" if str(folder) == str(resolved) else f" (resolved from {_shown(folder)}" + (
+            f" in the current directory {_shown(Path.cwd())})" if not folder.is_absolute() else ")")
+        raise UsageError(f"{option} {_shown(resolved)}{where} is inside the source tree {_shown(SOURCE_TREE)}; "
+                         f"use {_shown(SOURCE_TREE / inside)} or a directory outside the tree")
+
+
+def _shown(path) -> str:
+    """A path as text that any terminal and any UTF-8 file can hold (undecodable bytes escaped)."""
+    return _text(str(path))
+
+
+def _text(text: str) -> str:
+    """``text`` with the surrogates that undecodable command-line bytes become spelled out."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def _check_out_dir(out: Path, *outputs: str) -> Path:
+    """Outputs go anywhere outside the source tree, and inside it only under reports/; each of
+    ``outputs`` in it must be a regular file or absent. Returns the resolved folder (so that
+    messages name the folder written, also for ``link/..``)."""
+    _check_folder(out, "--out", "reports")
+    # before any work: a folder we cannot create or write in is refused now, not after the run
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".theorycheck-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {_shown(out)} cannot be written ({exc.strerror or exc})") from None
+    try:
+        check_destinations(out / name for name in outputs)
+    except OSError as exc:
+        raise UsageError(f"--out {_shown(out)}: {_text(exc.strerror or str(exc))}") from None
+    return out.resolve()
+
+
+def _report(args) -> int:
+    args.out = _check_out_dir(args.out, "claims.json", "index.html")   # both, before any claim runs
+    fuzz_file = args.out / "fuzz.json"
+    try:   # every file the report reads is checked before any claim runs
+        previous = report.load_previous(args.compare) if args.compare else None
+        findings = report.load_fuzz(fuzz_file) if fuzz_file.exists() else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    budget = registry.Budget(args.budget)
+    started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
+    results = report.run_claims(catalogue.all_claims(), catalogue.plan(budget), args.seed, report.progress_to_stderr,
+                                args.jobs)
+    run = {"started_utc": started.isoformat(timespec="seconds"),
+           "duration_seconds": round(time.perf_counter() - clock, 1),
+           "command": _text(shlex.join(["theorycheck", *args.argv])),
+           "jobs": args.jobs}
+    doc = report.document(results, budget, args.seed, run)
+    if findings is not None:
+        doc["fuzz"] = findings
+    if previous is not None:
+        doc["comparison"] = {"against": _shown(args.compare), "changes": report.compare(doc, previous)}
+        for change in doc["comparison"]["changes"]:
+            print(report.describe_change(change))
+    json_path, html_path = report.write_report(doc, args.out)
+    counts = ", ".join(f"{n} {v}" for v, n in doc["summary"]["counts"].items())
+    print(f"{counts}; wrote {_shown(json_path)} and {_shown(html_path)}")
+    return _exit_code(results)
+
+
+def _executor(args):
+    """A process pool, or a Dask cluster's concurrent.futures executor; how to close it when the
+    work is done, and how to stop it at once (interrupted, or failed: queued chunks cancelled,
+    running workers terminated)."""
+    if args.dask is not None:
+        if not args.dask.strip():
+            raise UsageError("--dask needs the scheduler's address, e.g. tcp://127.0.0.1:8786")
+        try:
+            from distributed import Client  # optional: `pip install 'dask[distributed]'`
+        except ImportError:
+            raise UsageError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
+        try:
+            client = Client(args.dask, timeout="2s")
+        except Exception as exc:   # unreachable, or not an address at all (distributed raises several kinds)
+            raise UsageError(f"cannot reach a Dask scheduler at {args.dask!r} "
+                             f"({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+        return client.get_executor(), client.close, client.close
+    workers = pool(args.workers)
+    return workers, lambda: workers.shutdown(cancel_futures=True), lambda: stop(workers)
+
+
+def _warn(line: str) -> None:
+    print(f"\ntheorycheck: warning: {line}", file=sys.stderr, flush=True)
+
+
+def _fuzz(args) -> int:
+    from checks.app import fuzz  # needs Hypothesis, a test dependency: imported only to fuzz
+    args.out = _check_out_dir(args.out, "fuzz.json")
+    claims = list(dict.fromkeys(args.ids)) or list(fuzz.TARGETS)
+    unknown = [c for c in claims if c not in fuzz.TARGETS]
+    if unknown:
+        raise UsageError(f"no fuzz target for {', '.join(unknown)}; targets: {', '.join(fuzz.TARGETS)}")
+    found = []
+    for claim in claims:
+        print(f"fuzzing {claim} for {args.time / len(claims):.0f} s …", file=sys.stderr, flush=True)
+        exploration = fuzz.run_target(claim, args.time / len(claims), seed=args.seed)
+        found.append(jsonable(asdict(exploration)))
+        terminal.print_fuzz(found[-1], fuzz.explain(found[-1]))   # each score explained in words
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_atomically({args.out / "fuzz.json": json.dumps(
+        {"time_budget_seconds": args.time, "seed": args.seed, "targets": found}, indent=2, ensure_ascii=False) + "\n"})
+    terminal.print_written(args.out / "fuzz.json")
+    return EXIT_REFUTED if any(f["counterexample"] for f in found) else EXIT_OK
+
+
+def _sweep(args) -> int:
+    args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg")
+    _check_folder(args.cache, "--cache", ".theorycheck-cache")   # ignored by git
+    try:
+        grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed,
+                          kappas=args.kappas, family=args.family, v0_norm=args.v0_norm)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    problem = cells.grid_problem(grid)
+    if problem:
+        raise UsageError(problem)
+    earlier = [p for p in sweep.output_names(args.out) if p.exists()]
+    if earlier and not args.force:
+        raise UsageError(f"{_shown(args.out)} holds an earlier sweep ({earlier[0].name}); pass --force to replace "
+                         "it, or choose another --out")
+    guards.check_writable(args.cache, "--cache")   # read-only or full: one line now, not one per chunk
+    executor, close, stop = _executor(args)     # first: an unreachable cluster is a usage error, said at once
+    console = sweep_display.stderr_console()
+    try:
+        sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
+                                 sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
+        with sweep_display.ChunkProgress(console) as progress:
+            result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update)
+    except BaseException:
+        stop()
+        raise
+    close()
+    paths = sweep.write_outputs(result, args.out)
+    sweep_display.print_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
+    return EXIT_OK
+
+
+def _survive_any_encoding() -> None:
+    """Output survives any terminal encoding (C locale, PYTHONIOENCODING=ascii): what the stream
+    cannot encode is written as a backslash escape, never a UnicodeEncodeError after the work."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):   # else (a test's capture) nothing to reconfigure
+            with contextlib.suppress(ValueError, OSError):   # closed
+                stream.reconfigure(errors="backslashreplace")
+
+
+class _Interrupts:
+    """The first Ctrl-C raises KeyboardInterrupt; later ones are ignored while the work stops
+    (a second or third Ctrl-C printed a traceback from the cleanup before). In a real command
+    (``keep``) Ctrl-C stays ignored until the process exits."""
+
+    def __init__(self, keep: bool):
+        self.keep, self.fired = keep, False
+        self.previous: Any = None     # the SIGINT handler to restore
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._first)
+        return self
+
+    def _first(self, signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.fired = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self.previous is not None and not (self.fired and self.keep):
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return _text(text[0] if text else type(exc).__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _survive_any_encoding()
+    with _Interrupts(keep=argv is None):
+        try:
+            args = build_parser().parse_args(argv)
+            args.argv = sys.argv[1:] if argv is None else list(argv)   # the report records its command
+            command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
+                       "fuzz": _fuzz}[args.command]
+            return command(args)
+        except (UsageError, InvalidInput) as exc:   # bad input, found at the boundary: one line
+            print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            if guards.is_infrastructure(exc):
+                if isinstance(exc, guards.InfrastructureError):
+                    what = _one_line(exc)
+                elif isinstance(exc, MemoryError):
+                    what = "out of memory"
+                elif isinstance(exc, OSError):
+                    what = _text(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+                else:
+                    what = f"a worker process died ({type(exc).__name__}: {_one_line(exc)})"
+                print(f"theorycheck: error: infrastructure failure: {what}; this is not a verdict (nothing is "
+                      "refuted); previous outputs left intact", file=sys.stderr)
+                return EXIT_INFRASTRUCTURE
+            if isinstance(exc, OSError):
+                print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
+                return EXIT_USAGE
+            raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

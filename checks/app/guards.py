@@ -1,0 +1,112 @@
+"""Limits and checks the programs apply before any work: processes, untrusted JSON, writable
+folders; and which exceptions mark an infrastructure failure (not a refutation)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import stat
+import tempfile
+from concurrent.futures import BrokenExecutor
+from pathlib import Path
+from typing import Any
+
+from checks.verdicts.errors import InfrastructureError
+from theory.validation import InvalidInput
+
+__all__ = ["JSON_MAX_BYTES", "JSON_MAX_DEPTH", "MAX_PROCESSES", "check_writable", "is_infrastructure", "read_json"]
+
+MAX_PROCESSES = 1024          # --jobs, --workers
+JSON_MAX_BYTES = 16 << 20     # an untrusted claims.json / fuzz.json (a real one is < 1 MB)
+JSON_MAX_DEPTH = 64           # nesting of an untrusted JSON document (a real one has < 10)
+
+
+def read_json(path: Path, what: str, max_bytes: int | None = None, max_depth: int | None = None) -> Any:
+    """An untrusted JSON file: a regular file (not a FIFO, device or directory, opened without
+    blocking), at most ``max_bytes`` long, nested at most ``max_depth`` deep, with no NaN or
+    infinities (limits default to JSON_MAX_BYTES and JSON_MAX_DEPTH). Anything else is a
+    ValueError naming ``what`` and ``path``."""
+    max_bytes = JSON_MAX_BYTES if max_bytes is None else max_bytes
+    max_depth = JSON_MAX_DEPTH if max_depth is None else max_depth
+    def refuse(constant):
+        raise InvalidInput(f"{constant} is not a JSON number")
+
+    def finite(text):   # 1e999 would be read as inf
+        value = float(text)
+        if not math.isfinite(value):
+            raise InvalidInput(f"{text[:20]} is beyond float64")
+        return value
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput(f"{what} {path}: not a regular file")
+        if info.st_size > max_bytes:
+            raise InvalidInput(f"{what} {path}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise InvalidInput(f"{what} {path}: more than the {max_bytes:,} bytes allowed")
+    try:
+        text = raw.decode("utf-8")
+        if _depth(text, max_depth) > max_depth:
+            raise InvalidInput(f"nested more than the {max_depth} levels allowed")
+        return json.loads(text, parse_constant=refuse, parse_float=finite)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc})") from None
+
+
+def _depth(text: str, limit: int) -> int:
+    """The deepest nesting of [ and { outside JSON strings (or limit + 1, once beyond), without recursion."""
+    depth = deepest = 0
+    inside = escaped = False
+    for ch in text:
+        if inside:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                inside = False
+        elif ch == '"':
+            inside = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """``folder`` exists or can be created, and a file can be created in it (a read-only or full
+    file system is found now, once, not after the work); else an InfrastructureError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".theorycheck-probe-") as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        raise InfrastructureError(f"{option} {folder} cannot be written ({exc.strerror or exc})") from None
+
+
+def is_infrastructure(exc: BaseException) -> bool:
+    """A failure of the machinery: a broken pool, a killed worker (also a Dask one), a full disk,
+    memory exhausted (inputs are range-checked first, so a MemoryError is the machine's)."""
+    if isinstance(exc, (InfrastructureError, BrokenExecutor, MemoryError)):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):
+        return True
+    return type(exc).__name__ in ("KilledWorker", "CommClosedError")

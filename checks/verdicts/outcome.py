@@ -1,0 +1,201 @@
+"""What a check returns: a verdict, its typed evidence and its figures; and :func:`combine`, which
+turns parts into one.
+
+:func:`combine` decides the verdict from the parts (checks.verdicts.cases):
+
+* any failed case of a part without a reading refutes the claim, and the smallest failing
+  instance is its counterexample; so does a failure of every reading;
+* otherwise a part that could not be decided makes it inconclusive, saying why;
+* otherwise some readings holding and others failing make it **qualified** (where it holds,
+  where it fails, the smallest failing instance);
+* otherwise it is confirmed, with the worst margin observed.
+
+:class:`Evidence` holds what every outcome has (the summary, the parts with every case, what ran)
+and what its verdict adds (a counterexample, the readings, why it is inconclusive); what a claim
+adds of its own goes into ``details`` — values that are JSON-ready or have a ``to_json()``.
+Nothing here is a dict until :meth:`Evidence.to_json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from checks.verdicts.cases import FAIL, Case, Part
+from checks.verdicts.coverage import Coverage
+
+__all__ = ["VERDICTS", "Counterexample", "Evidence", "Figure", "FigureLine", "Outcome", "Reading", "combine"]
+
+VERDICTS = ("confirmed", "qualified", "refuted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class FigureLine:
+    """A line a figure draws through points, with the teachers of its points: a line must join
+    points of one teacher only (the tests check it from here)."""
+
+    label: str
+    teachers: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "teachers": list(self.teachers)}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An inline SVG figure with its title, a caption saying what to look for, and the lines it
+    draws through points."""
+
+    title: str
+    caption: str
+    svg: str = field(repr=False)
+    lines: tuple[FigureLine, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "caption": self.caption, "lines": [line.to_json() for line in self.lines],
+                "svg": self.svg}
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """The smallest failing case of a part, with the part's name and the bound it broke."""
+
+    part: str
+    bound: str          # "≤" (an error bound) or ">" (a lower bound)
+    case: Case
+
+    @classmethod
+    def of(cls, part: Part) -> Counterexample:
+        return cls(part.name, ">" if part.lower_bound else "≤", part.failure())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"part": self.part, "bound": self.bound, **self.case.to_json()}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A part that tests one reading of the claim, and (when it fails) its smallest failing case."""
+
+    part: str
+    reading: str
+    counterexample: Case | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"part": self.part, "reading": self.reading}
+        if self.counterexample is not None:
+            out["counterexample"] = self.counterexample.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The evidence of an outcome. ``parts`` keep every case (the report draws them all);
+    ``details`` is the claim's own evidence (its tables and numbers), in the claim's order."""
+
+    summary: str
+    parts: tuple[Part, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)     # read-only by convention (pickled to workers)
+    coverage: Coverage | None = None
+    counterexample: Counterexample | None = None
+    # a qualified outcome: the readings that hold, fail and are undecided
+    holds_when: tuple[Reading, ...] | None = None
+    fails_when: tuple[Reading, ...] | None = None
+    undecided_readings: tuple[Reading, ...] | None = None
+    # an inconclusive outcome: why, and what would settle it
+    why: str = ""
+    settle: str = ""
+
+    def part(self, name: str) -> Part:
+        return next(p for p in self.parts if p.name == name)
+
+    def tables(self) -> list[tuple[str, Sequence[Mapping[str, Any]]]]:
+        """The claim's evidence tables: details that are non-empty lists of records."""
+        return [(key, rows) for key, rows in self.details.items()
+                if isinstance(rows, (list, tuple)) and rows and isinstance(rows[0], Mapping)]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"parts": {p.name: p.to_json() for p in self.parts}, **self.details}
+        if self.coverage is not None:
+            out["coverage"] = self.coverage.to_json()
+        if self.holds_when is not None:        # qualified
+            out["holds_when"] = [r.to_json() for r in self.holds_when]
+            out["fails_when"] = [r.to_json() for r in self.fails_when or ()]
+            out["undecided_readings"] = [r.to_json() for r in self.undecided_readings or ()]
+            if self.counterexample is not None:
+                out["counterexample"] = self.counterexample.to_json()
+            out["summary"] = self.summary
+        elif self.why:                         # inconclusive
+            out.update(summary=self.summary, why=self.why, settle=self.settle)
+        else:                                  # refuted (with its counterexample) or confirmed
+            out["summary"] = self.summary
+            if self.counterexample is not None:
+                out["counterexample"] = self.counterexample.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verdict with its evidence and figures.
+
+    A refuted outcome carries its smallest ``counterexample``; a qualified one says where the
+    claim holds (``holds_when``), where it fails (``fails_when``) and its smallest failing
+    instance; an inconclusive one says ``why`` and what would settle it.
+    """
+
+    verdict: str
+    evidence: Evidence
+    figures: tuple[Figure, ...] = ()
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        if not isinstance(self.evidence, Evidence) or not self.evidence.summary:
+            raise ValueError("evidence must be an Evidence with a one-line summary")
+
+
+def combine(parts: Sequence[Part], summary_confirmed: Callable[[], str], figures: Iterable[Figure] = (),
+            summary_qualified: Callable[[], str] | None = None, coverage: Coverage | None = None,
+            **details: Any) -> Outcome:
+    """One outcome from several parts; the summary names the deciding part.
+
+    ``summary_confirmed`` (and ``summary_qualified``, for a qualified outcome) are callables,
+    evaluated only when the verdict is theirs (they may read the parts' worst cases, which need
+    not exist otherwise). ``details`` is the claim's own evidence.
+    """
+    parts, figures = tuple(parts), tuple(figures)
+    base = Evidence("", parts, dict(details), coverage)
+    core = [p for p in parts if not p.reading]
+    readings = [p for p in parts if p.reading]
+    held = [p for p in readings if p.verdict == "confirmed"]
+    failed = [p for p in readings if p.verdict == "refuted"]
+    undecided = [p for p in readings if p.verdict == "inconclusive"]
+    refuting = next((p for p in core if p.verdict == "refuted"), None)
+    if refuting is None and failed and not held and not undecided:
+        refuting = failed[0]
+    if refuting is not None:
+        counter = refuting.failure()
+        violated = "≤" if refuting.lower_bound else ">"
+        summary = (f"{refuting.name}: {len(refuting.by_status(FAIL))} of {len(refuting.cases)} cases fail "
+                   f"({refuting.quantity} = {counter.measured:.3g} {violated} {counter.tolerance:.3g})")
+        return Outcome("refuted", _with(base, summary=summary, counterexample=Counterexample.of(refuting)), figures)
+    if any(p.verdict == "inconclusive" for p in core) or (undecided and not (failed and held)):
+        part = next(p for p in core + undecided if p.verdict == "inconclusive")
+        why = part.why()
+        return Outcome("inconclusive", _with(base, summary=f"{part.name}: {why}", why=why, settle=part.settle),
+                       figures)
+    if failed:
+        smallest = min(failed, key=lambda p: p.failure().size)
+        summary = (summary_qualified() if summary_qualified else
+                   "holds " + "; ".join(p.reading for p in held) + " — fails " + "; ".join(p.reading for p in failed))
+        return Outcome("qualified", _with(
+            base, summary=summary, counterexample=Counterexample.of(smallest),
+            holds_when=tuple(Reading(p.name, p.reading) for p in held),
+            fails_when=tuple(Reading(p.name, p.reading, p.failure()) for p in failed),
+            undecided_readings=tuple(Reading(p.name, p.reading) for p in readings if p.verdict == "inconclusive")),
+            figures)
+    return Outcome("confirmed", _with(base, summary=summary_confirmed()), figures)
+
+
+def _with(evidence: Evidence, **changes: Any) -> Evidence:
+    return replace(evidence, **changes)

@@ -1,0 +1,44 @@
+"""Every claim can fail: each planted fault (tests/faults.py) refutes the claims it names, and the
+small claims give the same evidence twice for one seed."""
+
+import pytest
+
+from checks.claims import all_claims, get, plan
+from checks.verdicts.jsonable import jsonable
+from tests.faults import FAULTS
+from theory import reduced_gd
+
+QUICK = plan("quick")
+
+
+CLAIM_IDS = [c.id for c in all_claims()]
+
+
+# Claims cheap enough to run twice here; the GD claims' determinism rests on their seeded draws and
+# the thread-independent kernel (tests/unit/test_initialization.py, tests/unit/test_threads.py).
+CHEAP = [c for c in CLAIM_IDS if c not in ("success-probability", "spurious-probability", "two-phase",
+                                           "convergence-in-region", "restarts", "spurious-sublinear")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", CHEAP)
+def test_same_seed_same_evidence(claim_id):
+    claim = get(claim_id)
+    assert jsonable(claim.run(QUICK, 3)[0].evidence) == jsonable(claim.run(QUICK, 3)[0].evidence)
+
+
+def _planted(fault, claim_id):
+    """One (fault, claim) case; the claims of one step fault share a worker, which compiles the
+    kernel around that fault once (about 2.5 s each) instead of once per worker."""
+    marks = [pytest.mark.xdist_group(f"fault-{fault.name}")] if fault.module is reduced_gd else []
+    return pytest.param(fault, claim_id, marks=marks, id=f"{fault.name}-{claim_id}")
+
+
+@pytest.mark.parametrize("fault, claim_id", [_planted(f, c) for f in FAULTS for c in f.refutes])
+def test_planted_fault_is_refuted(fault, claim_id, monkeypatch):
+    fault.plant(monkeypatch)
+    outcome, _ = get(claim_id).run(QUICK, seed=0)
+    assert outcome.verdict == "refuted", jsonable(outcome.evidence)["summary"]
+    counter = jsonable(outcome.evidence)["counterexample"]
+    measured = float(counter["measured"])  # JSON keeps non-finite numbers as strings
+    assert measured <= counter["tolerance"] if counter["bound"] == ">" else not measured <= counter["tolerance"]

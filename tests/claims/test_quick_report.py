@@ -1,0 +1,59 @@
+"""Every claim's verdict in the quick report (seed 0), built once per test run: every part holds
+except the readings a qualified claim names as failing; figures join points of one teacher only;
+the dynamic claims carry the invariants and end at p = ∞."""
+
+import json
+
+import pytest
+
+from checks.claims import all_claims
+
+CLAIM_IDS = [c.id for c in all_claims()]
+
+
+# The verdicts the claims reach at the quick budget: a qualified claim holds under one reading of the
+# paper's words (or in one part of its domain) and fails under another.
+EXPECTED = {"spurious-probability": "qualified", "two-phase": "qualified", "restarts": "qualified"}
+
+
+@pytest.mark.xdist_group("quick-report")
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_claim_reaches_its_verdict(claim_id, quick_report):
+    """Read from the quick report (seed 0): every part holds, except the readings a qualified claim
+    names as failing, which carry their counterexample."""
+    _, out, _ = quick_report
+    claim = next(c for c in json.loads((out / "claims.json").read_text())["claims"] if c["id"] == claim_id)
+    assert claim["verdict"] == EXPECTED.get(claim_id, "confirmed"), claim["evidence"]["summary"]
+    for part in claim["evidence"]["parts"].values():
+        assert part["cases"] > 0
+        if claim["verdict"] == "qualified" and part.get("reading") and part["verdict"] != "confirmed":
+            assert part["verdict"] == "refuted" and part["counterexample"]
+            continue
+        assert part["failed"] == 0 and part["verdict"] == "confirmed"
+        worst = part["worst"]
+        measured = float(worst["measured"])
+        assert measured <= worst["tolerance"] if part["bound"] == "≤" else measured > worst["tolerance"]
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_no_figure_joins_points_of_different_teachers(quick_report):
+    """Every line a figure draws through points names the teachers of its points: one each."""
+    _, out, _ = quick_report
+    claims = json.loads((out / "claims.json").read_text())["claims"]
+    lines = [line for c in claims for f in c["figures"] for line in f.get("lines", [])]
+    assert lines, "the dynamic claims' p-series figures draw lines"
+    assert all(len(set(line["teachers"])) == 1 for line in lines), lines
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_dynamic_claims_carry_the_invariants_and_end_at_p_infinity(quick_report):
+    _, out, _ = quick_report
+    claims = {c["id"]: c for c in json.loads((out / "claims.json").read_text())["claims"]}
+    for claim_id in ("success-probability", "spurious-probability", "restarts"):
+        rows = claims[claim_id]["evidence"]["teachers"]
+        assert all({"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(r) for r in rows), claim_id
+        assert any(r["p"] == "inf" for r in rows), claim_id
+    spurious = claims["spurious-probability"]["evidence"]
+    assert all({"k", "ratio_over_boundary", "kappa", "p_spurious"} <= set(r) for r in spurious["phase_map"])
+    assert all({"estimate", "ci_low", "ci_high"} <= set(r["p_spurious"]) for r in spurious["phase_map"])
+    assert all({"k", "r", "kappa_low", "kappa_high"} <= set(t) for t in spurious["thresholds"])
