@@ -38,9 +38,14 @@ from theory import decisions, dynamics, initialization, reduced_gd, validation
 from theory.teacher import Teacher
 
 __all__ = [
+    "CERTIFIED_ATTEMPTS",
+    "CERTIFIED_STEP",
+    "CERTIFIED_TOLERANCE",
+    "CERTIFY_SECONDS",
     "DEFAULT_ETA_FRACTION",
     "INNER_RADII",
     "KAPPA_SEARCH",
+    "PROVED_WIDTH",
     "REFINED_ANGLES",
     "RIM_ANGLES",
     "THRESHOLD_MAX_STEPS",
@@ -163,6 +168,11 @@ KAPPA_SEARCH = (1e-2, 1e5)      # the bracket searched for κ* (measured κ* ≥
 RIM_ANGLES, INNER_RADII = 720, (0.9, 0.7, 0.5, 0.3)
 REFINED_ANGLES = 2000
 THRESHOLD_MAX_STEPS = 400_000
+CERTIFIED_TOLERANCE = 0.003     # the float search's relative width before the ends are proved
+CERTIFIED_STEP = 0.002          # an end that does not certify moves outward by this factor
+CERTIFIED_ATTEMPTS = 3          # … at most this many times
+CERTIFY_SECONDS = 120.0         # the prover's budget per attempt at an end
+PROVED_WIDTH = 0.01             # κ_high/κ_low − 1 at most this for a proved bracket
 
 
 @dataclass(frozen=True)
@@ -174,8 +184,20 @@ class KappaThreshold:
     e₂ ⟂ â*, 1ᵀe₂ > 0) is decided spurious; at κ_low none of the ``candidates`` searched is.
     The search covers the disk ‖ã₀‖ < √(r/k) — the projection of the paper's ball on
     span{a*, 1}, which the law of a₀ charges everywhere — on its rim and on inner circles, so
-    κ_low is a lower bound only as far as that search reaches (tests sample the disk on both
-    sides)."""
+    unless ``proved``, κ_low is a lower bound only as far as that search reaches (tests sample the
+    disk on both sides).
+
+    **What** ``proved`` **means** (``spurious_threshold(..., certified=True)``; the theorem of
+    docs/mathematics.md#the-prover, at the step η = ``eta_fraction`` × the stability limit of each
+    κ): at κ_low, *every* start of the closed disk is proved to converge to the global minimum
+    (``low_proof``: the whole disk's cells proved global, nothing unresolved), so *no* start
+    reaches the spurious minimum; at κ_high, the cell ``high_cell`` (u₀, u₁, q₀, q₁ of the disk
+    point R·u·(cos 2πq, sin 2πq)) is proved to converge to the spurious minimum, so a set of
+    positive probability (``high_proof.spurious_low`` > 0) does. That is a theorem about these two
+    values of κ. It makes [κ_low, κ_high] a bracket of κ* — the *least* κ with P_∞(spurious) > 0 —
+    only if the spurious set grows with κ (no κ below κ_low reaches the spurious minimum), which is
+    measured (P_∞(spurious) rises with κ on every grid tried) but not proved. ``failure`` says why
+    an end did not certify."""
 
     k: int
     r: float
@@ -184,6 +206,11 @@ class KappaThreshold:
     eta_fraction: float
     witness: tuple[float, float]
     candidates: int
+    proved: bool = False
+    low_proof: object = None          # theory.certify.OutcomeEnclosure at κ_low (global exactly 1)
+    high_proof: object = None         # … at κ_high, of the cell high_cell (spurious_low > 0)
+    high_cell: tuple[float, ...] = ()
+    failure: str = ""
 
     @property
     def ratio_over_boundary(self) -> float:
@@ -194,7 +221,12 @@ class KappaThreshold:
         return self.kappa_high / self.kappa_low - 1
 
     def to_json(self) -> dict:
-        return {**asdict(self), "witness": list(self.witness), "ratio_over_boundary": self.ratio_over_boundary}
+        out = {**asdict(self), "witness": list(self.witness), "ratio_over_boundary": self.ratio_over_boundary,
+               "high_cell": list(self.high_cell)}
+        for name in ("low_proof", "high_proof"):
+            proof = getattr(self, name)
+            out[name] = proof.to_json() if proof is not None else None
+        return out
 
 
 class DiskRuns:
@@ -248,7 +280,8 @@ def _disk_points(radius: float, angles: np.ndarray, fractions=(1.0,)) -> np.ndar
 
 def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACTION,
                        tolerance: float = THRESHOLD_TOLERANCE, angles: int = RIM_ANGLES,
-                       kappa_max: float = KAPPA_SEARCH[1]) -> KappaThreshold:
+                       kappa_max: float = KAPPA_SEARCH[1], certified: bool = False,
+                       seconds: float = CERTIFY_SECONDS) -> KappaThreshold:
     """Bracket κ*(k, r) (see :class:`KappaThreshold`) at η = ``eta_fraction`` × the stability
     limit (default: :func:`theory.dynamics.default_eta`) and ‖v₀‖ = 1, for 0 < r < r_b.
 
@@ -271,6 +304,10 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
     eta_fraction = validation.positive_float(eta_fraction, "eta_fraction")
     angles_count = validation.positive_int(angles, "angles")
     tolerance = validation.positive_float(tolerance, "tolerance")
+    certified = validation.flag(certified, "certified")
+    seconds = validation.positive_float(seconds, "seconds")
+    if certified:
+        tolerance = min(tolerance, CERTIFIED_TOLERANCE)
     radius = math.sqrt(r / k)
     rim = np.linspace(0, 2 * math.pi, angles_count, endpoint=False)
     points = _disk_points(radius, rim, (1.0, *INNER_RADII))
@@ -288,11 +325,14 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
     found, at = side(lo, points)
     if found:
         best = at[0]
-        return KappaThreshold(k, r, 0.0, lo, eta_fraction, (float(best[0]), float(best[1])), len(points))
+        return KappaThreshold(k, r, 0.0, lo, eta_fraction, (float(best[0]), float(best[1])), len(points),
+                              failure="κ* is below the search's first κ: no κ_low to prove" if certified else "")
     while not len(witnesses):
         hi = min(lo * 10, kappa_max)
         if hi <= lo:
-            return KappaThreshold(k, r, lo, math.inf, eta_fraction, (math.nan, math.nan), len(points))
+            return KappaThreshold(k, r, lo, math.inf, eta_fraction, (math.nan, math.nan), len(points),
+                                  failure="no spurious start found up to kappa_max: no κ_high to prove"
+                                  if certified else "")
         found, witnesses = side(hi, points)
         if not found:
             lo = hi
@@ -319,7 +359,83 @@ def spurious_threshold(k: int, r: float, eta_fraction: float = DEFAULT_ETA_FRACT
         found, at = side(lo, candidates)
     lo, hi, witnesses = bisect(lo, hi, witnesses, candidates)
     best = witnesses[np.argmax(np.hypot(*witnesses.T))]
-    return KappaThreshold(k, r, lo, hi, eta_fraction, (float(best[0]), float(best[1])), len(candidates))
+    bracket = KappaThreshold(k, r, lo, hi, eta_fraction, (float(best[0]), float(best[1])), len(candidates))
+    return _certify_threshold(bracket, seconds) if certified else bracket
+
+
+
+
+def _certify_threshold(found: KappaThreshold, seconds: float) -> KappaThreshold:
+    """Prove both ends of a float bracket (:func:`spurious_threshold`, ``certified=True``)."""
+    import dataclasses
+
+    from theory import basins, certify
+    k, r, eta_fraction = found.k, found.r, found.eta_fraction
+    lo, hi = found.kappa_low, found.kappa_high
+    high_proof, high_cell = None, tuple[float, ...]()
+    for _ in range(CERTIFIED_ATTEMPTS):
+        for cell in _spurious_cells(k, r, hi, eta_fraction, found.witness):
+            # stop once half the cell is decided: a part proved spurious is all the end needs
+            half = 0.5 * float(basins.StartLaw(k, math.inf).mass(np.array([cell]))[0])
+            proof = certify.enclosure(k, r, hi, eta_fraction=eta_fraction, width=half, seconds=seconds,
+                                      cells=np.array([cell]))
+            if proof.spurious_low > 0:
+                high_proof, high_cell = proof, tuple(float(x) for x in cell)
+                break
+        if high_proof is not None:
+            break
+        hi *= 1 + CERTIFIED_STEP
+    low_proof = None
+    for _ in range(CERTIFIED_ATTEMPTS):
+        proof = certify.enclosure(k, r, lo, eta_fraction=eta_fraction, width=1e-300, seconds=seconds)
+        if proof.global_low == 1.0 and proof.spurious_high == 0.0:
+            low_proof = proof
+            break
+        lo /= 1 + CERTIFIED_STEP
+    failures = []
+    if high_proof is None:
+        failures.append("no cell of spurious starts was proved at κ_high")
+    if low_proof is None:
+        failures.append("the whole disk was not proved global at κ_low within the budget")
+    if not failures and hi / lo - 1 > PROVED_WIDTH:
+        failures.append(f"the proved ends are {100 * (hi / lo - 1):.2f} % apart, more than {100 * PROVED_WIDTH:g} %")
+    return dataclasses.replace(found, kappa_low=lo, kappa_high=hi, proved=not failures, low_proof=low_proof,
+                               high_proof=high_proof, high_cell=high_cell, failure="; ".join(failures))
+
+
+def _spurious_cells(k: int, r: float, kappa: float, eta_fraction: float, witness: tuple[float, float]):
+    """Cells of the disk (u₀, u₁, q₀, q₁, 0, 0) around the spurious start farthest from any global
+    one on a polar grid near ``witness`` at κ (float GD: candidates only, each proved or not by the
+    prover), from the largest that fits to smaller ones."""
+    radius = math.sqrt(r / k)
+    u_w = min(math.hypot(*witness) / radius, 1.0)
+    q_w = (math.atan2(witness[1], witness[0]) / (2 * math.pi)) % 1.0
+    us = np.clip(u_w + np.linspace(-0.25, 0.25, 41), 0.0, 1 - 2.0 ** -20)
+    qs = q_w + np.linspace(-0.04, 0.04, 41)
+    grid_u, grid_q = np.meshgrid(us, qs, indexing="ij")
+    points = radius * np.stack([grid_u.ravel() * np.cos(2 * np.pi * grid_q.ravel()),
+                                grid_u.ravel() * np.sin(2 * np.pi * grid_q.ravel())], axis=1)
+    spurious = outcomes_at_infinity(k, r, kappa, points, eta_fraction) == decisions.Outcome.SPURIOUS
+    if not spurious.any():
+        return
+    # distance (in grid steps) of each spurious point to the nearest global one
+    inside, outside = np.flatnonzero(spurious), np.flatnonzero(~spurious)
+    steps = np.stack([grid_u.ravel() / (us[1] - us[0] + 1e-300), grid_q.ravel() / (qs[1] - qs[0])], axis=1)
+    if len(outside):
+        gaps = np.min(np.hypot(*(steps[inside, None, :] - steps[None, outside, :]).transpose(2, 0, 1)), axis=1)
+    else:
+        gaps = np.full(len(inside), 8.0)
+    best = inside[np.argmax(gaps)]
+    centre_u, centre_q = float(grid_u.ravel()[best]), float(grid_q.ravel()[best]) % 1.0
+    reach = max(float(gaps.max()) / 3, 0.5)
+    for shrink in (1, 4, 16):
+        du = reach * (us[1] - us[0]) / shrink
+        dq = reach * (qs[1] - qs[0]) / shrink
+        u0, u1 = max(centre_u - du, 0.0), min(centre_u + du, 1.0)
+        q0, q1 = centre_q - dq, centre_q + dq
+        if q0 < 0 or q1 > 1:          # keep the cell inside [0, 1) of the angle
+            q0, q1 = (0.0, 2 * dq) if q0 < 0 else (1 - 2 * dq, 1.0)
+        yield (u0, u1, q0, q1, 0.0, 0.0)
 
 
 def coupled_outcomes(teacher: Teacher, ps, n: int, seed: int, max_steps: int = 20_000) -> dict:
