@@ -29,7 +29,7 @@ from checks import claims as catalogue
 from checks.app import budgets, guards, report, sweep, sweep_display, terminal
 from checks.app.files import check_destinations, write_atomically
 from checks.app.processes import pool, stop
-from checks.experiments import cells
+from checks.experiments import cells, quadrature_cells
 from checks.verdicts import budget as registry
 from checks.verdicts.jsonable import jsonable
 from theory.validation import InvalidInput
@@ -168,7 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "its κ recorded")
     sweep.add_argument("--v0-norm", type=float, default=1.0, help="radius of v₀'s sphere (our reconstruction: 1)")
     sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
-    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell")
+    sweep.add_argument("--method", choices=("auto", *quadrature_cells.METHODS), default="auto",
+                       help="sample: GD from sampled starts, counted (any grid); quadrature: P_∞ by quadrature over "
+                       "the disk of starts (p = inf, canonical teachers, ‖v₀‖ = 1, ratios > 0 only): deterministic, "
+                       "an estimate with an error estimate; auto: quadrature where it applies, else sample")
+    sweep.add_argument("--tolerance", type=float, default=quadrature_cells.DEFAULT_TOLERANCE,
+                       help="the quadrature's tolerance on each probability (--method quadrature)")
+    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell (--method sample)")
     sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
     sweep.add_argument("--seed", type=_seed, default=0, help="master seed")
     where = sweep.add_mutually_exclusive_group()
@@ -342,6 +348,12 @@ def _sweep(args) -> int:
     problem = cells.grid_problem(grid)
     if problem:
         raise UsageError(problem)
+    not_by_quadrature = quadrature_cells.quadrature_problem(grid)
+    if args.method == "quadrature" and not_by_quadrature:
+        raise UsageError(not_by_quadrature)
+    by_quadrature = args.method == "quadrature" or (args.method == "auto" and not not_by_quadrature)
+    if by_quadrature and not 1e-8 <= args.tolerance <= 0.1:
+        raise UsageError(f"--tolerance must be in [1e-8, 0.1], got {args.tolerance:g}")
     earlier = [p for p in sweep.output_names(args.out) if p.exists()]
     if earlier and not args.force:
         raise UsageError(f"{_shown(args.out)} holds an earlier sweep ({earlier[0].name}); pass --force to replace "
@@ -349,6 +361,8 @@ def _sweep(args) -> int:
     guards.check_writable(args.cache, "--cache")   # read-only or full: one line now, not one per chunk
     executor, close, stop = _executor(args)     # first: an unreachable cluster is a usage error, said at once
     console = sweep_display.stderr_console()
+    if by_quadrature:
+        return _sweep_by_quadrature(args, grid, executor, close, stop, console)
     try:
         sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
                                  sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
@@ -360,6 +374,22 @@ def _sweep(args) -> int:
     close()
     paths = sweep.write_outputs(result, args.out)
     sweep_display.print_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
+    return EXIT_OK
+
+
+def _sweep_by_quadrature(args, grid, executor, close, stop, console) -> int:
+    """The p = ∞ cells by quadrature (deterministic: no seed, no cache — a cell costs seconds)."""
+    try:
+        sweep_display.print_quadrature_plan(console, grid, args.tolerance,
+                                            args.dask or f"{args.workers} local worker(s)")
+        with sweep_display.ChunkProgress(console, "cells") as progress:
+            result = quadrature_cells.run_quadrature(grid, executor, args.tolerance, progress.update)
+    except BaseException:
+        stop()
+        raise
+    close()
+    paths = sweep.write_outputs(result, args.out)
+    sweep_display.print_quadrature_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
     return EXIT_OK
 
 

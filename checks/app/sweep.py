@@ -23,7 +23,9 @@ from checks.app.guards import read_json
 from checks.experiments.cells import Grid, GridResult, cache_when_done, cell_teacher, chunk_key
 from checks.experiments.cells import run_grid as run_sweep
 from checks.experiments.counts import OutcomeCounts
+from checks.experiments.quadrature_cells import QuadratureResult
 from checks.figures import outcomes as outcome_figures
+from checks.figures.quadrature import quadrature_map_figure
 from checks.verdicts.outcome import Figure
 from theory import dynamics
 
@@ -82,9 +84,9 @@ def _read_entry(path: Path) -> Any:
     return read_json(path, "sweep cache entry", max_bytes=1 << 16)
 
 
-def write_outputs(result: GridResult, out_dir: Path) -> list[Path]:
-    """sweep.json, sweep.csv, sweep.svg and — for a grid with several ratios and κ — map.svg,
-    written together (atomically)."""
+def write_outputs(result: GridResult | QuadratureResult, out_dir: Path) -> list[Path]:
+    """sweep.json, sweep.csv and the figures — sampled: sweep.svg and, for a grid with several
+    ratios and κ, map.svg; by quadrature: map.svg — written together (atomically)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     document = result.to_json()
     rows = document["rows"]
@@ -93,7 +95,9 @@ def write_outputs(result: GridResult, out_dir: Path) -> list[Path]:
     writer.writeheader()
     writer.writerows(rows)
     files = {out_dir / "sweep.json": json.dumps(document, indent=2) + "\n", out_dir / "sweep.csv": table.getvalue()}
-    files.update({out_dir / name: figure.svg for name, figure in sweep_figures(result).items()})
+    figures = ({"map.svg": quadrature_map_figure(result)} if isinstance(result, QuadratureResult)
+               else sweep_figures(result))
+    files.update({out_dir / name: figure.svg for name, figure in figures.items()})
     write_atomically(files)
     return list(files)
 

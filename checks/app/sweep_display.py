@@ -15,11 +15,13 @@ from rich.table import Table
 
 from checks.experiments import cells
 from checks.experiments.cells import CellRow, GridResult
+from checks.experiments.quadrature_cells import QuadratureResult
 from checks.verdicts.claim import rng_for
 from theory import dynamics
 from theory.decisions import Outcome
 
-__all__ = ["PILOT_CELLS", "PILOT_RUNS", "ChunkProgress", "estimate_seconds", "print_plan", "print_result",
+__all__ = ["PILOT_CELLS", "PILOT_RUNS", "ChunkProgress", "estimate_seconds", "print_plan", "print_quadrature_plan",
+           "print_quadrature_result", "print_result",
            "stderr_console", "stdout_console"]
 
 PILOT_RUNS, PILOT_CELLS = 48, 6
@@ -75,15 +77,45 @@ def print_plan(console: Console, grid: cells.Grid, where: str, seconds: float) -
     console.print(table)
 
 
+def print_quadrature_plan(console: Console, grid: cells.Grid, tolerance: float, where: str) -> None:
+    table = Table(title="sweep plan (by quadrature: p = ∞, deterministic)", show_header=False, title_justify="left")
+    table.add_column("axis", style="bold")
+    table.add_column("values", overflow="fold")
+    table.add_row("k", _axis(grid.ks))
+    table.add_row("r/r_b", _axis(grid.ratios))
+    table.add_row("κ", _axis(grid.kappas))
+    table.add_row("η multiples", _axis(grid.eta_multiples))
+    table.add_row("cells", f"{len(grid.cells()):,}, each to tolerance {tolerance:g} (an error estimate, not a bound)")
+    table.add_row("on", where)
+    console.print(table)
+
+
+def print_quadrature_result(console: Console, result: QuadratureResult, paths: list[str]) -> None:
+    """Each cell's P_∞ with its error estimate, or why it was not computed; what was written."""
+    table = Table(title=f"P_∞ by quadrature (tolerance {result.tolerance:g}; error estimates, not bounds)",
+                  title_justify="left")
+    for name in ("k", "r/r_b", "κ", "η ×", "P_∞(global)", "P_∞(spurious)", "± estimate", "GD runs", "s"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in result.rows:
+        numbers = ((f"{row.p_global:.6f}", f"{row.p_spurious:.6f}", f"{row.error_estimate:.1g}") if row.computed
+                   else ("not computed", row.reason[:60], ""))
+        table.add_row(f"{row.k:,}", f"{row.ratio_over_boundary:g}", f"{row.kappa:.3g}", f"{row.eta_multiple:g}",
+                      *numbers, f"{row.gd_runs:,}", f"{row.seconds:.2f}")
+    console.print(table)
+    _print_thresholds(console, result.thresholds)
+    console.print(f"{len(result.rows)} cells ({sum(not r.computed for r in result.rows)} not computed); wrote "
+                  + ", ".join(paths))
+
+
 class ChunkProgress:
     """A rich progress bar fed by run_sweep's (done, total); a plain closing line either way, so a
     log without a terminal still says how far the sweep got."""
 
-    def __init__(self, console: Console):
-        self.console = console
-        self.progress = Progress(TextColumn("chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    def __init__(self, console: Console, unit: str = "chunks"):
+        self.console, self.unit = console, unit
+        self.progress = Progress(TextColumn(unit), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                  TextColumn("left"), TimeRemainingColumn(), console=console, transient=True)
-        self.task = self.progress.add_task("chunks", total=None)
+        self.task = self.progress.add_task(unit, total=None)
         self.done = self.total = 0
         self.start = time.perf_counter()
 
@@ -97,12 +129,23 @@ class ChunkProgress:
 
     def __exit__(self, *exc) -> None:
         self.progress.stop()
-        self.console.print(f"{self.done}/{self.total} chunks in {time.perf_counter() - self.start:.1f} s")
+        self.console.print(f"{self.done}/{self.total} {self.unit} in {time.perf_counter() - self.start:.1f} s")
 
 
 def _interval(row: CellRow, outcome: Outcome) -> str:
     share = row.proportion(outcome)
     return f"{share.estimate:.3f} [{share.low:.3f}, {share.high:.3f}]"
+
+
+def _print_thresholds(console: Console, thresholds: tuple[cells.Threshold, ...]) -> None:
+    if thresholds:
+        console.print("κ*(k, r): the least κ at which P_∞(spurious) > 0 (default η, ‖v₀‖ = 1)")
+        found = Table()
+        for name in ("k", "r/r_b", "κ* from", "κ* to"):
+            found.add_column(name, justify="right")
+        for t in thresholds:
+            found.add_row(f"{t.k:,}", f"{t.ratio_over_boundary:g}", f"{t.kappa_low:.4g}", f"{t.kappa_high:.4g}")
+        console.print(found)
 
 
 def print_result(console: Console, result: GridResult, paths: list[str]) -> None:
@@ -117,13 +160,6 @@ def print_result(console: Console, result: GridResult, paths: list[str]) -> None
                       _interval(row, Outcome.SPURIOUS), f"{row.counts[Outcome.UNDECIDED]:,}",
                       f"{row.counts[Outcome.DIVERGED]:,}")
     console.print(table)
-    if result.thresholds:
-        console.print("κ*(k, r): the least κ at which P_∞(spurious) > 0 (default η, ‖v₀‖ = 1)")
-        found = Table()
-        for name in ("k", "r/r_b", "κ* from", "κ* to"):
-            found.add_column(name, justify="right")
-        for t in result.thresholds:
-            found.add_row(f"{t.k:,}", f"{t.ratio_over_boundary:g}", f"{t.kappa_low:.4g}", f"{t.kappa_high:.4g}")
-        console.print(found)
+    _print_thresholds(console, result.thresholds)
     console.print(f"{len(result.rows)} cells, {result.chunks} chunks ({result.from_cache} from cache, "
                   f"{result.corrupted_cache_entries} corrupted entries recomputed); wrote " + ", ".join(paths))

@@ -4,16 +4,17 @@ dynamic claims' — one drawing, so a sweep and a claim show the same evidence t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.colors import Normalize
 
-from checks.experiments.cells import CellRow, GridResult, json_p
+from checks.experiments.cells import CellRow, GridResult, Threshold, json_p
 from checks.figures.render import legend_outside, new_figure, series_style, to_figure
 from checks.verdicts.outcome import Figure, FigureLine
 from theory.decisions import Outcome
 
-__all__ = ["MAP_PANELS", "map_figure", "probability_figure", "same_teacher_key"]
+__all__ = ["MAP_PANELS", "cell_edges", "draw_thresholds", "map_figure", "probability_figure", "same_teacher_key"]
 
 _DRAWN = (Outcome.GLOBAL, Outcome.SPURIOUS)
 
@@ -109,7 +110,7 @@ def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figur
     fig, axes = new_figure(ncols=len(ks), width=3.6 * len(ks) + 1.0, height=3.8)
     ratios, kappas = sorted(axes_.ratios), sorted(axes_.kappas)
     # columns evenly spaced, one per ratio of the grid (κ* is computed at those ratios); rows on log κ
-    x_edges, y_edges = np.arange(len(ratios) + 1) - 0.5, _edges(kappas, log=True)
+    x_edges, y_edges = np.arange(len(ratios) + 1) - 0.5, cell_edges(kappas, log=True)
     shown = [r for r in rows if r.p == p_shown and r.eta_multiple == eta_shown and r.k in ks]
 
     def share(row: CellRow) -> float:
@@ -131,15 +132,7 @@ def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figur
                     ax.text(j, kappa, f"{values[i, j]:.2f}" if values[i, j] > 0 else "0", ha="center",
                             va="center", fontsize="x-small",
                             color="white" if values[i, j] < 0.6 * vmax else "black")
-        found = sorted((t for t in found_all if t.k == k), key=lambda t: t.ratio_over_boundary)
-        if found:
-            middle = [math.sqrt(t.kappa_low * t.kappa_high) for t in found]
-            ax.errorbar([ratios.index(t.ratio_over_boundary) for t in found], middle,
-                        yerr=[[m - t.kappa_low for m, t in zip(middle, found, strict=True)],
-                              [t.kappa_high - m for m, t in zip(middle, found, strict=True)]],
-                        color="#D55E00", marker="D", markersize=5, linestyle="-", linewidth=1.5, capsize=3,
-                        label="κ*(k, r)")
-            ax.legend(loc="upper left", fontsize="x-small")
+        draw_thresholds(ax, [t for t in found_all if t.k == k], ratios)
         ax.set_yscale("log")
         ax.set_xlim(x_edges[0], x_edges[-1])
         ax.set_xticks(range(len(ratios)), [f"{x:g}" for x in ratios])
@@ -180,7 +173,21 @@ def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figur
     return to_figure(fig, "Where GD can reach the spurious minimum", caption)
 
 
-def _edges(values: list[float], log: bool) -> np.ndarray:
+def draw_thresholds(ax, found: Sequence[Threshold], ratios: list[float]) -> None:
+    """κ*(k, r) brackets of one k as orange diamonds with bars, joined along r/r_b (one column per
+    ratio of the map)."""
+    found = sorted(found, key=lambda t: t.ratio_over_boundary)
+    if found:
+        middle = [math.sqrt(t.kappa_low * t.kappa_high) for t in found]
+        ax.errorbar([ratios.index(t.ratio_over_boundary) for t in found], middle,
+                    yerr=[[m - t.kappa_low for m, t in zip(middle, found, strict=True)],
+                          [t.kappa_high - m for m, t in zip(middle, found, strict=True)]],
+                    color="#D55E00", marker="D", markersize=5, linestyle="-", linewidth=1.5, capsize=3,
+                    label="κ*(k, r)")
+        ax.legend(loc="upper left", fontsize="x-small")
+
+
+def cell_edges(values: list[float], log: bool) -> np.ndarray:
     """Cell edges around sorted centres: midpoints (geometric when ``log``), the ends mirrored."""
     v = np.log10(values) if log else np.asarray(values, dtype=float)
     if len(v) == 1:

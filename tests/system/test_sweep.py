@@ -10,6 +10,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 import pytest
 
 from checks.app import cli, sweep
+from checks.experiments import cells as cells_module
+from theory.decisions import Outcome
 
 SMALL = sweep.Grid(ks=(2, 3), ratios=(0.0, 0.5, 1.5), eta_multiples=(1.0,), runs=300, chunk_runs=100, ps=(3,))
 
@@ -152,12 +154,14 @@ def test_sweep_usage_errors(argv, fragment, capsys, tmp_path):
     assert code == 2 and fragment in err and err.count("\n") == 1
 
 
+_MAP_GRID = ("--ks", "10", "--ratios", "0.01,0.3", "--kappas", "0.05,1,30", "--ps", "inf", "--etas", "1")
+
+
 def test_invariant_grid_at_p_infinity_writes_the_map(tmp_path, capsys, threads_for_workers):
     """The canonical family over (k, r/r_b, κ) at p = ∞: rows carry the invariants that ran, the
     thresholds are bracketed, and P(spurious) is 0 below κ* (no run can reach the spurious basin)."""
-    code = cli.main(["sweep", "--ks", "10", "--ratios", "0.01,0.3", "--kappas", "0.05,1,30", "--ps", "inf",
-                     "--etas", "1", "--runs", "400", "--chunk-runs", "200", "--workers", "1",
-                     "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
+    code = cli.main(["sweep", *_MAP_GRID, "--method", "sample", "--runs", "400", "--chunk-runs", "200",
+                     "--workers", "1", "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c")])
     out, err = capsys.readouterr()
     assert code == 0 and "sweep plan" in err and "P(spurious)" in out and "κ*(k, r)" in out
     result = json.loads((tmp_path / "o" / "sweep.json").read_text())
@@ -219,3 +223,44 @@ def test_sweep_help_shows_every_options_default(capsys):
                             ("--etas", "(1.0, 2.0)"), ("--family", "canonical"), ("--chunk-runs", "500"),
                             ("--v0-norm", "1.0"), ("--seed", "0")]:
         assert option in shown and f"(default: {default})" in shown, option
+
+
+def test_the_map_by_quadrature_agrees_with_the_sampled_map_and_with_its_thresholds(tmp_path, capsys,
+                                                                                  threads_for_workers):
+    """p = ∞ is swept by quadrature by default: deterministic rows with an error estimate, no
+    counts; P_∞(spurious) = 0 below κ*'s lower end and > 0 above its upper end; and each sampled
+    cell of the same grid (400 runs, Clopper–Pearson at 1 − 10⁻⁶ each: a false alarm below 10⁻⁵
+    for the six cells) contains the quadrature's value."""
+    code = cli.main(["sweep", *_MAP_GRID, "--tolerance", "1e-3", "--workers", "1",
+                     "--out", str(tmp_path / "q"), "--cache", str(tmp_path / "c")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "by quadrature" in err and "P_∞(spurious)" in out and "κ*(k, r)" in out
+    quadrature = json.loads((tmp_path / "q" / "sweep.json").read_text())
+    assert quadrature["method"] == "quadrature" and quadrature["not_computed"] == 0
+    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["map.svg", "sweep.csv", "sweep.json"]
+    thresholds = {t["ratio_over_boundary"]: t for t in quadrature["thresholds"]}
+    for row in quadrature["rows"]:
+        t = thresholds[row["ratio_over_boundary"]]
+        assert row["error_estimate"] <= 1e-3 and "spurious" not in row
+        if row["kappa"] < t["kappa_low"]:
+            assert row["p_spurious"] == 0
+        if row["kappa"] > t["kappa_high"]:
+            assert row["p_spurious"] > 0
+    cells = cells_module.Grid(ks=(10,), ps=(math.inf,), ratios=(0.01, 0.3), kappas=(0.05, 1.0, 30.0),
+                              eta_multiples=(1.0,), runs=400, chunk_runs=200)
+    with ThreadPoolExecutor(1) as executor:
+        sampled = cells_module.run_grid(cells, executor, sweep.ChunkCache(tmp_path / "c2"), alpha=1e-6,
+                                        with_thresholds=False)
+    for row, share in zip(quadrature["rows"], sampled.rows, strict=True):
+        assert (row["kappa"], row["ratio_over_boundary"]) == (share.kappa_asked, share.ratio_over_boundary)
+        proportion = share.proportion(Outcome.SPURIOUS)
+        assert proportion.low - 1e-3 <= row["p_spurious"] <= proportion.high + 1e-3, (row, proportion)
+
+
+def test_quadrature_refuses_what_it_cannot_compute(tmp_path, capsys):
+    for argv, fragment in ((["--ps", "10,inf"], "p = inf only"), (["--ps", "inf", "--ratios", "0,0.5"], "ratios > 0"),
+                           (["--ps", "inf", "--ratios", "0.5", "--tolerance", "0.5"], "--tolerance")):
+        code = cli.main(["sweep", "--ks", "4", "--method", "quadrature", *argv, "--out", str(tmp_path / "o"),
+                         "--cache", str(tmp_path / "c")])
+        _, err = capsys.readouterr()
+        assert code == 2 and fragment in err and err.count("\n") == 1, err
