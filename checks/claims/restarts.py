@@ -110,11 +110,12 @@ def check(plan: Plan, seed: int) -> Outcome:
     restart = Part("restart-bound", f"some of R independent restarts reaches the global minimum with probability "
                    f"≥ 1 − (3/4)^R, R ∈ {RESTARTS}: Clopper–Pearson lower end (confidence 1 − {alpha:.2g}) vs "
                    "the bound", "CI lower end − (1 − (3/4)^R)", lower_bound=True, settle="more restart groups",
-                   reading="some of R restarts reaches the global minimum")
+                   reading="some of R restarts reaches the global minimum", reading_kind="paper")
     selection = Part("lowest-loss-selection", f"R restarts of {SELECT_STEPS:,} steps each, keeping the one with "
                      "the lowest final loss (what a user does): groups where some restart is global but the kept "
                      "one is not", "groups where the selection missed a global restart",
-                     reading=f"the restart a user keeps — the lowest loss after {SELECT_STEPS:,} steps — is global")
+                     reading=f"the restart a user keeps — the lowest loss after {SELECT_STEPS:,} steps — is global",
+                     reading_kind="stronger")
     flips = Part("sign-flips", "(derived, not the paper's words) of the four sign flips (±v₀, ±a₀) of each "
                  "paper initialization, at least one reaches the global minimum, and the one inside the "
                  "theorem's region does", "initializations with no global flip", settle="more steps per run")

@@ -98,10 +98,11 @@ def check(plan: Plan, seed: int) -> Outcome:
     some = Part("some-teacher", f"the witness teacher (1ᵀa* ≠ 0, the largest κ/κ*(k, r) among the p-series "
                 f"teachers, chosen from κ* before these runs) at every p of the budget and p = ∞: {rule}",
                 "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher",
-                reading="for some teacher with 1ᵀa* ≠ 0, uniformly in p ≤ ∞")
+                reading="for some teacher with 1ᵀa* ≠ 0, uniformly in p ≤ ∞", reading_kind="paper")
     every = Part("every-teacher", f"every teacher with a spurious minimum on the map (p = ∞) and along p: {rule}",
                  "CI lower end on P(spurious)", lower_bound=True, settle="more runs per teacher",
-                 reading="for every teacher with a spurious minimum, uniformly in p ≤ ∞")
+                 reading="for every teacher with a spurious minimum, uniformly in p ≤ ∞",
+                 reading_kind="stronger")
     below = Part("none-below-threshold", "map cells with κ below κ*(k, r)'s bracket: no run reaches the "
                  "spurious minimum (at p = ∞ no a₀ of the paper's ball does, by the threshold search)",
                  "spurious runs")
@@ -120,7 +121,7 @@ def check(plan: Plan, seed: int) -> Outcome:
     judge(some, {**weakest, "witness": witness.label(), "p_tried": [r["p"] for r in witness_rows]})
     for row in maps:
         bracket = threshold_of(found, row["k"], row["ratio_over_boundary"])
-        if bracket is not None and row["kappa"] < bracket.kappa_low * (1 - 1e-9):
+        if bracket is not None and bracket.side(row["kappa"]) == "below":
             below.add({**row, "kappa_low": bracket.kappa_low}, row["spurious"], 0, size=size(row))
     held = decisions_part(decisions.Outcome.SPURIOUS)
     teacher = invariants.canonical_teacher(witness.k, witness.r, witness.kappa)
@@ -176,7 +177,7 @@ def region_text(maps: list[Record], found: Sequence[Threshold]) -> str:
     """Where P(spurious) is a constant, in (k, r/r_b, κ), from the map and κ*."""
     # a cell within κ*'s bracket (ends included, to rounding) is at κ*, neither below nor above it
     above = [r for r in maps if (t := threshold_of(found, r["k"], r["ratio_over_boundary"])) is not None
-             and r["kappa"] > t.kappa_high * (1 + 1e-9)]
+             and t.side(r["kappa"]) == "above"]
     without = sorted({r["k"] for r in maps if threshold_of(found, r["k"], r["ratio_over_boundary"]) is None})
     constant = [r for r in above if r["p_spurious"].low > NEGLIGIBLE]
     spans = "; ".join(f"k = {t.k:,}, r/r_b = {t.ratio_over_boundary:g}: κ* ∈ [{t.kappa_low:.3g}, "

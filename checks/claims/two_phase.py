@@ -427,13 +427,13 @@ def check(plan: Plan, seed: int) -> Outcome:
                      "of its series, p = ∞ included; the case is the teacher whose least median over p is largest "
                      "(a best-of-the-grid choice: the 99 % intervals hold per configuration, not jointly)",
                      "that teacher's least median speedup over p", lower_bound=True, settle="more runs",
-                     reading="for some teacher, uniformly in p ≤ ∞")
+                     reading="for some teacher, uniformly in p ≤ ∞", reading_kind="paper")
     every_part = Part("much-faster-everywhere", "every configuration (k, r/r_b, κ, p) of the grid, from the "
                       "paper's initialization: median over all its global runs of the speedup (mean per-step "
                       "decrease of log ℓ after T₁ over before T₁; T₁ = 0 counts as 0) above "
                       f"{SHAPE_THRESHOLD:g}, judged by the 99 % interval, the median reported",
                       "median speedup", lower_bound=True, settle="more runs",
-                      reading="for every teacher (k, r/r_b, κ) and p")
+                      reading="for every teacher (k, r/r_b, κ) and p", reading_kind="stronger")
 
     configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, settings.phase_steps)
                       for k, ratio, kappa, p in grid.configurations()]
