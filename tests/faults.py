@@ -16,8 +16,8 @@ from types import ModuleType
 
 import numpy as np
 
-from checks.experiments import invariant_grid
-from theory import certify, dynamics, empirical, formulas, initialization, reduced_gd, vector_math
+from checks.experiments import invariant_grid, judged
+from theory import certify, dynamics, empirical, formulas, initialization, quadrature, reduced_gd, vector_math
 from theory.reduced_gd import StepResult, register_jitable
 
 _g, _loss, _grad_a, _grad_v = formulas.g, formulas.loss_from_scalars, formulas.grad_a, formulas.grad_v
@@ -137,6 +137,13 @@ def _init_near_hemisphere(p, n, rng):
     return np.abs(cos_phi), sin_phi  # v₀ always within 90° of w*
 
 
+def _radial_tail_uniform_disk(u, k):
+    """The disk's radial law as if a₀ were uniform on the disk (the k-ball's projection ignored):
+    P(u₀ > u) = 1 − u² at every k — wrong for k ≠ 2, where it moves mass to the rim."""
+    u = np.clip(u, 0.0, 1.0)
+    return 1.0 - u * u
+
+
 _FAULTY_KERNELS: dict = {}   # per process: a kernel compiled around a faulty step, kept for its next test
 
 
@@ -159,6 +166,7 @@ class Fault:
         # the invariant grid's in-process caches of counts and thresholds, likewise
         monkeypatch.setattr(invariant_grid._MemoryCache, "entries", {})
         monkeypatch.setattr(invariant_grid, "_THRESHOLDS", {})
+        monkeypatch.setattr(judged, "_QUADRATURES", {})     # P_∞ by quadrature, cached per process
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
@@ -199,6 +207,10 @@ FAULTS = (
           module=reduced_gd),
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
     Fault("a-step-slow-after-phase-one", "step", _a_step_slow_after_phase_one, ("two-phase",), module=reduced_gd),
+    # the quadrature's weights (it runs GD through the reduced kernel, which the step faults reach):
+    # its P_∞ then disagrees with the sampled runs beside it
+    Fault("quadrature-uniform-disk", "radial_tail", _radial_tail_uniform_disk,
+          ("success-probability", "spurious-probability"), module=quadrature),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )
