@@ -30,7 +30,7 @@ from checks.figures.render import margins_figure
 from checks.verdicts.budget import Budget
 from checks.verdicts.claim import SOURCES, Claim
 from checks.verdicts.jsonable import jsonable
-from checks.verdicts.outcome import VERDICTS, Figure, Outcome
+from checks.verdicts.outcome import QUALIFICATIONS, VERDICTS, Figure, Outcome
 from checks.verdicts.stats import Proportion
 from theory import reduced_gd
 from theory.validation import InvalidInput
@@ -183,8 +183,11 @@ def document(results: list[ClaimResult], budget: Budget, seed: int,
     counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in records) for v in VERDICTS}
                  for src in SOURCES}
+    # the headline's split of qualified claims: whose reading fails (checks.verdicts.outcome.QUALIFICATIONS)
+    qualified_by = {q: sum(r["verdict"] == "qualified" and r["evidence"].get("qualification") == q for r in records)
+                    for q in QUALIFICATIONS}
     return {"schema_version": SCHEMA_VERSION, "claims": records,
-            "summary": {"counts": counts, "by_source": by_source,
+            "summary": {"counts": counts, "by_source": by_source, "qualified_by": qualified_by,
                         "seconds": round(sum(r["seconds"] for r in records), 3),
                         "wall_seconds": (run or {}).get("duration_seconds")},
             "environment": environment(budget, seed, run)}

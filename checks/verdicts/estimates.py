@@ -117,7 +117,10 @@ class Estimate:
         return {name: self.value, f"{name}_low": self.low, f"{name}_high": self.high, f"{name}_kind": self.kind}
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "estimate": self.value, "low": self.low, "high": self.high}
+        # ci_low / ci_high: the keys a Proportion has (the JSON boundary keeps them for every kind: a
+        # confidence interval when sampled, the error estimate's ends by quadrature, an enclosure when proved)
+        out: dict[str, Any] = {"kind": self.kind, "estimate": self.value, "low": self.low, "high": self.high,
+                               "ci_low": self.low, "ci_high": self.high}
         if self.confidence is not None:
             out["confidence"] = self.confidence
         if self.trials is not None:
