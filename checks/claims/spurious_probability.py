@@ -42,7 +42,7 @@ from checks.verdicts.cases import AT_THRESHOLD, FAIL, PASS, UNDECIDED, Part, Rec
 from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
 from checks.verdicts.estimates import Requirement
-from checks.verdicts.outcome import Outcome, combine
+from checks.verdicts.outcome import Outcome, SensitivityRow, combine
 from theory import decisions, dynamics, invariants
 
 __all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FLOW", "REPORT_ORDER", "REQUIREMENT", "SETTINGS", "WITNESS_R", "ZONE",
@@ -60,9 +60,12 @@ FLOW = (10, 0.3, 10.0)   # the teacher of the dynamics picture: (k, r/r_b, κ), 
 @dataclass(frozen=True)
 class Settings(ClaimSettings):
     flow_runs: int = setting("runs in the flow figure")
+    sensitivity: bool = setting("sensitivity of the verdict to our knobs (η, ‖v₀‖, the constant) at p = ∞")
 
 
-SETTINGS = PerBudget(quick=Settings(flow_runs=200), standard=Settings(flow_runs=400), thorough=Settings(flow_runs=800))
+SETTINGS = PerBudget(quick=Settings(flow_runs=200, sensitivity=False),
+                     standard=Settings(flow_runs=400, sensitivity=False),
+                     thorough=Settings(flow_runs=800, sensitivity=True))
 
 
 def size(row: Record) -> float:
@@ -198,6 +201,7 @@ def check(plan: Plan, seed: int) -> Outcome:
                 f"{'; '.join(failed_readings)}: {where_every()}. {region}")
 
     parts = [some, every, below, agrees, held]
+    sensitivity = (_sensitivity(plan, judged, parts) if plan.settings(CLAIM_ID, Settings).sensitivity else [])
     return combine(parts, summary_confirmed, summary_qualified=summary_qualified,
                    says="with constant probability, the same procedure could also converge to the spurious local "
                         "minimum",
@@ -206,7 +210,7 @@ def check(plan: Plan, seed: int) -> Outcome:
                                f"'constant' read as above {NEGLIGIBLE:g} ± {ZONE:g} (ours)"),
                    figures=figures, teachers=[j.record() for j in judged], phase_map=phase_map,
                    thresholds=thresholds, map_cells=[j.record() for j in map_judged], skipped_for_budget=[],
-                   requirement=REQUIREMENT, witness_family={"r": WITNESS_R, "kappa": "k",
+                   requirement=REQUIREMENT, sensitivity=sensitivity, witness_family={"r": WITNESS_R, "kappa": "k",
                                                             "ks": [f.k for f in family]},
                    quadrature_agreement=[c.instance for c in agrees.cases],
                    coverage=coverage(parts, plan.budget,
@@ -215,6 +219,42 @@ def check(plan: Plan, seed: int) -> Outcome:
                    family_alpha=FAMILY_ALPHA,
                    zero_sum_at_infinity="r = 0 at p = ∞: φ₀ = π/2 and a₀ = 0 is a critical point (the saddle "
                    "cone); GD never leaves it, so P_∞(global) = P_∞(spurious) = 0 exactly (not run)")
+
+
+def _readings(judged: Sequence[jd.Judged], requirement: Requirement) -> tuple[Part, Part]:
+    """The two reading parts re-decided against ``requirement`` (the sensitivity table's verdicts)."""
+    some = Part("some-teacher", "", "", lower_bound=True, reading="some", reading_kind="paper")
+    every = Part("every-teacher", "", "", lower_bound=True, reading="every", reading_kind="stronger")
+    for j in judged:
+        status = requirement.decide(j.estimate)
+        target = some if j.point.name == "witness" else every
+        target.add({}, requirement.measured(j.estimate), requirement.threshold, status=status)
+        if target is some and j.point.ratio < 1:
+            every.add({}, requirement.measured(j.estimate), requirement.threshold, status=status)
+    return some, every
+
+
+def _sensitivity(plan: Plan, judged: list[jd.Judged], parts: list[Part]) -> list[SensitivityRow]:
+    """Our knobs and whether the verdict flips: the constant (re-judged on the same estimates), η and
+    ‖v₀‖ (the p = ∞ configurations re-estimated by quadrature, finite p kept)."""
+    ours = combine(parts, lambda: "-").verdict
+
+    def verdict_with(rejudged: Sequence[jd.Judged], requirement: Requirement) -> tuple[str, str]:
+        some, every = _readings(rejudged, requirement)
+        return (combine([some, every, *parts[2:]], lambda: "-").verdict,
+                f"some teacher family: {some.verdict}; every teacher: {every.verdict}")
+
+    rows = []
+    for constant in (0.05, 0.1):
+        verdict, readings = verdict_with(judged, replace(REQUIREMENT, threshold=constant))
+        rows.append(SensitivityRow("the constant (P(spurious) > c)", f"{NEGLIGIBLE:g}", f"{constant:g}", ours, verdict,
+                                   readings, "every configuration, the same estimates"))
+    for knob in jd.KNOBS:
+        rejudged = jd.rejudged_at_infinity(judged, plan.invariant_grid.quadrature_tolerance, knob)
+        verdict, readings = verdict_with(rejudged, REQUIREMENT)
+        rows.append(SensitivityRow(knob.knob, knob.ours, knob.tried, ours, verdict, readings,
+                                   "the p = ∞ configurations by quadrature (finite p as run)"))
+    return rows
 
 
 def region_text(maps: Sequence[jd.Judged], found: Sequence[Threshold]) -> str:

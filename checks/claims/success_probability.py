@@ -270,27 +270,10 @@ def _sensitivity(plan: Plan, judged: list[jd.Judged], parts: list[Part]) -> list
         verdict, readings = verdict_with(judged, replace(REQUIREMENT, threshold=constant))
         rows.append(SensitivityRow("the constant (P(global) > c)", "1/4", f"{constant:.3g}", ours, verdict, readings,
                                    "every configuration, the same estimates"))
-    tolerance = plan.invariant_grid.quadrature_tolerance
-    for knob, ours_text, tried_text, eta_fraction, kappa_factor in (
-            ("η (fraction of the stability limit)", "1/4", "1/8", 0.125, 1.0),
-            ("η (fraction of the stability limit)", "1/4", "1/2", 0.5, 1.0),
-            ("‖v₀‖ (κ = (‖w*‖‖a*‖/‖v₀‖)²)", "1", "1/2 (κ × 4)", 0.25, 4.0),
-            ("‖v₀‖ (κ = (‖w*‖‖a*‖/‖v₀‖)²)", "1", "2 (κ / 4)", 0.25, 0.25)):
-        rejudged = []
-        for j in judged:
-            if j.p != ig.INF or j.quadrature is None:
-                rejudged.append(j)
-                continue
-            point = replace(j.point, kappa=j.point.kappa * kappa_factor)
-            found = jd.quadrature_of(point, tolerance, eta_fraction)
-            if isinstance(found, str):
-                rejudged.append(replace(j, status=UNDECIDED))
-                continue
-            estimate = jd.estimate_at_infinity(found, j.outcome)
-            rejudged.append(replace(j, point=point, estimate=estimate, status=REQUIREMENT.decide(estimate),
-                                    quadrature=found))
+    for knob in jd.KNOBS:
+        rejudged = jd.rejudged_at_infinity(judged, plan.invariant_grid.quadrature_tolerance, knob)
         verdict, readings = verdict_with(rejudged, REQUIREMENT)
-        rows.append(SensitivityRow(knob, ours_text, tried_text, ours, verdict, readings,
+        rows.append(SensitivityRow(knob.knob, knob.ours, knob.tried, ours, verdict, readings,
                                    "the p = ∞ configurations by quadrature (finite p as run)"))
     return rows
 

@@ -54,7 +54,7 @@ from checks.verdicts.cases import AT_THRESHOLD, FAIL, PASS, UNDECIDED, Part
 from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import grid_coverage
 from checks.verdicts.estimates import Estimate, Requirement, Schedule
-from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
+from checks.verdicts.outcome import Figure, FigureLine, Outcome, SensitivityRow, combine
 from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 __all__ = ["CLAIM", "CLAIM_ID", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "HISTORY_CHUNK",
@@ -624,6 +624,7 @@ def check(plan: Plan, seed: int) -> Outcome:
                 f"rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
 
     parts = [rate_part, bound_part, slope_part, some_part, every_part]
+    sensitivity = [_much_faster_at(rows, threshold, parts) for threshold in (1.5, 3.0)]
     decided = sum(configuration_status(r) in (PASS, FAIL) for r in rows)
     return combine(parts, summary_confirmed,
                    summary_qualified=summary_qualified, figures=figures, grid=rows, totals=totals,
@@ -637,8 +638,32 @@ def check(plan: Plan, seed: int) -> Outcome:
                    regions={"holds": holds_text, "fails": fails_text,
                             "undecided": [list(key) for key in undecided_teachers],
                             "every_teacher_fails_from_kappa": kappa_fail},
-                   phase_one=phase_one,
+                   phase_one=phase_one, sensitivity=sensitivity,
                    coverage=grid_coverage(rows, plan.budget, parts))
+
+
+def _much_faster_at(rows: list[dict], threshold: float, parts: list[Part]) -> SensitivityRow:
+    """"Much faster" read as ``threshold``× instead of 2× (± ZONE), re-decided on the same medians and
+    intervals: the sensitivity table's row (the other parts kept)."""
+    requirement = Requirement(threshold, ZONE, above=True)
+    teachers: dict[tuple, list[str]] = {}
+    for row in rows:
+        status = (requirement.decide(Estimate(row["speedup_median"], row["speedup_low"], row["speedup_high"],
+                                              "sampled")) if "speedup_median" in row else UNDECIDED)
+        teachers.setdefault((row["k"], row["r"], row["kappa"]), []).append(status)
+    per_teacher = [FAIL if FAIL in s else PASS if all(x == PASS for x in s) else UNDECIDED for s in teachers.values()]
+    every = Part("much-faster-everywhere", "", "", lower_bound=True, reading="every", reading_kind="stronger")
+    for statuses in teachers.values():
+        for status in statuses:
+            every.add({}, 0, 0, status=status)
+    some = Part("much-faster-for-some-teacher", "", "", lower_bound=True, reading="some", reading_kind="paper")
+    some.add({}, 0, 0, status=PASS if PASS in per_teacher else FAIL if all(t == FAIL for t in per_teacher)
+             else UNDECIDED)
+    ours = combine(parts, lambda: "-").verdict
+    tried = combine([*parts[:3], some, every], lambda: "-").verdict
+    return SensitivityRow("'much faster' (median speedup above c×)", f"{SHAPE_THRESHOLD:g}", f"{threshold:g}", ours,
+                          tried, f"some teacher: {some.verdict}; every teacher: {every.verdict}; teachers holding: "
+                          f"{per_teacher.count(PASS)} of {len(per_teacher)}", "the same configurations' medians")
 
 
 # --- figures ---------------------------------------------------------------------------------

@@ -20,19 +20,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 from checks.experiments import invariant_grid as ig
 from checks.experiments.cells import CellRow
 from checks.experiments.plan import Plan
-from checks.verdicts.cases import FAIL, PASS, Record
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Record
 from checks.verdicts.estimates import Estimate, Requirement, Schedule, sequential
 from theory import quadrature
 from theory.decisions import Outcome
 
-__all__ = ["Judged", "agreement_status", "estimate_at_infinity", "judge", "lowest", "quadrature_of",
-           "sampled_estimate", "schedule"]
+__all__ = ["KNOBS", "Judged", "Knob", "agreement_status", "estimate_at_infinity", "judge", "lowest", "quadrature_of",
+           "rejudged_at_infinity", "sampled_estimate", "schedule"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +146,38 @@ def agreement_status(judged: Judged, sampled: CellRow, alpha: float) -> tuple[st
 def lowest(judged: Sequence[Judged]) -> Judged:
     """The configuration whose estimate's lower end is lowest."""
     return min(judged, key=lambda j: j.estimate.low)
+
+
+class Knob(NamedTuple):
+    """A choice of ours tried at another value: at p = ∞ the step size's fraction of the stability
+    limit and ‖v₀‖ (which scales κ = (‖w*‖‖a*‖/‖v₀‖)² by ``kappa_factor``)."""
+
+    knob: str
+    ours: str
+    tried: str
+    eta_fraction: float
+    kappa_factor: float
+
+
+KNOBS = (Knob("η (fraction of the stability limit)", "1/4", "1/8", 0.125, 1.0),
+         Knob("η (fraction of the stability limit)", "1/4", "1/2", 0.5, 1.0),
+         Knob("‖v₀‖ (κ = (‖w*‖‖a*‖/‖v₀‖)²)", "1", "1/2 (κ × 4)", 0.25, 4.0),
+         Knob("‖v₀‖ (κ = (‖w*‖‖a*‖/‖v₀‖)²)", "1", "2 (κ / 4)", 0.25, 0.25))
+
+
+def rejudged_at_infinity(judged: Sequence[Judged], tolerance: float, knob: Knob) -> list[Judged]:
+    """The configurations judged again with a knob at another value: those at p = ∞ re-estimated by
+    quadrature (undecided where it fails), those at finite p kept as run."""
+    out = []
+    for j in judged:
+        if j.p != math.inf or j.quadrature is None:
+            out.append(j)
+            continue
+        point = replace(j.point, kappa=j.point.kappa * knob.kappa_factor)
+        found = quadrature_of(point, tolerance, knob.eta_fraction)
+        if isinstance(found, str):
+            out.append(replace(j, status=UNDECIDED))
+            continue
+        estimate = estimate_at_infinity(found, j.outcome)
+        out.append(replace(j, point=point, estimate=estimate, status=j.requirement.decide(estimate), quadrature=found))
+    return out
