@@ -188,6 +188,9 @@ def document(results: list[ClaimResult], budget: Budget, seed: int,
                     for q in QUALIFICATIONS}
     return {"schema_version": SCHEMA_VERSION, "claims": records,
             "summary": {"counts": counts, "by_source": by_source, "qualified_by": qualified_by,
+                        # every claim's knobs of ours and whether its verdict flips (the claims compute them)
+                        "sensitivity": [{"claim": r["id"], **row} for r in records
+                                        for row in r["evidence"].get("sensitivity", [])],
                         "seconds": round(sum(r["seconds"] for r in records), 3),
                         "wall_seconds": (run or {}).get("duration_seconds")},
             "environment": environment(budget, seed, run)}
