@@ -166,7 +166,8 @@ class Fault:
         # the invariant grid's in-process caches of counts and thresholds, likewise
         monkeypatch.setattr(invariant_grid._MemoryCache, "entries", {})
         monkeypatch.setattr(invariant_grid, "_THRESHOLDS", {})
-        monkeypatch.setattr(judged, "_QUADRATURES", {})     # P_∞ by quadrature, cached per process
+        if self.module in (reduced_gd, quadrature):     # what P_∞ by quadrature (cached per process) runs on
+            monkeypatch.setattr(judged, "_QUADRATURES", {})
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
