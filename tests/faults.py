@@ -16,7 +16,7 @@ from types import ModuleType
 
 import numpy as np
 
-from checks.experiments import invariant_grid
+from checks.experiments import invariant_grid, judged
 from tests import beyond_faults
 from theory import (
     activations,
@@ -28,6 +28,7 @@ from theory import (
     initialization,
     overlap,
     plain_gd,
+    quadrature,
     reduced_gd,
     sampled,
     vector_math,
@@ -187,6 +188,13 @@ def _gaussian_inputs_wrong_variance(law, shape, rng):
     return _draw_inputs(law, shape, rng)
 
 
+def _radial_tail_uniform_disk(u, k):
+    """The disk's radial law as if a₀ were uniform on the disk (the k-ball's projection ignored):
+    P(u₀ > u) = 1 − u² at every k — wrong for k ≠ 2, where it moves mass to the rim."""
+    u = np.clip(u, 0.0, 1.0)
+    return 1.0 - u * u
+
+
 _FAULTY_KERNELS: dict = {}   # per process: a kernel compiled around a faulty step, kept for its next test
 
 
@@ -209,6 +217,8 @@ class Fault:
         # the invariant grid's in-process caches of counts and thresholds, likewise
         monkeypatch.setattr(invariant_grid._MemoryCache, "entries", {})
         monkeypatch.setattr(invariant_grid, "_THRESHOLDS", {})
+        if self.module in (reduced_gd, quadrature):     # what P_∞ by quadrature (cached per process) runs on
+            monkeypatch.setattr(judged, "_QUADRATURES", {})
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:
@@ -275,6 +285,12 @@ FAULTS = (
     Fault("gaussian-input-variance", "draw_inputs", _gaussian_inputs_wrong_variance, ("beyond-sgd",), module=sampled),
     Fault("sgd-input-variance", "draw_inputs", beyond_faults._uniform_wrong_variance, ("beyond-input",),
           module=sampled),
+
+
+    # the quadrature's weights (it runs GD through the reduced kernel, which the step faults reach):
+    # its P_∞ then disagrees with the sampled runs beside it
+    Fault("quadrature-uniform-disk", "radial_tail", _radial_tail_uniform_disk,
+          ("success-probability", "spurious-probability"), module=quadrature),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

@@ -31,7 +31,7 @@ from checks.verdicts.assumptions import assumptions_table
 from checks.verdicts.budget import Budget
 from checks.verdicts.claim import SOURCES, Claim
 from checks.verdicts.jsonable import jsonable
-from checks.verdicts.outcome import VERDICTS, Figure, Outcome
+from checks.verdicts.outcome import QUALIFICATIONS, VERDICTS, Figure, Outcome
 from checks.verdicts.stats import Proportion
 from theory import reduced_gd
 from theory.validation import InvalidInput
@@ -185,8 +185,14 @@ def document(results: list[ClaimResult], budget: Budget, seed: int,
     by_source = {src: {v: sum(r["verdict"] == v and r["source"] == src for r in records) for v in VERDICTS}
                  for src in SOURCES}
     table = assumptions_table((r.id, r.outcome.evidence.details) for r in results)
+    # the headline's split of qualified claims: whose reading fails (checks.verdicts.outcome.QUALIFICATIONS)
+    qualified_by = {q: sum(r["verdict"] == "qualified" and r["evidence"].get("qualification") == q for r in records)
+                    for q in QUALIFICATIONS}
     return {"schema_version": SCHEMA_VERSION, "claims": records, "assumptions": table.to_json(),
-            "summary": {"counts": counts, "by_source": by_source,
+            "summary": {"counts": counts, "by_source": by_source, "qualified_by": qualified_by,
+                        # every claim's knobs of ours and whether its verdict flips (the claims compute them)
+                        "sensitivity": [{"claim": r["id"], **row} for r in records
+                                        for row in r["evidence"].get("sensitivity", [])],
                         "seconds": round(sum(r["seconds"] for r in records), 3),
                         "wall_seconds": (run or {}).get("duration_seconds")},
             "environment": environment(budget, seed, run)}

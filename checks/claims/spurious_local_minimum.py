@@ -261,6 +261,10 @@ def check(plan: Plan, seed: int) -> Outcome:
         f"loss = closed form > 0, a_sᵀa* < 0 and ℓ_s > ℓ_global certified in arb, "
         f"ℓ rises along all {len(probe_part.cases)} probes (like r³ along the Hessian's null direction)",
         figures=figures, certificates=certificates,
+        says="with Gaussian input there is a spurious local minimum that is not a global minimum",
+        holds_in_any_case=lambda: ("Every part is judged on every teacher with the condition (no reading is needed: "
+                                   "the statement is existential and certified in arb)"),
+        exclusions=("the location, condition and loss value are our reconstruction (docs/mathematics.md)",),
         coverage=coverage([gradient_part, loss_part, cert_part, identity_part, probe_part, cubic_part], plan.budget))
 
 

@@ -11,7 +11,7 @@ aᵀa* ≥ ½‖w*‖‖a*‖². Nothing about a run's own T₁ selects it.
 global minimum, the mean per-step decrease of log ℓ from T₁ to T_floor (the first step with
 ℓ ≤ FLOOR·ℓ(a = 0)) divided by the mean per-step decrease of log ℓ over steps 0 … T₁. A
 configuration's value is the median over **every** run of it that converges to the global minimum
-(decided by :mod:`theory.decisions`), with a distribution-free 99 % interval from order
+(decided by :mod:`theory.decisions`), with a distribution-free interval from order
 statistics. Runs count as follows:
 
 * T₁ = 0 (the run starts inside: φ₀ < π/4 and a₀ᵀa* ≥ ½‖w*‖‖a*‖²): no Phase I, so no slow start;
@@ -50,10 +50,11 @@ from checks.experiments.plan import ClaimSettings, Plan, setting, shown
 from checks.experiments.teachers import gd_teachers, region_init
 from checks.figures.render import new_figure, series_style, to_figure
 from checks.verdicts.budget import PerBudget
-from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part
+from checks.verdicts.cases import AT_THRESHOLD, FAIL, PASS, UNDECIDED, Part
 from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import grid_coverage
-from checks.verdicts.outcome import Figure, FigureLine, Outcome, combine
+from checks.verdicts.estimates import Estimate, Requirement, Schedule
+from checks.verdicts.outcome import Figure, FigureLine, Outcome, SensitivityRow, combine
 from theory import Teacher, arith, decisions, dynamics, full_gd, initialization, invariants, landscape, phases
 
 __all__ = ["CLAIM", "CLAIM_ID", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "HISTORY_CHUNK",
@@ -177,7 +178,11 @@ def modes_too_close(teacher: Teacher, eta: float, v_norm: float) -> bool:
 
 SHAPE_THRESHOLD = 2.0         # "much faster": log ℓ falls at least twice as fast per step after T₁
 FLOOR = 1e-8                  # Phase II is measured down to ℓ ≤ FLOOR · ℓ(a = 0)
-CONFIDENCE = 0.99             # of the order-statistic interval on a configuration's median
+CONFIDENCE = 0.99             # default of the order-statistic interval on a median (the check uses FAMILY_ALPHA)
+FAMILY_ALPHA = 0.01           # the claim's family-wise error: split over its configurations and their looks
+ZONE = 0.1                    # a speedup within 2 ± 0.1 is at the threshold (stated before any run)
+REQUIREMENT = Requirement(SHAPE_THRESHOLD, ZONE, above=True)
+SLOPE_REQUIREMENT = Requirement(1.0, 0.05, above=False)   # T₁ = O(bound): log-log slope ≤ 1 (± 0.05 at it)
 V0_NORM = initialization.DEFAULT_V0_NORM
 DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
 
@@ -193,6 +198,10 @@ class Grid:
     kappa: tuple[float, ...]
     p: tuple[float, ...]          # ends at math.inf
     runs: int
+    max_runs: int = 0             # a configuration still undecided is re-run with 2×, 4×, … runs up to this
+
+    def schedule(self) -> Schedule:
+        return Schedule(self.runs, max(self.runs, self.max_runs))
 
     def configurations(self) -> list[tuple[int, float, float, float]]:
         return [(k, ratio, kappa, p) for k in self.k for ratio in self.ratio for kappa in self.kappa
@@ -200,7 +209,8 @@ class Grid:
 
     def describe(self) -> str:
         return (f"k ∈ {shown(self.k)} × r/r_b ∈ {shown(self.ratio)} × κ ∈ {shown(self.kappa)} × p ∈ {shown(self.p)}, "
-                f"{self.runs:,} runs per configuration")
+                f"{self.runs:,} runs per configuration, doubled while undecided up to "
+                f"{max(self.runs, self.max_runs):,}")
 
 
 @dataclass(frozen=True)
@@ -213,12 +223,13 @@ class Settings(ClaimSettings):
 
 
 SETTINGS = PerBudget(
-    quick=Settings(Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32), phase_steps=200_000,
+    quick=Settings(Grid((2, 10, 100), (0.3, 1.5), (0.1, 1.0, 10.0), (10, 1000, math.inf), 32, 128),
+                   phase_steps=200_000,
                    rate_runs=30, deep_runs=15, rate_teachers_per_family=1),
-    standard=Settings(Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128),
+    standard=Settings(Grid((2, 10, 100), (0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0), (10, 1000, math.inf), 128, 256),
                       phase_steps=400_000, rate_runs=60, deep_runs=60, rate_teachers_per_family=3),
     thorough=Settings(Grid((2, 10, 100, 1000), (0.1, 0.3, 0.9, 1.5), (0.1, 1.0, 10.0, 100.0),
-                           (10, 1000, 10**5, math.inf), 128),
+                           (10, 1000, 10**5, math.inf), 128, 512),
                       phase_steps=2_000_000, rate_runs=60, deep_runs=120, rate_teachers_per_family=8),
 )
 
@@ -238,14 +249,15 @@ def grid_rng(seed: int, k: int, r: float, kappa: float, p: float, n: int) -> np.
     return rng_for(seed, GRID_LABEL, k, repr(r), repr(kappa), repr(p), n)
 
 
-def speedup_median(speedup: np.ndarray, unmeasured: int) -> tuple[float, float, float]:
+def speedup_median(speedup: np.ndarray, unmeasured: int,
+                   confidence: float = CONFIDENCE) -> tuple[float, float, float]:
     """(median, lower, upper) of the speedups with ``unmeasured`` more runs: the median with those
     at 0, the interval's lower end with them at 0 and its upper end with them at +∞ (so a decision
     holds whatever their values)."""
     low_side = np.concatenate([speedup, np.zeros(unmeasured)])
     high_side = np.concatenate([speedup, np.full(unmeasured, math.inf)])
-    median, low, _ = median_interval(low_side, CONFIDENCE)
-    _, _, high = median_interval(high_side, CONFIDENCE)
+    median, low, _ = median_interval(low_side, confidence)
+    _, _, high = median_interval(high_side, confidence)
     return median, low, high
 
 
@@ -285,7 +297,7 @@ class Configuration:
 
 
 def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed: int,
-                      max_steps: int) -> Configuration:
+                      max_steps: int, confidence: float = CONFIDENCE) -> Configuration:
     """Draw the configuration's n runs (paper's initialization, v₀ on the unit sphere of Rᵖ),
     decide each run's outcome, and measure Phase I and II on every run decided `global`."""
     r = grid_r(k, ratio)
@@ -326,7 +338,7 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
            "no_phase_one": int(no_phase_one.sum()), "unmeasured": unmeasured,
            "theorem_region_runs": int(in_region.sum()), "step_cap": steps}
     if speedup.size + unmeasured:
-        row["speedup_median"], row["speedup_low"], row["speedup_high"] = speedup_median(speedup, unmeasured)
+        row["speedup_median"], row["speedup_low"], row["speedup_high"] = speedup_median(speedup, unmeasured, confidence)
     ended = t1[t1 >= 0]
     if ended.size:
         row["T1_median"], row["T1_max"] = float(np.median(ended)), int(ended.max())
@@ -337,10 +349,33 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
 
 
 def configuration_status(row: dict) -> str:
+    """PASS above 2 + ZONE, FAIL below 2 − ZONE, AT_THRESHOLD inside, UNDECIDED otherwise (the
+    median's interval against REQUIREMENT)."""
     if "speedup_median" not in row:
         return UNDECIDED
-    return (PASS if row["speedup_low"] > SHAPE_THRESHOLD else FAIL if row["speedup_high"] < SHAPE_THRESHOLD
-            else UNDECIDED)
+    return REQUIREMENT.decide(Estimate(row["speedup_median"], row["speedup_low"], row["speedup_high"], "sampled"))
+
+
+def _slope_interval(bound: np.ndarray, t1: np.ndarray, alpha: float) -> tuple[float, float, float]:
+    """(slope, low, high) of log T₁ on log bound, with the t-interval at confidence 1 − α; NaNs
+    when fewer than 3 runs or one bound value."""
+    if t1.size <= 2 or np.ptp(np.log(bound)) == 0:
+        return math.nan, math.nan, math.nan
+    fit = stats.linregress(np.log(bound), np.log(t1))
+    half = float(stats.t.ppf(1 - alpha / 2, t1.size - 2) * fit.stderr)
+    return float(fit.slope), float(fit.slope) - half, float(fit.slope) + half
+
+
+def run_sequentially(k: int, ratio: float, kappa: float, p: float, grid: Grid, seed: int, max_steps: int,
+                     alpha: float) -> Configuration:
+    """One configuration decided sequentially: its runs doubled from ``grid.runs`` while undecided, up
+    to ``grid.max_runs``, each look's interval at α/looks (so they hold together with 1 − α)."""
+    schedule = grid.schedule()
+    for n in schedule.sizes():
+        c = run_configuration(k, ratio, kappa, p, n, seed, max_steps, 1 - alpha / schedule.looks)
+        if configuration_status(c.row) != UNDECIDED:
+            break
+    return c
 
 
 def teacher_status(rows: list[dict]) -> str:
@@ -418,24 +453,35 @@ def check(plan: Plan, seed: int) -> Outcome:
                      "|measured / predicted − 1|", settle="a deeper 40-digit window")
     bound_part = Part("phase-one-bound", "every grid run that starts in the theorem's region (cos φ₀ > 0, "
                       "a₀ᵀa* > 0; p = ∞ has none, its bound is infinite) converges to the global minimum and "
-                      "ends Phase I, so T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η) holds on these runs with C = the largest "
-                      "T₁/bound observed — fitted here, on these runs, with no holdout claim and no slack; a "
-                      "configuration fails when one of its region runs does not converge or never ends Phase I",
-                      "largest T₁/bound of the configuration's theorem-region runs (tolerance: the fitted C)")
+                      "ends Phase I — otherwise no finite C bounds T₁/(1/(η cos φ₀ β₀) + 1/η); a configuration "
+                      "fails when one of its region runs does not converge or never ends Phase I. No constant is "
+                      "judged here: C is fitted on half of the runs and reported with the other half's value "
+                      "(phase_one), and the O(·) is judged fit-free by the slope (phase-one-slope)",
+                      "theorem-region runs that did not converge or never ended Phase I")
+    slope_part = Part("phase-one-slope", "T₁ = O(1/(η cos φ₀ β₀) + 1/η) without a fitted constant: the log-log "
+                      "slope of T₁ on the bound over every theorem-region run of the grid that ended Phase I, with "
+                      f"its t-interval at confidence 1 − {FAMILY_ALPHA:g}, must lie below 1 − 0.05 (a slope above 1 "
+                      "would make T₁/bound grow without limit; inside 1 ± 0.05: at the threshold)",
+                      "upper end of the slope's interval")
     some_part = Part("much-faster-for-some-teacher", "some teacher (k, r/r_b, κ) of the grid, from the paper's "
-                     f"initialization, has a median speedup above {SHAPE_THRESHOLD:g} (99 % interval) at every p "
+                     f"initialization, has a median speedup above {SHAPE_THRESHOLD:g} + {ZONE:g} at every p "
                      "of its series, p = ∞ included; the case is the teacher whose least median over p is largest "
-                     "(a best-of-the-grid choice: the 99 % intervals hold per configuration, not jointly)",
+                     "(a best-of-the-grid choice: the intervals hold jointly, family-wise error "
+                     f"{FAMILY_ALPHA:g})",
                      "that teacher's least median speedup over p", lower_bound=True, settle="more runs",
-                     reading="for some teacher, uniformly in p ≤ ∞")
+                     reading="for some teacher, uniformly in p ≤ ∞", reading_kind="paper")
     every_part = Part("much-faster-everywhere", "every configuration (k, r/r_b, κ, p) of the grid, from the "
                       "paper's initialization: median over all its global runs of the speedup (mean per-step "
                       "decrease of log ℓ after T₁ over before T₁; T₁ = 0 counts as 0) above "
-                      f"{SHAPE_THRESHOLD:g}, judged by the 99 % interval, the median reported",
+                      f"{SHAPE_THRESHOLD:g} ± {ZONE:g} (inside: at the threshold), judged by the order-statistic "
+                      "interval with "
+                      f"the family-wise error {FAMILY_ALPHA:g} over every configuration and look (runs doubled while "
+                      "undecided), the median reported",
                       "median speedup", lower_bound=True, settle="more runs",
-                      reading="for every teacher (k, r/r_b, κ) and p")
+                      reading="for every teacher (k, r/r_b, κ) and p", reading_kind="stronger")
 
-    configurations = [run_configuration(k, ratio, kappa, p, grid.runs, seed, settings.phase_steps)
+    alpha = FAMILY_ALPHA / len(grid.configurations())
+    configurations = [run_sequentially(k, ratio, kappa, p, grid, seed, settings.phase_steps, alpha)
                       for k, ratio, kappa, p in grid.configurations()]
     rows = [c.row for c in configurations]
     teachers: dict[tuple, list[dict]] = {}
@@ -444,7 +490,8 @@ def check(plan: Plan, seed: int) -> Outcome:
     for row in rows:
         status = configuration_status(row)
         note = ("no run converged to the global minimum" if "speedup_median" not in row
-                else "the median's interval straddles 2" if status == UNDECIDED else "")
+                else f"the median's interval straddles 2 ± {ZONE:g}" if status == UNDECIDED
+                else f"the median's interval lies inside 2 ± {ZONE:g}" if status == AT_THRESHOLD else "")
         every_part.add(row, row.get("speedup_median", 0.0), SHAPE_THRESHOLD, size=counterexample_size(row),
                        status=status, note=note)
 
@@ -466,22 +513,31 @@ def check(plan: Plan, seed: int) -> Outcome:
     over = np.concatenate([c.region_t1_over_bound for c in region]) if region else np.zeros(0)
     ended = over[np.isfinite(over)]
     fitted = float(ended.max()) if ended.size else 0.0   # C: the largest T₁/bound of the runs that ended Phase I
+    # C fitted on one half of the region runs (even positions of each configuration) and its value on the
+    # other half: a constant judged on the runs that fitted it proves nothing, so neither is judged
+    halves = [np.concatenate([c.region_t1_over_bound[start::2] for c in region]) if region else np.zeros(0)
+              for start in (0, 1)]
+    fit_half, held_half = (float(np.max(h[np.isfinite(h)], initial=0.0)) for h in halves)
     for c in region:
         broken = c.region_not_global + int(np.sum(~np.isfinite(c.region_t1_over_bound)))
-        worst = (float(c.region_t1_over_bound.max()) if c.region_t1_over_bound.size and not broken
-                 else math.inf)   # a run without T₁ (or not converging) admits no finite C
         bound_part.add({**{key: c.row[key] for key in ("k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm")},
                         "region_runs": c.region_runs, "not_global_or_no_T1": broken,
+                        "largest_T1_over_bound": float(np.max(c.region_t1_over_bound, initial=0.0)),
                         "median_T1_over_bound": float(np.median(c.region_t1_over_bound))
                         if c.region_t1_over_bound.size else None},
-                       worst, fitted, size=c.row["k"] + float(c.row["p"]),
-                       status=FAIL if broken or not math.isfinite(worst) else PASS,
+                       broken, 0, size=c.row["k"] + float(c.row["p"]),
                        note="a run of the theorem's region did not converge or never ended Phase I" if broken else "")
     kept = [np.isfinite(c.bound) & (c.t1 > 0) for c in region]
     finite_t1 = np.concatenate([c.t1[m] for c, m in zip(region, kept, strict=True)]) if region else np.zeros(0)
     finite_bound = np.concatenate([c.bound[m] for c, m in zip(region, kept, strict=True)]) if region else np.zeros(0)
-    slope = (float(stats.linregress(np.log(finite_bound), np.log(finite_t1)).slope)
-             if finite_t1.size > 2 and np.ptp(np.log(finite_bound)) > 0 else math.nan)
+    slope, slope_low, slope_high = _slope_interval(finite_bound, finite_t1, FAMILY_ALPHA)
+    if math.isfinite(slope):
+        slope_estimate = Estimate(slope, slope_low, slope_high, "sampled", 1 - FAMILY_ALPHA, trials=int(finite_t1.size))
+        slope_part.add({"runs": int(finite_t1.size), "slope": slope, "slope_low": slope_low, "slope_high": slope_high},
+                       slope_high, SLOPE_REQUIREMENT.threshold, status=SLOPE_REQUIREMENT.decide(slope_estimate))
+    else:
+        slope_part.add({"runs": int(finite_t1.size)}, math.inf, 1.0, status=UNDECIDED,
+                       note="too few theorem-region runs, or one bound value, to fit a slope")
     at_infinity = [{**{key: c.row[key] for key in ("k", "r", "ratio_over_boundary", "kappa", "v0_norm")},
                     "p": "inf", "bound": "inf", "T1_median": c.row.get("T1_median"), "T1_max": c.row.get("T1_max"),
                     "global": c.row["global"]} for c in configurations if c.row["p"] == "inf"]
@@ -494,6 +550,8 @@ def check(plan: Plan, seed: int) -> Outcome:
         if medians:
             t1_change[key] = max(medians) / min(medians)
     phase_one = {"fitted_C": fitted, "runs": int(over.size), "log_log_slope": slope,
+                 "log_log_slope_interval": [slope_low, slope_high],
+                 "C_fitted_on_half": fit_half, "C_of_the_other_half": held_half,
                  "fitted_at": None if fitted_at is None else {key: fitted_at.row[key] for key in
                                                               ("k", "r", "ratio_over_boundary", "kappa", "p")},
                  "largest_T1_median_change_over_p": max(t1_change.values(), default=None),
@@ -538,8 +596,10 @@ def check(plan: Plan, seed: int) -> Outcome:
     at_infinity_text = (f" (median T₁ {min(finite_at_infinity):.0f} to {max(finite_at_infinity):.0f} steps at p = ∞)"
                         if finite_at_infinity else "")
     change = phase_one["largest_T1_median_change_over_p"]
-    bound_text = (f"T₁ ≤ C·(1/(η cos φ₀ β₀) + 1/η) on the {phase_one['runs']:,} theorem-region runs with C = "
-                  f"{fitted:.3g} fitted on them (no holdout), log-log slope of T₁ on the bound {slope:.2f}; at p = ∞ "
+    bound_text = (f"T₁ = O(1/(η cos φ₀ β₀) + 1/η) on the {phase_one['runs']:,} theorem-region runs: log-log slope "
+                  f"of T₁ on the bound {slope:.2f} (interval [{slope_low:.2f}, {slope_high:.2f}], fit-free); C "
+                  f"fitted on half the runs {fit_half:.3g}, on the other half {held_half:.3g} (reported, not judged); "
+                  "at p = ∞ "
                   f"the bound is infinite while T₁ is finite{at_infinity_text}"
                   + (f", and a teacher's median T₁ moves by at most ×{change:.2g} across its p, ∞ included"
                      if change else ""))
@@ -547,7 +607,8 @@ def check(plan: Plan, seed: int) -> Outcome:
     def summary_qualified():
         counter = every_part.failure()
         row = counter.instance
-        return (f"'much faster' (median speedup > {SHAPE_THRESHOLD:g}, 99 % interval, at every p up to ∞) holds for "
+        return (f"'much faster' (median speedup > {SHAPE_THRESHOLD:g} + {ZONE:g}, family-wise error {FAMILY_ALPHA:g}, "
+                f"at every p up to ∞) holds for "
                 f"{len(holding)} of {len(teachers)} teachers (k, r/r_b, κ): {holds_text}; fails for "
                 f"{sum(teacher_status(r) == FAIL for r in teachers.values())}: {fails_text}"
                 + (f" (every teacher with κ ≥ {_fmt(kappa_fail)} fails, at every k and r/r_b tried)" if kappa_fail
@@ -562,13 +623,47 @@ def check(plan: Plan, seed: int) -> Outcome:
         return (f"'much faster' holds for every teacher and p of the grid; {runs_text}; {bound_text}; Phase II "
                 f"rate = spectral radius of I − ηH to {rate_part.decided_worst().measured:.2g} (relative)")
 
-    return combine([rate_part, bound_part, some_part, every_part], summary_confirmed,
+    parts = [rate_part, bound_part, slope_part, some_part, every_part]
+    sensitivity = [_much_faster_at(rows, threshold, parts) for threshold in (1.5, 3.0)]
+    decided = sum(configuration_status(r) in (PASS, FAIL) for r in rows)
+    return combine(parts, summary_confirmed,
                    summary_qualified=summary_qualified, figures=figures, grid=rows, totals=totals,
+                   says="the gradient descent dynamics has two phases: it starts off slow, but converges much faster "
+                        "after several iterations",
+                   where={"much-faster-for-some-teacher": lambda: f"the teachers that hold at every p: {holds_text}",
+                          "much-faster-everywhere": lambda: (f"the teachers that fail at some p: {fails_text} "
+                                                             f"({decided} of {len(rows)} configurations decided)")},
+                   exclusions=(f"'much faster' read as a median speedup above 2 ± {ZONE:g} (ours)",
+                               "‖v₀‖ = 1 (ours): κ is the teacher's scale against it"),
                    regions={"holds": holds_text, "fails": fails_text,
                             "undecided": [list(key) for key in undecided_teachers],
                             "every_teacher_fails_from_kappa": kappa_fail},
-                   phase_one=phase_one,
-                   coverage=grid_coverage(rows, plan.budget, [rate_part, bound_part, some_part, every_part]))
+                   phase_one=phase_one, sensitivity=sensitivity,
+                   coverage=grid_coverage(rows, plan.budget, parts))
+
+
+def _much_faster_at(rows: list[dict], threshold: float, parts: list[Part]) -> SensitivityRow:
+    """"Much faster" read as ``threshold``× instead of 2× (± ZONE), re-decided on the same medians and
+    intervals: the sensitivity table's row (the other parts kept)."""
+    requirement = Requirement(threshold, ZONE, above=True)
+    teachers: dict[tuple, list[str]] = {}
+    for row in rows:
+        status = (requirement.decide(Estimate(row["speedup_median"], row["speedup_low"], row["speedup_high"],
+                                              "sampled")) if "speedup_median" in row else UNDECIDED)
+        teachers.setdefault((row["k"], row["r"], row["kappa"]), []).append(status)
+    per_teacher = [FAIL if FAIL in s else PASS if all(x == PASS for x in s) else UNDECIDED for s in teachers.values()]
+    every = Part("much-faster-everywhere", "", "", lower_bound=True, reading="every", reading_kind="stronger")
+    for statuses in teachers.values():
+        for status in statuses:
+            every.add({}, 0, 0, status=status)
+    some = Part("much-faster-for-some-teacher", "", "", lower_bound=True, reading="some", reading_kind="paper")
+    some.add({}, 0, 0, status=PASS if PASS in per_teacher else FAIL if all(t == FAIL for t in per_teacher)
+             else UNDECIDED)
+    ours = combine(parts, lambda: "-").verdict
+    tried = combine([*parts[:3], some, every], lambda: "-").verdict
+    return SensitivityRow("'much faster' (median speedup above c×)", f"{SHAPE_THRESHOLD:g}", f"{threshold:g}", ours,
+                          tried, f"some teacher: {some.verdict}; every teacher: {every.verdict}; teachers holding: "
+                          f"{per_teacher.count(PASS)} of {len(per_teacher)}", "the same configurations' medians")
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -618,7 +713,9 @@ def speedup_figure(teachers: dict, grid: Grid) -> Figure:
     return to_figure(fig, "Where 'much faster' holds", f"One cell per teacher (k, r/r_b, κ); its text gives, per p, "
                      f"the median speedup over all that configuration's global runs ({runs:,} runs in all; T₁ = 0 "
                      f"counts as 0); the colour is the least of them. {holding} of {len(teachers)} teachers hold "
-                     f"(every p above {SHAPE_THRESHOLD:g} with 99 % confidence), {failing} fail; medians from "
+                     f"(every p above {SHAPE_THRESHOLD:g} + {ZONE:g}, family-wise error {FAMILY_ALPHA:g}), "
+                     f"{failing} fail; "
+                     "medians from "
                      f"{min(values):.2g} to {max(values):.2g}.")
 
 
@@ -693,20 +790,23 @@ CLAIM = Claim(
              "off slow, but converges much faster after several iterations"),
     reconstruction=("The end of Phase I, T₁ = the first step with φ < π/4 and aᵀa* ≥ ½‖w*‖‖a*‖², and the "
                     "Phase I length O(1/(η cos φ₀ β₀) + 1/η) with β₀ = min(a₀ᵀa*‖w*‖, (g(φ₀) − 1)‖a*‖²‖w*‖²) "
-                    "are our reconstruction; the paper's O(·) names no constant, so C is fitted here (the largest "
-                    "T₁/bound on the grid's theorem-region runs) and nothing is claimed beyond those runs. The "
+                    "are our reconstruction; the paper's O(·) names no constant, so none is judged: the O(·) is "
+                    "judged fit-free by the log-log slope of T₁ on the bound (below 1), and C (the largest T₁/bound) "
+                    "is fitted on half of the theorem-region runs and reported beside the other half's. The "
                     "Phase II rate is derived from the Hessian (docs/mathematics.md#derived-consequences). "
                     "'Much faster' is our reading, fixed "
                     "before measuring: the median, over every run of a configuration that converges to the "
                     "global minimum, of (mean per-step decrease of log ℓ after T₁ down to ℓ = 1e-8·ℓ(a = 0)) / "
-                    "(the one before T₁) exceeds 2, with 99 % confidence; a run with T₁ = 0 has no slow start and "
+                    "(the one before T₁) exceeds 2 + 0.1 (within 2 ± 0.1: at the threshold), family-wise error 1 %; "
+                    "a run with T₁ = 0 has no slow start and "
                     "counts as 0. Teachers are points (k, r/r_b, κ) of the invariants, each along p up to p = ∞, "
                     "from the paper's initialization with ‖v₀‖ = 1 (our reconstruction of its sphere); runs that "
                     "end spurious or undecided are counted, not judged."),
     statement=("From the paper's initialization, on a grid of teachers (k, r/r_b, κ) each with p up to ∞: "
-               "(i) every run starting in the theorem's region converges and ends Phase I, so T₁ ≤ C·(1/(η cos φ₀ "
-               "β₀) + 1/η) on those runs with C fitted on them (reported with the log-log slope; at p = ∞ the bound "
-               "is infinite while T₁ is finite); (ii) after T₁, √ℓ contracts per step at the spectral radius of "
+               "(i) every run starting in the theorem's region converges and ends Phase I, and T₁ = O(1/(η cos φ₀ "
+               "β₀) + 1/η): the log-log slope of T₁ on the bound lies below 1 (t-interval, error 1 %; C fitted on "
+               "half the runs is reported beside the other half's, not judged; at p = ∞ the bound is infinite while "
+               "T₁ is finite); (ii) after T₁, √ℓ contracts per step at the spectral radius of "
                "I − ηH at the minimum, within 1 % (checked on a few random Gaussian and one-hot teachers off the "
                "grid, at finite p; the number is in the evidence); (iii) log ℓ falls at least twice as fast per "
                "step after T₁ as before it (median over a configuration's global runs) — for some teacher at "

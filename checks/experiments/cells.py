@@ -28,6 +28,7 @@ import numpy as np
 
 from checks.experiments.counts import OutcomeCounts
 from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
+from checks.verdicts.cases import side
 from checks.verdicts.claim import rng_for
 from checks.verdicts.errors import InfrastructureError
 from checks.verdicts.stats import Proportion
@@ -263,6 +264,11 @@ class Threshold:
     kappa_low: float
     kappa_high: float
     witness: tuple[float, ...] | None = None
+
+    def side(self, kappa: float) -> str:
+        """"below", "at" or "above" the bracket (checks.verdicts.cases.side: its ends are "at", to
+        rounding) — the one rule the text, the parts and the figures use."""
+        return side(kappa, self.kappa_low, self.kappa_high)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"k": self.k, "r": self.r, "ratio_over_boundary": self.ratio_over_boundary,

@@ -98,14 +98,16 @@ class _MemoryCache:
         self.entries[key] = counts
 
 
-def run_cells(seed: int, plan: Plan, points: Iterable[Point], ps: Iterable[float], alpha: float) -> list[CellRow]:
+def run_cells(seed: int, plan: Plan, points: Iterable[Point], ps: Iterable[float], alpha: float,
+              runs: int | None = None) -> list[CellRow]:
     """The cells (counts, exact intervals at confidence 1 − α each, invariants) of every point at
-    every p of ``ps``, at the default η, each named after its point."""
+    every p of ``ps``, at the default η, each named after its point; ``runs`` per cell (default the
+    plan's). A cell's first n runs are the same whatever its size (its chunks are seeded by index)."""
     spec = plan.invariant_grid
     rows = []
     for point in points:
         grid = cells.Grid(ks=(point.k,), ps=tuple(ps), ratios=(point.ratio,), kappas=(point.kappa,),
-                          eta_multiples=(1.0,), runs=spec.runs, chunk_runs=spec.chunk_runs, seed=seed,
+                          eta_multiples=(1.0,), runs=runs or spec.runs, chunk_runs=spec.chunk_runs, seed=seed,
                           steps=plan.cell_steps)
         result = cells.run_grid(grid, _Inline(), _MemoryCache(), alpha=alpha, with_thresholds=False)
         rows += [row.named(point.name) for row in result.rows]

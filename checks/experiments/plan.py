@@ -75,7 +75,9 @@ class InvariantGrid:
     """The grid the dynamic claims are judged on (checks.experiments.invariant_grid): the map is
     ks × ratios × κs at p = ∞; the p-series run at ps and ∞; κ*(k, r) is searched at the first
     ``threshold_ks`` k, to ``threshold_tolerance`` (relative width) with ``threshold_angles`` rim
-    angles (the search's cost is mostly one decision table per κ tried)."""
+    angles (the search's cost is mostly one decision table per κ tried). A configuration at finite
+    p is decided sequentially from ``runs`` runs, doubled up to ``max_runs``
+    (checks.experiments.judged); at p = ∞ by quadrature to ``quadrature_tolerance``."""
 
     ks: tuple[int, ...]
     ratios: tuple[float, ...]      # r / r_b
@@ -85,12 +87,20 @@ class InvariantGrid:
     threshold_ks: int
     threshold_tolerance: float
     threshold_angles: int
+    max_runs: int = 0              # a finite-p configuration's largest sample (runs · 2^j; 0: runs)
+    quadrature_tolerance: float = 1e-4   # P_∞ by quadrature, to this (its error estimate)
     chunk_runs: int = 500          # runs per seeded chunk of a cell
 
+    def __post_init__(self):
+        if self.max_runs == 0:
+            object.__setattr__(self, "max_runs", self.runs)
+
     def describe(self) -> str:
-        return (f"k ∈ {shown(self.ks)} × r/r_b ∈ {shown(self.ratios)} × κ ∈ {shown(self.kappas)} at p = ∞, "
-                f"p-series at p ∈ {shown((*self.ps, math.inf))}, {self.runs:,} runs per cell, κ*(k, r) at the first "
-                f"{self.threshold_ks} k (to {self.threshold_tolerance:g} relative, {self.threshold_angles} rim angles)")
+        return (f"k ∈ {shown(self.ks)} × r/r_b ∈ {shown(self.ratios)} × κ ∈ {shown(self.kappas)} at p = ∞ (P_∞ by "
+                f"quadrature to {self.quadrature_tolerance:g}, and {self.runs:,} sampled runs per cell beside it), "
+                f"p-series at p ∈ {shown((*self.ps, math.inf))}, each finite-p configuration decided sequentially "
+                f"from {self.runs:,} runs up to {self.max_runs:,}, κ*(k, r) at the first {self.threshold_ks} k (to "
+                f"{self.threshold_tolerance:g} relative, {self.threshold_angles} rim angles)")
 
 
 @dataclass(frozen=True)
@@ -139,14 +149,15 @@ PLANS: PerBudget[Plan] = PerBudget(
                dimensions=DimensionGrid(ks=(2, 10**6), ps=(2, 1000, 10**6)),
                invariant_grid=InvariantGrid(ks=(2, 10, 1000), ratios=(0.01, 0.3, 0.9), kappas=(0.1, 1.0, 10.0, 100.0),
                                             ps=(10, 1000), runs=1500, threshold_ks=2, threshold_tolerance=0.1,
-                                            threshold_angles=120)),
+                                            threshold_angles=120, max_runs=12_000,
+                                            quadrature_tolerance=1e-3)),   # 3× fewer GD runs than 1e-4
     standard=Plan(Budget("standard"), measured_seconds=(44.3, 57.6), run_steps=dynamics.DEFAULT_MAX_STEPS,
                   grid_run_steps=400_000, grid_instance_steps=3e7, cell_steps=cells.STEPS,
                   dimensions=DimensionGrid(ks=(2, 10, 100, 1000, 10**4, 10**6), ps=(2, 10, 100, 10**4, 10**6)),
                   invariant_grid=InvariantGrid(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.9),
                                                kappas=(0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 1000, 100_000),
                                                runs=2000, threshold_ks=3, threshold_tolerance=0.05,
-                                               threshold_angles=240)),
+                                               threshold_angles=240, max_runs=16_000)),
     thorough=Plan(Budget("thorough"), measured_seconds=(210.0, 210.0), run_steps=dynamics.DEFAULT_MAX_STEPS,
                   grid_run_steps=2_000_000, grid_instance_steps=6e7, cell_steps=cells.STEPS,
                   dimensions=DimensionGrid(ks=(1, 2, 3, 10, 100, 1000, 10**4, 10**5, 10**6),
@@ -154,7 +165,7 @@ PLANS: PerBudget[Plan] = PerBudget(
                   invariant_grid=InvariantGrid(ks=(2, 3, 10, 100, 1000, 10_000), ratios=(0.01, 0.1, 0.3, 0.6, 0.9),
                                                kappas=(0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6),
                                                runs=3000, threshold_ks=5, threshold_tolerance=0.02,
-                                               threshold_angles=360)),
+                                               threshold_angles=360, max_runs=24_000)),
 )
 
 

@@ -4,7 +4,7 @@ dynamic claims' — one drawing, so a sweep and a claim show the same evidence t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.colors import Normalize
@@ -100,9 +100,12 @@ def probability_figure(result: GridResult, bounds: dict[Outcome, tuple[float, st
 MAP_PANELS = 6
 
 
-def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figure:
+def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS,
+               quadrature: Mapping[tuple[int, float, float], float] | None = None) -> Figure:
     """P(``outcome``) as colour over (r/r_b, κ), one panel per k, at the grid's largest p (p = ∞ when
-    present) and first η multiple, with κ*(k, r) as brackets joined per k."""
+    present) and first η multiple, with κ*(k, r) as brackets joined per k. ``quadrature`` maps
+    (k, r/r_b, κ) to P_∞(outcome) estimated by quadrature: where given, it is the value drawn (the
+    sampled cells stay the evidence beside it), and the caption says so."""
     axes_, rows, found_all = result.axes, result.rows, result.thresholds
     p_shown = math.inf if math.inf in axes_.ps else max(axes_.ps)
     eta_shown = axes_.eta_multiples[0]
@@ -114,7 +117,13 @@ def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figur
     shown = [r for r in rows if r.p == p_shown and r.eta_multiple == eta_shown and r.k in ks]
 
     def share(row: CellRow) -> float:
+        if quadrature is not None:
+            value = quadrature.get((row.k, row.ratio_over_boundary, row.kappa_asked or row.kappa))
+            if value is not None:
+                return value
         return row.proportion(outcome).estimate
+
+    drawn = "P_∞ estimated by quadrature (sampled runs beside it as evidence)" if quadrature else "sampled runs"
 
     top = max(0.5, max(share(r) for r in shown))
     vmax = 1.0 if outcome == Outcome.GLOBAL else top
@@ -128,7 +137,7 @@ def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figur
         mesh = ax.pcolormesh(x_edges, y_edges, values, cmap="viridis", norm=norm, shading="flat")
         for i, kappa in enumerate(kappas):
             for j in range(len(ratios)):
-                if np.isfinite(values[i, j]):     # "0": not one spurious run in the cell
+                if np.isfinite(values[i, j]):     # "0": not one spurious run in the cell (P_∞ = 0 by quadrature)
                     ax.text(j, kappa, f"{values[i, j]:.2f}" if values[i, j] > 0 else "0", ha="center",
                             va="center", fontsize="x-small",
                             color="white" if values[i, j] < 0.6 * vmax else "black")
@@ -149,22 +158,26 @@ def map_figure(result: GridResult, outcome: Outcome = Outcome.SPURIOUS) -> Figur
     if outcome != Outcome.SPURIOUS:
         low = min(shown, key=share)
         caption = (f"P({outcome.label}) of GD from the paper's initialization at p = {shown_p}, η = {eta_shown:g}× the "
-                   f"default, canonical teachers; {cells} cells of {shown[0].runs:,} runs each; lowest "
-                   f"{share(low):.3f} (k = {low.k:,}, r/r_b = {low.ratio_over_boundary:g}, κ = {low.kappa:.3g}).")
+                   f"default, canonical teachers; {cells} cells, drawn from {drawn} ({shown[0].runs:,} runs each); "
+                   f"lowest {share(low):.3f} (k = {low.k:,}, r/r_b = {low.ratio_over_boundary:g}, "
+                   f"κ = {low.kappa:.3g}).")
         return to_figure(fig, f"P({outcome.label}) over the invariants", caption)
-    spurious = {id(r): r.counts[Outcome.SPURIOUS] for r in shown}
+    spurious = {id(r): share(r) if quadrature else r.counts[Outcome.SPURIOUS] for r in shown}
     zero = sum(spurious[id(r)] == 0 for r in shown)
-    above = [r for r in shown if any(t.k == r.k and t.ratio_over_boundary == r.ratio_over_boundary
-                                     and r.kappa > t.kappa_high for t in found_all)]
-    below = [r for r in shown if any(t.k == r.k and t.ratio_over_boundary == r.ratio_over_boundary
-                                     and r.kappa < t.kappa_low for t in found_all)]
+
+    def placed(where: str) -> list[CellRow]:      # the one boundary rule (checks.verdicts.cases.side)
+        return [r for r in shown if any(t.k == r.k and t.ratio_over_boundary == r.ratio_over_boundary
+                                        and t.side(r.kappa) == where for t in found_all)]
+    above, below, on = placed("above"), placed("below"), placed("at")
+    what = "P_∞ > 0 by quadrature" if quadrature else "a spurious run"
     caption = (f"P(spurious) of GD from the paper's initialization at p = {shown_p}, η = {eta_shown:g}× the default, "
-               f"canonical teachers; {cells} cells of {shown[0].runs:,} runs each; {zero} cells with no spurious "
-               f"run. Orange: the bracket of κ*(k, r) from theory.invariants.spurious_threshold. Cells below κ*: "
-               f"{len(below)}, of which {sum(spurious[id(r)] > 0 for r in below)} with a spurious run; cells above "
-               f"κ*: {len(above)}, of which {sum(spurious[id(r)] > 0 for r in above)} with a spurious run (above κ*, "
-               "P_∞(spurious) > 0, but the spurious runs start in the outer part of the paper's ball, where its law "
-               "puts little mass when k is large: a cell can be above κ* and see none).")
+               f"canonical teachers; {cells} cells, drawn from {drawn} ({shown[0].runs:,} runs each); {zero} cells "
+               f"at 0. Orange: the bracket of κ*(k, r) from theory.invariants.spurious_threshold. Cells below κ*: "
+               f"{len(below)}, of which {sum(spurious[id(r)] > 0 for r in below)} with {what}; cells above "
+               f"κ*: {len(above)}, of which {sum(spurious[id(r)] > 0 for r in above)} with {what}"
+               + (f"; cells inside a bracket (its ends included, to rounding): {len(on)}" if on else "")
+               + " (above κ*, P_∞(spurious) > 0, but the spurious starts lie in the outer part of the paper's ball, "
+               "where its law puts little mass when k is large: P_∞ can be far below any constant).")
     unplaced = sum(1 for r in shown if not any(t.k == r.k for t in found_all))
     if unplaced:
         caption += f" {unplaced} cells are at k without a computed κ*: not placed against it."

@@ -7,8 +7,11 @@ an :class:`~checks.verdicts.outcome.Outcome`:
 
 * any failed case refutes the claim, and the smallest failing instance is its
   counterexample;
-* otherwise any undecided case makes it inconclusive, saying why;
-* otherwise it is confirmed, with the worst margin observed.
+* otherwise any undecided case — or one *at the threshold*, inside the indifference zone stated
+  beforehand around a requirement (:class:`checks.verdicts.estimates.Requirement`) — makes it
+  inconclusive, saying why: what is decided neither way never confirms;
+* otherwise it is confirmed, with the worst case observed (:meth:`Part.worst`: the decided case
+  closest to failing, by one rule for every comparison).
 
 A part may instead test one *reading* of the paper's words, or one part of the claim's domain
 (``reading="uniformly in p"``). Readings are alternatives: the claim is confirmed when every
@@ -24,9 +27,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FAIL", "PASS", "UNDECIDED", "Case", "Part", "Record", "natural_order"]
+__all__ = ["AT_THRESHOLD", "FAIL", "PASS", "READING_KINDS", "ROUNDING", "STATUSES", "UNDECIDED", "Case", "Part",
+           "Record", "natural_order", "side"]
 
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
+AT_THRESHOLD = "at-threshold"     # decided inside the indifference zone: neither holds nor fails
+STATUSES = (PASS, FAIL, UNDECIDED, AT_THRESHOLD)
+READING_KINDS = ("paper", "stronger")    # the paper's own words; a stronger reading of ours
+ROUNDING = 1e-9                   # relative: a value this close to a boundary is on it
+
+
+def side(value: float, low: float, high: float | None = None) -> str:
+    """Where ``value`` lies against the bracket [low, high] (a single boundary when ``high`` is
+    None): "below", "at" (inside the bracket, its ends included to relative :data:`ROUNDING`) or
+    "above". The one rule for "on the boundary" that text, tables and figures share."""
+    high = low if high is None else high
+    if value < low - ROUNDING * abs(low):
+        return "below"
+    if value > high + ROUNDING * abs(high):
+        return "above"
+    return "at"
 
 # A record of evidence — a case's instance, a row of a claim's evidence table: named fields as the
 # report shows them, JSON-ready values or typed ones with a to_json() (a Proportion stays a
@@ -67,7 +87,9 @@ class Part:
     """One property checked over many instances.
 
     Each case passes when ``measured ≤ tolerance`` (an error bound), or, for a part with
-    ``lower_bound=True``, when ``measured > tolerance`` (a positivity or margin claim).
+    ``lower_bound=True``, when ``measured > tolerance`` (a positivity or margin claim) — unless the
+    check gives its status (a case judged by an interval against a requirement with an
+    indifference zone of half-width ``zone`` around ``tolerance``, or undecided).
     """
 
     name: str
@@ -77,6 +99,13 @@ class Part:
     settle: str = "a larger budget"
     lower_bound: bool = False
     reading: str = ""        # the reading or sub-domain this part tests; "" = must hold in any case
+    reading_kind: str = ""   # for a reading: "paper" (the paper's own words) or "stronger" (ours)
+    zone: float = 0.0        # the indifference zone's half-width around the tolerance (stated beforehand)
+
+    def __post_init__(self):
+        if self.reading and self.reading_kind not in READING_KINDS:
+            raise ValueError(f"part {self.name!r}: a reading's kind must be one of {READING_KINDS}, "
+                             f"got {self.reading_kind!r}")
 
     def judge(self, measured: float, tolerance: float) -> str:
         ok = measured > tolerance if self.lower_bound else measured <= tolerance
@@ -85,16 +114,31 @@ class Part:
     def add(self, instance: Record, measured: Any, tolerance: Any, *, size: float = 0.0,
             status: str | None = None, note: str = "") -> Case:
         measured, tolerance = float(measured), float(tolerance)
-        case = Case(instance, measured, tolerance, status or self.judge(measured, tolerance),
-                    size, note)
+        status = status or self.judge(measured, tolerance)
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        case = Case(instance, measured, tolerance, status, size, note)
         self.cases.append(case)
         return case
 
-    def badness(self, case: Case) -> float:
-        """How close a case comes to failing (larger is worse), comparable within the part."""
+    def _relative(self, cases: list[Case]) -> bool:
+        """Error bounds with positive tolerances (≤) compare as measured/tolerance — tolerances may
+        differ by orders of magnitude within a part; every other part compares differences."""
+        return not self.lower_bound and all(c.tolerance > 0 for c in cases)
+
+    def badness(self, case: Case, relative: bool | None = None) -> tuple[int, float, float]:
+        """How close a case comes to failing (larger is worse), comparable within the part: failed
+        cases first, then at-threshold ones, then by the margin to the tolerance — measured −
+        tolerance (≤; measured/tolerance when every tolerance of the part is positive) or
+        tolerance − measured (>). So a part with one tolerance has as its worst the largest
+        measured value (≤) or the smallest (>), whatever the tolerance is, 0 included (the measured
+        value itself breaks a tie that the margin's rounding makes)."""
+        relative = self._relative(self.cases) if relative is None else relative
+        rank = {FAIL: 2, AT_THRESHOLD: 1}.get(case.status, 0)
         if self.lower_bound:
-            return -(case.measured - case.tolerance)
-        return case.measured / case.tolerance if case.tolerance else float("inf")
+            return rank, case.tolerance - case.measured, -case.measured
+        margin = case.measured / case.tolerance if relative else case.measured - case.tolerance
+        return rank, margin, case.measured
 
     def by_status(self, status: str) -> list[Case]:
         return [c for c in self.cases if c.status == status]
@@ -105,17 +149,19 @@ class Part:
             return "inconclusive"
         if self.by_status(FAIL):
             return "refuted"
-        if self.by_status(UNDECIDED):
+        if self.by_status(UNDECIDED) or self.by_status(AT_THRESHOLD):
             return "inconclusive"
         return "confirmed"
 
     def counterexample(self) -> Case | None:
         failures = self.by_status(FAIL)
-        return min(failures, key=lambda c: (c.size, -self.badness(c))) if failures else None
+        return min(failures, key=lambda c: (c.size, -self.badness(c)[1])) if failures else None
 
     def worst(self) -> Case | None:
+        """The decided case closest to failing (:meth:`badness`); None when no case is decided."""
         decided = [c for c in self.cases if c.status != UNDECIDED]
-        return max(decided, key=self.badness) if decided else None
+        relative = self._relative(decided)
+        return max(decided, key=lambda c: self.badness(c, relative)) if decided else None
 
     def decided_worst(self) -> Case:
         """:meth:`worst` of a part that has decided cases (as every confirmed or refuted part has)."""
@@ -134,11 +180,14 @@ class Part:
         return sorted({str(c.instance["family"]) for c in self.cases if "family" in c.instance}, key=natural_order)
 
     def why(self) -> str:
-        """Why the part is inconclusive: how many cases are undecided, and their notes."""
+        """Why the part is inconclusive: how many cases are undecided or at the threshold, and their notes."""
         if not self.cases:
             return "no cases were run"
-        return (f"{len(self.by_status(UNDECIDED))} of {len(self.cases)} cases undecided: "
-                + "; ".join(sorted({c.note for c in self.by_status(UNDECIDED)})))
+        open_cases = self.by_status(UNDECIDED) + self.by_status(AT_THRESHOLD)
+        counted = [f"{len(self.by_status(UNDECIDED))} of {len(self.cases)} cases undecided"]
+        if self.by_status(AT_THRESHOLD):
+            counted.append(f"{len(self.by_status(AT_THRESHOLD))} at the threshold (inside its indifference zone)")
+        return ", ".join(counted) + ": " + "; ".join(sorted({c.note for c in open_cases}))
 
     def to_json(self) -> dict[str, Any]:
         worst, counter = self.worst(), self.counterexample()
@@ -147,12 +196,16 @@ class Part:
             "bound": ">" if self.lower_bound else "≤",
             "verdict": self.verdict, "cases": len(self.cases),
             "failed": len(self.by_status(FAIL)), "undecided": len(self.by_status(UNDECIDED)),
+            "at_threshold": len(self.by_status(AT_THRESHOLD)),
             "worst": worst.to_json() if worst else None,
             "examples": [c.to_json() for c in self.cases[:_EXAMPLES_KEPT]],
             "families": self.families(),
         }
         if self.reading:
             out["reading"] = self.reading
+            out["reading_kind"] = self.reading_kind
+        if self.zone:
+            out["zone"] = self.zone
         if counter:
             out["counterexample"] = counter.to_json()
         if self.verdict == "inconclusive":

@@ -10,6 +10,13 @@ turns parts into one.
   where it fails, the smallest failing instance);
 * otherwise it is confirmed, with the worst margin observed.
 
+A qualified claim says whose reading fails (:data:`QUALIFICATIONS`): the paper's own words, or only
+a stronger reading of ours that the paper does not assert. A paper claim's :class:`VerdictLine`
+says it in plain words above its evidence — "The paper says X. It holds under reading A, where …;
+it fails under reading B (the paper does not assert B), where …", with what is excluded — and its
+:class:`SensitivityRow` table says which of our own choices (step size, ‖v₀‖, thresholds, step caps)
+the verdict rests on.
+
 :class:`Evidence` holds what every outcome has (the summary, the parts with every case, what ran)
 and what its verdict adds (a counterexample, the readings, why it is inconclusive); what a claim
 adds of its own goes into ``details`` — values that are JSON-ready or have a ``to_json()``.
@@ -25,9 +32,13 @@ from typing import Any
 from checks.verdicts.cases import FAIL, Case, Part
 from checks.verdicts.coverage import Coverage
 
-__all__ = ["VERDICTS", "Counterexample", "Evidence", "Figure", "FigureLine", "Outcome", "Reading", "combine"]
+__all__ = ["QUALIFICATIONS", "VERDICTS", "Counterexample", "Evidence", "Figure", "FigureLine", "Outcome", "Reading",
+           "ReadingVerdict", "SensitivityRow", "VerdictLine", "combine", "qualification"]
 
 VERDICTS = ("confirmed", "qualified", "refuted", "inconclusive")
+# whose reading fails, for a claim that is qualified (or refuted) on its readings
+QUALIFICATIONS = ("paper-words-fail", "stronger-reading-fails")
+_HOLDS, _FAILS, _OPEN = "holds", "fails", "undecided"
 
 
 @dataclass(frozen=True)
@@ -75,17 +86,116 @@ class Counterexample:
 
 @dataclass(frozen=True)
 class Reading:
-    """A part that tests one reading of the claim, and (when it fails) its smallest failing case."""
+    """A part that tests one reading of the claim — the paper's own words or a stronger reading of
+    ours (``kind``) — and (when it fails) its smallest failing case."""
 
     part: str
     reading: str
     counterexample: Case | None = None
+    kind: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"part": self.part, "reading": self.reading}
+        if self.kind:
+            out["kind"] = self.kind
         if self.counterexample is not None:
             out["counterexample"] = self.counterexample.to_json()
         return out
+
+
+_KIND_WORDS = {"paper": "the paper's own words", "stronger": "a stronger reading of ours: the paper does not assert it"}
+
+
+@dataclass(frozen=True)
+class ReadingVerdict:
+    """One reading in a verdict line: its plain words, whose words they are (``kind``: "paper" or
+    "stronger"), how it came out (holds, fails, undecided) and where — in words drawn only from
+    the configurations that decided it."""
+
+    reading: str
+    kind: str
+    verdict: str
+    where: str = ""
+
+    def text(self) -> str:
+        where = f", where {self.where}" if self.where else ""
+        if self.verdict == _HOLDS:
+            return f"it holds under the reading “{self.reading}” ({_KIND_WORDS[self.kind]}){where}"
+        if self.verdict == _FAILS:
+            return f"it fails under the reading “{self.reading}” ({_KIND_WORDS[self.kind]}){where}"
+        return f"the reading “{self.reading}” ({_KIND_WORDS[self.kind]}) is undecided{where}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reading": self.reading, "kind": self.kind, "verdict": self.verdict, "where": self.where}
+
+
+@dataclass(frozen=True)
+class VerdictLine:
+    """A paper claim's verdict in plain words, above its evidence: what the paper says, each
+    reading tried with how and where it came out, and what is excluded (with why). Seed-free by
+    construction: its sentences name configurations and decisions, never a sampled number."""
+
+    says: str
+    readings: tuple[ReadingVerdict, ...] = ()
+    exclusions: tuple[str, ...] = ()
+    holds_in_any_case: str = ""      # what must hold whatever the reading (the core parts), when said
+
+    @property
+    def qualification(self) -> str:
+        """"paper-words-fail" when a reading in the paper's own words fails, "stronger-reading-fails"
+        when only stronger readings of ours fail, "" when none fails."""
+        failed = [r for r in self.readings if r.verdict == _FAILS]
+        if any(r.kind == "paper" for r in failed):
+            return QUALIFICATIONS[0]
+        return QUALIFICATIONS[1] if failed else ""
+
+    def text(self) -> str:
+        says = self.says.rstrip(".")
+        pieces = [f"The paper says {says}."]
+        if self.readings:
+            joined = "; ".join(r.text() for r in self.readings)
+            pieces.append(joined[0].upper() + joined[1:] + ".")
+        if self.holds_in_any_case:
+            pieces.append(self.holds_in_any_case.rstrip(".") + ".")
+        if self.exclusions:
+            pieces.append("Excluded: " + "; ".join(e.rstrip(".") for e in self.exclusions) + ".")
+        return " ".join(pieces)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text(), "says": self.says, "readings": [r.to_json() for r in self.readings],
+                "exclusions": list(self.exclusions), "qualification": self.qualification}
+
+
+@dataclass(frozen=True)
+class SensitivityRow:
+    """One knob we chose (not the paper): our value, the value tried, and the claim's verdict (and
+    its readings') under each — so a reader sees which verdicts hinge on a choice of ours.
+    ``judged_on`` says what was re-judged with the tried value (the rest kept as it ran)."""
+
+    knob: str
+    ours: str
+    tried: str
+    verdict_ours: str
+    verdict_tried: str
+    readings_tried: str
+    judged_on: str
+
+    @property
+    def flips(self) -> bool:
+        return self.verdict_ours != self.verdict_tried
+
+    def to_json(self) -> dict[str, Any]:
+        return {"knob": self.knob, "ours": self.ours, "tried": self.tried, "verdict_ours": self.verdict_ours,
+                "verdict_tried": self.verdict_tried, "flips": self.flips, "readings_tried": self.readings_tried,
+                "judged_on": self.judged_on}
+
+
+def qualification(readings: Sequence[Part]) -> str:
+    """Whose reading fails among reading parts: "paper-words-fail", "stronger-reading-fails" or ""."""
+    failed = [p for p in readings if p.reading and p.verdict == "refuted"]
+    if any(p.reading_kind == "paper" for p in failed):
+        return QUALIFICATIONS[0]
+    return QUALIFICATIONS[1] if failed else ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +215,9 @@ class Evidence:
     # an inconclusive outcome: why, and what would settle it
     why: str = ""
     settle: str = ""
+    # a paper claim: its verdict in plain words; every claim with readings: whose reading fails
+    verdict_line: VerdictLine | None = None
+    qualification: str = ""
 
     def part(self, name: str) -> Part:
         return next(p for p in self.parts if p.name == name)
@@ -116,6 +229,10 @@ class Evidence:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"parts": {p.name: p.to_json() for p in self.parts}, **self.details}
+        if self.verdict_line is not None:
+            out["verdict_line"] = self.verdict_line.to_json()
+        if self.qualification:
+            out["qualification"] = self.qualification
         if self.coverage is not None:
             out["coverage"] = self.coverage.to_json()
         if self.holds_when is not None:        # qualified
@@ -156,17 +273,29 @@ class Outcome:
 
 def combine(parts: Sequence[Part], summary_confirmed: Callable[[], str], figures: Iterable[Figure] = (),
             summary_qualified: Callable[[], str] | None = None, coverage: Coverage | None = None,
-            **details: Any) -> Outcome:
+            says: str = "", where: Mapping[str, Callable[[], str]] | None = None, exclusions: Sequence[str] = (),
+            holds_in_any_case: Callable[[], str] | None = None, **details: Any) -> Outcome:
     """One outcome from several parts; the summary names the deciding part.
 
     ``summary_confirmed`` (and ``summary_qualified``, for a qualified outcome) are callables,
     evaluated only when the verdict is theirs (they may read the parts' worst cases, which need
     not exist otherwise). ``details`` is the claim's own evidence.
+
+    ``says`` (what the paper says, plain words) makes the :class:`VerdictLine`: one
+    :class:`ReadingVerdict` per reading part, with ``where[part name]()`` saying where it came out
+    as it did, the ``exclusions``, and ``holds_in_any_case()`` for the core parts.
     """
     parts, figures = tuple(parts), tuple(figures)
-    base = Evidence("", parts, dict(details), coverage)
-    core = [p for p in parts if not p.reading]
     readings = [p for p in parts if p.reading]
+    line = None
+    if says:
+        where = where or {}
+        line = VerdictLine(says, tuple(
+            ReadingVerdict(p.reading, p.reading_kind, {"confirmed": _HOLDS, "refuted": _FAILS}.get(p.verdict, _OPEN),
+                           where[p.name]() if p.name in where else "") for p in readings),
+            tuple(exclusions), holds_in_any_case() if holds_in_any_case else "")
+    base = Evidence("", parts, dict(details), coverage, verdict_line=line, qualification=qualification(readings))
+    core = [p for p in parts if not p.reading]
     held = [p for p in readings if p.verdict == "confirmed"]
     failed = [p for p in readings if p.verdict == "refuted"]
     undecided = [p for p in readings if p.verdict == "inconclusive"]
@@ -190,9 +319,10 @@ def combine(parts: Sequence[Part], summary_confirmed: Callable[[], str], figures
                    "holds " + "; ".join(p.reading for p in held) + " — fails " + "; ".join(p.reading for p in failed))
         return Outcome("qualified", _with(
             base, summary=summary, counterexample=Counterexample.of(smallest),
-            holds_when=tuple(Reading(p.name, p.reading) for p in held),
-            fails_when=tuple(Reading(p.name, p.reading, p.failure()) for p in failed),
-            undecided_readings=tuple(Reading(p.name, p.reading) for p in readings if p.verdict == "inconclusive")),
+            holds_when=tuple(Reading(p.name, p.reading, kind=p.reading_kind) for p in held),
+            fails_when=tuple(Reading(p.name, p.reading, p.failure(), p.reading_kind) for p in failed),
+            undecided_readings=tuple(Reading(p.name, p.reading, kind=p.reading_kind)
+                                     for p in readings if p.verdict == "inconclusive")),
             figures)
     return Outcome("confirmed", _with(base, summary=summary_confirmed()), figures)
 

@@ -6,7 +6,7 @@ import pytest
 from checks.claims import all_claims, get, plan
 from checks.verdicts.jsonable import jsonable
 from tests.faults import FAULTS
-from theory import reduced_gd
+from theory import quadrature, reduced_gd
 
 QUICK = plan("quick")
 
@@ -31,6 +31,8 @@ def _planted(fault, claim_id):
     """One (fault, claim) case; the claims of one step fault share a worker, which compiles the
     kernel around that fault once (about 2.5 s each) instead of once per worker."""
     marks = [pytest.mark.xdist_group(f"fault-{fault.name}")] if fault.module is reduced_gd else []
+    if fault.module is quadrature:      # ~10 s of CPU each: the quadratures of a whole claim again
+        marks.append(pytest.mark.slow)
     return pytest.param(fault, claim_id, marks=marks, id=f"{fault.name}-{claim_id}")
 
 

@@ -57,3 +57,38 @@ def test_dynamic_claims_carry_the_invariants_and_end_at_p_infinity(quick_report)
     assert all({"k", "ratio_over_boundary", "kappa", "p_spurious"} <= set(r) for r in spurious["phase_map"])
     assert all({"estimate", "ci_low", "ci_high"} <= set(r["p_spurious"]) for r in spurious["phase_map"])
     assert all({"k", "r", "kappa_low", "kappa_high"} <= set(t) for t in spurious["thresholds"])
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_paper_claims_open_with_their_verdict_line_and_the_headline_splits_qualified(quick_report):
+    """Each paper claim's evidence opens with "The paper says …", each reading named as the paper's
+    words or a stronger reading of ours; the summary counts qualified claims by whose reading fails."""
+    _, out, _ = quick_report
+    document = json.loads((out / "claims.json").read_text())
+    for claim in document["claims"]:
+        if claim["source"] != "paper":
+            continue
+        line = claim["evidence"]["verdict_line"]
+        assert line["text"].startswith("The paper says "), claim["id"]
+        assert all(r["kind"] in ("paper", "stronger") for r in line["readings"])
+        if claim["verdict"] == "qualified":
+            assert claim["evidence"]["qualification"] == line["qualification"] != ""
+    split = document["summary"]["qualified_by"]
+    assert sum(split.values()) == document["summary"]["counts"]["qualified"]
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_the_witness_family_is_uniform_in_k_and_finite_p_does_not_commute_with_large_k(quick_report):
+    """spurious-probability's witness (r = 0.5, κ = k) is decided above the constant at every k and
+    p, P_∞ by quadrature; at the largest k the smallest p lies above P_∞ (k → ∞ and p → ∞ do not
+    commute: a sentence about large k names its p)."""
+    _, out, _ = quick_report
+    claim = next(c for c in json.loads((out / "claims.json").read_text())["claims"]
+                 if c["id"] == "spurious-probability")
+    witness = [r for r in claim["evidence"]["teachers"] if r["name"] == "witness"]
+    assert len({r["k"] for r in witness}) >= 3 and all(r["status"] == "pass" for r in witness)
+    top = max(r["k"] for r in witness)
+    at_infinity = next(r for r in witness if r["k"] == top and r["p"] == "inf")
+    smallest_p = min((r for r in witness if r["k"] == top and r["p"] != "inf"), key=lambda r: r["p"])
+    assert at_infinity["p_spurious_kind"] == "quadrature"
+    assert smallest_p["p_spurious_low"] > at_infinity["p_spurious_high"]

@@ -69,8 +69,8 @@ def test_quick_verdict_and_evidence_carry_the_invariants(quick):
     for row in rows:
         assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(row)
         assert row["p"] == "inf" or isinstance(row["p"], int)
-    for part in quick[1]["parts"].values():        # every part's cases carry them too
-        for case in part["examples"]:
+    for name, part in quick[1]["parts"].items():   # every part's cases carry them too (the slope: grid-wide)
+        for case in part["examples"] if name != "phase-one-slope" else ():
             assert {"k", "r", "ratio_over_boundary", "kappa", "p", "v0_norm"} <= set(case["instance"])
     series: dict = {}
     for row in rows:
@@ -96,10 +96,22 @@ def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
     assert len(rows) == len(grid.configurations()) == len(grid.k) * len(grid.ratio) * len(grid.kappa) * len(grid.p)
     assert quick[1]["parts"]["much-faster-everywhere"]["cases"] == len(rows)
     for row in rows:
-        assert row["runs"] == grid.runs
+        assert row["runs"] in grid.schedule().sizes()       # runs doubled while undecided
         assert row["global"] + row["spurious"] + row["undecided"] + row["diverged"] == row["runs"]
         assert row["speedup_runs"] + row["no_phase_one"] + row["unmeasured"] == row["global"]
-    assert quick[1]["totals"]["runs"] == len(rows) * grid.runs
+    assert quick[1]["totals"]["runs"] == sum(row["runs"] for row in rows)
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_no_part_judges_a_constant_on_the_runs_that_fitted_it(quick):
+    """The Phase I bound's C is fitted on one half of the runs and reported with the other half's;
+    the parts judge the runs that never end Phase I (tolerance 0) and the fit-free slope (< 1)."""
+    parts, phase_one = quick[1]["parts"], quick[1]["phase_one"]
+    assert parts["phase-one-bound"]["worst"]["tolerance"] == 0
+    assert parts["phase-one-slope"]["worst"]["tolerance"] == 1.0
+    assert {"C_fitted_on_half", "C_of_the_other_half", "log_log_slope_interval"} <= set(phase_one)
+    low, high = phase_one["log_log_slope_interval"]
+    assert low <= phase_one["log_log_slope"] <= high < 1
 
 
 def test_a_configuration_draws_the_runs_any_claim_gets_from_its_seed():
