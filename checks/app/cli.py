@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import io
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -27,7 +29,7 @@ from typing import Any
 
 from checks import claims as catalogue
 from checks.app import budgets, guards, report, sweep, sweep_display, terminal
-from checks.app.files import check_destinations, write_atomically
+from checks.app.files import OutputBusy, OutputLock, check_destinations, publish
 from checks.app.processes import pool, stop
 from checks.experiments import cells
 from checks.verdicts import budget as registry
@@ -80,6 +82,8 @@ _processes = _int_at_least(1, "expected a positive integer", guards.MAX_PROCESSE
 
 
 def _list_of(convert, what):
+    """An argparse type: comma-separated values, each once — a grid is a set, and a value given
+    twice would run the same seeded runs twice and count them as independent."""
     def parse(text: str):
         try:
             values = tuple(convert(x) for x in text.split(",") if x.strip())
@@ -87,6 +91,10 @@ def _list_of(convert, what):
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
         if not values:
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if repeated is not None:
+            raise argparse.ArgumentTypeError(f"{repeated:g} appears more than once in {text!r}: each value once "
+                                             "(a repeated value would count the same runs again)")
         return values
     return parse
 
@@ -141,13 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", type=Path, default=Path("reports"),
                      help="output directory (default: reports/; inside the source tree only reports/)")
     rep.add_argument("--compare", type=Path, metavar="OLD.json",
-                     help="an earlier claims.json: print and record what changed")
+                     help="an earlier claims.json: print and record what changed, number by number (old → new), "
+                     "with a warning when its budget or seed differs")
+    rep.add_argument("--fuzz", type=Path, metavar="FILE",
+                     help="findings of `theorycheck fuzz` to show in the report (never read unless named)")
     _add_run_options(rep)
     fuzz = sub.add_parser("fuzz", help="search the claims' edges with Hypothesis (target-guided), "
                           "re-checking candidates at high precision; findings go to DIR/fuzz.json")
     fuzz.add_argument("ids", nargs="*", metavar="CLAIM", help="claims to fuzz (default: all with a target)")
     fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
-    fuzz.add_argument("--out", type=Path, default=Path("reports"))
+    fuzz.add_argument("--out", type=Path, default=Path("reports"),
+                      help="folder of fuzz.json (default: reports/); `theorycheck report --fuzz DIR/fuzz.json` "
+                      "shows it")
     fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
     sweep = sub.add_parser("sweep", help="outcome probabilities over a grid k × p × r/r_b × κ × η, on a process "
                            "pool or a Dask cluster, cached and resumable",
@@ -193,6 +206,7 @@ def _exit_code(results: list[report.ClaimResult]) -> int:
 
 
 def _check(args) -> int:
+    guards.check_processes(args.jobs, "--jobs")
     try:
         claims = [catalogue.get(claim_id) for claim_id in dict.fromkeys(args.ids)]
     except ValueError as exc:
@@ -228,13 +242,19 @@ def _shown(path) -> str:
     return _text(str(path))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(text: str) -> str:
-    """``text`` with the surrogates that undecodable command-line bytes become spelled out."""
+    """``text`` safe for a terminal: the surrogates that undecodable command-line bytes become
+    spelled out, and control characters (ESC sequences, carriage returns, bidirectional
+    overrides) from paths and files spelled as escapes, so that no outside string moves the
+    cursor, recolours the terminal or hides what follows."""
     try:
         text.encode("utf-8")
-        return text
     except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def _check_out_dir(out: Path, *outputs: str) -> Path:
@@ -256,12 +276,33 @@ def _check_out_dir(out: Path, *outputs: str) -> Path:
     return out.resolve()
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold ``folder``'s lock (:class:`checks.app.files.OutputLock`) while a command checks and
+    writes its outputs: a second writer of the same folder is refused at once (exit 2)."""
+    try:
+        lock = OutputLock(folder).__enter__()
+    except OutputBusy as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--out {_shown(folder)} cannot be locked ({exc.strerror or exc})") from None
+    try:
+        yield lock
+    finally:
+        lock.__exit__(None, None, None)
+
+
 def _report(args) -> int:
-    args.out = _check_out_dir(args.out, "claims.json", "index.html")   # both, before any claim runs
-    fuzz_file = args.out / "fuzz.json"
+    args.out = _check_out_dir(args.out, "claims.json", "index.html", report.MANIFEST)   # before any claim runs
+    with _locked(args.out):
+        return _report_locked(args)
+
+
+def _report_locked(args) -> int:
+    guards.check_processes(args.jobs, "--jobs")
     try:   # every file the report reads is checked before any claim runs
         previous = report.load_previous(args.compare) if args.compare else None
-        findings = report.load_fuzz(fuzz_file) if fuzz_file.exists() else None
+        findings = report.load_fuzz(args.fuzz) if args.fuzz else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
@@ -276,9 +317,13 @@ def _report(args) -> int:
     if findings is not None:
         doc["fuzz"] = findings
     if previous is not None:
-        doc["comparison"] = {"against": _shown(args.compare), "changes": report.compare(doc, previous)}
-        for change in doc["comparison"]["changes"]:
-            print(report.describe_change(change))
+        doc["comparison"] = {"against": _shown(args.compare), "changes": report.compare(doc, previous),
+                             "numbers": report.compare_numbers(doc, previous),
+                             "warnings": report.comparison_warnings(doc, previous)}
+        for warning in doc["comparison"]["warnings"]:
+            _warn(f"--compare: {_text(warning)}")
+        for change in doc["comparison"]["changes"] + doc["comparison"]["numbers"]:
+            print(_text(report.describe_change(change)))
     json_path, html_path = report.write_report(doc, args.out)
     counts = ", ".join(f"{n} {v}" for v, n in doc["summary"]["counts"].items())
     print(f"{counts}; wrote {_shown(json_path)} and {_shown(html_path)}")
@@ -296,6 +341,7 @@ def _executor(args):
             from distributed import Client  # optional: `pip install 'dask[distributed]'`
         except ImportError:
             raise UsageError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
+        guards.check_scheduler(args.dask)   # distributed alone waits without end on a silent listener
         try:
             client = Client(args.dask, timeout="2s")
         except Exception as exc:   # unreachable, or not an address at all (distributed raises several kinds)
@@ -312,8 +358,16 @@ def _warn(line: str) -> None:
 
 
 def _fuzz(args) -> int:
+    args.out = _check_out_dir(args.out, "fuzz.json", FUZZ_MANIFEST)
+    with _locked(args.out):
+        return _fuzz_locked(args)
+
+
+FUZZ_MANIFEST = "fuzz-manifest.json"
+
+
+def _fuzz_locked(args) -> int:
     from checks.app import fuzz  # needs Hypothesis, a test dependency: imported only to fuzz
-    args.out = _check_out_dir(args.out, "fuzz.json")
     claims = list(dict.fromkeys(args.ids)) or list(fuzz.TARGETS)
     unknown = [c for c in claims if c not in fuzz.TARGETS]
     if unknown:
@@ -325,14 +379,19 @@ def _fuzz(args) -> int:
         found.append(jsonable(asdict(exploration)))
         terminal.print_fuzz(found[-1], fuzz.explain(found[-1]))   # each score explained in words
     args.out.mkdir(parents=True, exist_ok=True)
-    write_atomically({args.out / "fuzz.json": json.dumps(
-        {"time_budget_seconds": args.time, "seed": args.seed, "targets": found}, indent=2, ensure_ascii=False) + "\n"})
+    publish(args.out, {"fuzz.json": json.dumps({"time_budget_seconds": args.time, "seed": args.seed, "targets": found},
+                                               indent=2, ensure_ascii=False) + "\n"}, FUZZ_MANIFEST)
     terminal.print_written(args.out / "fuzz.json")
     return EXIT_REFUTED if any(f["counterexample"] for f in found) else EXIT_OK
 
 
 def _sweep(args) -> int:
-    args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg")
+    args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg", sweep.MANIFEST)
+    with _locked(args.out):
+        return _sweep_locked(args)
+
+
+def _sweep_locked(args) -> int:
     _check_folder(args.cache, "--cache", ".theorycheck-cache")   # ignored by git
     try:
         grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed,
@@ -347,19 +406,27 @@ def _sweep(args) -> int:
         raise UsageError(f"{_shown(args.out)} holds an earlier sweep ({earlier[0].name}); pass --force to replace "
                          "it, or choose another --out")
     guards.check_writable(args.cache, "--cache")   # read-only or full: one line now, not one per chunk
+    if not args.dask:
+        guards.check_processes(args.workers, "--workers")
     executor, close, stop = _executor(args)     # first: an unreachable cluster is a usage error, said at once
     console = sweep_display.stderr_console()
     try:
         sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
                                  sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
         with sweep_display.ChunkProgress(console) as progress:
-            result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update)
+            result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update,
+                                     with_thresholds=False)
     except BaseException:
         stop()
         raise
     close()
+    # the runs' outputs first: whatever happens to the κ* search after this, they are kept
     paths = sweep.write_outputs(result, args.out)
-    sweep_display.print_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
+    found, missing = sweep.thresholds(grid, lambda line: print(line, file=sys.stderr, flush=True))
+    if found or missing:
+        result = dataclasses.replace(result, thresholds=found)
+        paths = sweep.write_outputs(result, args.out, missing)
+    sweep_display.print_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths], missing)
     return EXIT_OK
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -105,8 +107,9 @@ def _interval(row: CellRow, outcome: Outcome) -> str:
     return f"{share.estimate:.3f} [{share.low:.3f}, {share.high:.3f}]"
 
 
-def print_result(console: Console, result: GridResult, paths: list[str]) -> None:
-    """The cells' probabilities with their intervals, κ*(k, r) when computed, and what was written."""
+def print_result(console: Console, result: GridResult, paths: list[str], not_found: Sequence[Any] = ()) -> None:
+    """The cells' probabilities with their intervals, κ*(k, r) when computed (and, for each bracket
+    not found, why: ``not_found``, :class:`checks.app.sweep.ThresholdNotFound`), and what was written."""
     table = Table(title=f"outcome probabilities (intervals at confidence {result.confidence:.6f} each)",
                   title_justify="left")
     for name in ("k", "p", "r/r_b", "κ", "η ×", "runs", "P(global)", "P(spurious)", "undecided", "diverged"):
@@ -125,5 +128,8 @@ def print_result(console: Console, result: GridResult, paths: list[str]) -> None
         for t in result.thresholds:
             found.add_row(f"{t.k:,}", f"{t.ratio_over_boundary:g}", f"{t.kappa_low:.4g}", f"{t.kappa_high:.4g}")
         console.print(found)
+    for t in not_found:
+        console.print(f"κ*(k = {t.k:,}, r/r_b = {t.ratio_over_boundary:g}): not found, because {t.reason}",
+                      markup=False, highlight=False)
     console.print(f"{len(result.rows)} cells, {result.chunks} chunks ({result.from_cache} from cache, "
                   f"{result.corrupted_cache_entries} corrupted entries recomputed); wrote " + ", ".join(paths))

@@ -125,3 +125,27 @@ def test_every_docs_page_is_linked_from_the_readme_and_the_engine_numbers_sit_in
     engine = text[text.index(begin):text.index(end)]
     assert "## Speed" in engine and "trajectory-steps / s" in engine
     assert text.count("trajectory-steps / s") == 1
+
+
+def _issue_29_app_rows() -> list[list[str]]:
+    text = (ROOT / "docs" / "bad-input.md").read_text(encoding="utf-8")
+    table = text[text.index("Issue 29, the programs' side"):]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| input")
+            and not line.startswith("| ---")]
+    return [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+
+
+@pytest.mark.parametrize("row", _issue_29_app_rows(), ids=lambda row: row[0][:30])
+def test_every_issue_29_app_row_names_its_tests_and_a_defined_exit_code(row):
+    import ast
+
+    from checks.app import cli
+    _, _, exit_code, tests = row
+    assert int(exit_code) in (cli.EXIT_OK, cli.EXIT_REFUTED, cli.EXIT_USAGE, cli.EXIT_INFRASTRUCTURE,
+                              cli.EXIT_INTERRUPTED)
+    for name in re.findall(r"`([^`]+)`", tests):
+        path, _, function = name.rpartition("::")
+        source = ROOT / (path or "tests/system/test_hostile_app.py")
+        defined = {node.name for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+                   if isinstance(node, ast.FunctionDef)}
+        assert function in defined, f"{name} is not a test in {source.name}"

@@ -1,0 +1,253 @@
+"""Issue 29, the programs' side: finished work is never lost, grids are sets, network waits end,
+worker counts fit in memory, strings from outside never reach the page as HTML or the terminal as
+control sequences, and two writers of one folder never leave a mixed pair. Each test failed
+before its fix; docs/bad-input.md names them row by row (tests/unit/test_docs.py checks that)."""
+
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from checks.app import cli, files, guards, report, sweep
+from checks.verdicts.claim import Claim
+from checks.verdicts.outcome import Evidence, Outcome
+from theory import invariants
+
+TINY_SWEEP = ["sweep", "--ks", "2", "--ratios", "0.5", "--etas", "1", "--ps", "6", "--runs", "20",
+              "--chunk-runs", "10", "--workers", "1"]
+
+
+@pytest.fixture
+def threads_for_workers(monkeypatch):
+    """`--workers N` on N threads of this process (tests/system/test_sweep.py says why)."""
+    monkeypatch.setattr(cli, "pool", lambda workers: ThreadPoolExecutor(workers))
+
+
+def _one_line(err: str) -> None:
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+
+
+# --- 1. finished work is never lost -----------------------------------------------------------
+
+def test_a_kappa_bracket_that_cannot_be_found_is_written_as_not_found(tmp_path, capsys, monkeypatch,
+                                                                     threads_for_workers):
+    def no_bracket(k, r, *args, **kwargs):
+        raise ValueError("runs undecided after 400,000 steps at κ = 1.2864: no bracket")
+    monkeypatch.setattr(invariants, "spurious_threshold", no_bracket)
+    out = tmp_path / "out"
+    code = cli.main([*TINY_SWEEP, "--out", str(out), "--cache", str(tmp_path / "cache")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    document = json.loads((out / "sweep.json").read_text())
+    assert document["rows"] and document["thresholds"] == []
+    assert document["thresholds_not_found"] == [
+        {"k": 2, "r": pytest.approx(0.5 * invariants.boundary(2)), "ratio_over_boundary": 0.5, "found": False,
+         "reason": "runs undecided after 400,000 steps at κ = 1.2864: no bracket"}]
+    assert "κ*(k = 2, r/r_b = 0.5): not found, because runs undecided" in captured.out
+    assert files.complete_set(out, sweep.MANIFEST)
+
+
+def test_the_runs_outputs_are_written_before_the_kappa_search(tmp_path, capsys, monkeypatch, threads_for_workers):
+    def interrupted(k, r, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(invariants, "spurious_threshold", interrupted)
+    out = tmp_path / "out"
+    assert cli.main([*TINY_SWEEP, "--out", str(out), "--cache", str(tmp_path / "cache")]) == 130
+    assert json.loads((out / "sweep.json").read_text())["rows"]
+    assert files.complete_set(out, sweep.MANIFEST)
+
+
+# --- 4. grids are sets --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option, values", [("--ks", "2,2,2"), ("--etas", "1,1"), ("--ratios", "0.5,0.5"),
+                                            ("--ps", "6,6"), ("--kappas", "1,1.0"), ("--ps", "inf,∞")])
+def test_a_value_given_twice_in_a_grid_is_refused(option, values, tmp_path, capsys):
+    code = cli.main(["sweep", option, values, "--runs", "20", "--out", str(tmp_path / "out"),
+                     "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and "appears more than once" in err and option in err
+    _one_line(err)
+    assert not (tmp_path / "cache").exists()
+
+
+# --- 6. network waits end -----------------------------------------------------------------------
+
+class _Listener:
+    """A TCP listener on loopback that accepts and then says nothing (``close_at_once``: hangs up)."""
+
+    def __init__(self, close_at_once: bool = False):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.close_at_once, self.held = close_at_once, []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            if self.close_at_once:
+                connection.close()
+            else:
+                self.held.append(connection)
+
+    def close(self):
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.mark.parametrize("close_at_once, fragment", [(False, "nothing spoke the Dask protocol within 0.5 s"),
+                                                     (True, "closed at once; not a Dask scheduler")])
+def test_a_listener_that_is_not_a_scheduler_fails_in_seconds(close_at_once, fragment, tmp_path, capsys,
+                                                              monkeypatch):
+    monkeypatch.setattr(guards, "SCHEDULER_WAIT_SECONDS", 0.5)
+    listener = _Listener(close_at_once)
+    start = time.perf_counter()
+    try:
+        code = cli.main(["sweep", "--ks", "2", "--runs", "20", "--dask", f"tcp://127.0.0.1:{listener.port}",
+                         "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")])
+    finally:
+        listener.close()
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err, err
+    _one_line(err)
+    assert time.perf_counter() - start < 5
+
+
+# --- 7. worker counts fit in memory ---------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [["sweep", "--workers", "16"], ["report", "--jobs", "16"],
+                                  ["check", "fake", "--jobs", "16"]])
+def test_more_workers_than_memory_holds_are_refused_naming_the_bound(argv, tmp_path, capsys, monkeypatch,
+                                                                      fake_claim):
+    monkeypatch.setattr(guards, "available_memory", lambda: 1 << 30)
+    extra = [] if argv[0] == "check" else ["--out", str(tmp_path / "out")]
+    extra += ["--cache", str(tmp_path / "cache")] if argv[0] == "sweep" else []
+    assert cli.main([*argv, *extra]) == 2
+    err = capsys.readouterr().err
+    assert "needs about 200 MB and 1.0 GiB of memory are available now: at most 5" in err
+    _one_line(err)
+    assert not fake_claim
+
+
+def test_the_memory_bound_reads_this_machine():
+    available = guards.available_memory()
+    assert available is None or available > 0
+    guards.check_processes(1, "--workers")
+
+
+# --- 8. strings from outside are escaped ---------------------------------------------------------
+
+HOSTILE = '"><img src=x onerror=alert(1)>\x1b[31m\x1b]0;owned\x07\r\u202e'
+
+
+def _hostile_claim() -> Claim:
+    evidence = Evidence(f"summary {HOSTILE}", details={"note": HOSTILE, "rows": [{"name": HOSTILE, "x": 1.0}]})
+    return Claim(id="fake", title=f"title {HOSTILE}", source="derived", statement=f"statement {HOSTILE}",
+                 reconstruction=f"docs/mathematics.md#{HOSTILE}",
+                 check=lambda plan, seed: Outcome("confirmed", evidence))
+
+
+def _hostile_files(tmp_path):
+    old = {"schema_version": 1, "environment": {"budget": HOSTILE, "seed": HOSTILE},
+           "summary": {"counts": {HOSTILE: 1}},
+           "claims": [{"id": HOSTILE, "verdict": "refuted", "evidence": {"summary": HOSTILE, "parts": {
+               HOSTILE: {"verdict": "refuted", "cases": 1, "failed": 1, "undecided": 0,
+                         "worst": {"measured": HOSTILE, "tolerance": 1.0}}}}}]}
+    findings = {"time_budget_seconds": 1, "seed": 0, "targets": [{
+        "target": "x", "claim": "fake", "objective": HOSTILE, "examples": 1,
+        "inside": {"score": 1.0, "what": HOSTILE}, "outside": {HOSTILE: HOSTILE}, "near_misses": {},
+        "counterexample": {"case": [HOSTILE]}}]}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "fuzz.json").write_text(json.dumps(findings))
+
+
+def test_hostile_strings_reach_neither_the_page_as_html_nor_the_terminal_as_control(tmp_path, capsys,
+                                                                                    monkeypatch):
+    from checks import claims as catalogue
+    from tests.system.test_cli import _assert_valid_self_contained_html
+    claim = _hostile_claim()
+    monkeypatch.setattr(catalogue, "all_claims", lambda: [claim])
+    monkeypatch.setattr(catalogue, "get", lambda claim_id: claim)
+    _hostile_files(tmp_path)
+    out = tmp_path / 'r"><img src=x onerror=alert(1)>\x1b[2J'   # the folder's name, too
+    code = cli.main(["report", "--out", str(out), "--compare", str(tmp_path / "old.json"),
+                     "--fuzz", str(tmp_path / "fuzz.json")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    page = (out / "index.html").read_text()
+    assert "<img" not in page and "onerror=alert(1)>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page     # shown, as text
+    _assert_valid_self_contained_html(page)
+    for stream in (captured.out, captured.err):
+        assert not any(c in stream for c in "\x1b\x07\r\u202e"), stream
+    assert "\\x1b[31m" in captured.out       # spelled out, not obeyed
+
+
+def test_a_csv_cell_from_a_label_never_starts_a_formula():
+    from checks.app.page import figure_legend_csv
+    figure = {"series": [{"panel": "=HYPERLINK(1)", "label": "+1", "kind": "line", "x_label": "-x",
+                          "y_label": "@y", "columns": ["x"], "rows": [[1.0]]}]}
+    row = figure_legend_csv(figure).splitlines()[1]
+    assert row.startswith("1,'=HYPERLINK(1),'+1,line,'-x,'@y,")
+
+
+# --- 13. two writers of one folder -----------------------------------------------------------------
+
+def test_a_second_writer_of_a_held_folder_is_refused_and_the_pair_stays_whole(tmp_path, capsys, fake_claim):
+    assert cli.main(["report", "--out", str(tmp_path)]) == 0
+    assert files.complete_set(tmp_path, report.MANIFEST)
+    capsys.readouterr()
+    before = {name: (tmp_path / name).read_bytes() for name in ("claims.json", "index.html")}
+    with files.OutputLock(tmp_path):
+        for argv in (["report"], ["sweep", "--cache", str(tmp_path / "c")]):
+            assert cli.main([*argv, "--out", str(tmp_path)]) == 2
+            err = capsys.readouterr().err
+            assert "another theorycheck (process" in err and "is writing to" in err
+            _one_line(err)
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    assert len(fake_claim) == 1
+
+
+def test_a_pair_replaced_partly_is_told_from_a_complete_one(tmp_path, capsys, fake_claim):
+    assert cli.main(["report", "--out", str(tmp_path)]) == 0
+    assert files.complete_set(tmp_path, report.MANIFEST)
+    (tmp_path / "index.html").write_text("a page of another run")
+    assert not files.complete_set(tmp_path, report.MANIFEST)
+
+
+def _two_writers(folder, trials: int) -> list[tuple[int, int]]:
+    codes = []
+    for _ in range(trials):
+        barrier = threading.Barrier(2)
+        results = [None, None]
+
+        def write(slot, barrier=barrier, results=results):
+            barrier.wait()
+            results[slot] = cli.main(["report", "--out", str(folder), "--seed", str(slot)])
+        threads = [threading.Thread(target=write, args=(slot,)) for slot in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert files.complete_set(folder, report.MANIFEST)
+        seed = json.loads((folder / "claims.json").read_text())["environment"]["seed"]
+        assert f"seed <code>{seed}</code>" in (folder / "index.html").read_text()
+        codes.append(tuple(results))
+    return codes
+
+
+def test_two_writers_of_one_folder_end_with_a_complete_pair(tmp_path, capsys, fake_claim):
+    codes = _two_writers(tmp_path, 10)
+    assert all(set(pair) <= {0, 2} and 0 in pair for pair in codes)
+
+
+@pytest.mark.slow
+def test_three_hundred_two_writer_trials_end_with_a_complete_pair_every_time(tmp_path, capsys, fake_claim):
+    codes = _two_writers(tmp_path, 300)
+    assert all(set(pair) <= {0, 2} and 0 in pair for pair in codes)
