@@ -420,3 +420,22 @@ def test_fuzz_prints_its_findings_and_where_it_wrote(tmp_path, capsys, monkeypat
     assert "no counterexample inside the hypotheses" in out and "Phase II rate" in out
     assert "extreme just outside them" in out and "eta_multiple" in out
     assert json.loads((tmp_path / "fuzz.json").read_text())["targets"][0]["examples"] == 7
+
+
+def test_compare_shows_old_and_new_numbers_and_warns_of_another_budget(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_claim_with_parts("refuted"))
+    run(["report", "--out", str(tmp_path / "old")], capsys)
+    old = json.loads((tmp_path / "old" / "claims.json").read_text())
+    part = next(iter(old["claims"][0]["evidence"]["parts"]))
+    old["claims"][0]["evidence"]["parts"][part]["cases"] += 5       # an earlier run with more cases
+    (tmp_path / "old" / "claims.json").write_text(json.dumps(old))
+    code, out, err = run(["report", "--out", str(tmp_path / "new"), "--seed", "7", "--compare",
+                          str(tmp_path / "old" / "claims.json")], capsys)
+    cases = old["claims"][0]["evidence"]["parts"][part]["cases"]
+    assert code == 1 and f"fake.{part}.cases: {cases} → {cases - 5}" in out
+    assert "warning: --compare: the seed differs: 0 then, 7 now" in err
+    doc = json.loads((tmp_path / "new" / "claims.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert {"field": f"fake.{part}.cases", "old": cases, "new": cases - 5} in doc["comparison"]["numbers"]
+    page = (tmp_path / "new" / "index.html").read_text()
+    assert "the seed differs" in page and f"fake.{part}.cases" in page
