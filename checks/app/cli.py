@@ -36,8 +36,19 @@ from checks.verdicts import budget as registry
 from checks.verdicts.jsonable import jsonable
 from theory.validation import InvalidInput
 
-__all__ = ["EXIT_CODES", "EXIT_INFRASTRUCTURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE",
-           "SOURCE_TREE", "UsageError", "build_parser", "main"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_INFRASTRUCTURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_REFUTED",
+    "EXIT_USAGE",
+    "FUZZ_MANIFEST",
+    "SOURCE_TREE",
+    "UsageError",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
@@ -81,9 +92,9 @@ _positive_int = _int_at_least(1, "expected a positive integer")
 _processes = _int_at_least(1, "expected a positive integer", guards.MAX_PROCESSES)
 
 
-def _list_of(convert, what):
-    """An argparse type: comma-separated values, each once — a grid is a set, and a value given
-    twice would run the same seeded runs twice and count them as independent."""
+def _list_of(convert, what, unique: bool = True):
+    """An argparse type: comma-separated values, each once when ``unique`` — a grid is a set, and a
+    value given twice would run the same seeded runs twice and count them as independent."""
     def parse(text: str):
         try:
             values = tuple(convert(x) for x in text.split(",") if x.strip())
@@ -91,7 +102,7 @@ def _list_of(convert, what):
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
         if not values:
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
-        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None) if unique else None
         if repeated is not None:
             raise argparse.ArgumentTypeError(f"{repeated:g} appears more than once in {text!r}: each value once "
                                              "(a repeated value would count the same runs again)")
@@ -100,6 +111,7 @@ def _list_of(convert, what):
 
 
 _int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
+_vector = _list_of(float, "numbers", unique=False)
 
 
 def _patch_size(text: str) -> float:
@@ -192,6 +204,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep",
                        help="cache of finished chunks (a rerun resumes from it)")
     sweep.add_argument("--force", action="store_true", help="replace the outputs of an earlier sweep in --out")
+    one = sub.add_parser("teacher", help="examine one teacher of your own: spurious minimum or not, κ*, the critical "
+                         "points, outcome probabilities, a two-phase trace, and a page of its own",
+                         description="Give the teacher as --a and --w, or by its invariants --k, --r and --kappa "
+                         "(the canonical teacher: ‖a*‖ = 1, 1ᵀa* = √r, w* = √κ·e₁). P at p = ∞ is computed by "
+                         "quadrature (no seed); at each finite --ps it is sampled from seeded GD runs.")
+    one.add_argument("--a", type=_vector, metavar="A1,A2,…", help="the output weights a*")
+    one.add_argument("--w", type=_vector, metavar="W1,W2,…", help="the filter w* (its length is p)")
+    one.add_argument("--k", type=_positive_int, help="the number of patches")
+    one.add_argument("--r", type=float, help="r = (1ᵀa*)²/‖a*‖², between 0 and k")
+    one.add_argument("--kappa", type=float, help="κ = (‖w*‖‖a*‖/‖v₀‖)², ‖v₀‖ = 1")
+    one.add_argument("--ps", type=_p_list, default=(10, 1000), help="finite patch sizes to sample (default: 10,1000)")
+    one.add_argument("--runs", type=_positive_int, default=1000, help="GD runs per patch size (default: 1000)")
+    one.add_argument("--seed", type=_seed, default=0, help="seed of the sampled runs and the trace (default: 0)")
+    one.add_argument("--out", type=Path, default=Path("reports") / "teacher",
+                     help="folder of teacher.json and teacher.html (default: reports/teacher)")
     return parser
 
 
@@ -430,6 +457,23 @@ def _sweep_locked(args) -> int:
     return EXIT_OK
 
 
+def _teacher(args) -> int:
+    from checks.app import teacher  # the one-teacher page: imported only for this command
+    from theory import examine  # the quadrature and the κ* search: imported only for this command
+    try:
+        chosen = teacher.teacher_of(args.a, args.w, args.k, args.r, args.kappa)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    args.out = _check_out_dir(args.out, "teacher.json", "teacher.html", teacher.MANIFEST)
+    with _locked(args.out):
+        facts = examine.examine(chosen, args.ps, args.runs, args.seed)
+        for line in teacher.lines(facts):
+            print(line)
+        paths = teacher.write_page(facts, args.out)
+    print("wrote " + " and ".join(_shown(p) for p in paths))
+    return EXIT_OK
+
+
 def _survive_any_encoding() -> None:
     """Output survives any terminal encoding (C locale, PYTHONIOENCODING=ascii): what the stream
     cannot encode is written as a backslash escape, never a UnicodeEncodeError after the work."""
@@ -437,6 +481,56 @@ def _survive_any_encoding() -> None:
         if isinstance(stream, io.TextIOWrapper):   # else (a test's capture) nothing to reconfigure
             with contextlib.suppress(ValueError, OSError):   # closed
                 stream.reconfigure(errors="backslashreplace")
+
+
+class _PipeGuard(io.TextIOBase):
+    """stdout that outlives its reader: `theorycheck check … | head -1` closes the pipe after one
+    line, and the command's verdict (its exit code) must not turn into a BrokenPipeError. Once the
+    reader is gone, the rest of the output is dropped (written to os.devnull, so that Python's own
+    flush at exit does not fail either) and the command runs to its end."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream, self.reader_gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.reader_gone = True
+        with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream.isatty()
+        except (ValueError, OSError):     # closed under it (a test's capture, at exit)
+            return False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self):  # type: ignore[override]
+        return getattr(self.stream, "encoding", "utf-8")
+
+    @property
+    def errors(self):  # type: ignore[override]
+        return getattr(self.stream, "errors", "strict")
 
 
 class _Interrupts:
@@ -472,12 +566,22 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     _survive_any_encoding()
+    stdout = sys.stdout
+    sys.stdout = _PipeGuard(stdout)   # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stdout = stdout
+
+
+def _main(argv: list[str] | None) -> int:
     with _Interrupts(keep=argv is None):
         try:
             args = build_parser().parse_args(argv)
             args.argv = sys.argv[1:] if argv is None else list(argv)   # the report records its command
             command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
-                       "fuzz": _fuzz}[args.command]
+                       "fuzz": _fuzz, "teacher": _teacher}[args.command]
             return command(args)
         except (UsageError, InvalidInput) as exc:   # bad input, found at the boundary: one line
             print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)

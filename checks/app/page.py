@@ -20,9 +20,9 @@ import markupsafe
 from checks.app.evidence_text import named_fields, proportion_text
 from checks.verdicts.stats import Proportion
 
-__all__ = ["GLOSSARY", "MATHEMATICS", "VERDICT_LINE_WORDS", "MathSection", "figure_csv", "figure_legend_csv",
-           "glossary_terms", "mathematics_sections", "referenced_sections", "render_html", "thinned_note",
-           "verdict_line", "what_ran"]
+__all__ = ["GLOSSARY", "MATHEMATICS", "VERDICT_LINE_WORDS", "MathSection", "WhatRan", "figure_csv",
+           "figure_legend_csv", "format_number", "glossary_terms", "mathematics_sections", "referenced_sections",
+           "render_html", "thinned_note", "verdict_line", "what_ran"]
 
 # The mathematics page of the repository: the sections the report needs are rendered into it.
 MATHEMATICS = Path(__file__).resolve().parents[2] / "docs" / "mathematics.md"

@@ -13,9 +13,25 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 
-__all__ = ["MARKERS", "OUTCOME_COLOURS", "PALETTE", "SeriesStyle", "axis_labels", "colour_labels", "data_points",
-           "figure_series", "legend_outside", "log_ticks_at", "look_alike_series", "margins_figure", "new_figure",
-           "series_style", "tick_label_overlaps", "to_figure"]
+__all__ = [
+    "MARKERS",
+    "MAX_FIGURE_ROWS",
+    "OUTCOME_COLOURS",
+    "PALETTE",
+    "SeriesStyle",
+    "axis_labels",
+    "colour_labels",
+    "data_points",
+    "figure_series",
+    "legend_outside",
+    "log_ticks_at",
+    "look_alike_series",
+    "margins_figure",
+    "new_figure",
+    "series_style",
+    "tick_label_overlaps",
+    "to_figure",
+]
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

@@ -251,3 +251,39 @@ def test_two_writers_of_one_folder_end_with_a_complete_pair(tmp_path, capsys, fa
 def test_three_hundred_two_writer_trials_end_with_a_complete_pair_every_time(tmp_path, capsys, fake_claim):
     codes = _two_writers(tmp_path, 300)
     assert all(set(pair) <= {0, 2} and 0 in pair for pair in codes)
+
+
+# --- 11. a reader that stops reading --------------------------------------------------------------
+
+class _ClosedPipe:
+    """stdout whose reader left after ``lines`` lines (`… | head -1`)."""
+
+    def __init__(self, lines: int = 1):
+        self.left, self.written = lines, []
+
+    def write(self, text):
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.written.append(text)
+        self.left -= text.count("\n")
+        return len(text)
+
+    def flush(self):
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise OSError("no descriptor")
+
+
+@pytest.mark.parametrize("argv, code", [(["list"], 0), (["check", "fake"], 0), (["report"], 0)])
+def test_a_reader_that_stops_reading_changes_no_exit_code(argv, code, tmp_path, capsys, monkeypatch, fake_claim):
+    monkeypatch.setattr("sys.stdout", _ClosedPipe(1))
+    out = ["--out", str(tmp_path)] if argv[0] == "report" else []
+    assert cli.main([*argv, *out]) == code
+    assert "Broken pipe" not in capsys.readouterr().err
+    if argv[0] == "report":
+        assert files.complete_set(tmp_path, report.MANIFEST)
