@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime
+import difflib
 import io
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Any
 
 from checks import claims as catalogue
 from checks.app import budgets, guards, report, sweep, sweep_display, terminal
-from checks.app.files import OutputBusy, OutputLock, check_destinations, publish
+from checks.app.files import LOCK_NAME, OutputBusy, OutputLock, check_destinations, publish
 from checks.app.processes import pool, stop
 from checks.experiments import cells
 from checks.verdicts import budget as registry
@@ -72,13 +73,14 @@ class _Parser(argparse.ArgumentParser):
         return super().format_help()
 
 
+_DECIMAL = re.compile(r"\s*\+?[0-9]{1,30}\s*")
+
+
 def _int_at_least(minimum: int, message: str, maximum: int | None = None):
     """An argparse type: an integer in [minimum, maximum], else the one-line ``message``."""
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
+        # ASCII digits only: int() also reads "1_000" and Arabic-Indic "٣", which no user means as a seed
+        value = int(text) if _DECIMAL.fullmatch(text) else minimum - 1
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{message}, got {text!r}")
         if maximum is not None and value > maximum:
@@ -112,6 +114,13 @@ def _list_of(convert, what, unique: bool = True):
 
 _int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
 _vector = _list_of(float, "numbers", unique=False)
+
+
+def _folder(text: str) -> Path:
+    """A folder option: an empty one would silently mean the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty path (write . for the current directory)")
+    return Path(text)
 
 
 def _patch_size(text: str) -> float:
@@ -158,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="run every claim and write claims.json and index.html",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.lazy_epilog = budgets.help_text
-    rep.add_argument("--out", type=Path, default=Path("reports"),
+    rep.add_argument("--out", type=_folder, default=Path("reports"),
                      help="output directory (default: reports/; inside the source tree only reports/)")
     rep.add_argument("--compare", type=Path, metavar="OLD.json",
                      help="an earlier claims.json: print and record what changed, number by number (old → new), "
@@ -170,39 +179,44 @@ def build_parser() -> argparse.ArgumentParser:
                           "re-checking candidates at high precision; findings go to DIR/fuzz.json")
     fuzz.add_argument("ids", nargs="*", metavar="CLAIM", help="claims to fuzz (default: all with a target)")
     fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
-    fuzz.add_argument("--out", type=Path, default=Path("reports"),
+    fuzz.add_argument("--out", type=_folder, default=Path("reports"),
                       help="folder of fuzz.json (default: reports/); `theorycheck report --fuzz DIR/fuzz.json` "
                       "shows it")
     fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
     sweep = sub.add_parser("sweep", help="outcome probabilities over a grid k × p × r/r_b × κ × η, on a process "
                            "pool or a Dask cluster, cached and resumable",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                            description="GD from the paper's initialization on each cell's teacher: by default the "
                            "canonical teacher of (k, r, κ) (theory.invariants), the same teacher for every p, with "
                            "p = inf the limit φ₀ = π/2. Writes sweep.json, sweep.csv, sweep.svg and, with two or "
                            "more ratios and κ, map.svg (P(spurious) over (r/r_b, κ) with κ*(k, r)).")
-    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values (any size; "
-                       "runs cost O(1) memory)")
-    sweep.add_argument("--ps", type=_p_list, default=(6,), help="comma-separated p values, e.g. 10,1000,inf")
+    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values, each once (any size; "
+                       "runs cost O(1) memory; default: 2,4,8)")
+    sweep.add_argument("--ps", type=_p_list, default=(6,),
+                       help="comma-separated p values, e.g. 10,1000,inf (default: 6)")
     sweep.add_argument("--ratios", type=_float_list, default=(0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5),
-                       help="r = (1ᵀa*)²/‖a*‖² as multiples of the boundary r_b = (k+π−1)/π")
+                       help="r = (1ᵀa*)²/‖a*‖² as multiples of the boundary r_b = (k+π−1)/π "
+                       "(default: 0,0.25,0.5,0.75,0.9,1.1,1.5)")
     sweep.add_argument("--kappas", type=_float_list, default=(1.0,),
-                       help="κ = (‖w*‖‖a*‖/‖v₀‖)² (family canonical only)")
+                       help="κ = (‖w*‖‖a*‖/‖v₀‖)² (family canonical only; default: 1)")
     sweep.add_argument("--family", choices=("canonical", "random"), default="canonical",
                        help="canonical: the teacher of (k, r, κ); random: a random teacher per (k, p, ratio) cell, "
-                       "its κ recorded")
-    sweep.add_argument("--v0-norm", type=float, default=1.0, help="radius of v₀'s sphere (our reconstruction: 1)")
-    sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
-    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell")
-    sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
-    sweep.add_argument("--seed", type=_seed, default=0, help="master seed")
+                       "its κ recorded (default: canonical)")
+    sweep.add_argument("--v0-norm", type=float, default=1.0,
+                       help="radius of v₀'s sphere (default: 1, our reconstruction); with --kappas it must "
+                       "leave ‖w*‖ = √κ·‖v₀‖ within [1e-60, 1e60]")
+    sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η (default: 1,2)")
+    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell (default: 2000)")
+    sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk (default: 500)")
+    sweep.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_processes, default=os.cpu_count() or 1,
                        help=f"local processes, at most {guards.MAX_PROCESSES} (default: CPU count)")
     where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep", help="output directory")
-    sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep",
-                       help="cache of finished chunks (a rerun resumes from it)")
+    sweep.add_argument("--out", type=_folder, default=Path("reports") / "sweep",
+                       help="output directory (default: reports/sweep)")
+    sweep.add_argument("--cache", type=_folder, default=Path(".theorycheck-cache") / "sweep",
+                       help="cache of finished chunks: a rerun resumes from it (default: "
+                       ".theorycheck-cache/sweep)")
     sweep.add_argument("--force", action="store_true", help="replace the outputs of an earlier sweep in --out")
     one = sub.add_parser("teacher", help="examine one teacher of your own: spurious minimum or not, κ*, the critical "
                          "points, outcome probabilities, a two-phase trace, and a page of its own",
@@ -217,14 +231,18 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--ps", type=_p_list, default=(10, 1000), help="finite patch sizes to sample (default: 10,1000)")
     one.add_argument("--runs", type=_positive_int, default=1000, help="GD runs per patch size (default: 1000)")
     one.add_argument("--seed", type=_seed, default=0, help="seed of the sampled runs and the trace (default: 0)")
-    one.add_argument("--out", type=Path, default=Path("reports") / "teacher",
+    one.add_argument("--out", type=_folder, default=Path("reports") / "teacher",
                      help="folder of teacher.json and teacher.html (default: reports/teacher)")
     return parser
 
 
 def _list(args) -> int:
-    for claim in catalogue.all_claims():
-        print(f"{claim.id:<24} {claim.source:<8} {claim.title}")
+    claims = catalogue.all_claims()
+    width = max(len("id"), *(len(c.id) for c in claims))
+    source = max(len("source"), *(len(c.source) for c in claims))
+    print(f"{'id':<{width}}  {'source':<{source}}  title")
+    for claim in claims:
+        print(f"{claim.id:<{width}}  {claim.source:<{source}}  {claim.title}")
     return EXIT_OK
 
 
@@ -237,7 +255,10 @@ def _check(args) -> int:
     try:
         claims = [catalogue.get(claim_id) for claim_id in dict.fromkeys(args.ids)]
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        unknown = next(i for i in args.ids if i not in {c.id for c in catalogue.all_claims()})
+        ids = [c.id for c in catalogue.all_claims()]
+        near = difflib.get_close_matches(unknown.replace("_", "-").lower(), ids, n=1, cutoff=0.6)
+        raise UsageError(str(exc) + (f"; did you mean {near[0]}?" if near else "")) from None
     results = report.run_claims(claims, catalogue.plan(args.budget), args.seed,
                                 report.progress_to_stderr, args.jobs)
     # per claim: verdict, a table of its parts, the counterexample's fields
@@ -284,6 +305,18 @@ def _text(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
+# folders this command created: removed again when it stops on bad input before writing anything
+_CREATED: list[Path] = []
+
+
+def _remove_created_folders() -> None:
+    for folder in _CREATED:     # deepest first, and only while empty (but for our lock file)
+        with contextlib.suppress(OSError):
+            (folder / LOCK_NAME).unlink(missing_ok=True)
+            folder.rmdir()
+    _CREATED.clear()
+
+
 def _check_out_dir(out: Path, *outputs: str) -> Path:
     """Outputs go anywhere outside the source tree, and inside it only under reports/; each of
     ``outputs`` in it must be a regular file or absent. Returns the resolved folder (so that
@@ -291,7 +324,9 @@ def _check_out_dir(out: Path, *outputs: str) -> Path:
     _check_folder(out, "--out", "reports")
     # before any work: a folder we cannot create or write in is refused now, not after the run
     try:
+        missing = [p for p in (out, *out.parents) if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
+        _CREATED.extend(missing)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".theorycheck-probe-"):
             pass
     except OSError as exc:
@@ -412,6 +447,17 @@ def _fuzz_locked(args) -> int:
     return EXIT_REFUTED if any(f["counterexample"] for f in found) else EXIT_OK
 
 
+def _check_cell_teachers(grid: sweep.Grid) -> None:
+    """Every cell's teacher exists (before the pilot, the estimate and any run): ‖w*‖ = √κ·‖v₀‖
+    must lie in the teacher's range, so --v0-norm and --kappas are judged together."""
+    for k, p, ratio, kappa in dict.fromkeys(cell[:4] for cell in grid.cells()):
+        try:
+            sweep.cell_teacher(grid, k, p, ratio, kappa)
+        except ValueError as exc:
+            raise UsageError(f"no teacher for the cell k = {k:,}, r/r_b = {ratio:g}, κ = {kappa:g} with "
+                             f"--v0-norm {grid.v0_norm:g}: {_one_line(exc)}") from None
+
+
 def _sweep(args) -> int:
     args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg", sweep.MANIFEST)
     with _locked(args.out):
@@ -428,6 +474,7 @@ def _sweep_locked(args) -> int:
     problem = cells.grid_problem(grid)
     if problem:
         raise UsageError(problem)
+    _check_cell_teachers(grid)
     earlier = [p for p in sweep.output_names(args.out) if p.exists()]
     if earlier and not args.force:
         raise UsageError(f"{_shown(args.out)} holds an earlier sweep ({earlier[0].name}); pass --force to replace "
@@ -443,8 +490,14 @@ def _sweep_locked(args) -> int:
         with sweep_display.ChunkProgress(console) as progress:
             result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update,
                                      with_thresholds=False)
-    except BaseException:
+    except BaseException as exc:
         stop()
+        # on a cluster, whatever else fails is the cluster (a scheduler killed, workers that cannot
+        # import theorycheck, a lost connection): exit 3, not a traceback read as a result
+        if args.dask and isinstance(exc, Exception) and not isinstance(exc, (InvalidInput, UsageError)) \
+                and not guards.is_infrastructure(exc):
+            raise guards.InfrastructureError(f"the Dask cluster at {_text(args.dask)} failed "
+                                             f"({type(exc).__name__}: {_one_line(exc)})") from exc
         raise
     close()
     # the runs' outputs first: whatever happens to the κ* search after this, they are kept
@@ -576,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    _CREATED.clear()
     with _Interrupts(keep=argv is None):
         try:
             args = build_parser().parse_args(argv)
@@ -584,6 +638,9 @@ def _main(argv: list[str] | None) -> int:
                        "fuzz": _fuzz, "teacher": _teacher}[args.command]
             return command(args)
         except (UsageError, InvalidInput) as exc:   # bad input, found at the boundary: one line
+            _remove_created_folders()
+            if not (sys.argv[1:] if argv is None else argv):     # bare `theorycheck`: show how to call it
+                print(build_parser().format_usage().strip(), file=sys.stderr)
             print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:

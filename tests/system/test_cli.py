@@ -67,8 +67,7 @@ def test_list_shows_every_claim(capsys):
         assert claim.id in out and claim.source in out
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    ([], "required"),
+@pytest.mark.parametrize("argv, fragment", [   # bare `theorycheck` adds the usage line: test_hostile_app.py
     (["frobnicate"], "invalid choice"),
     (["check"], "required"),
     (["check", "no-such-claim"], "unknown claim 'no-such-claim'"),

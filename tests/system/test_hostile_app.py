@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
 
@@ -287,3 +287,86 @@ def test_a_reader_that_stops_reading_changes_no_exit_code(argv, code, tmp_path, 
     assert "Broken pipe" not in capsys.readouterr().err
     if argv[0] == "report":
         assert files.complete_set(tmp_path, report.MANIFEST)
+
+
+# --- 10. a Dask cluster that fails mid-sweep ---------------------------------------------------------
+
+class _FailingCluster(Executor):
+    """A cluster whose every chunk fails as a killed scheduler or a worker without theorycheck does."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def submit(self, fn, *args, **kwargs):
+        future = Future()
+        future.set_exception(self.error)
+        return future
+
+
+@pytest.mark.parametrize("error", [OSError("Timed out trying to connect to tcp://127.0.0.1:8786 after 30 s"),
+                                   ModuleNotFoundError("No module named 'checks'"),
+                                   RuntimeError("CommClosedError: in <TCP (closed)>")])
+def test_a_dask_cluster_failing_mid_sweep_is_an_infrastructure_failure(error, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_executor", lambda args: (_FailingCluster(error), lambda: None, lambda: None))
+    code = cli.main([*TINY_SWEEP[:-2], "--dask", "tcp://127.0.0.1:8786", "--out", str(tmp_path / "out"),
+                     "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 3 and "infrastructure failure" in err and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("theorycheck: error: infrastructure failure")
+
+
+# --- 12. --v0-norm against the teacher's range ----------------------------------------------------
+
+@pytest.mark.parametrize("extra", [["--v0-norm", "1e100"], ["--kappas", "1e8", "--v0-norm", "1e58"]])
+def test_a_v0_norm_that_leaves_no_teacher_is_one_line(extra, tmp_path, capsys):
+    code = cli.main(["sweep", "--ks", "2", "--ratios", "0.5", "--runs", "10", *extra, "--out", str(tmp_path / "o"),
+                     "--cache", str(tmp_path / "c")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no teacher for the cell" in err and "w_star must have a norm in [1e-60, 1e+60]" in err
+    _one_line(err)
+
+
+# --- the command line's rough edges (issue 27, item 7; issue 29, cosmetic) ---------------------------
+
+def test_list_has_a_header_and_aligned_columns(capsys):
+    assert cli.main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "source", "title"]
+    starts = {line.index(line.split()[1], len(line.split()[0])) for line in lines}
+    assert len(starts) == 1
+
+
+def test_an_unknown_claim_suggests_the_nearest(capsys):
+    assert cli.main(["check", "two_phase"]) == 2
+    assert "did you mean two-phase?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", ["1_000", "٣", "-1", "1.0", ""])
+def test_a_seed_is_ascii_digits(seed, capsys):
+    assert cli.main(["check", "two-phase", "--seed", seed]) == 2
+    _one_line(capsys.readouterr().err)
+
+
+def test_a_bare_command_shows_the_usage(capsys):
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: theorycheck") and "teacher" in err
+
+
+def test_an_empty_out_is_refused_not_read_as_the_current_directory(capsys):
+    assert cli.main(["report", "--out", ""]) == 2
+    assert "empty path" in capsys.readouterr().err
+
+
+def test_a_usage_error_leaves_no_empty_out_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "deeper"
+    assert cli.main(["report", "--out", str(out), "--compare", str(tmp_path / "missing.json")]) == 2
+    assert not (tmp_path / "new").exists()
+
+
+def test_sweep_help_says_each_default_once_and_in_the_options_own_words(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: CPU count) (default:" not in text and "(2, 4, 8)" not in text
+    assert "default: 2,4,8" in text
