@@ -246,6 +246,11 @@ def _list(args) -> int:
     return EXIT_OK
 
 
+def _compile_notice() -> None:
+    if line := report.compile_notice():
+        print(f"theorycheck: {line}", file=sys.stderr, flush=True)
+
+
 def _exit_code(results: list[report.ClaimResult]) -> int:
     return EXIT_REFUTED if any(r.verdict == "refuted" for r in results) else EXIT_OK
 
@@ -259,6 +264,7 @@ def _check(args) -> int:
         ids = [c.id for c in catalogue.all_claims()]
         near = difflib.get_close_matches(unknown.replace("_", "-").lower(), ids, n=1, cutoff=0.6)
         raise UsageError(str(exc) + (f"; did you mean {near[0]}?" if near else "")) from None
+    _compile_notice()
     results = report.run_claims(claims, catalogue.plan(args.budget), args.seed,
                                 report.progress_to_stderr, args.jobs)
     # per claim: verdict, a table of its parts, the counterexample's fields
@@ -368,6 +374,7 @@ def _report_locked(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
+    _compile_notice()
     started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
     results = report.run_claims(catalogue.all_claims(), catalogue.plan(budget), args.seed, report.progress_to_stderr,
                                 args.jobs)

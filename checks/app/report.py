@@ -9,6 +9,8 @@ import platform
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from dataclasses import dataclass
@@ -34,9 +36,10 @@ from checks.verdicts.stats import Proportion
 from theory import reduced_gd
 from theory.validation import InvalidInput
 
-__all__ = ["MANIFEST", "SCHEMA_VERSION", "ClaimResult", "compare", "compare_numbers", "comparison_warnings",
-           "describe_change", "document", "environment", "load_fuzz", "load_previous", "progress_to_stderr",
-           "render_html", "reproducer", "run_claims", "source_revision", "to_json", "without_svg", "write_report"]
+__all__ = ["HEARTBEAT_SECONDS", "MANIFEST", "SCHEMA_VERSION", "ClaimResult", "compare", "compare_numbers",
+           "comparison_warnings", "compile_notice", "describe_change", "document", "environment", "load_fuzz",
+           "load_previous", "progress_to_stderr", "render_html", "reproducer", "run_claims", "source_revision",
+           "to_json", "without_svg", "write_report"]
 
 SCHEMA_VERSION = 1
 
@@ -141,15 +144,51 @@ def run_claims(claims: Iterable[Claim[Plan]], plan: Plan, seed: int,
     registered ones (test doubles, planted faults in this process) always run here."""
     claims = list(claims)
     done: dict[str, ClaimResult] = {}
+    running: list[str] = []
 
     def finished(result: ClaimResult) -> None:
         done[result.id] = result
         progress(f"[{len(done)}/{len(claims)}] {result.id}: {result.verdict} ({result.seconds:.1f} s)")
 
+    with _Heartbeat(lambda seconds: progress(
+            f"… {len(done)} of {len(claims)} claims done after {seconds:.0f} s"
+            + (f"; running {running[0]}" if running else ""))):
+        return _run_all(claims, plan, seed, progress, jobs, done, running, finished)
+
+
+HEARTBEAT_SECONDS = 30.0
+
+
+class _Heartbeat:
+    """Calls ``say(seconds elapsed)`` every HEARTBEAT_SECONDS until the block ends: a long claim
+    (a minute and more at standard) is never a silent terminal."""
+
+    def __init__(self, say: Callable[[float], None]):
+        self.say, self.stop = say, threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        started = time.perf_counter()
+        while not self.stop.wait(HEARTBEAT_SECONDS):
+            self.say(time.perf_counter() - started)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+
+
+def _run_all(claims: list[Claim[Plan]], plan: Plan, seed: int, progress: Callable[[str], None], jobs: int,
+             done: dict[str, ClaimResult], running: list[str],
+             finished: Callable[[ClaimResult], None]) -> list[ClaimResult]:
+
     registered = all(catalogue.is_catalogued(c) for c in claims)
     if jobs <= 1 or len(claims) <= 1 or not registered:
         for claim in claims:
             progress(f"[{len(done) + 1}/{len(claims)}] {claim.id} …")
+            running[:] = [claim.id]
             finished(_result(claim, plan, seed))
         return [done[c.id] for c in claims]
     threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -416,6 +455,20 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     json_path, html_path = out_dir / "claims.json", out_dir / "index.html"
     publish(out_dir, {json_path.name: to_json(without_svg(doc)), html_path.name: render_html(doc)}, MANIFEST)
     return json_path, html_path
+
+
+def compile_notice() -> str:
+    """A line for a first run — "" when the GD kernel's compiled code is already cached beside the
+    source (or in NUMBA_CACHE_DIR): numba then compiles the kernels for about 15 s in silence."""
+    folders = [Path(reduced_gd.__file__).parent / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    try:
+        cached = any(next(folder.rglob("reduced_gd.*.nbi"), None) for folder in folders if folder.is_dir())
+    except OSError:
+        cached = False
+    return "" if cached else ("first run: numba compiles the GD kernels now (about 15 s, once; later runs load "
+                              "them from its cache)")
 
 
 def progress_to_stderr(line: str) -> None:

@@ -370,3 +370,30 @@ def test_sweep_help_says_each_default_once_and_in_the_options_own_words(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: CPU count) (default:" not in text and "(2, 4, 8)" not in text
     assert "default: 2,4,8" in text
+
+
+# --- issue 27, item 6: a long claim is never a silent terminal; a first run says it compiles ----------
+
+def test_a_long_claim_prints_a_heartbeat(monkeypatch, capsys):
+    import time as clock
+
+    from checks.verdicts.claim import Claim as AClaim
+    monkeypatch.setattr(report, "HEARTBEAT_SECONDS", 0.05)
+
+    def slow(plan, seed):
+        clock.sleep(0.3)
+        return Outcome("confirmed", Evidence("ok"))
+    lines = []
+    from checks import claims as catalogue
+    report.run_claims([AClaim(id="slow", title="t", source="derived", statement="s", check=slow)],
+                      catalogue.plan("quick"), 0, lines.append)
+    assert any(line.startswith("… 0 of 1 claims done after") and "running slow" in line for line in lines), lines
+
+
+def test_a_first_run_says_that_it_compiles(tmp_path, monkeypatch):
+    monkeypatch.setattr(report.reduced_gd, "__file__", str(tmp_path / "reduced_gd.py"))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert "compiles the GD kernels" in report.compile_notice()
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "reduced_gd._kernel-1.py311.nbi").write_text("")
+    assert report.compile_notice() == ""
