@@ -149,3 +149,15 @@ def test_every_issue_29_app_row_names_its_tests_and_a_defined_exit_code(row):
         defined = {node.name for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
                    if isinstance(node, ast.FunctionDef)}
         assert function in defined, f"{name} is not a test in {source.name}"
+
+
+def test_the_readme_says_python_and_the_virtual_environment_before_the_commands():
+    import tomllib
+    text = README.read_text(encoding="utf-8")
+    before = text[:text.index("```sh")]
+    block = text[text.index("```sh") + 5:text.index("```", text.index("```sh") + 5)].strip().splitlines()
+    assert "Python 3.11 or later" in before and "externally-managed-environment" in before
+    assert block[0] == "python3 -m venv .venv && . .venv/bin/activate"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["requires-python"] == ">=3.11"
+    assert ".ci/readme-venv" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
