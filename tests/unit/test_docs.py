@@ -161,3 +161,18 @@ def test_the_readme_says_python_and_the_virtual_environment_before_the_commands(
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["requires-python"] == ">=3.11"
     assert ".ci/readme-venv" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_librarys_example_runs_and_returns_what_the_page_says():
+    import ast
+    text = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    block = text[text.index("```python") + 9:text.index("```", text.index("```python") + 9)]
+    code, promised = block.split("# → ")
+    namespace: dict = {}
+    tree = ast.parse(code)
+    last = tree.body.pop()
+    exec(compile(tree, "library.md", "exec"), namespace)
+    result = eval(compile(ast.Expression(last.value), "library.md", "eval"), namespace)
+    assert result == ast.literal_eval(promised.strip())
+    assert sum(namespace["result"].counts().values()) == 10_000
