@@ -46,6 +46,7 @@ __all__ = [
     "EXIT_USAGE",
     "FUZZ_MANIFEST",
     "SOURCE_TREE",
+    "Terminated",
     "UsageError",
     "build_parser",
     "main",
@@ -53,7 +54,8 @@ __all__ = [
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
-              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted")
+              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted (Ctrl-C; 143 SIGTERM, "
+              "129 SIGHUP)")
 
 
 class UsageError(Exception):
@@ -593,6 +595,14 @@ class _PipeGuard(io.TextIOBase):
         return getattr(self.stream, "errors", "strict")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the work stops as for Ctrl-C (pools stopped, outputs left as they were)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 class _Interrupts:
     """The first Ctrl-C raises KeyboardInterrupt; later ones are ignored while the work stops
     (a second or third Ctrl-C printed a traceback from the cleanup before). In a real command
@@ -606,7 +616,18 @@ class _Interrupts:
         if threading.current_thread() is threading.main_thread() \
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self.previous = signal.signal(signal.SIGINT, self._first)
+            if self.keep:   # a real process: SIGTERM and SIGHUP stop the work the same way, and say so
+                for name in ("SIGTERM", "SIGHUP"):
+                    if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
+                        signal.signal(getattr(signal, name), self._terminate)
         return self
+
+    def _terminate(self, signum, frame):
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        self.fired = True
+        raise Terminated(signum)
 
     def _first(self, signum, frame):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -650,6 +671,10 @@ def _main(argv: list[str] | None) -> int:
                 print(build_parser().format_usage().strip(), file=sys.stderr)
             print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_USAGE
+        except Terminated as stopped:
+            name = signal.Signals(stopped.signum).name
+            print(f"theorycheck: stopped by {name}; previous outputs left intact", file=sys.stderr)
+            return 128 + stopped.signum
         except KeyboardInterrupt:
             print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)
             return EXIT_INTERRUPTED
