@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,11 @@ class ChunkCache:
             pass
         self.corrupted += 1
         self.warn(f"sweep: discarding the damaged cache entry {path.name}; recomputing its chunk")
-        path.unlink(missing_ok=True)
+        # a directory in its place too (unlink raised IsADirectoryError after the warning, before)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         return None
 
     def put(self, key: str, runs: int, counts: OutcomeCounts) -> None:

@@ -215,7 +215,9 @@ def test_sweep_help_shows_every_options_default(capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["sweep", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    for option, default in [("--ks", "(2, 4, 8)"), ("--ps", "(6,)"), ("--kappas", "(1.0,)"), ("--runs", "2000"),
-                            ("--etas", "(1.0, 2.0)"), ("--family", "canonical"), ("--chunk-runs", "500"),
-                            ("--v0-norm", "1.0"), ("--seed", "0")]:
-        assert option in shown and f"(default: {default})" in shown, option
+    # each default once, written as the option is typed (no Python tuples: issue 27)
+    for option, default in [("--ks", "2,4,8"), ("--ps", "6"), ("--kappas", "1"), ("--runs", "2000"),
+                            ("--etas", "1,2"), ("--family", "canonical"), ("--chunk-runs", "500"),
+                            ("--v0-norm", "1"), ("--seed", "0"), ("--ratios", "0,0.25,0.5,0.75,0.9,1.1,1.5")]:
+        assert option in shown and f"default: {default}" in shown, option
+    assert "(2, 4, 8)" not in shown and "(default: CPU count) (default:" not in shown
