@@ -493,9 +493,13 @@ def _sweep_locked(args) -> int:
         guards.check_processes(args.workers, "--workers")
     executor, close, stop = _executor(args)     # first: an unreachable cluster is a usage error, said at once
     console = sweep_display.stderr_console()
+    chunks = grid.chunks()
+    # the pilot times only what is left to run: none at all for a sweep whose chunks are all cached
+    left = sum(not (args.cache / f"{sweep.chunk_key(grid, *chunk)}.json").exists() for chunk in chunks)
     try:
-        sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
-                                 sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
+        seconds = sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers) * left / len(chunks) \
+            if left else 0.0
+        sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)", seconds)
         with sweep_display.ChunkProgress(console) as progress:
             result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update,
                                      with_thresholds=False)

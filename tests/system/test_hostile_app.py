@@ -397,3 +397,13 @@ def test_a_first_run_says_that_it_compiles(tmp_path, monkeypatch):
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "reduced_gd._kernel-1.py311.nbi").write_text("")
     assert report.compile_notice() == ""
+
+
+def test_a_fully_cached_sweep_runs_no_pilot(tmp_path, capsys, monkeypatch, threads_for_workers):
+    from checks.app import sweep_display
+    argv = [*TINY_SWEEP, "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--ratios", "1.5"]
+    argv.remove("0.5")
+    argv.remove("--ratios")    # the first --ratios (0.5) out: r ≥ r_b has no κ* to search
+    assert cli.main(argv) == 0
+    monkeypatch.setattr(sweep_display, "estimate_seconds", lambda *a: pytest.fail("the pilot ran"))
+    assert cli.main([*argv, "--force"]) == 0
