@@ -105,6 +105,10 @@ def _own_line(evidence: Mapping[str, Any]) -> str:
     return short if short and _words(short) <= VERDICT_LINE_WORDS else ""
 
 
+def _quoted(readings: list[str]) -> str:
+    return " and ".join(f"“{reading}”" for reading in readings)
+
+
 def verdict_line(claim: Mapping[str, Any]) -> str:
     """The claim's verdict in plain words, at most VERDICT_LINE_WORDS words: the outcome's own line
     when it has one that short (:func:`_own_line`), else one built from the typed evidence —
@@ -121,7 +125,7 @@ def verdict_line(claim: Mapping[str, Any]) -> str:
     if verdict == "qualified":
         held = [r["reading"] for r in evidence.get("holds_when", [])]
         failed = [r["reading"] for r in evidence.get("fails_when", [])]
-        line = f"Qualified: holds {'; '.join(held)}; fails {'; '.join(failed)}."
+        line = f"Qualified: holds when read as {_quoted(held)}; fails when read as {_quoted(failed)}."
         if _words(line) <= VERDICT_LINE_WORDS:
             return line
         return (f"Qualified: holds under {len(held)} reading{'s' if len(held) != 1 else ''} and fails under "

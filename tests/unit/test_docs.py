@@ -176,3 +176,22 @@ def test_the_librarys_example_runs_and_returns_what_the_page_says():
     result = eval(compile(ast.Expression(last.value), "library.md", "eval"), namespace)
     assert result == ast.literal_eval(promised.strip())
     assert sum(namespace["result"].counts().values()) == 10_000
+
+
+def test_the_screenshot_shows_the_counts_the_readme_states():
+    import json
+    shown = json.loads((ROOT / "docs" / "report-screenshot.json").read_text(encoding="utf-8"))
+    counts = shown["counts"]
+    text = README.read_text(encoding="utf-8")
+    assert f"budget ends with {counts['confirmed']} confirmed and {counts['qualified']} qualified claims" in text
+    assert counts["refuted"] == counts["inconclusive"] == 0 and shown["seed"] == 0
+    assert (ROOT / "docs" / "report-screenshot.png").stat().st_size > 10_000
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_the_screenshots_counts_are_the_quick_reports(quick_report):
+    import json
+    _, out, _ = quick_report
+    shown = json.loads((ROOT / "docs" / "report-screenshot.json").read_text(encoding="utf-8"))
+    assert json.loads((out / "claims.json").read_text())["summary"]["counts"] == shown["counts"], \
+        "the counts changed: regenerate the picture with python docs/screenshot.py"
