@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -157,17 +158,25 @@ class WhatRan:
     not_run: str
 
 
-def _span(values: list[int]) -> str:
+def _span(values: list[float]) -> str:
+    """The values that ran: each of them when there are at most four ("10, 1,000, ∞"), else the
+    range ("2 to 1,000", with "and ∞" when p = ∞ ran too)."""
     if not values:
         return "—"
-    low, high = min(values), max(values)
-    return f"{low:,}" if low == high else f"{low:,} to {high:,}"
+    finite = sorted({v for v in values if v != math.inf})
+    infinite = ["∞"] if math.inf in values else []
+    if len(finite) + len(infinite) <= 4:
+        return ", ".join([f"{int(v):,}" for v in finite] + infinite)
+    return f"{int(finite[0]):,} to {int(finite[-1]):,}" + (" and ∞" if infinite else "")
 
 
-def _dimension(instance: Mapping[str, Any], name: str, vector: str) -> int | None:
+def _dimension(instance: Mapping[str, Any], name: str, vector: str) -> float | None:
+    """k or p of a case's instance: its own field (p may be "inf": p = ∞), else its vector's length."""
     value = instance.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if value in ("inf", math.inf):
+        return math.inf
     if isinstance(instance.get(vector), list):
         return len(instance[vector])
     return None
@@ -175,7 +184,8 @@ def _dimension(instance: Mapping[str, Any], name: str, vector: str) -> int | Non
 
 def what_ran(claim: Mapping[str, Any]) -> WhatRan:
     """What ran for ``claim`` (a claims.json record): cases, families, k and p counted from every
-    case it kept, GD runs and what was not run (and why) from its coverage."""
+    case it kept; GD runs from its coverage, else summed over the cases that count runs; what was
+    not run (and why) from its coverage or its lists of skipped instances."""
     evidence = claim["evidence"]
     every = [case for part in evidence.get("parts", {}).values() for case in part.get("all_cases", [])]
     instances = [c.get("instance", {}) for c in every if isinstance(c.get("instance"), dict)]
@@ -184,6 +194,9 @@ def what_ran(claim: Mapping[str, Any]) -> WhatRan:
     ps = [p for i in instances if (p := _dimension(i, "p", "w_star")) is not None]
     coverage = evidence.get("coverage") or {}
     runs = coverage.get("runs")
+    if not isinstance(runs, int):
+        counted = [i["runs"] for i in instances if isinstance(i.get("runs"), int) and not isinstance(i["runs"], bool)]
+        runs = sum(counted) if counted else None
     not_run = coverage.get("not_run") or ""
     skipped = [key for key, rows in evidence.items() if key.startswith("skipped") or key.endswith("skipped_for_budget")]
     for key in skipped:
