@@ -243,7 +243,7 @@ def _two_writers(folder, trials: int) -> list[tuple[int, int]]:
 
 
 def test_two_writers_of_one_folder_end_with_a_complete_pair(tmp_path, capsys, fake_claim):
-    codes = _two_writers(tmp_path, 10)
+    codes = _two_writers(tmp_path, 4)
     assert all(set(pair) <= {0, 2} and 0 in pair for pair in codes)
 
 
