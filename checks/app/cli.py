@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
+import difflib
 import io
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -27,19 +30,32 @@ from typing import Any
 
 from checks import claims as catalogue
 from checks.app import budgets, guards, report, sweep, sweep_display, terminal
-from checks.app.files import check_destinations, write_atomically
+from checks.app.files import LOCK_NAME, OutputBusy, OutputLock, check_destinations, publish
 from checks.app.processes import pool, stop
 from checks.experiments import cells, quadrature_cells
 from checks.verdicts import budget as registry
 from checks.verdicts.jsonable import jsonable
 from theory.validation import InvalidInput
 
-__all__ = ["EXIT_CODES", "EXIT_INFRASTRUCTURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE",
-           "SOURCE_TREE", "UsageError", "build_parser", "main"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_INFRASTRUCTURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_REFUTED",
+    "EXIT_USAGE",
+    "FUZZ_MANIFEST",
+    "SOURCE_TREE",
+    "Terminated",
+    "UsageError",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 no claim refuted, 1 a claim refuted, 2 usage or input error, 3 infrastructure failure "
-              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted")
+              "(a worker died, a disk full or read-only: not a verdict), 130 interrupted (Ctrl-C; 143 SIGTERM, "
+              "129 SIGHUP)")
 
 
 class UsageError(Exception):
@@ -59,13 +75,14 @@ class _Parser(argparse.ArgumentParser):
         return super().format_help()
 
 
+_DECIMAL = re.compile(r"\s*\+?[0-9]{1,30}\s*")
+
+
 def _int_at_least(minimum: int, message: str, maximum: int | None = None):
     """An argparse type: an integer in [minimum, maximum], else the one-line ``message``."""
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
+        # ASCII digits only: int() also reads "1_000" and Arabic-Indic "٣", which no user means as a seed
+        value = int(text) if _DECIMAL.fullmatch(text) else minimum - 1
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{message}, got {text!r}")
         if maximum is not None and value > maximum:
@@ -79,7 +96,9 @@ _positive_int = _int_at_least(1, "expected a positive integer")
 _processes = _int_at_least(1, "expected a positive integer", guards.MAX_PROCESSES)
 
 
-def _list_of(convert, what):
+def _list_of(convert, what, unique: bool = True):
+    """An argparse type: comma-separated values, each once when ``unique`` — a grid is a set, and a
+    value given twice would run the same seeded runs twice and count them as independent."""
     def parse(text: str):
         try:
             values = tuple(convert(x) for x in text.split(",") if x.strip())
@@ -87,11 +106,23 @@ def _list_of(convert, what):
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
         if not values:
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None) if unique else None
+        if repeated is not None:
+            raise argparse.ArgumentTypeError(f"{repeated:g} appears more than once in {text!r}: each value once "
+                                             "(a repeated value would count the same runs again)")
         return values
     return parse
 
 
 _int_list, _float_list = _list_of(int, "integers"), _list_of(float, "numbers")
+_vector = _list_of(float, "numbers", unique=False)
+
+
+def _folder(text: str) -> Path:
+    """A folder option: an empty one would silently mean the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty path (write . for the current directory)")
+    return Path(text)
 
 
 def _patch_size(text: str) -> float:
@@ -138,60 +169,97 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="run every claim and write claims.json and index.html",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.lazy_epilog = budgets.help_text
-    rep.add_argument("--out", type=Path, default=Path("reports"),
+    rep.add_argument("--out", type=_folder, default=Path("reports"),
                      help="output directory (default: reports/; inside the source tree only reports/)")
     rep.add_argument("--compare", type=Path, metavar="OLD.json",
-                     help="an earlier claims.json: print and record what changed")
+                     help="an earlier claims.json: print and record what changed, number by number (old → new), "
+                     "with a warning when its budget or seed differs")
+    rep.add_argument("--fuzz", type=Path, metavar="FILE",
+                     help="findings of `theorycheck fuzz` to show in the report (never read unless named)")
     _add_run_options(rep)
     fuzz = sub.add_parser("fuzz", help="search the claims' edges with Hypothesis (target-guided), "
                           "re-checking candidates at high precision; findings go to DIR/fuzz.json")
     fuzz.add_argument("ids", nargs="*", metavar="CLAIM", help="claims to fuzz (default: all with a target)")
     fuzz.add_argument("--time", type=_duration, default=60.0, help="total time, e.g. 60s or 2m (default 60s)")
-    fuzz.add_argument("--out", type=Path, default=Path("reports"))
+    fuzz.add_argument("--out", type=_folder, default=Path("reports"),
+                      help="folder of fuzz.json (default: reports/); `theorycheck report --fuzz DIR/fuzz.json` "
+                      "shows it")
     fuzz.add_argument("--seed", type=_seed, default=0, help="seed of the search rounds (default: 0)")
     sweep = sub.add_parser("sweep", help="outcome probabilities over a grid k × p × r/r_b × κ × η, on a process "
                            "pool or a Dask cluster, cached and resumable",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                            description="GD from the paper's initialization on each cell's teacher: by default the "
                            "canonical teacher of (k, r, κ) (theory.invariants), the same teacher for every p, with "
                            "p = inf the limit φ₀ = π/2. Writes sweep.json, sweep.csv, sweep.svg and, with two or "
                            "more ratios and κ, map.svg (P(spurious) over (r/r_b, κ) with κ*(k, r)).")
-    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values (any size; "
-                       "runs cost O(1) memory)")
-    sweep.add_argument("--ps", type=_p_list, default=(6,), help="comma-separated p values, e.g. 10,1000,inf")
+    sweep.add_argument("--ks", type=_int_list, default=(2, 4, 8), help="comma-separated k values, each once (any size; "
+                       "runs cost O(1) memory; default: 2,4,8)")
+    sweep.add_argument("--ps", type=_p_list, default=(6,),
+                       help="comma-separated p values, e.g. 10,1000,inf (default: 6)")
     sweep.add_argument("--ratios", type=_float_list, default=(0.0, 0.25, 0.5, 0.75, 0.9, 1.1, 1.5),
-                       help="r = (1ᵀa*)²/‖a*‖² as multiples of the boundary r_b = (k+π−1)/π")
+                       help="r = (1ᵀa*)²/‖a*‖² as multiples of the boundary r_b = (k+π−1)/π "
+                       "(default: 0,0.25,0.5,0.75,0.9,1.1,1.5)")
     sweep.add_argument("--kappas", type=_float_list, default=(1.0,),
-                       help="κ = (‖w*‖‖a*‖/‖v₀‖)² (family canonical only)")
+                       help="κ = (‖w*‖‖a*‖/‖v₀‖)² (family canonical only; default: 1)")
     sweep.add_argument("--family", choices=("canonical", "random"), default="canonical",
                        help="canonical: the teacher of (k, r, κ); random: a random teacher per (k, p, ratio) cell, "
-                       "its κ recorded")
-    sweep.add_argument("--v0-norm", type=float, default=1.0, help="radius of v₀'s sphere (our reconstruction: 1)")
-    sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η")
+                       "its κ recorded (default: canonical)")
+    sweep.add_argument("--v0-norm", type=float, default=1.0,
+                       help="radius of v₀'s sphere (default: 1, our reconstruction); with --kappas it must "
+                       "leave ‖w*‖ = √κ·‖v₀‖ within [1e-60, 1e60]")
+    sweep.add_argument("--etas", type=_float_list, default=(1.0, 2.0), help="multiples of the default η (default: 1,2)")
     sweep.add_argument("--method", choices=("auto", *quadrature_cells.METHODS), default="auto",
                        help="sample: GD from sampled starts, counted (any grid); quadrature: P_∞ by quadrature over "
                        "the disk of starts (p = inf, canonical teachers, ‖v₀‖ = 1, ratios > 0 only): deterministic, "
-                       "an estimate with an error estimate; auto: quadrature where it applies, else sample")
+                       "an estimate with an error estimate; auto: quadrature where it applies, else sample "
+                       "(default: auto)")
     sweep.add_argument("--tolerance", type=float, default=quadrature_cells.DEFAULT_TOLERANCE,
-                       help="the quadrature's tolerance on each probability (--method quadrature)")
-    sweep.add_argument("--runs", type=_positive_int, default=2000, help="runs per cell (--method sample)")
-    sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk")
-    sweep.add_argument("--seed", type=_seed, default=0, help="master seed")
+                       help="the quadrature's tolerance on each probability, in [1e-8, 0.1] (default: "
+                       f"{quadrature_cells.DEFAULT_TOLERANCE:g})")
+    sweep.add_argument("--runs", type=_positive_int, default=2000,
+                       help="runs per cell, --method sample (default: 2000)")
+    sweep.add_argument("--chunk-runs", type=_positive_int, default=500, help="runs per seeded chunk (default: 500)")
+    sweep.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_processes, default=os.cpu_count() or 1,
                        help=f"local processes, at most {guards.MAX_PROCESSES} (default: CPU count)")
     where.add_argument("--dask", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    sweep.add_argument("--out", type=Path, default=Path("reports") / "sweep", help="output directory")
-    sweep.add_argument("--cache", type=Path, default=Path(".theorycheck-cache") / "sweep",
-                       help="cache of finished chunks (a rerun resumes from it)")
+    sweep.add_argument("--out", type=_folder, default=Path("reports") / "sweep",
+                       help="output directory (default: reports/sweep)")
+    sweep.add_argument("--cache", type=_folder, default=Path(".theorycheck-cache") / "sweep",
+                       help="cache of finished chunks: a rerun resumes from it (default: "
+                       ".theorycheck-cache/sweep)")
     sweep.add_argument("--force", action="store_true", help="replace the outputs of an earlier sweep in --out")
+    one = sub.add_parser("teacher", help="examine one teacher of your own: spurious minimum or not, κ*, the critical "
+                         "points, outcome probabilities, a two-phase trace, and a page of its own",
+                         description="Give the teacher as --a and --w, or by its invariants --k, --r and --kappa "
+                         "(the canonical teacher: ‖a*‖ = 1, 1ᵀa* = √r, w* = √κ·e₁). P at p = ∞ is computed by "
+                         "quadrature (no seed); at each finite --ps it is sampled from seeded GD runs.")
+    one.add_argument("--a", type=_vector, metavar="A1,A2,…", help="the output weights a*")
+    one.add_argument("--w", type=_vector, metavar="W1,W2,…", help="the filter w* (its length is p)")
+    one.add_argument("--k", type=_positive_int, help="the number of patches")
+    one.add_argument("--r", type=float, help="r = (1ᵀa*)²/‖a*‖², between 0 and k")
+    one.add_argument("--kappa", type=float, help="κ = (‖w*‖‖a*‖/‖v₀‖)², ‖v₀‖ = 1")
+    one.add_argument("--ps", type=_p_list, default=(10, 1000), help="finite patch sizes to sample (default: 10,1000)")
+    one.add_argument("--runs", type=_positive_int, default=1000, help="GD runs per patch size (default: 1000)")
+    one.add_argument("--seed", type=_seed, default=0, help="seed of the sampled runs and the trace (default: 0)")
+    one.add_argument("--out", type=_folder, default=Path("reports") / "teacher",
+                     help="folder of teacher.json and teacher.html (default: reports/teacher)")
     return parser
 
 
 def _list(args) -> int:
-    for claim in catalogue.all_claims():
-        print(f"{claim.id:<24} {claim.source:<8} {claim.title}")
+    claims = catalogue.all_claims()
+    width = max(len("id"), *(len(c.id) for c in claims))
+    source = max(len("source"), *(len(c.source) for c in claims))
+    print(f"{'id':<{width}}  {'source':<{source}}  title")
+    for claim in claims:
+        print(f"{claim.id:<{width}}  {claim.source:<{source}}  {claim.title}")
     return EXIT_OK
+
+
+def _compile_notice() -> None:
+    if line := report.compile_notice():
+        print(f"theorycheck: {line}", file=sys.stderr, flush=True)
 
 
 def _exit_code(results: list[report.ClaimResult]) -> int:
@@ -199,10 +267,15 @@ def _exit_code(results: list[report.ClaimResult]) -> int:
 
 
 def _check(args) -> int:
+    guards.check_processes(args.jobs, "--jobs")
     try:
         claims = [catalogue.get(claim_id) for claim_id in dict.fromkeys(args.ids)]
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        unknown = next(i for i in args.ids if i not in {c.id for c in catalogue.all_claims()})
+        ids = [c.id for c in catalogue.all_claims()]
+        near = difflib.get_close_matches(unknown.replace("_", "-").lower(), ids, n=1, cutoff=0.6)
+        raise UsageError(str(exc) + (f"; did you mean {near[0]}?" if near else "")) from None
+    _compile_notice()
     results = report.run_claims(claims, catalogue.plan(args.budget), args.seed,
                                 report.progress_to_stderr, args.jobs)
     # per claim: verdict, a table of its parts, the counterexample's fields
@@ -234,13 +307,31 @@ def _shown(path) -> str:
     return _text(str(path))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(text: str) -> str:
-    """``text`` with the surrogates that undecodable command-line bytes become spelled out."""
+    """``text`` safe for a terminal: the surrogates that undecodable command-line bytes become
+    spelled out, and control characters (ESC sequences, carriage returns, bidirectional
+    overrides) from paths and files spelled as escapes, so that no outside string moves the
+    cursor, recolours the terminal or hides what follows."""
     try:
         text.encode("utf-8")
-        return text
     except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+# folders this command created: removed again when it stops on bad input before writing anything
+_CREATED: list[Path] = []
+
+
+def _remove_created_folders() -> None:
+    for folder in _CREATED:     # deepest first, and only while empty (but for our lock file)
+        with contextlib.suppress(OSError):
+            (folder / LOCK_NAME).unlink(missing_ok=True)
+            folder.rmdir()
+    _CREATED.clear()
 
 
 def _check_out_dir(out: Path, *outputs: str) -> Path:
@@ -250,7 +341,9 @@ def _check_out_dir(out: Path, *outputs: str) -> Path:
     _check_folder(out, "--out", "reports")
     # before any work: a folder we cannot create or write in is refused now, not after the run
     try:
+        missing = [p for p in (out, *out.parents) if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
+        _CREATED.extend(missing)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".theorycheck-probe-"):
             pass
     except OSError as exc:
@@ -262,15 +355,37 @@ def _check_out_dir(out: Path, *outputs: str) -> Path:
     return out.resolve()
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold ``folder``'s lock (:class:`checks.app.files.OutputLock`) while a command checks and
+    writes its outputs: a second writer of the same folder is refused at once (exit 2)."""
+    try:
+        lock = OutputLock(folder).__enter__()
+    except OutputBusy as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--out {_shown(folder)} cannot be locked ({exc.strerror or exc})") from None
+    try:
+        yield lock
+    finally:
+        lock.__exit__(None, None, None)
+
+
 def _report(args) -> int:
-    args.out = _check_out_dir(args.out, "claims.json", "index.html")   # both, before any claim runs
-    fuzz_file = args.out / "fuzz.json"
+    args.out = _check_out_dir(args.out, "claims.json", "index.html", report.MANIFEST)   # before any claim runs
+    with _locked(args.out):
+        return _report_locked(args)
+
+
+def _report_locked(args) -> int:
+    guards.check_processes(args.jobs, "--jobs")
     try:   # every file the report reads is checked before any claim runs
         previous = report.load_previous(args.compare) if args.compare else None
-        findings = report.load_fuzz(fuzz_file) if fuzz_file.exists() else None
+        findings = report.load_fuzz(args.fuzz) if args.fuzz else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     budget = registry.Budget(args.budget)
+    _compile_notice()
     started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
     results = report.run_claims(catalogue.all_claims(), catalogue.plan(budget), args.seed, report.progress_to_stderr,
                                 args.jobs)
@@ -282,9 +397,13 @@ def _report(args) -> int:
     if findings is not None:
         doc["fuzz"] = findings
     if previous is not None:
-        doc["comparison"] = {"against": _shown(args.compare), "changes": report.compare(doc, previous)}
-        for change in doc["comparison"]["changes"]:
-            print(report.describe_change(change))
+        doc["comparison"] = {"against": _shown(args.compare), "changes": report.compare(doc, previous),
+                             "numbers": report.compare_numbers(doc, previous),
+                             "warnings": report.comparison_warnings(doc, previous)}
+        for warning in doc["comparison"]["warnings"]:
+            _warn(f"--compare: {_text(warning)}")
+        for change in doc["comparison"]["changes"] + doc["comparison"]["numbers"]:
+            print(_text(report.describe_change(change)))
     json_path, html_path = report.write_report(doc, args.out)
     counts = ", ".join(f"{n} {v}" for v, n in doc["summary"]["counts"].items())
     print(f"{counts}; wrote {_shown(json_path)} and {_shown(html_path)}")
@@ -302,6 +421,7 @@ def _executor(args):
             from distributed import Client  # optional: `pip install 'dask[distributed]'`
         except ImportError:
             raise UsageError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
+        guards.check_scheduler(args.dask)   # distributed alone waits without end on a silent listener
         try:
             client = Client(args.dask, timeout="2s")
         except Exception as exc:   # unreachable, or not an address at all (distributed raises several kinds)
@@ -318,8 +438,16 @@ def _warn(line: str) -> None:
 
 
 def _fuzz(args) -> int:
+    args.out = _check_out_dir(args.out, "fuzz.json", FUZZ_MANIFEST)
+    with _locked(args.out):
+        return _fuzz_locked(args)
+
+
+FUZZ_MANIFEST = "fuzz-manifest.json"
+
+
+def _fuzz_locked(args) -> int:
     from checks.app import fuzz  # needs Hypothesis, a test dependency: imported only to fuzz
-    args.out = _check_out_dir(args.out, "fuzz.json")
     claims = list(dict.fromkeys(args.ids)) or list(fuzz.TARGETS)
     unknown = [c for c in claims if c not in fuzz.TARGETS]
     if unknown:
@@ -331,14 +459,30 @@ def _fuzz(args) -> int:
         found.append(jsonable(asdict(exploration)))
         terminal.print_fuzz(found[-1], fuzz.explain(found[-1]))   # each score explained in words
     args.out.mkdir(parents=True, exist_ok=True)
-    write_atomically({args.out / "fuzz.json": json.dumps(
-        {"time_budget_seconds": args.time, "seed": args.seed, "targets": found}, indent=2, ensure_ascii=False) + "\n"})
+    publish(args.out, {"fuzz.json": json.dumps({"time_budget_seconds": args.time, "seed": args.seed, "targets": found},
+                                               indent=2, ensure_ascii=False) + "\n"}, FUZZ_MANIFEST)
     terminal.print_written(args.out / "fuzz.json")
     return EXIT_REFUTED if any(f["counterexample"] for f in found) else EXIT_OK
 
 
+def _check_cell_teachers(grid: sweep.Grid) -> None:
+    """Every cell's teacher exists (before the pilot, the estimate and any run): ‖w*‖ = √κ·‖v₀‖
+    must lie in the teacher's range, so --v0-norm and --kappas are judged together."""
+    for k, p, ratio, kappa in dict.fromkeys(cell[:4] for cell in grid.cells()):
+        try:
+            sweep.cell_teacher(grid, k, p, ratio, kappa)
+        except ValueError as exc:
+            raise UsageError(f"no teacher for the cell k = {k:,}, r/r_b = {ratio:g}, κ = {kappa:g} with "
+                             f"--v0-norm {grid.v0_norm:g}: {_one_line(exc)}") from None
+
+
 def _sweep(args) -> int:
-    args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg")
+    args.out = _check_out_dir(args.out, "sweep.json", "sweep.csv", "sweep.svg", "map.svg", sweep.MANIFEST)
+    with _locked(args.out):
+        return _sweep_locked(args)
+
+
+def _sweep_locked(args) -> int:
     _check_folder(args.cache, "--cache", ".theorycheck-cache")   # ignored by git
     try:
         grid = sweep.Grid(args.ks, args.ps, args.ratios, args.etas, args.runs, args.chunk_runs, seed=args.seed,
@@ -348,6 +492,7 @@ def _sweep(args) -> int:
     problem = cells.grid_problem(grid)
     if problem:
         raise UsageError(problem)
+    _check_cell_teachers(grid)
     not_by_quadrature = quadrature_cells.quadrature_problem(grid)
     if args.method == "quadrature" and not_by_quadrature:
         raise UsageError(not_by_quadrature)
@@ -359,37 +504,66 @@ def _sweep(args) -> int:
         raise UsageError(f"{_shown(args.out)} holds an earlier sweep ({earlier[0].name}); pass --force to replace "
                          "it, or choose another --out")
     guards.check_writable(args.cache, "--cache")   # read-only or full: one line now, not one per chunk
+    if not args.dask:
+        guards.check_processes(args.workers, "--workers")
     executor, close, stop = _executor(args)     # first: an unreachable cluster is a usage error, said at once
     console = sweep_display.stderr_console()
-    if by_quadrature:
-        return _sweep_by_quadrature(args, grid, executor, close, stop, console)
+    result: quadrature_cells.QuadratureResult | cells.GridResult
     try:
-        sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)",
-                                 sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers))
-        with sweep_display.ChunkProgress(console) as progress:
-            result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update)
-    except BaseException:
+        if by_quadrature:
+            sweep_display.print_quadrature_plan(console, grid, args.tolerance,
+                                                args.dask or f"{args.workers} local worker(s)")
+            with sweep_display.ChunkProgress(console, "cells") as progress:
+                result = quadrature_cells.run_quadrature(grid, executor, args.tolerance, progress.update,
+                                                         with_thresholds=False)
+        else:
+            chunks = grid.chunks()
+            # the pilot times only what is left to run: none at all for a sweep whose chunks are all cached
+            left = sum(not (args.cache / f"{sweep.chunk_key(grid, *chunk)}.json").exists() for chunk in chunks)
+            seconds = sweep_display.estimate_seconds(grid, 1 if args.dask else args.workers) * left / len(chunks) \
+                if left else 0.0
+            sweep_display.print_plan(console, grid, args.dask or f"{args.workers} local worker(s)", seconds)
+            with sweep_display.ChunkProgress(console) as progress:
+                result = sweep.run_sweep(grid, executor, sweep.ChunkCache(args.cache, warn=_warn), progress.update,
+                                         with_thresholds=False)
+    except BaseException as exc:
         stop()
+        # on a cluster, whatever else fails is the cluster (a scheduler killed, workers that cannot
+        # import theorycheck, a lost connection): exit 3, not a traceback read as a result
+        if args.dask and isinstance(exc, Exception) and not isinstance(exc, (InvalidInput, UsageError)) \
+                and not guards.is_infrastructure(exc):
+            raise guards.InfrastructureError(f"the Dask cluster at {_text(args.dask)} failed "
+                                             f"({type(exc).__name__}: {_one_line(exc)})") from exc
         raise
     close()
+    # the runs' outputs first: whatever happens to the κ* search after this, they are kept
     paths = sweep.write_outputs(result, args.out)
-    sweep_display.print_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
+    found, missing = sweep.thresholds(grid, lambda line: print(line, file=sys.stderr, flush=True))
+    if found or missing:
+        result = dataclasses.replace(result, thresholds=found)
+        paths = sweep.write_outputs(result, args.out, missing)
+    shown = [_shown(p) for p in paths]
+    if isinstance(result, quadrature_cells.QuadratureResult):
+        sweep_display.print_quadrature_result(sweep_display.stdout_console(), result, shown, missing)
+    else:
+        sweep_display.print_result(sweep_display.stdout_console(), result, shown, missing)
     return EXIT_OK
 
 
-def _sweep_by_quadrature(args, grid, executor, close, stop, console) -> int:
-    """The p = ∞ cells by quadrature (deterministic: no seed, no cache — a cell costs seconds)."""
+def _teacher(args) -> int:
+    from checks.app import teacher  # the one-teacher page: imported only for this command
+    from theory import examine  # the quadrature and the κ* search: imported only for this command
     try:
-        sweep_display.print_quadrature_plan(console, grid, args.tolerance,
-                                            args.dask or f"{args.workers} local worker(s)")
-        with sweep_display.ChunkProgress(console, "cells") as progress:
-            result = quadrature_cells.run_quadrature(grid, executor, args.tolerance, progress.update)
-    except BaseException:
-        stop()
-        raise
-    close()
-    paths = sweep.write_outputs(result, args.out)
-    sweep_display.print_quadrature_result(sweep_display.stdout_console(), result, [_shown(p) for p in paths])
+        chosen = teacher.teacher_of(args.a, args.w, args.k, args.r, args.kappa)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    args.out = _check_out_dir(args.out, "teacher.json", "teacher.html", teacher.MANIFEST)
+    with _locked(args.out):
+        facts = examine.examine(chosen, args.ps, args.runs, args.seed)
+        for line in teacher.lines(facts):
+            print(line)
+        paths = teacher.write_page(facts, args.out)
+    print("wrote " + " and ".join(_shown(p) for p in paths))
     return EXIT_OK
 
 
@@ -400,6 +574,64 @@ def _survive_any_encoding() -> None:
         if isinstance(stream, io.TextIOWrapper):   # else (a test's capture) nothing to reconfigure
             with contextlib.suppress(ValueError, OSError):   # closed
                 stream.reconfigure(errors="backslashreplace")
+
+
+class _PipeGuard(io.TextIOBase):
+    """stdout that outlives its reader: `theorycheck check … | head -1` closes the pipe after one
+    line, and the command's verdict (its exit code) must not turn into a BrokenPipeError. Once the
+    reader is gone, the rest of the output is dropped (written to os.devnull, so that Python's own
+    flush at exit does not fail either) and the command runs to its end."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream, self.reader_gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.reader_gone = True
+        with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream.isatty()
+        except (ValueError, OSError):     # closed under it (a test's capture, at exit)
+            return False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self):  # type: ignore[override]
+        return getattr(self.stream, "encoding", "utf-8")
+
+    @property
+    def errors(self):  # type: ignore[override]
+        return getattr(self.stream, "errors", "strict")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the work stops as for Ctrl-C (pools stopped, outputs left as they were)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class _Interrupts:
@@ -415,7 +647,18 @@ class _Interrupts:
         if threading.current_thread() is threading.main_thread() \
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self.previous = signal.signal(signal.SIGINT, self._first)
+            if self.keep:   # a real process: SIGTERM and SIGHUP stop the work the same way, and say so
+                for name in ("SIGTERM", "SIGHUP"):
+                    if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
+                        signal.signal(getattr(signal, name), self._terminate)
         return self
+
+    def _terminate(self, signum, frame):
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        self.fired = True
+        raise Terminated(signum)
 
     def _first(self, signum, frame):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -435,16 +678,34 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     _survive_any_encoding()
+    stdout = sys.stdout
+    sys.stdout = _PipeGuard(stdout)   # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stdout = stdout
+
+
+def _main(argv: list[str] | None) -> int:
+    _CREATED.clear()
     with _Interrupts(keep=argv is None):
         try:
             args = build_parser().parse_args(argv)
             args.argv = sys.argv[1:] if argv is None else list(argv)   # the report records its command
             command = {"list": _list, "check": _check, "report": _report, "sweep": _sweep,
-                       "fuzz": _fuzz}[args.command]
+                       "fuzz": _fuzz, "teacher": _teacher}[args.command]
             return command(args)
         except (UsageError, InvalidInput) as exc:   # bad input, found at the boundary: one line
+            _remove_created_folders()
+            if not (sys.argv[1:] if argv is None else argv):     # bare `theorycheck`: show how to call it
+                print(build_parser().format_usage().strip(), file=sys.stderr)
             print(f"theorycheck: error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_USAGE
+        except Terminated as stopped:
+            name = signal.Signals(stopped.signum).name
+            print(f"theorycheck: stopped by {name}; previous outputs left intact", file=sys.stderr)
+            return 128 + stopped.signum
         except KeyboardInterrupt:
             print("theorycheck: interrupted; previous outputs left intact", file=sys.stderr)
             return EXIT_INTERRUPTED

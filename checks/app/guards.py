@@ -7,6 +7,7 @@ import errno
 import json
 import math
 import os
+import socket
 import stat
 import tempfile
 from concurrent.futures import BrokenExecutor
@@ -16,9 +17,14 @@ from typing import Any
 from checks.verdicts.errors import InfrastructureError
 from theory.validation import InvalidInput
 
-__all__ = ["JSON_MAX_BYTES", "JSON_MAX_DEPTH", "MAX_PROCESSES", "check_writable", "is_infrastructure", "read_json"]
+__all__ = ["JSON_MAX_BYTES", "JSON_MAX_DEPTH", "MAX_PROCESSES", "PROCESS_MEMORY", "SCHEDULER_WAIT_SECONDS",
+           "available_memory", "check_processes", "check_scheduler", "check_writable", "is_infrastructure",
+           "read_json"]
 
 MAX_PROCESSES = 1024          # --jobs, --workers
+# What one worker process holds once it has run a chunk or a claim: ≈ 185 MB measured (issue 29:
+# 16 workers 3.3 GB, 40 workers 7.8 GB) — numpy, numba, the compiled kernels, the claim's data.
+PROCESS_MEMORY = 200 << 20
 JSON_MAX_BYTES = 16 << 20     # an untrusted claims.json / fuzz.json (a real one is < 1 MB)
 JSON_MAX_DEPTH = 64           # nesting of an untrusted JSON document (a real one has < 10)
 
@@ -87,6 +93,73 @@ def _depth(text: str, limit: int) -> int:
         elif ch in "]}":
             depth -= 1
     return deepest
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes now: the kernel's MemAvailable, or less when a
+    cgroup (a container) limits this process; None where neither can be read."""
+    available = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            available = None
+    try:   # cgroup v2: the limit less what the group already uses
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            left = int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+            available = left if available is None else min(available, left)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def check_processes(count: int, option: str) -> None:
+    """``count`` worker processes fit in the memory available now (PROCESS_MEMORY each), else an
+    InvalidInput naming the bound: 128 workers would fill a 24 GB machine and swap it to a halt."""
+    available = available_memory()
+    if available is None:
+        return
+    bound = max(1, available // PROCESS_MEMORY)
+    if count > bound:
+        raise InvalidInput(f"{option} {count:,}: each worker process needs about {PROCESS_MEMORY >> 20} MB and "
+                           f"{available / 2**30:.1f} GiB of memory are available now: at most {bound:,}")
+
+
+SCHEDULER_WAIT_SECONDS = 5.0
+
+
+def check_scheduler(address: str, seconds: float | None = None) -> None:
+    """Something at ``address`` (tcp://HOST:PORT, or HOST:PORT) speaks first, as a Dask scheduler
+    does (its handshake, at once), within ``seconds``: else an InvalidInput saying what is there.
+    distributed's own connect waits without end on a listener that never speaks (a dashboard's
+    HTTP port, any silent server), whatever its timeout. Other schemes (tls://, inproc://) are
+    left to distributed."""
+    seconds = SCHEDULER_WAIT_SECONDS if seconds is None else seconds
+    rest = address.strip()
+    if "://" in rest:
+        scheme, rest = rest.split("://", 1)
+        if scheme != "tcp":
+            return
+    host, _, port_text = rest.rstrip("/").rpartition(":")
+    host = host.strip("[]")
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InvalidInput(f"cannot reach a Dask scheduler at {address!r}: not an address like tcp://127.0.0.1:8786")
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=seconds) as connection:
+            connection.settimeout(seconds)
+            first = connection.recv(1)
+    except TimeoutError:
+        raise InvalidInput(f"--dask {address}: a connection opened but nothing spoke the Dask protocol within "
+                           f"{seconds:g} s (a dashboard's port? a scheduler's is 8786 by default)") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot reach a Dask scheduler at {address!r} ({exc.strerror or exc})") from None
+    if not first:
+        raise InvalidInput(f"--dask {address}: the connection was closed at once; not a Dask scheduler")
 
 
 def check_writable(folder: Path, option: str) -> None:

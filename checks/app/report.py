@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from dataclasses import dataclass
@@ -15,15 +18,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import markupsafe
 import mpmath
 import numpy as np
 
 from checks import claims as catalogue
-from checks.app.evidence_text import named_fields, proportion_text
-from checks.app.files import write_atomically
+from checks.app.files import publish
 from checks.app.guards import read_json
+from checks.app.page import render_html
 from checks.app.processes import pool, stop
 from checks.experiments.plan import Plan
 from checks.figures.render import margins_figure
@@ -36,9 +37,10 @@ from checks.verdicts.stats import Proportion
 from theory import reduced_gd
 from theory.validation import InvalidInput
 
-__all__ = ["MATHEMATICS", "SCHEMA_VERSION", "ClaimResult", "compare", "describe_change", "docs_href", "document",
-           "environment", "load_fuzz", "load_previous", "progress_to_stderr", "render_html", "reproducer", "run_claims",
-           "source_revision", "to_json", "without_svg", "write_report"]
+__all__ = ["HEARTBEAT_SECONDS", "MANIFEST", "SCHEMA_VERSION", "ClaimResult", "compare", "compare_numbers",
+           "comparison_warnings", "compile_notice", "describe_change", "document", "environment", "load_fuzz",
+           "load_previous", "progress_to_stderr", "render_html", "reproducer", "run_claims", "source_revision",
+           "to_json", "without_svg", "write_report"]
 
 SCHEMA_VERSION = 1
 
@@ -116,12 +118,18 @@ class ClaimResult:
 
     def record(self) -> dict[str, Any]:
         """The claim's entry of the report document: JSON-ready, except that a Proportion stays one
-        (the page shows it by its type); :func:`to_json` writes it."""
-        return jsonable({
+        (the page shows it by its type); :func:`to_json` writes it. Every part keeps every case it
+        checked (``all_cases``), beside the few ``examples`` the verdict's evidence shows."""
+        record = jsonable({
             "id": self.id, "title": self.title, "source": self.source, "statement": self.statement,
             "wording": self.wording, "reconstruction": self.reconstruction, "verdict": self.verdict,
             "evidence": self.outcome.evidence, "seconds": round(self.seconds, 3), "reproducer": self.reproducer,
             "figures": list(self.figures)}, keep=(Proportion,))
+        parts = record["evidence"].get("parts", {})
+        for part in self.outcome.evidence.parts:
+            if part.name in parts:
+                parts[part.name]["all_cases"] = jsonable([case.to_json() for case in part.cases], keep=(Proportion,))
+        return record
 
 
 def to_json(doc: Any) -> str:
@@ -137,15 +145,51 @@ def run_claims(claims: Iterable[Claim[Plan]], plan: Plan, seed: int,
     registered ones (test doubles, planted faults in this process) always run here."""
     claims = list(claims)
     done: dict[str, ClaimResult] = {}
+    running: list[str] = []
 
     def finished(result: ClaimResult) -> None:
         done[result.id] = result
         progress(f"[{len(done)}/{len(claims)}] {result.id}: {result.verdict} ({result.seconds:.1f} s)")
 
+    with _Heartbeat(lambda seconds: progress(
+            f"… {len(done)} of {len(claims)} claims done after {seconds:.0f} s"
+            + (f"; running {running[0]}" if running else ""))):
+        return _run_all(claims, plan, seed, progress, jobs, done, running, finished)
+
+
+HEARTBEAT_SECONDS = 30.0
+
+
+class _Heartbeat:
+    """Calls ``say(seconds elapsed)`` every HEARTBEAT_SECONDS until the block ends: a long claim
+    (a minute and more at standard) is never a silent terminal."""
+
+    def __init__(self, say: Callable[[float], None]):
+        self.say, self.stop = say, threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        started = time.perf_counter()
+        while not self.stop.wait(HEARTBEAT_SECONDS):
+            self.say(time.perf_counter() - started)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+
+
+def _run_all(claims: list[Claim[Plan]], plan: Plan, seed: int, progress: Callable[[str], None], jobs: int,
+             done: dict[str, ClaimResult], running: list[str],
+             finished: Callable[[ClaimResult], None]) -> list[ClaimResult]:
+
     registered = all(catalogue.is_catalogued(c) for c in claims)
     if jobs <= 1 or len(claims) <= 1 or not registered:
         for claim in claims:
             progress(f"[{len(done) + 1}/{len(claims)}] {claim.id} …")
+            running[:] = [claim.id]
             finished(_result(claim, plan, seed))
         return [done[c.id] for c in claims]
     threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -199,7 +243,8 @@ def document(results: list[ClaimResult], budget: Budget, seed: int,
 
 
 def compare(doc: dict[str, Any], old: dict[str, Any]) -> list[dict[str, Any]]:
-    """What changed since an earlier claims.json: verdicts, added and removed claims, summaries."""
+    """What changed since an earlier claims.json, claim by claim: added, removed, a verdict or a
+    summary changed (the numbers behind them: :func:`compare_numbers`)."""
     before = {c["id"]: c for c in old.get("claims", [])}
     after = {c["id"]: c for c in doc["claims"]}
     changes = []
@@ -217,11 +262,82 @@ def compare(doc: dict[str, Any], old: dict[str, Any]) -> list[dict[str, Any]]:
     return changes
 
 
+_PART_NUMBERS = ("cases", "failed", "undecided")
+
+
+def _headline(doc: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a report, by a dotted name: the counts by verdict, and per claim its
+    verdict and, per part, its verdict, cases, failed and undecided counts and its worst case
+    (measured and required)."""
+    out: dict[str, Any] = {}
+    for verdict, count in (doc.get("summary") or {}).get("counts", {}).items():
+        out[f"summary.{verdict}"] = count
+    for claim in doc.get("claims", []):
+        out[f"{claim['id']}.verdict"] = claim.get("verdict")
+        parts = claim.get("evidence", {}).get("parts", {})
+        if not isinstance(parts, dict):
+            continue
+        for name, part in parts.items():
+            if not isinstance(part, dict):
+                continue
+            prefix = f"{claim['id']}.{name}"
+            out[f"{prefix}.verdict"] = part.get("verdict")
+            for key in _PART_NUMBERS:
+                out[f"{prefix}.{key}"] = part.get(key)
+            worst = part.get("worst")
+            if isinstance(worst, dict):
+                out[f"{prefix}.worst measured"] = worst.get("measured")
+                out[f"{prefix}.requirement"] = f"{part.get('bound', '')} {worst.get('tolerance')}".strip()
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def compare_numbers(doc: dict[str, Any], old: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every headline figure that differs between ``old`` and ``doc``, old → new (None where a
+    report lacks it): the verdict counts, each claim's verdict, and each part's verdict, case
+    counts and worst case against its requirement."""
+    before, after = _headline(old), _headline(doc)
+    return [{"field": name, "old": before.get(name), "new": after.get(name)}
+            for name in list(after) + [n for n in before if n not in after]
+            if not _same(before.get(name), after.get(name))]
+
+
+def comparison_warnings(doc: dict[str, Any], old: dict[str, Any]) -> list[str]:
+    """Why two reports' numbers are not comparable one for one: another budget or seed (the plans
+    run other teachers, dimensions and runs), or another schema."""
+    warnings = []
+    new_env, old_env = doc.get("environment", {}), old.get("environment") or {}
+    for key, what in (("budget", "budget"), ("seed", "seed")):
+        if old_env.get(key) != new_env.get(key):
+            warnings.append(f"the {what} differs: {old_env.get(key, 'unknown')} then, {new_env.get(key)} now — "
+                            "other instances ran, so numbers differ for that reason alone")
+    if old.get("schema_version") != doc.get("schema_version"):
+        warnings.append(f"the earlier report has schema version {old.get('schema_version', 'unknown')}, "
+                        f"this one {doc.get('schema_version')}")
+    return warnings
+
+
+def _shown_value(value: Any) -> str:
+    if value is None:
+        return "absent"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
 def describe_change(change: dict[str, Any]) -> str:
+    """One line of the comparison: a verdict-level change, or a number old → new."""
+    if "field" in change:
+        return f"{change['field']}: {_shown_value(change['old'])} → {_shown_value(change['new'])}"
     if change["change"] == "verdict":
         return f"{change['id']}: {change['from']} → {change['to']}"
     if change["change"] == "evidence":
-        return f"{change['id']}: evidence changed ({change['to']})"
+        return f"{change['id']}: summary changed"
     return f"{change['id']}: {change['change']} ({change['verdict']})"
 
 
@@ -254,95 +370,80 @@ def _claims_problem(old: Any) -> str:
     return ""
 
 
-def load_fuzz(path: Path) -> dict[str, Any]:
-    """The findings `theorycheck fuzz` wrote, checked before any claim runs (the report shows them)."""
-    found = _strict_json(path, "fuzz findings")
-    shape = {"target": str, "claim": str, "objective": str, "inside": dict, "outside": dict,
-             "near_misses": dict, "examples": int}
-    valid = (isinstance(found, dict) and isinstance(found.get("time_budget_seconds"), (int, float))
-             and found["time_budget_seconds"] > 0 and isinstance(found.get("seed"), int)
-             and isinstance(found.get("targets"), list)
-             and all(isinstance(f, dict) and all(isinstance(f.get(k), kind) for k, kind in shape.items())
-                     and (f.get("counterexample") is None or isinstance(f["counterexample"], dict))
-                     for f in found["targets"]))
-    if not valid:
-        raise InvalidInput(f"{path} is not what `theorycheck fuzz` writes; remove it or run the fuzzer again")
-    return found
+_NAME = re.compile(r"[a-z0-9-]{1,100}")
 
 
-# The mathematics page, inside the repository; the report links to its sections.
-MATHEMATICS = Path(__file__).resolve().parents[2] / "docs" / "mathematics.md"
-_DOCS_REFERENCE = re.compile(r"docs/mathematics\.md(#[a-z0-9-]+)?")
+def _scalar_problem(value: Any, where: str) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, (int, float)):
+        return "" if math.isfinite(value) else f"{where} is not a finite number"
+    if isinstance(value, str):
+        return "" if len(value) <= 1000 else f"{where} is longer than 1,000 characters"
+    return f"{where} is not a number, string, true/false or null"
 
 
-def docs_href(out_dir: Path) -> str:
-    """docs/mathematics.md relative to the folder the report is written to (``../docs/…`` from reports/)."""
-    return Path(os.path.relpath(MATHEMATICS, out_dir.resolve())).as_posix()
+def _finding_problem(finding: Any, where: str) -> str:
+    """Why a finding (a target's inside, outside, near-misses or counterexample) is not what
+    `theorycheck fuzz` writes: a dict whose score is a number, whose values are numbers, strings,
+    true/false or null, lists of them, or dicts of them one level deep."""
+    if not isinstance(finding, dict):
+        return f"{where} is not an object"
+    if finding and "score" in finding and (isinstance(finding["score"], bool)
+                                           or not isinstance(finding["score"], (int, float))):
+        return f"{where}.score is not a number"
+    for key, value in finding.items():
+        here = f"{where}.{key}"
+        if isinstance(value, dict):
+            problem = next((p for k, v in value.items() if (p := _scalar_problem(v, f"{here}.{k}"))), "")
+        elif isinstance(value, list):
+            problem = ("" if len(value) <= 10_000 else f"{here} has more than 10,000 entries") or next(
+                (p for i, v in enumerate(value) if (p := _scalar_problem(v, f"{here}[{i}]"))), "")
+        else:
+            problem = _scalar_problem(value, here)
+        if problem:
+            return problem
+    return ""
 
 
-_SCIENTIFIC = re.compile(r"\d[\d.,]*e[-+]\d+")
-
-
-def _unbroken_numbers(escaped: str) -> str:
-    """Numbers in scientific notation kept on one line (browsers break "1e-30" after its hyphen)."""
-    return _SCIENTIFIC.sub(lambda m: f'<span class="n">{m.group(0)}</span>', escaped)
-
-
-def _prose(text: Any, href: str) -> markupsafe.Markup:
-    """``text`` escaped, with every reference to docs/mathematics.md (and a #section) made a link
-    and its numbers kept whole."""
-    escaped = _unbroken_numbers(str(markupsafe.escape(text)))
-    return markupsafe.Markup(_DOCS_REFERENCE.sub(
-        lambda m: f'<a href="{href}{m.group(1) or ""}">{m.group(0)}</a>', escaped))
-
-
-def render_html(doc: dict[str, Any], docs: str = "../docs/mathematics.md") -> str:
-    """The HTML page; ``docs`` is the link to docs/mathematics.md as seen from the page's folder."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("checks.app", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = lambda x: markupsafe.Markup(_unbroken_numbers(str(markupsafe.escape(_format_number(x)))))
-    env.filters["table_columns"] = _table_columns
-    env.filters["cell"] = lambda row, column: markupsafe.Markup(
-        _unbroken_numbers(str(markupsafe.escape(_cell(row, column)))))
-    env.filters["shared_families"] = _shared_families
-    env.filters["prose"] = lambda text: _prose(text, docs)
-    env.filters["named_fields"] = named_fields
-    return env.get_template("report.html.j2").render(doc=doc, docs=docs)
-
-
-def _shared_families(parts: dict) -> list[str] | None:
-    """The teacher families when every part lists the same ones (shown once, not per row)."""
-    lists = [tuple(part["families"]) for part in parts.values()]
-    return list(lists[0]) if lists and lists[0] and len(set(lists)) == 1 else None
-
-
-_HIDDEN_COLUMNS = {"w_star", "a_star", "regenerate", "v", "a"}
-
-
-def _table_columns(rows: list[dict]) -> list[str]:
-    """The columns of an evidence table: scalar fields and proportions (shown with their
-    intervals), in first-seen order; nested records and long vectors left out."""
-    columns: list[str] = []
-    for row in rows:
-        for key, value in row.items():
-            if key in _HIDDEN_COLUMNS or key in columns or isinstance(value, (dict, list)):
+def _fuzz_problem(found: Any) -> str:
+    if not isinstance(found, dict):
+        return "not an object"
+    budget = found.get("time_budget_seconds")
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < 1e9:
+        return "time_budget_seconds is not a positive number of seconds"
+    if isinstance(found.get("seed"), bool) or not isinstance(found.get("seed"), int) or found["seed"] < 0:
+        return "seed is not a non-negative integer"
+    targets = found.get("targets")
+    if not isinstance(targets, list) or len(targets) > 100:
+        return "targets is not a list (of at most 100)"
+    for i, target in enumerate(targets):
+        where = f"targets[{i}]"
+        if not isinstance(target, dict):
+            return f"{where} is not an object"
+        for key in ("target", "claim"):
+            if not isinstance(target.get(key), str) or not _NAME.fullmatch(target[key]):
+                return f"{where}.{key} is not a name of lower-case letters, digits and hyphens"
+        if not isinstance(target.get("objective"), str) or len(target["objective"]) > 1000:
+            return f"{where}.objective is not a string"
+        examples = target.get("examples")
+        if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
+            return f"{where}.examples is not a non-negative integer"
+        for key in ("inside", "outside", "near_misses", "counterexample"):
+            if key == "counterexample" and target.get(key) is None:
                 continue
-            columns.append(key)
-    return columns
+            if problem := _finding_problem(target.get(key), f"{where}.{key}"):
+                return problem
+    return ""
 
 
-def _cell(row: dict, column: str) -> str:
-    value = row.get(column, "")
-    if isinstance(value, Proportion):
-        return proportion_text(value, with_counts=False)
-    return _format_number(value) if value is not None else "—"
-
-
-def _format_number(x: Any) -> str:
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return str(x)
+def load_fuzz(path: Path) -> dict[str, Any]:
+    """Findings `theorycheck fuzz` wrote (``report --fuzz FILE``), checked to the leaf before any
+    claim runs: the page shows every value of them, so anything else is one line naming the field."""
+    found = _strict_json(path, "--fuzz")
+    if problem := _fuzz_problem(found):
+        raise InvalidInput(f"--fuzz {path}: not what `theorycheck fuzz` writes ({problem})")
+    return found
 
 
 def without_svg(doc: dict[str, Any]) -> dict[str, Any]:
@@ -352,14 +453,30 @@ def without_svg(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "claims": claims}
 
 
+MANIFEST = "report-manifest.json"   # written last: names the claims.json and index.html of one run
+
+
 def write_report(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """claims.json and index.html, replaced together, then the manifest that names them
+    (:func:`checks.app.files.publish`; the caller holds the folder's lock)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "claims.json", out_dir / "index.html"
-    write_atomically({
-        json_path: to_json(without_svg(doc)),
-        html_path: render_html(doc, docs_href(out_dir)),
-    })
+    publish(out_dir, {json_path.name: to_json(without_svg(doc)), html_path.name: render_html(doc)}, MANIFEST)
     return json_path, html_path
+
+
+def compile_notice() -> str:
+    """A line for a first run — "" when the GD kernel's compiled code is already cached beside the
+    source (or in NUMBA_CACHE_DIR): numba then compiles the kernels for about 15 s in silence."""
+    folders = [Path(reduced_gd.__file__).parent / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    try:
+        cached = any(next(folder.rglob("reduced_gd.*.nbi"), None) for folder in folders if folder.is_dir())
+    except OSError:
+        cached = False
+    return "" if cached else ("first run: numba compiles the GD kernels now (about 15 s, once; later runs load "
+                              "them from its cache)")
 
 
 def progress_to_stderr(line: str) -> None:

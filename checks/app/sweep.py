@@ -3,7 +3,12 @@
 Finished chunks are cached under a hash of their configuration (written atomically, with a
 checksum): an interrupted sweep resumes without recomputing them, and a corrupted entry is
 detected and recomputed, never trusted. The outputs — sweep.json, sweep.csv, sweep.svg and, for
-a grid with several ratios and κ, map.svg — are written together.
+a grid with several ratios and κ, map.svg — are written together, with a manifest written last.
+
+Finished work is never lost: the runs' outputs are written as soon as the chunks are done, before
+the κ* brackets (a search that can fail: runs still undecided at its step cap); a bracket that
+cannot be found is recorded as "not found, because …" (:class:`ThresholdNotFound`), and the
+outputs are then written again with the brackets.
 """
 
 from __future__ import annotations
@@ -12,25 +17,30 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks.app.files import write_atomically
+from checks.app.files import publish, write_atomically
 from checks.app.guards import read_json
 
 # the sweep's computation, named here as the sweep's own: its grid, its run, its chunks' keys
-from checks.experiments.cells import Grid, GridResult, cache_when_done, cell_teacher, chunk_key
+from checks.experiments.cells import Grid, GridResult, Threshold, cache_when_done, cell_r, cell_teacher, chunk_key
 from checks.experiments.cells import run_grid as run_sweep
 from checks.experiments.counts import OutcomeCounts
 from checks.experiments.quadrature_cells import QuadratureResult
 from checks.figures import outcomes as outcome_figures
 from checks.figures.quadrature import quadrature_map_figure
 from checks.verdicts.outcome import Figure
-from theory import dynamics
+from theory import dynamics, invariants
 
-__all__ = ["ChunkCache", "Grid", "GridResult", "cache_when_done", "cell_teacher", "chunk_key", "map_figure",
-           "output_names", "probability_figure", "run_sweep", "sweep_figures", "write_outputs"]
+__all__ = ["MANIFEST", "ChunkCache", "Grid", "GridResult", "ThresholdNotFound", "cache_when_done", "cell_teacher",
+           "chunk_key", "map_figure", "output_names", "probability_figure", "run_sweep", "sweep_figures",
+           "thresholds", "write_outputs"]
+
+MANIFEST = "sweep-manifest.json"   # written last: names the files of one sweep
 
 map_figure, probability_figure = outcome_figures.map_figure, outcome_figures.probability_figure
 
@@ -70,7 +80,11 @@ class ChunkCache:
             pass
         self.corrupted += 1
         self.warn(f"sweep: discarding the damaged cache entry {path.name}; recomputing its chunk")
-        path.unlink(missing_ok=True)
+        # a directory in its place too (unlink raised IsADirectoryError after the warning, before)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         return None
 
     def put(self, key: str, runs: int, counts: OutcomeCounts) -> None:
@@ -84,22 +98,66 @@ def _read_entry(path: Path) -> Any:
     return read_json(path, "sweep cache entry", max_bytes=1 << 16)
 
 
-def write_outputs(result: GridResult | QuadratureResult, out_dir: Path) -> list[Path]:
+@dataclass(frozen=True)
+class ThresholdNotFound:
+    """A κ*(k, r) bracket the search could not find, and why (the search's own words)."""
+
+    k: int
+    r: float
+    ratio_over_boundary: float
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"k": self.k, "r": self.r, "ratio_over_boundary": self.ratio_over_boundary,
+                "found": False, "reason": self.reason}
+
+
+def thresholds(grid: Grid, progress: Callable[[str], None] = lambda line: None
+               ) -> tuple[tuple[Threshold, ...], tuple[ThresholdNotFound, ...]]:
+    """κ*(k, r) brackets for the grid's (k, ratio) with a spurious minimum (0 < ratio < 1), at the
+    default η and ‖v₀‖ = 1 (canonical family only), as :func:`checks.experiments.cells.thresholds`
+    — except that a bracket the search cannot find (``invariants.spurious_threshold`` raises
+    ValueError: runs undecided at its step cap, a ball too small to move) is returned as
+    :class:`ThresholdNotFound` with the reason, never raised after the sweep's runs."""
+    if grid.family != "canonical":
+        return (), ()
+    found: list[Threshold] = []
+    missing: list[ThresholdNotFound] = []
+    for k in grid.ks:
+        for ratio in grid.ratios:
+            if k > 1 and 0 < ratio < 1:
+                r = cell_r(k, ratio)
+                progress(f"κ*(k = {k:,}, r/r_b = {ratio:g}) …")
+                try:
+                    bracket = invariants.spurious_threshold(k, r)
+                except (ValueError, ArithmeticError) as exc:
+                    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    missing.append(ThresholdNotFound(k, r, ratio, reason))
+                else:
+                    found.append(Threshold(k, bracket.r, ratio, bracket.kappa_low, bracket.kappa_high))
+    return tuple(found), tuple(missing)
+
+
+def write_outputs(result: GridResult | QuadratureResult, out_dir: Path,
+                  not_found: Sequence[ThresholdNotFound] = ()) -> list[Path]:
     """sweep.json, sweep.csv and the figures — sampled: sweep.svg and, for a grid with several
-    ratios and κ, map.svg; by quadrature: map.svg — written together (atomically)."""
+    ratios and κ, map.svg; by quadrature: map.svg — written together (atomically), then the
+    manifest naming them. ``not_found``: the κ* brackets that could not be found, each with its
+    reason (sweep.json's ``thresholds_not_found``). The caller holds the folder's lock."""
     out_dir.mkdir(parents=True, exist_ok=True)
     document = result.to_json()
+    document["thresholds_not_found"] = [t.to_json() for t in not_found]
     rows = document["rows"]
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    files = {out_dir / "sweep.json": json.dumps(document, indent=2) + "\n", out_dir / "sweep.csv": table.getvalue()}
+    files = {"sweep.json": json.dumps(document, indent=2) + "\n", "sweep.csv": table.getvalue()}
     figures = ({"map.svg": quadrature_map_figure(result)} if isinstance(result, QuadratureResult)
                else sweep_figures(result))
-    files.update({out_dir / name: figure.svg for name, figure in figures.items()})
-    write_atomically(files)
-    return list(files)
+    files.update({name: figure.svg for name, figure in figures.items()})
+    publish(out_dir, files, MANIFEST)
+    return [out_dir / name for name in files]
 
 
 def sweep_figures(result: GridResult) -> dict[str, Figure]:

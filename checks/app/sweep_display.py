@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -90,7 +92,8 @@ def print_quadrature_plan(console: Console, grid: cells.Grid, tolerance: float, 
     console.print(table)
 
 
-def print_quadrature_result(console: Console, result: QuadratureResult, paths: list[str]) -> None:
+def print_quadrature_result(console: Console, result: QuadratureResult, paths: list[str],
+                            not_found: Sequence[Any] = ()) -> None:
     """Each cell's P_∞ with its error estimate, or why it was not computed; what was written."""
     table = Table(title=f"P_∞ by quadrature (tolerance {result.tolerance:g}; error estimates, not bounds)",
                   title_justify="left")
@@ -102,7 +105,7 @@ def print_quadrature_result(console: Console, result: QuadratureResult, paths: l
         table.add_row(f"{row.k:,}", f"{row.ratio_over_boundary:g}", f"{row.kappa:.3g}", f"{row.eta_multiple:g}",
                       *numbers, f"{row.gd_runs:,}", f"{row.seconds:.2f}")
     console.print(table)
-    _print_thresholds(console, result.thresholds)
+    _print_thresholds(console, result.thresholds, not_found)
     console.print(f"{len(result.rows)} cells ({sum(not r.computed for r in result.rows)} not computed); wrote "
                   + ", ".join(paths))
 
@@ -137,7 +140,8 @@ def _interval(row: CellRow, outcome: Outcome) -> str:
     return f"{share.estimate:.3f} [{share.low:.3f}, {share.high:.3f}]"
 
 
-def _print_thresholds(console: Console, thresholds: tuple[cells.Threshold, ...]) -> None:
+def _print_thresholds(console: Console, thresholds: tuple[cells.Threshold, ...], not_found: Sequence[Any]) -> None:
+    """κ*(k, r) brackets, and why each one not found was not (checks.app.sweep.ThresholdNotFound)."""
     if thresholds:
         console.print("κ*(k, r): the least κ at which P_∞(spurious) > 0 (default η, ‖v₀‖ = 1)")
         found = Table()
@@ -146,10 +150,14 @@ def _print_thresholds(console: Console, thresholds: tuple[cells.Threshold, ...])
         for t in thresholds:
             found.add_row(f"{t.k:,}", f"{t.ratio_over_boundary:g}", f"{t.kappa_low:.4g}", f"{t.kappa_high:.4g}")
         console.print(found)
+    for t in not_found:
+        console.print(f"κ*(k = {t.k:,}, r/r_b = {t.ratio_over_boundary:g}): not found, because {t.reason}",
+                      markup=False, highlight=False)
 
 
-def print_result(console: Console, result: GridResult, paths: list[str]) -> None:
-    """The cells' probabilities with their intervals, κ*(k, r) when computed, and what was written."""
+def print_result(console: Console, result: GridResult, paths: list[str], not_found: Sequence[Any] = ()) -> None:
+    """The cells' probabilities with their intervals, κ*(k, r) when computed (and, for each bracket
+    not found, why: ``not_found``, :class:`checks.app.sweep.ThresholdNotFound`), and what was written."""
     table = Table(title=f"outcome probabilities (intervals at confidence {result.confidence:.6f} each)",
                   title_justify="left")
     for name in ("k", "p", "r/r_b", "κ", "η ×", "runs", "P(global)", "P(spurious)", "undecided", "diverged"):
@@ -160,6 +168,6 @@ def print_result(console: Console, result: GridResult, paths: list[str]) -> None
                       _interval(row, Outcome.SPURIOUS), f"{row.counts[Outcome.UNDECIDED]:,}",
                       f"{row.counts[Outcome.DIVERGED]:,}")
     console.print(table)
-    _print_thresholds(console, result.thresholds)
+    _print_thresholds(console, result.thresholds, not_found)
     console.print(f"{len(result.rows)} cells, {result.chunks} chunks ({result.from_cache} from cache, "
                   f"{result.corrupted_cache_entries} corrupted entries recomputed); wrote " + ", ".join(paths))

@@ -27,6 +27,22 @@ def same_teacher_key(row: CellRow) -> tuple:
     return ("canonical", row.k, float(f"{row.r:.12g}"), float(f"{row.kappa:.12g}"), row.eta_multiple)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _number(x: float) -> str:
+    """One format for the numbers of a legend: "1,000" and "0.25" as written, very large or small
+    ones as "3·10⁻⁵" (never Python's "1e+03" beside a "k = 1,000")."""
+    if 1e3 <= abs(x) < 1e6:
+        return f"{round(x):,}"
+    if x == 0 or 1e-3 <= abs(x) < 1e3:
+        return f"{x:,.4g}"
+    mantissa, exponent = f"{x:.2e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa}·{power}"
+
+
 def probability_figure(result: GridResult, bounds: dict[Outcome, tuple[float, str]] | None = None) -> Figure:
     """P(global) and P(spurious) with exact intervals. Along p (two or more finite p): one line per
     teacher, its p = ∞ value as a dashed level of the same colour; otherwise against the ratio,
@@ -45,9 +61,9 @@ def probability_figure(result: GridResult, bounds: dict[Outcome, tuple[float, st
         first = members[0]
         joined = along_p and first.family == "canonical"
         name = f"{first.name}: " if first.name else ""
-        label = (f"{name}k = {first.k:,}, r/r_b = {first.ratio_over_boundary:.3g}, κ = {first.kappa:.3g}"
+        label = (f"{name}k = {first.k:,}, r/r_b = {_number(first.ratio_over_boundary)}, κ = {_number(first.kappa)}"
                  if along_p else f"k = {first.k:,}, p = {json_p(first.p)}, κ = "
-                 + ("own" if first.family == "random" else f"{first.kappa_asked:g}"))
+                 + ("own" if first.kappa_asked is None else _number(first.kappa_asked)))
         label += f", η = {first.eta_multiple:g}×"
         finite = sorted((r for r in members if r.p != math.inf), key=lambda r: float(r.p))
         limit = [r for r in members if r.p == math.inf]
@@ -61,7 +77,11 @@ def probability_figure(result: GridResult, bounds: dict[Outcome, tuple[float, st
                         linestyle=style.linestyle if joined else "none",
                         label=label if outcome == Outcome.GLOBAL else None)
             if along_p and limit:
-                ax.axhline(limit[0].proportion(outcome).estimate, color=style.color, linestyle="-.", linewidth=1)
+                level = limit[0].proportion(outcome).estimate
+                ax.axhline(level, color=style.color, linestyle="-.", linewidth=1)
+                # the level labelled where it ends: "∞" in the series' colour, outside the axes
+                ax.text(1.01, level, "p = ∞", transform=ax.get_yaxis_transform(), color=style.color,
+                        fontsize="xx-small", va="center", ha="left", clip_on=False)
         if joined:
             lines.append(FigureLine(label, tuple(sorted({str(same_teacher_key(r)) for r in finite}))))
     for ax, outcome in zip(axes[0], _DRAWN, strict=True):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,18 +13,38 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 
-__all__ = ["MARKERS", "OUTCOME_COLOURS", "PALETTE", "SeriesStyle", "axis_labels", "colour_labels", "data_points",
-           "legend_outside", "log_ticks_at", "margins_figure", "new_figure", "series_style", "tick_label_overlaps",
-           "to_figure"]
+__all__ = [
+    "MARKERS",
+    "MAX_FIGURE_ROWS",
+    "OUTCOME_COLOURS",
+    "PALETTE",
+    "SeriesStyle",
+    "axis_labels",
+    "colour_labels",
+    "data_points",
+    "figure_series",
+    "legend_outside",
+    "log_ticks_at",
+    "look_alike_series",
+    "margins_figure",
+    "new_figure",
+    "series_style",
+    "tick_label_overlaps",
+    "to_figure",
+]
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import ticker
+from matplotlib.collections import LineCollection, PathCollection, QuadMesh
+from matplotlib.colors import to_hex
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.patches import Rectangle
 from matplotlib.rcsetup import cycler
 
 from checks.verdicts.cases import FAIL, Part
-from checks.verdicts.outcome import Figure, FigureLine
+from checks.verdicts.outcome import Figure, FigureLine, Series
 from theory.decisions import Outcome
 
 if TYPE_CHECKING:
@@ -191,6 +213,198 @@ def data_points(fig) -> int:
     return count
 
 
+def _colour(value) -> str:
+    try:
+        colours = np.atleast_2d(value) if not isinstance(value, str) else [value]
+        return to_hex(colours[0], keep_alpha=False) if len(colours) else ""
+    except (ValueError, TypeError, IndexError):
+        return ""
+
+
+def _label(artist, kind: str, index: int, containers: dict[int, str] | None = None) -> str:
+    """An artist's legend label — or its container's (errorbar and bar put the label there) — else
+    its kind and number on the panel."""
+    label = (containers or {}).get(id(artist)) or str(artist.get_label() or "")
+    return label if label and not label.startswith("_") else f"{kind} {index + 1}"
+
+
+def _container_labels(ax) -> dict[int, str]:
+    """{id of an artist: the label of the errorbar or bar container it belongs to}."""
+    labels = {}
+    for container in ax.containers:
+        label = str(container.get_label() or "")
+        if label.startswith("_"):
+            continue
+        members = [container.lines[0]] if isinstance(container, ErrorbarContainer) else list(container)
+        labels.update({id(m): label for m in members if m is not None})
+    return labels
+
+
+def _rows(*columns) -> tuple[tuple[float, ...], ...]:
+    """Rows of the given columns with every value finite (points a figure cannot draw are not data)."""
+    table = np.column_stack([np.asarray(c, dtype=float).ravel() for c in columns]) if columns else np.empty((0, 0))
+    return tuple(tuple(float(x) for x in row) for row in table if np.isfinite(row).all())
+
+
+def _marker_key(collection) -> str:
+    """A scatter's marker, named by the shape of its path (matplotlib keeps the path, not the name)."""
+    paths = collection.get_paths()
+    if not paths:
+        return ""
+    vertices = np.round(paths[0].vertices, 6)
+    return "path:" + format(abs(hash(vertices.tobytes())) % 16**8, "08x")
+
+
+def _error_bars(ax) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """{id of an error bar's data line: (low, high) of its vertical bars} for every errorbar of ``ax``."""
+    bars = {}
+    for container in ax.containers:
+        if not isinstance(container, ErrorbarContainer):
+            continue
+        data_line, _, bar_collections = container.lines
+        for collection in bar_collections:
+            segments = [np.asarray(s) for s in collection.get_segments()]
+            vertical = [s for s in segments if len(s) == 2 and s[0, 0] == s[1, 0]]
+            if data_line is not None and vertical and len(vertical) == len(segments):
+                bars[id(data_line)] = (np.array([s[:, 1].min() for s in vertical]),
+                                       np.array([s[:, 1].max() for s in vertical]))
+    return bars
+
+
+def figure_series(fig) -> tuple[Series, ...]:
+    """The data of every series the plotting axes of ``fig`` draw, as drawn (:class:`Series`): lines
+    (with the low and high ends of their error bars), scatters, reference levels (axhline, axvline),
+    coloured cells (pcolormesh), images, bars and the paths of contours and filled areas."""
+    out: list[Series] = []
+    plotting = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    for number, ax in enumerate(plotting):
+        panel = ax.get_title() or f"panel {number + 1}"
+        x_label, y_label = ax.get_xlabel(), ax.get_ylabel() or (plotting[0].get_ylabel() if plotting else "")
+        data = ax.transData
+        bars = _error_bars(ax)
+        owners = _container_labels(ax)
+        consumed = {id(c) for container in ax.containers if isinstance(container, ErrorbarContainer)
+                    for c in container.lines[2]}
+        # an error bar's caps are lines of their own to matplotlib, and part of the bar to a reader
+        caps = {id(c) for container in ax.containers if isinstance(container, ErrorbarContainer)
+                for c in container.lines[1]}
+
+        def add(kind, label, columns, rows, colour="", marker="", linestyle=""):
+            if rows:
+                out.append(Series(panel, label, kind, x_label, y_label, tuple(columns), rows, colour,  # noqa: B023
+                                  marker, linestyle))
+        for i, line in enumerate(ax.lines):
+            if id(line) in caps:
+                continue
+            x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+            style = (_colour(line.get_color()), str(line.get_marker()), str(line.get_linestyle()))
+            if line.get_transform().contains_branch(data):
+                if id(line) in bars and len(bars[id(line)][0]) == len(x):
+                    low, high = bars[id(line)]
+                    add("line", _label(line, "line", i, owners), ("x", "y", "y_low", "y_high"), _rows(x, y, low, high),
+                        *style)
+                else:
+                    add("line", _label(line, "line", i, owners), ("x", "y"), _rows(x, y), *style)
+            else:     # a reference level across the axes: axhline (y in data units) or axvline (x)
+                along_x, along_y = line.get_transform().contains_branch_seperately(data)
+                if along_y and not along_x:
+                    add("level", _label(line, "level", i), ("y",), _rows(y[:1]), *style)
+                elif along_x and not along_y:
+                    add("level", _label(line, "level", i), ("x",), _rows(x[:1]), *style)
+        for i, collection in enumerate(ax.collections):
+            if id(collection) in consumed:
+                continue
+            label = _label(collection, "series", i)
+            values = collection.get_array()
+            if isinstance(collection, QuadMesh):
+                corners: Any = np.asarray(collection.get_coordinates(), dtype=float)
+                centre = (corners[:-1, :-1] + corners[1:, 1:]) / 2
+                cells: Any = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan).reshape(centre.shape[:2])
+                add("cells", label, ("x", "y", "value"), _rows(centre[..., 0], centre[..., 1], cells))
+            elif isinstance(collection, PathCollection) and collection.get_offset_transform().contains_branch(data) \
+                    and np.size(collection.get_offsets()):
+                offsets = np.asarray(collection.get_offsets(), dtype=float)
+                marker = _marker_key(collection)
+                colour = _colour(collection.get_facecolor()) or _colour(collection.get_edgecolor())
+                if values is not None and np.size(values) == len(offsets):
+                    add("points", label, ("x", "y", "value"), _rows(offsets[:, 0], offsets[:, 1], values),
+                        colour, marker)
+                else:
+                    add("points", label, ("x", "y"), _rows(offsets[:, 0], offsets[:, 1]), colour, marker)
+            elif collection.get_transform().contains_branch(data):
+                paths = collection.get_paths()
+                same = values is not None and np.size(values) == len(paths)
+                levels = np.asarray(values, dtype=float) if same else None
+                kind = "segments" if isinstance(collection, LineCollection) else "paths"
+                columns = [np.concatenate([np.full(len(p.vertices), levels[j] if levels is not None else j)
+                                           for j, p in enumerate(paths)]) if paths else np.empty(0)]
+                vertices = np.concatenate([p.vertices for p in paths]) if paths else np.empty((0, 2))
+                add(kind, label, ("value" if levels is not None else "path", "x", "y"),
+                    _rows(columns[0], vertices[:, 0], vertices[:, 1]), _colour(collection.get_edgecolor()))
+        rectangles = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_transform().contains_branch(data)]
+        if rectangles:
+            by_label: dict[str, list[Rectangle]] = {}
+            for patch in rectangles:
+                by_label.setdefault(owners.get(id(patch)) or str(patch.get_label() or ""), []).append(patch)
+            for i, (name, group) in enumerate(by_label.items()):
+                label = name if name and not name.startswith("_") else f"bars {i + 1}"
+                add("bars", label, ("x", "width", "bottom", "height"),
+                    _rows([p.get_x() for p in group], [p.get_width() for p in group], [p.get_y() for p in group],
+                          [p.get_height() for p in group]), _colour(group[0].get_facecolor()))
+        for i, image in enumerate(ax.images):
+            array: Any = np.ma.filled(np.ma.asarray(image.get_array(), dtype=float), np.nan)
+            if array.ndim != 2:
+                continue
+            left, right, bottom, top = image.get_extent()
+            rows_, cols_ = array.shape
+            xs = left + (np.arange(cols_) + 0.5) * (right - left) / cols_
+            ys = bottom + (np.arange(rows_) + 0.5) * (top - bottom) / rows_
+            grid_x, grid_y = np.meshgrid(xs, ys)
+            add("image", _label(image, "image", i), ("x", "y", "value"), _rows(grid_x, grid_y, array))
+    return _thinned(out)
+
+
+# A figure's data travels twice (claims.json, and the page's CSV link): a figure of 200
+# trajectories of 3,000 steps each would add 20 MB. Beyond this many rows in all, each series is
+# thinned evenly to its share (its ends kept), as its drawing is at the figure's resolution.
+MAX_FIGURE_ROWS = 5_000
+
+
+def _thinned(series: list[Series]) -> tuple[Series, ...]:
+    total = sum(len(s.rows) for s in series)
+    if total <= MAX_FIGURE_ROWS:
+        return tuple(series)
+    share = max(50, MAX_FIGURE_ROWS // len(series))
+    out = []
+    for s in series:
+        if len(s.rows) > share:
+            keep = np.unique(np.linspace(0, len(s.rows) - 1, share).round().astype(int))
+            s = dataclasses.replace(s, rows=tuple(s.rows[i] for i in keep), drawn_rows=len(s.rows))
+        out.append(s)
+    return tuple(out)
+
+
+_UNLABELLED = re.compile(r"(line|level|series|bars|image) \d+")
+
+
+def look_alike_series(series: Iterable[Series]) -> list[tuple[str, str, str]]:
+    """(panel, label, label) of two differently labelled series of one panel drawn alike — the same
+    colour, marker and line style — which a reader cannot tell apart by the legend. Series without
+    a legend entry of their own (named "line 3" by :func:`figure_series`: the trajectories of one
+    outcome, drawn alike on purpose under one entry) are not compared; reference levels and cells
+    are told apart by their position, so only lines and points count."""
+    seen: dict[tuple, str] = {}
+    clashes = []
+    for s in series:
+        if s.kind not in ("line", "points") or _UNLABELLED.fullmatch(s.label):
+            continue
+        key = (s.panel, s.colour, s.marker, s.linestyle)
+        if key in seen and seen[key] != s.label:
+            clashes.append((s.panel, seen[key], s.label))
+        seen.setdefault(key, s.label)
+    return clashes
+
+
 def to_figure(fig: MplFigure, title: str, caption: str, lines: Iterable[FigureLine] = ()) -> Figure:
     """Render and close ``fig``. The SVG is stripped of its XML prologue to sit inside HTML and
     labelled (role="img", aria-label) with its title and every axis label, which its glyphs —
@@ -199,6 +413,7 @@ def to_figure(fig: MplFigure, title: str, caption: str, lines: Iterable[FigureLi
     lines it draws through points, with their teachers."""
     described = [f"x: {x}; y: {y}" for x, y in axis_labels(fig)]
     points = data_points(fig)
+    series = figure_series(fig)
     described += [f"colour: {label}" for label in colour_labels(fig)]
     buffer = io.StringIO()
     with plt.rc_context(_STYLE):
@@ -207,4 +422,4 @@ def to_figure(fig: MplFigure, title: str, caption: str, lines: Iterable[FigureLi
     svg = buffer.getvalue()
     label = html.escape(f"{title}. " + " | ".join(described), quote=True)
     svg = f'<svg role="img" aria-label="{label}" data-points="{points}"' + svg[svg.index("<svg") + len("<svg"):]
-    return Figure(title, caption, svg, tuple(lines))
+    return Figure(title, caption, svg, tuple(lines), series)

@@ -33,7 +33,7 @@ from checks.verdicts.cases import FAIL, Case, Part
 from checks.verdicts.coverage import Coverage
 
 __all__ = ["QUALIFICATIONS", "VERDICTS", "Counterexample", "Evidence", "Figure", "FigureLine", "Outcome", "Reading",
-           "ReadingVerdict", "SensitivityRow", "VerdictLine", "combine", "qualification"]
+           "ReadingVerdict", "SensitivityRow", "Series", "VerdictLine", "combine", "qualification"]
 
 VERDICTS = ("confirmed", "qualified", "refuted", "inconclusive")
 # whose reading fails, for a claim that is qualified (or refuted) on its readings
@@ -54,18 +54,45 @@ class FigureLine:
 
 
 @dataclass(frozen=True)
+class Series:
+    """The data one series of a figure draws, as drawn: the panel it is on, its legend label, what
+    it is (``line``, ``points``, ``level``, ``cells``, ``bars``, ``image``, ``paths``), the axes'
+    labels, its columns and rows (numbers), and how it looks (colour, marker, line style) — so that
+    every figure's data can be downloaded, and no two series of a panel look alike (a test)."""
+
+    panel: str
+    label: str
+    kind: str
+    x_label: str
+    y_label: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[float, ...], ...] = field(repr=False)
+    colour: str = ""
+    marker: str = ""
+    linestyle: str = ""
+    drawn_rows: int = 0     # rows the figure drew, when more than ``rows`` keeps (evenly thinned, ends kept)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"panel": self.panel, "label": self.label, "kind": self.kind, "x_label": self.x_label,
+                "y_label": self.y_label, "columns": list(self.columns), "rows": [list(r) for r in self.rows],
+                "colour": self.colour, "marker": self.marker, "linestyle": self.linestyle,
+                "drawn_rows": self.drawn_rows or len(self.rows)}
+
+
+@dataclass(frozen=True)
 class Figure:
-    """An inline SVG figure with its title, a caption saying what to look for, and the lines it
-    draws through points."""
+    """An inline SVG figure with its title, a caption saying what to look for, the lines it draws
+    through points, and the data of every series it draws."""
 
     title: str
     caption: str
     svg: str = field(repr=False)
     lines: tuple[FigureLine, ...] = field(default=(), repr=False)
+    series: tuple[Series, ...] = field(default=(), repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "caption": self.caption, "lines": [line.to_json() for line in self.lines],
-                "svg": self.svg}
+                "series": [s.to_json() for s in self.series], "svg": self.svg}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pytest
 
 from checks import claims as catalogue
 from checks.app import cli, report
+from checks.app.files import write_atomically
 from checks.verdicts.cases import Case, Part
 from checks.verdicts.claim import Claim
 from checks.verdicts.outcome import Counterexample, Evidence, Outcome, Reading, combine
@@ -66,8 +67,7 @@ def test_list_shows_every_claim(capsys):
         assert claim.id in out and claim.source in out
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    ([], "required"),
+@pytest.mark.parametrize("argv, fragment", [   # bare `theorycheck` adds the usage line: test_hostile_app.py
     (["frobnicate"], "invalid choice"),
     (["check"], "required"),
     (["check", "no-such-claim"], "unknown claim 'no-such-claim'"),
@@ -209,7 +209,7 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
         real_replace(src, dst)
     monkeypatch.setattr(report.os, "replace", replace_then_fail)
     with pytest.raises(KeyboardInterrupt):
-        report.write_atomically({tmp_path / "a.txt": "new a", tmp_path / "b.txt": "new b"})
+        write_atomically({tmp_path / "a.txt": "new a", tmp_path / "b.txt": "new b"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no temporary left behind
 
 
@@ -242,9 +242,8 @@ class _Checker(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            # in-page anchors, and the mathematics page inside the repository
-            inside = value and (value.startswith("#") or (name == "href" and "://" not in value
-                                                        and value.split("#")[0].endswith("docs/mathematics.md")))
+            # in-page anchors and the figures' data (CSV in the page itself): nothing outside the file
+            inside = value and (value.startswith("#") or (name == "href" and value.startswith("data:text/csv")))
             if name in ("src", "href") and value and not inside:
                 self.errors.append(f"external reference {name}={value}")
         if tag == "script":
@@ -300,17 +299,17 @@ def test_out_inside_the_source_tree_is_refused_except_reports(capsys, only_fake_
     assert code == 0 and (tree / "reports" / "test-out" / "index.html").exists()
 
 
-def test_the_report_links_to_the_mathematics_inside_the_repository(tmp_path, capsys, only_fake_claim):
+def test_the_report_holds_the_mathematics_it_cites(tmp_path, capsys, only_fake_claim):
     claim = Claim(id="fake", title="t", source="derived", statement="s",
                   reconstruction="Derived (docs/mathematics.md#critical-points).",
                   check=lambda b, s: Outcome("confirmed", Evidence("x")))
     only_fake_claim(claim)
     assert run(["report", "--out", str(tmp_path / "r")], capsys)[0] == 0
     page = (tmp_path / "r" / "index.html").read_text()
-    hrefs = re.findall(r'href="([^"#]*mathematics\.md)(#[a-z-]*)?"', page)
-    assert ("", "") not in hrefs and any(anchor == "#critical-points" for _, anchor in hrefs)
-    for href, _ in hrefs:   # relative, and it resolves to the page in this repository
-        assert not Path(href).is_absolute() and (tmp_path / "r" / href).resolve() == report.MATHEMATICS
+    # self-contained: the cited section is rendered into the page and the reference points at it
+    assert not re.findall(r'href="[^"#]*\.md', page)
+    assert '<a href="#math-critical-points">docs/mathematics.md#critical-points</a>' in page
+    assert 'id="math-critical-points"' in page and 'id="math-the-model"' in page
     assert "from its abstract" not in page    # only claims that quote the paper say so
     assert "sentence, or part of one, of the\npaper's abstract" in page
 
@@ -329,7 +328,8 @@ def test_second_run_replaces_the_first(tmp_path, capsys, only_fake_claim):
     run(["report", "--out", str(tmp_path)], capsys)
     only_fake_claim(_fake_claim(summary="summary-of-run-two"))
     run(["report", "--out", str(tmp_path)], capsys)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.json", "index.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".theorycheck.lock", "claims.json", "index.html",
+                                                          "report-manifest.json"]
     page = (tmp_path / "index.html").read_text()
     assert "summary-of-run-two" in page and "summary-of-run-one" not in page
 
@@ -419,3 +419,22 @@ def test_fuzz_prints_its_findings_and_where_it_wrote(tmp_path, capsys, monkeypat
     assert "no counterexample inside the hypotheses" in out and "Phase II rate" in out
     assert "extreme just outside them" in out and "eta_multiple" in out
     assert json.loads((tmp_path / "fuzz.json").read_text())["targets"][0]["examples"] == 7
+
+
+def test_compare_shows_old_and_new_numbers_and_warns_of_another_budget(tmp_path, capsys, only_fake_claim):
+    only_fake_claim(_claim_with_parts("refuted"))
+    run(["report", "--out", str(tmp_path / "old")], capsys)
+    old = json.loads((tmp_path / "old" / "claims.json").read_text())
+    part = next(iter(old["claims"][0]["evidence"]["parts"]))
+    old["claims"][0]["evidence"]["parts"][part]["cases"] += 5       # an earlier run with more cases
+    (tmp_path / "old" / "claims.json").write_text(json.dumps(old))
+    code, out, err = run(["report", "--out", str(tmp_path / "new"), "--seed", "7", "--compare",
+                          str(tmp_path / "old" / "claims.json")], capsys)
+    cases = old["claims"][0]["evidence"]["parts"][part]["cases"]
+    assert code == 1 and f"fake.{part}.cases: {cases} → {cases - 5}" in out
+    assert "warning: --compare: the seed differs: 0 then, 7 now" in err
+    doc = json.loads((tmp_path / "new" / "claims.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert {"field": f"fake.{part}.cases", "old": cases, "new": cases - 5} in doc["comparison"]["numbers"]
+    page = (tmp_path / "new" / "index.html").read_text()
+    assert "the seed differs" in page and f"fake.{part}.cases" in page

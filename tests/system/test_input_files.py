@@ -19,11 +19,28 @@ def one_line_exit_2(argv, capsys, fragment):
     return time.perf_counter() - start
 
 
+_FINDING = ('{"time_budget_seconds": 60, "seed": 0, "targets": [{"target": "t", "claim": "c", "objective": "o", '
+            '"examples": 1, "inside": INSIDE, "outside": {}, "near_misses": {}, "counterexample": null}]}')
+
+
 @pytest.mark.parametrize("content", ['{"x": 1}', '{"time_budget_seconds": NaN, "seed": 0, "targets": []}',
-                                     "not json", "[1, 2]"])
+                                     "not json", "[1, 2]",
+                                     # issue 29, item 9: the shape passed, then the page crashed after every claim
+                                     _FINDING.replace("INSIDE", '{"score": {"estimate": "x", "low": 0}}'),
+                                     _FINDING.replace("INSIDE", '{"score": 1, "x": {"y": {"z": 1}}}'),
+                                     _FINDING.replace("INSIDE", '{"score": true}')])
 def test_a_bad_fuzz_file_stops_the_report_before_any_claim(content, tmp_path, capsys):
     (tmp_path / "fuzz.json").write_text(content)
-    assert one_line_exit_2(["report", "--out", str(tmp_path)], capsys, "fuzz") < 2
+    assert one_line_exit_2(["report", "--out", str(tmp_path), "--fuzz", str(tmp_path / "fuzz.json")],
+                           capsys, "--fuzz") < 2
+
+
+def test_fuzz_findings_are_shown_only_when_named(tmp_path, capsys, fake_claim):
+    (tmp_path / "fuzz.json").write_text(_FINDING.replace("INSIDE", '{"score": 0.395, "P(global)": 0.395}'))
+    assert cli.main(["report", "--out", str(tmp_path)]) == 0
+    assert "Edge cases explored" not in (tmp_path / "index.html").read_text()
+    assert cli.main(["report", "--out", str(tmp_path), "--fuzz", str(tmp_path / "fuzz.json")]) == 0
+    assert "Edge cases explored" in (tmp_path / "index.html").read_text()
 
 
 @pytest.mark.parametrize("content", ['{"claims": [{}]}', "[1, 2]", '{"claims": [{"id": "x", "verdict": "maybe", '
@@ -74,7 +91,7 @@ def test_a_hostile_comparison_file_is_one_line_quickly(kind, fragment, tmp_path,
 @pytest.mark.parametrize("kind, fragment", [("deep", "nested more than"), ("fifo", "not a regular file")])
 def test_a_hostile_fuzz_file_is_one_line_quickly(kind, fragment, tmp_path, capsys, fake_claim):
     _hostile(kind, tmp_path / "fuzz.json")
-    one_line(["report", "--out", str(tmp_path)], capsys, 2, fragment)
+    one_line(["report", "--out", str(tmp_path), "--fuzz", str(tmp_path / "fuzz.json")], capsys, 2, fragment)
     assert not fake_claim
 
 
@@ -91,5 +108,5 @@ def test_json_within_the_limits_reads_as_before(tmp_path):
                                      '{"time_budget_seconds": 60, "seed": ' + "9" * 5000 + ', "targets": []}'])
 def test_a_fuzz_file_with_numbers_beyond_range_is_one_line(content, tmp_path, capsys, fake_claim):
     (tmp_path / "fuzz.json").write_text(content)
-    one_line(["report", "--out", str(tmp_path)], capsys, 2, "fuzz findings")
+    one_line(["report", "--out", str(tmp_path), "--fuzz", str(tmp_path / "fuzz.json")], capsys, 2, "--fuzz")
     assert not fake_claim

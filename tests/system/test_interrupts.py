@@ -227,3 +227,17 @@ def test_interrupted_sweep_keeps_the_previous_table(tmp_path, capsys, monkeypatc
                      "--workers", "1", "--out", str(tmp_path), "--cache", str(tmp_path / "c"), "--force"])
     assert code == 130 and json.loads((tmp_path / "sweep.json").read_text()) == {"previous": True}
     capsys.readouterr()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_a_sweep_with_one_line(signum, tmp_path):
+    process = _sweep_process(tmp_path)
+    _wait_for_progress(process, tmp_path)
+    process.send_signal(signum)                 # `kill PID`, or the terminal closing
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum
+    assert f"theorycheck: stopped by {signal.Signals(signum).name}; previous outputs left intact" in err
+    assert "Traceback" not in err and "leaked semaphore" not in err, err
+    assert sum("theorycheck:" in line for line in err.splitlines()) == 1

@@ -7,16 +7,16 @@ import time
 
 import pytest
 
-from checks.app import cli, report
+from checks.app import cli
+from checks.app.files import write_atomically
 from tests.processes import ROOT
 
 
 def test_a_staged_file_left_by_a_killed_writer_is_removed_by_the_next(tmp_path):
-    from checks.app import report
     stale = tmp_path / ".claims.json.abc123.tmp"
     stale.write_text("")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    report.write_atomically({tmp_path / "claims.json": "{}"})
+    write_atomically({tmp_path / "claims.json": "{}"})
     assert not stale.exists() and (tmp_path / "claims.json").read_text() == "{}"
 
 
@@ -75,7 +75,7 @@ def test_a_rename_failing_midway_leaves_both_previous_files(tmp_path, monkeypatc
         path.write_text("old " + path.suffix)
     _second_rename_fails(monkeypatch)
     with pytest.raises(OSError):
-        report.write_atomically(files)
+        write_atomically(files)
     assert [p.read_text() for p in files] == ["old .json", "old .html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.json", "index.html"]
 
@@ -84,7 +84,7 @@ def test_a_rename_failing_midway_with_no_previous_report_leaves_none(tmp_path, m
     files = {tmp_path / "claims.json": "new json", tmp_path / "index.html": "new html"}
     _second_rename_fails(monkeypatch)
     with pytest.raises(OSError):
-        report.write_atomically(files)
+        write_atomically(files)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -219,11 +219,12 @@ def test_sweep_help_shows_every_options_default(capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["sweep", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    for option, default in [("--ks", "(2, 4, 8)"), ("--ps", "(6,)"), ("--kappas", "(1.0,)"), ("--runs", "2000"),
-                            ("--etas", "(1.0, 2.0)"), ("--family", "canonical"), ("--chunk-runs", "500"),
-                            ("--v0-norm", "1.0"), ("--seed", "0")]:
-        assert option in shown and f"(default: {default})" in shown, option
-
+    # each default once, written as the option is typed (no Python tuples: issue 27)
+    for option, default in [("--ks", "2,4,8"), ("--ps", "6"), ("--kappas", "1"), ("--runs", "2000"),
+                            ("--etas", "1,2"), ("--family", "canonical"), ("--chunk-runs", "500"),
+                            ("--v0-norm", "1"), ("--seed", "0"), ("--ratios", "0,0.25,0.5,0.75,0.9,1.1,1.5")]:
+        assert option in shown and f"default: {default}" in shown, option
+    assert "(2, 4, 8)" not in shown and "(default: CPU count) (default:" not in shown
 
 def test_the_map_by_quadrature_agrees_with_the_sampled_map_and_with_its_thresholds(tmp_path, capsys,
                                                                                   threads_for_workers):
@@ -237,7 +238,8 @@ def test_the_map_by_quadrature_agrees_with_the_sampled_map_and_with_its_threshol
     assert code == 0 and "by quadrature" in err and "P_∞(spurious)" in out and "κ*(k, r)" in out
     quadrature = json.loads((tmp_path / "q" / "sweep.json").read_text())
     assert quadrature["method"] == "quadrature" and quadrature["not_computed"] == 0
-    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["map.svg", "sweep.csv", "sweep.json"]
+    assert {"map.svg", "sweep.csv", "sweep.json", sweep.MANIFEST} <= {p.name for p in (tmp_path / "q").iterdir()}
+    assert not (tmp_path / "q" / "sweep.svg").exists()
     thresholds = {t["ratio_over_boundary"]: t for t in quadrature["thresholds"]}
     for row in quadrature["rows"]:
         t = thresholds[row["ratio_over_boundary"]]

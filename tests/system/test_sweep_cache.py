@@ -103,3 +103,13 @@ def test_a_fifo_in_the_sweep_cache_is_a_damaged_entry_not_a_hang(tmp_path):
     os.mkfifo(tmp_path / f"{sweep.chunk_key(grid, cell, 0, 10)}.json")
     result = sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path))
     assert result.corrupted_cache_entries == 1 and result.rows[0].runs == 10
+
+
+def test_a_directory_in_place_of_a_cache_entry_is_a_damaged_entry(tmp_path):
+    grid = sweep.Grid(ks=(2,), ratios=(0.5,), eta_multiples=(1.0,), runs=10, chunk_runs=10, ps=(3,))
+    entry = tmp_path / f"{sweep.chunk_key(grid, grid.cells()[0], 0, 10)}.json"
+    (entry / "inside").mkdir(parents=True)
+    warnings = []
+    result = sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path, warn=warnings.append))
+    assert result.corrupted_cache_entries == 1 and result.rows[0].runs == 10 and len(warnings) == 1
+    assert entry.is_file()       # recomputed and cached again

@@ -125,3 +125,73 @@ def test_every_docs_page_is_linked_from_the_readme_and_the_engine_numbers_sit_in
     engine = text[text.index(begin):text.index(end)]
     assert "## Speed" in engine and "trajectory-steps / s" in engine
     assert text.count("trajectory-steps / s") == 1
+
+
+def _issue_29_app_rows() -> list[list[str]]:
+    text = (ROOT / "docs" / "bad-input.md").read_text(encoding="utf-8")
+    table = text[text.index("Issue 29, the programs' side"):]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| input")
+            and not line.startswith("| ---")]
+    return [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+
+
+@pytest.mark.parametrize("row", _issue_29_app_rows(), ids=lambda row: row[0][:30])
+def test_every_issue_29_app_row_names_its_tests_and_a_defined_exit_code(row):
+    import ast
+
+    from checks.app import cli
+    _, _, exit_code, tests = row
+    assert int(exit_code) in (cli.EXIT_OK, cli.EXIT_REFUTED, cli.EXIT_USAGE, cli.EXIT_INFRASTRUCTURE,
+                              cli.EXIT_INTERRUPTED, 128 + 15)     # 143: SIGTERM (cli.Terminated)
+    for name in re.findall(r"`([^`]+)`", tests):
+        path, _, function = name.rpartition("::")
+        source = ROOT / (path or "tests/system/test_hostile_app.py")
+        defined = {node.name for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+                   if isinstance(node, ast.FunctionDef)}
+        assert function in defined, f"{name} is not a test in {source.name}"
+
+
+def test_the_readme_says_python_and_the_virtual_environment_before_the_commands():
+    import tomllib
+    text = README.read_text(encoding="utf-8")
+    before = text[:text.index("```sh")]
+    block = text[text.index("```sh") + 5:text.index("```", text.index("```sh") + 5)].strip().splitlines()
+    assert "Python 3.11 or later" in before and "externally-managed-environment" in before
+    assert block[0] == "python3 -m venv .venv && . .venv/bin/activate"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["requires-python"] == ">=3.11"
+    assert ".ci/readme-venv" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_librarys_example_runs_and_returns_what_the_page_says():
+    import ast
+    text = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    block = text[text.index("```python") + 9:text.index("```", text.index("```python") + 9)]
+    code, promised = block.split("# → ")
+    namespace: dict = {}
+    tree = ast.parse(code)
+    last = tree.body.pop()
+    exec(compile(tree, "library.md", "exec"), namespace)
+    result = eval(compile(ast.Expression(last.value), "library.md", "eval"), namespace)
+    assert result == ast.literal_eval(promised.strip())
+    assert sum(namespace["result"].counts().values()) == 10_000
+
+
+def test_the_screenshot_shows_the_counts_the_readme_states():
+    import json
+    shown = json.loads((ROOT / "docs" / "report-screenshot.json").read_text(encoding="utf-8"))
+    counts = shown["counts"]
+    text = README.read_text(encoding="utf-8")
+    assert f"budget ends with {counts['confirmed']} confirmed and {counts['qualified']} qualified claims" in text
+    assert counts["refuted"] == counts["inconclusive"] == 0 and shown["seed"] == 0
+    assert (ROOT / "docs" / "report-screenshot.png").stat().st_size > 10_000
+
+
+@pytest.mark.xdist_group("quick-report")
+def test_the_screenshots_counts_are_the_quick_reports(quick_report):
+    import json
+    _, out, _ = quick_report
+    shown = json.loads((ROOT / "docs" / "report-screenshot.json").read_text(encoding="utf-8"))
+    assert json.loads((out / "claims.json").read_text())["summary"]["counts"] == shown["counts"], \
+        "the counts changed: regenerate the picture with python docs/screenshot.py"
