@@ -447,6 +447,18 @@ FUZZ_MANIFEST = "fuzz-manifest.json"
 
 
 def _fuzz_locked(args) -> int:
+    import hypothesis.configuration as hypothesis_home  # a test dependency: imported only to fuzz
+    # Hypothesis' own files (its constants cache) beside the fuzz database, not in a new .hypothesis/
+    # of whatever folder the command runs in; the earlier home put back for an in-process caller
+    earlier = hypothesis_home.storage_directory(intent_to_write=False).home_directory
+    hypothesis_home.set_hypothesis_home_dir(Path(".theorycheck-cache") / "hypothesis")
+    try:
+        return _fuzz_run(args)
+    finally:
+        hypothesis_home.set_hypothesis_home_dir(earlier)
+
+
+def _fuzz_run(args) -> int:
     from checks.app import fuzz  # needs Hypothesis, a test dependency: imported only to fuzz
     claims = list(dict.fromkeys(args.ids)) or list(fuzz.TARGETS)
     unknown = [c for c in claims if c not in fuzz.TARGETS]

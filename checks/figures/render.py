@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import html
 import io
 import re
@@ -252,7 +253,8 @@ def _marker_key(collection) -> str:
     if not paths:
         return ""
     vertices = np.round(paths[0].vertices, 6)
-    return "path:" + format(abs(hash(vertices.tobytes())) % 16**8, "08x")
+    # a digest, not hash(): Python salts hash() per process, and figures must not depend on the process
+    return "path:" + hashlib.sha256(vertices.tobytes()).hexdigest()[:8]
 
 
 def _error_bars(ax) -> dict[int, tuple[np.ndarray, np.ndarray]]:

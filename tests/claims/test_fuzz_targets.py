@@ -52,7 +52,7 @@ def test_fuzz_cli_writes_findings_that_the_report_shows(tmp_path, capsys, monkey
     findings = json.loads((tmp_path / "fuzz.json").read_text())
     assert findings["targets"][0]["claim"] == "spurious-condition-sharp"
     monkeypatch.setattr(catalogue, "all_claims", lambda: [catalogue.get("gaussian-kernel")])
-    assert cli.main(["report", "--out", str(tmp_path)]) == 0
+    assert cli.main(["report", "--out", str(tmp_path), "--fuzz", str(tmp_path / "fuzz.json")]) == 0
     page = (tmp_path / "index.html").read_text()
     assert "Edge cases explored" in page
     capsys.readouterr()

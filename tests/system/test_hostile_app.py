@@ -407,3 +407,13 @@ def test_a_fully_cached_sweep_runs_no_pilot(tmp_path, capsys, monkeypatch, threa
     assert cli.main(argv) == 0
     monkeypatch.setattr(sweep_display, "estimate_seconds", lambda *a: pytest.fail("the pilot ran"))
     assert cli.main([*argv, "--force"]) == 0
+
+
+@pytest.mark.slow
+def test_fuzz_leaves_no_hypothesis_folder_in_the_current_directory(tmp_path, capsys, monkeypatch):
+    import hypothesis.configuration as hypothesis_home
+    before = hypothesis_home.storage_directory(intent_to_write=False).home_directory
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["fuzz", "spurious-condition-sharp", "--time", "1s", "--out", str(tmp_path / "out")]) in (0, 1)
+    assert not (tmp_path / ".hypothesis").exists() and (tmp_path / ".theorycheck-cache" / "hypothesis").is_dir()
+    assert hypothesis_home.storage_directory(intent_to_write=False).home_directory == before
