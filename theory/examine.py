@@ -5,7 +5,8 @@ Every number comes from the module that owns its formula: the invariants (k, r, 
 :mod:`theory.invariants`, the critical points from :mod:`theory.landscape`, κ*(k, r) from
 :func:`theory.invariants.spurious_threshold`, P_∞ from :func:`theory.quadrature.probabilities`
 (deterministic: no seed; an error *estimate*, not a bound), a proved enclosure from
-``theory.certify.enclosure`` where that function exists, finite-p probabilities from seeded GD runs
+:func:`theory.certify.enclosure` (bounded in width and time: a theorem whatever it reaches),
+finite-p probabilities from seeded GD runs
 (:func:`theory.dynamics.outcome_counts`, exact Clopper–Pearson intervals) and the trace from
 :func:`theory.phases.measure`. A figure that cannot be computed for this teacher (no spurious
 minimum, so no κ*; a disk without the structure the quadrature needs) is returned as a note saying
@@ -22,13 +23,17 @@ from typing import Any
 import numpy as np
 from scipy.stats import binomtest
 
-from theory import dynamics, initialization, invariants, landscape, phases, quadrature, validation
+from theory import certify, dynamics, initialization, invariants, landscape, phases, quadrature, validation
 from theory.invariants import Invariants, KappaThreshold
 from theory.teacher import Teacher
 
-__all__ = ["CONFIDENCE", "TRACE_FLOOR", "TRACE_STEPS", "PhaseTrace", "SampledOutcomes", "TeacherFacts", "examine"]
+__all__ = ["CERTIFY_SECONDS", "CERTIFY_WIDTH", "CONFIDENCE", "TRACE_FLOOR", "TRACE_STEPS", "PhaseTrace",
+           "SampledOutcomes", "TeacherFacts", "examine"]
 
 CONFIDENCE = 0.999      # of the finite-p intervals (each)
+# the prover's budget for one teacher: width 10⁻² takes 1–4 s at κ ≤ k (benchmarks/certify.py), and
+# its certified trap 4–6 s more; a time stop still returns a theorem, only a wider one
+CERTIFY_SECONDS, CERTIFY_WIDTH = 20.0, 1e-2
 TRACE_STEPS = 200_000   # the trace's step cap; it stops earlier at the loss floor
 TRACE_FLOOR = 1e-10     # ℓ / ℓ(a = 0) at which the trace stops
 
@@ -112,12 +117,14 @@ def _trace(teacher: Teacher, p: float, seed: int, v0_norm: float) -> PhaseTrace:
 
 
 def examine(teacher: Teacher, ps: Iterable[float] = (), runs: int = 1000, seed: int = 0,
-            v0_norm: float = initialization.DEFAULT_V0_NORM) -> TeacherFacts:
+            v0_norm: float = initialization.DEFAULT_V0_NORM, certify_seconds: float = CERTIFY_SECONDS,
+            certify_width: float = CERTIFY_WIDTH) -> TeacherFacts:
     """The landscape facts of ``teacher`` (its invariants, whether the spurious minimum exists, every
     critical point with its Hessian inertia, κ*(k, r)), P_∞(global) and P_∞(spurious) by quadrature,
-    a proved enclosure where ``theory.certify.enclosure`` exists, ``runs`` seeded GD runs at each
-    finite patch size of ``ps``, and a two-phase trace at p = ∞ (seed ``seed``; v₀ on the sphere of
-    radius ``v0_norm``; the default η)."""
+    a proved enclosure of them (``theory.certify.enclosure`` to ``certify_width`` within
+    ``certify_seconds`` of the prover's time — the trap's certification and a first compile come on
+    top; 0 seconds: not attempted), ``runs`` seeded GD runs at each finite patch size of ``ps``, and
+    a two-phase trace at p = ∞ (seed ``seed``; v₀ on the sphere of radius ``v0_norm``; the default η)."""
     validation.teacher(teacher)
     runs = validation.positive_int(runs, "runs")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -147,14 +154,18 @@ def examine(teacher: Teacher, ps: Iterable[float] = (), runs: int = 1000, seed: 
         p_infinity_note = _one_line(exc)
 
     enclosure, enclosure_note = None, ""
-    from theory import certify
-    if hasattr(certify, "enclosure"):
+    if not (isinstance(certify_seconds, (int, float)) and 0 <= certify_seconds <= 3600):
+        raise validation.InvalidInput(f"certify_seconds must be a number in [0, 3600], got "
+                                      f"{validation.shown(certify_seconds)}")
+    if certify_seconds == 0:
+        enclosure_note = "not attempted (certify_seconds = 0)"
+    elif v0_norm != 1.0:
+        enclosure_note = "the prover works at ‖v₀‖ = 1 (κ carries the scale)"
+    else:
         try:
-            enclosure = certify.enclosure(k, r, kappa)
+            enclosure = certify.enclosure(k, r, kappa, width=certify_width, seconds=certify_seconds)
         except (ValueError, ArithmeticError) as exc:
             enclosure_note = _one_line(exc)
-    else:
-        enclosure_note = "no certified enclosure of P_∞ in this version (theory.certify.enclosure)"
 
     sampled = []
     for index, p in enumerate(sizes):

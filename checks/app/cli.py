@@ -35,6 +35,7 @@ from checks.app.processes import pool, stop
 from checks.experiments import cells, quadrature_cells
 from checks.verdicts import budget as registry
 from checks.verdicts.jsonable import jsonable
+from theory.examine import CERTIFY_SECONDS, CERTIFY_WIDTH
 from theory.validation import InvalidInput
 
 __all__ = [
@@ -242,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--ps", type=_p_list, default=(10, 1000), help="finite patch sizes to sample (default: 10,1000)")
     one.add_argument("--runs", type=_positive_int, default=1000, help="GD runs per patch size (default: 1000)")
     one.add_argument("--seed", type=_seed, default=0, help="seed of the sampled runs and the trace (default: 0)")
+    one.add_argument("--certify-seconds", type=float, default=CERTIFY_SECONDS,
+                     help="the prover's time for a proved enclosure of P at p = ∞, to width "
+                     f"{CERTIFY_WIDTH:g}; 0 skips it (default: {CERTIFY_SECONDS:g})")
     one.add_argument("--out", type=_folder, default=Path("reports") / "teacher",
                      help="folder of teacher.json and teacher.html (default: reports/teacher)")
     return parser
@@ -571,7 +575,7 @@ def _teacher(args) -> int:
         raise UsageError(str(exc)) from None
     args.out = _check_out_dir(args.out, "teacher.json", "teacher.html", teacher.MANIFEST)
     with _locked(args.out):
-        facts = examine.examine(chosen, args.ps, args.runs, args.seed)
+        facts = examine.examine(chosen, args.ps, args.runs, args.seed, certify_seconds=args.certify_seconds)
         for line in teacher.lines(facts):
             print(line)
         paths = teacher.write_page(facts, args.out)

@@ -51,7 +51,10 @@ def lines(facts: examine.TeacherFacts) -> list[str]:
     else:
         out.append(f"p = ∞: not computed, because {facts.p_infinity_note}")
     if facts.enclosure is not None:
-        out.append(f"p = ∞, proved: {facts.enclosure}")
+        e = facts.enclosure
+        out.append(f"p = ∞, proved (theory.certify.enclosure): P(global) in [{e.global_low:.6f}, {e.global_high:.6f}], "
+                   f"P(spurious) in [{e.spurious_low:.6f}, {e.spurious_high:.6f}]; unresolved mass {e.unresolved:.2g}, "
+                   f"stopped: {e.stopped}{f' ({e.note})' if e.note else ''}")
     else:
         out.append(f"p = ∞, proved: none ({facts.enclosure_note})")
     for s in facts.sampled:
@@ -81,7 +84,8 @@ def document(facts: examine.TeacherFacts) -> dict[str, Any]:
         "p_infinity": ({"global": facts.p_infinity.global_, "spurious": facts.p_infinity.spurious,
                         "error_estimate": facts.p_infinity.error_estimate, "method": "quadrature (estimated)"}
                        if facts.p_infinity else {"reason": facts.p_infinity_note}),
-        "p_infinity_proved": str(facts.enclosure) if facts.enclosure is not None else {"reason": facts.enclosure_note},
+        "p_infinity_proved": (facts.enclosure.to_json() if facts.enclosure is not None
+                              else {"reason": facts.enclosure_note}),
         "sampled": [s.to_json() for s in facts.sampled],
         "trace": facts.trace.to_json() if facts.trace else {"reason": facts.trace_note},
         "printed": lines(facts)})
