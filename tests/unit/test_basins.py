@@ -52,6 +52,13 @@ ALPHA = 1e-9            # Clopper–Pearson error rate per sampled teacher
 RUNS = 4000
 
 
+# Every test that runs the prover compiles its Lohner kernels: 1–4 min of CPU on a fresh checkout (and
+# ≈ 30 s warm, with a certified trap of 4–6 s per teacher), past the fast group's 60 s on its own. So
+# they are in the slow group, which .ci/run runs too; the fast group keeps the tests of the law, the
+# start sets and the boundary, which compile nothing of the prover.
+PROVER = pytest.mark.slow
+
+
 def _r(k: int, ratio: float) -> float:
     return ratio * invariants.boundary(k)
 
@@ -95,6 +102,7 @@ def _holds_the_estimates(found: certify.OutcomeEnclosure, k, ratio, kappa, width
     assert _meets(found, _sampled(k, ratio, kappa, math.inf, 1))
 
 
+@PROVER
 def test_at_p_infinity_the_enclosure_holds_the_quadrature_and_the_sampled_frequency(ten, ten_quadrature):
     _holds_the_estimates(certify.OutcomeEnclosure.of_map(ten), K, RATIO, KAPPA, 2e-2, ten_quadrature)
 
@@ -176,12 +184,14 @@ def _tiny_cells(rng, n: int, size: float) -> np.ndarray:
     return np.column_stack([u, u + size, q, q + size, np.zeros(n), np.zeros(n)])
 
 
+@PROVER
 def test_the_sets_contain_exact_trajectories_of_their_starts():
     rng = np.random.default_rng(5)
     cells = np.concatenate([_tiny_cells(rng, 3, 1e-12), _tiny_cells(rng, 3, 1e-3)])
     assert _escapes(10, 0.3, 10.0, "", cells, 25, rng) == 0
 
 
+@PROVER
 @pytest.mark.parametrize("fault", [
     "mul-forgets-sign",
     # a cold compile of the prover for another arithmetic can pass the 300-s default on a loaded machine
@@ -215,12 +225,14 @@ def _trap() -> traps.CertifiedTrap:
     return traps.certified_trap(K, _r(K, RATIO), 0.25 * invariants.stability_limit(K, KAPPA), tighten=True)
 
 
+@PROVER
 @pytest.mark.parametrize("kind", ["edge-across-the-band", "radii-halved"])
 def test_a_planted_fault_in_the_trap_is_refused_where_it_proves_a_cell(kind):
     with pytest.raises(ValueError, match="is not a theorem"):
         certify.enclosure(K, _r(K, RATIO), KAPPA, width=0.2, trap=_faulty(_trap(), kind))
 
 
+@PROVER
 def test_the_mean_value_remainder_left_out_lets_an_exact_trajectory_escape():
     rng = np.random.default_rng(5)
     cells = _tiny_cells(rng, 4, 1e-2)
@@ -240,6 +252,7 @@ def _sample(found: basins.BasinMap, n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).choice(len(found.proved), n, replace=False)
 
 
+@PROVER
 def test_arb_re_proves_a_random_sample_of_proved_cells(ten):
     """Two cells drawn at random among the proved cells of few steps (≤ 200: arb costs ≈ 1 ms a
     step); the slow group re-proves cells drawn from all."""
@@ -273,6 +286,7 @@ def test_arb_does_not_re_prove_cells_proved_without_the_mean_value_remainder():
 
 # --- determinism, the result's fields, bad input -------------------------------------------------------------
 
+@PROVER
 def test_the_map_is_the_same_with_one_thread_or_two():
     maps = []
     before = numba.get_num_threads()
@@ -288,6 +302,7 @@ def test_the_map_is_the_same_with_one_thread_or_two():
     assert (one.splits, one.restarts, one.cell_steps) == (two.splits, two.restarts, two.cell_steps)
 
 
+@PROVER
 def test_the_enclosure_says_what_it_ran_with(ten):
     found = certify.OutcomeEnclosure.of_map(ten)
     assert (found.k, found.r, found.kappa, found.p) == (K, _r(K, RATIO), KAPPA, math.inf)
@@ -297,6 +312,7 @@ def test_the_enclosure_says_what_it_ran_with(ten):
     assert found.to_json()["p"] == "inf"
 
 
+@PROVER
 def test_a_budget_of_time_is_said_to_have_stopped_the_work():
     found = certify.enclosure(K, _r(K, RATIO), KAPPA, width=1e-6, seconds=0.5)
     assert found.stopped == "time" and found.unresolved > 1e-6
@@ -321,6 +337,7 @@ def test_given_cells_must_lie_in_the_domain():
         basins.map_basins(K, _r(K, RATIO), KAPPA, cells=np.array([[0.1, 0.2, 0.0, 0.5, 0.0, 0.0]]))
 
 
+@PROVER
 def test_a_map_of_given_cells_claims_nothing_about_the_rest():
     cells = np.array([[0.3, 0.31, 0.1, 0.11, 0.0, 0.0]])
     found = certify.enclosure(K, _r(K, RATIO), KAPPA, cells=cells, width=1e-9)
