@@ -59,7 +59,8 @@ from theory import Teacher, arith, decisions, dynamics, full_gd, initialization,
 
 __all__ = ["CLAIM", "CLAIM_ID", "CONFIDENCE", "DECISION_STEPS", "FAMILY_ALPHA", "FLOOR", "GRID_LABEL", "HISTORY_CHUNK",
            "RATE_TOLERANCE", "REPORT_ORDER", "REQUIREMENT", "SETTINGS", "SHAPE_THRESHOLD", "SLOPE_REQUIREMENT",
-           "WINDOW", "ZONE", "Configuration", "Grid", "Settings", "check", "configuration_status", "counterexample_size",
+           "WINDOW", "ZONE", "Configuration", "Grid", "Settings", "check", "configuration_status",
+           "counterexample_size",
            "deep_rate_error", "failing_kappa", "grid_r", "grid_rng", "median_interval", "modes_too_close", "p_label",
            "phase_one_bound", "phase_two_window", "predicted_rate", "rate_error", "region_phases", "region_text",
            "run_configuration", "run_sequentially", "speedup_figure", "speedup_median", "t1_figure", "teacher_status"]
