@@ -23,9 +23,27 @@ from checks.verdicts.outcome import Figure, FigureLine, Outcome, SensitivityRow,
 from checks.verdicts.stats import Proportion
 from theory import Teacher, decisions, dynamics, invariants, reduced_gd
 
-__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "REPORT_ORDER", "RESTARTS", "SELECT_KAPPA", "SELECT_STEPS", "SETTINGS",
-           "TARGET", "ZONE", "Settings", "check", "final_losses", "restart_cases", "restart_figure", "sign_flip_case",
-           "sign_flips", "where"]
+__all__ = [
+    "CAP_TRIED",
+    "CLAIM",
+    "CLAIM_ID",
+    "FAMILY_ALPHA",
+    "REPORT_ORDER",
+    "RESTARTS",
+    "SELECT_KAPPA",
+    "SELECT_STEPS",
+    "SETTINGS",
+    "TARGET",
+    "ZONE",
+    "Settings",
+    "check",
+    "final_losses",
+    "restart_cases",
+    "restart_figure",
+    "sign_flip_case",
+    "sign_flips",
+    "where",
+]
 
 REPORT_ORDER = 140
 CLAIM_ID = "restarts"

@@ -338,12 +338,13 @@ def _claim_with_parts(verdict):
     """A claim whose evidence has parts and, when it fails, a counterexample with a long vector and a
     proportion; combined by the real rules (a failing reading alone refutes, beside a holding one qualifies)."""
     def check(plan, seed):
-        gap = Part("gap", "d", "q", reading="uniformly in k")
+        gap = Part("gap", "d", "q", reading="uniformly in k", reading_kind="stronger")
         gap.add({"family": "one-hot", "k": 12, "p": 1_000_000, "a_star": [1.0] * 12,
                  "p_global": Proportion(3, 4, 0.001, 0.19, 0.99)}, 2.0, 1.0, size=12)
         gap.add({"k": 2}, 0.5, 1.0)
         gap.add({"k": 3}, 0.5, 1.0)
-        rate = Part("rate", "d", "q", lower_bound=True, reading="for each k" if verdict == "qualified" else "")
+        rate = Part("rate", "d", "q", lower_bound=True, reading="for each k" if verdict == "qualified" else "",
+                    reading_kind="paper" if verdict == "qualified" else "")
         for _ in range(40):
             rate.add({}, 0.5, 0.25)
         return combine([gap, rate], lambda: "a summary", summary_qualified=lambda: "a summary")
