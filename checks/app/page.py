@@ -74,6 +74,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("family boundary-outside", "a teacher just above the boundary, r = r_b·(1 + 10⁻⁹)"),
     ("family k=1", "one patch: r = 1 = r_b, the degenerate equality"),
     ("family random", "a random teacher per cell (the sweep's --family random)"),
+    ("family witness", "the canonical teachers with r = 0.5 and κ = k, one per k: the family that shows P(spurious) "
+     "bounded below uniformly in k and p"),
 )
 
 
