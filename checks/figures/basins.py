@@ -29,7 +29,8 @@ OUTCOME_COLOURS = {"global": "#0072B2", "spurious": "#E69F00", "unresolved": "#C
 def mass_radius(u: np.ndarray, k: int) -> np.ndarray:
     """ρ = √(1 − (1 − u²)^(k/2)): the disk's radius under which area is the law's mass."""
     u = np.asarray(u, dtype=float)
-    return np.sqrt(-np.expm1(k / 2 * np.log1p(-u * u)))
+    with np.errstate(divide="ignore"):     # u = 1, the rim: log1p(−1) = −∞ gives ρ = 1 exactly
+        return np.sqrt(-np.expm1(k / 2 * np.log1p(-u * u)))
 
 
 def _wedges(cells: np.ndarray, radius) -> list[Wedge]:
@@ -64,7 +65,8 @@ def basin_disk_figure(found: Any, global_side: int, spurious_side: int) -> Figur
         ax.set_ylim(-1.05, 1.05)
         ax.set_aspect("equal")
         ax.set_xlabel("along â* (units of the disk's radius √(r/k))")
-        ax.set_ylabel("along e₂")
+        if ax is axes[0, 0]:
+            ax.set_ylabel("along e₂")
         ax.set_title(title, fontsize="small")
         ax.grid(False)
     handles = [Wedge((0, 0), 1, 0, 360, facecolor=OUTCOME_COLOURS[name], label=name) for name in groups]
