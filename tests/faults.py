@@ -16,7 +16,7 @@ from types import ModuleType
 
 import numpy as np
 
-from checks.experiments import invariant_grid, judged
+from checks.experiments import invariant_grid, judged, proved
 from tests import beyond_faults
 from theory import (
     activations,
@@ -219,6 +219,7 @@ class Fault:
         monkeypatch.setattr(invariant_grid, "_THRESHOLDS", {})
         if self.module in (reduced_gd, quadrature):     # what P_∞ by quadrature (cached per process) runs on
             monkeypatch.setattr(judged, "_QUADRATURES", {})
+        monkeypatch.setattr(proved, "_PROVED", {})      # proved enclosures, likewise
         monkeypatch.setattr(self.module, self.target, self.replacement)
         if self.module is reduced_gd:  # the cached kernels hold the real step: ones compiled with the fault
             if self.name not in _FAULTY_KERNELS:

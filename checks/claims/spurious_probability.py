@@ -36,6 +36,7 @@ from checks.experiments.cells import Threshold
 from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures import outcomes as outcome_figures
+from checks.figures.basins import basin_disk_figure
 from checks.figures.flow import flow_figure
 from checks.verdicts.budget import PerBudget
 from checks.verdicts.cases import AT_THRESHOLD, FAIL, PASS, UNDECIDED, Part, Record
@@ -43,7 +44,7 @@ from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import coverage
 from checks.verdicts.estimates import Requirement
 from checks.verdicts.outcome import Outcome, SensitivityRow, combine
-from theory import decisions, dynamics, invariants
+from theory import basins, decisions, dynamics, invariants
 
 __all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FLOW", "REPORT_ORDER", "REQUIREMENT", "SETTINGS", "WITNESS_R", "ZONE",
            "Settings", "check", "configurations", "region_text", "size", "threshold_of", "witness_family"]
@@ -133,14 +134,16 @@ def check(plan: Plan, seed: int) -> Outcome:
             every.add(j.record(), REQUIREMENT.measured(j.estimate), NEGLIGIBLE, size=_size(j), status=j.status)
     sampled_inf = ig.run_cells(seed, plan, at_infinity, (ig.INF,), alpha)
     by_key = {(point.k, point.ratio, point.kappa): row for point, row in zip(at_infinity, sampled_inf, strict=True)}
+    proved = jd.proved_part(plan.invariant_grid)
     for j in judged:
         if j.p != ig.INF or j.quadrature is None:
             continue
         row = by_key[(j.point.k, j.point.ratio, j.point.kappa)]
-        status, record = jd.agreement_status(j, row, alpha)
-        runs = jd.sampled_estimate(row, j.outcome, alpha)
-        agrees.add(record, max(0.0, runs.low - j.estimate.high, j.estimate.low - runs.high), 0.0, size=_size(j),
-                   status=status)
+        status, record, distance = jd.agreement_status(j, row, alpha)
+        agrees.add(record, distance, 0.0, size=_size(j), status=status)
+        if j.proved is not None:
+            status, record, distance = jd.proved_agreement(j, row, alpha)
+            proved.add(record, distance, 0.0, size=_size(j), status=status)
     on_map = {(m.k, m.ratio, m.kappa) for m in ig.map_points(plan)}
     map_judged = [j for j in judged if j.p == ig.INF and (j.point.k, j.point.ratio, j.point.kappa) in on_map]
     map_rows = [by_key[(j.point.k, j.point.ratio, j.point.kappa)] for j in map_judged]
@@ -172,6 +175,9 @@ def check(plan: Plan, seed: int) -> Outcome:
                                                    (NEGLIGIBLE, "the constant's threshold")}),
         flow_figure(*FLOW, n=plan.settings(CLAIM_ID, Settings).flow_runs, seed=seed),
     ]
+    drawn = next((j.proved for j in map_judged if j.proved is not None), None)
+    if drawn is not None:     # what "the probability of reaching the spurious minimum" is, cell by cell
+        figures.append(basin_disk_figure(drawn.map, basins.GLOBAL, basins.SPURIOUS))
     witness_judged = [j for j in judged if j.point.name == "witness"]
     infinity_text = ", ".join(f"k = {j.point.k:,}: {j.estimate.value:.3f}" for j in witness_judged if j.p == ig.INF)
 
@@ -200,7 +206,7 @@ def check(plan: Plan, seed: int) -> Outcome:
         return (f"holds {'; '.join(held_readings) or 'for no reading'} ({where_some()}) — fails "
                 f"{'; '.join(failed_readings)}: {where_every()}. {region}")
 
-    parts = [some, every, below, agrees, held]
+    parts = [some, every, below, agrees, *([proved] if proved.cases else []), held]
     sensitivity = (_sensitivity(plan, judged, parts) if plan.settings(CLAIM_ID, Settings).sensitivity else [])
     return combine(parts, summary_confirmed, summary_qualified=summary_qualified,
                    says="with constant probability, the same procedure could also converge to the spurious local "

@@ -122,13 +122,15 @@ def check(plan: Plan, seed: int) -> Outcome:
     agrees = Part("quadrature-agrees", "every configuration at p = ∞ estimated by quadrature is also sampled "
                   f"({grid.runs:,} runs): the sampled exact interval must meet the quadrature's (its error estimate)",
                   "sampled interval's distance from the quadrature's (0: they meet)")
+    proved = jd.proved_part(grid)
     for j, row in zip((j for j in judged if j.p == ig.INF), sampled_inf, strict=True):
         if j.quadrature is None:
             continue
-        status, record = jd.agreement_status(j, row, alpha)
-        runs = jd.sampled_estimate(row, j.outcome, alpha)
-        distance = max(0.0, runs.low - j.estimate.high, j.estimate.low - runs.high)
+        status, record, distance = jd.agreement_status(j, row, alpha)
         agrees.add(record, distance, 0.0, size=_size(j), status=status)
+        if j.proved is not None:
+            status, record, distance = jd.proved_agreement(j, row, alpha)
+            proved.add(record, distance, 0.0, size=_size(j), status=status)
     coins = Part("mechanism", "at the paper's initialization (1ᵀa* ≠ 0, finite p), the exact intervals on "
                  "P(φ₀ < π/2) and P(a₀ᵀa* > 0) contain ½ and the one on P(both) contains ¼: the proof's two "
                  "fair, independent coins (fails when an interval excludes its value); at p = ∞, φ₀ = π/2 and "
@@ -213,10 +215,10 @@ def check(plan: Plan, seed: int) -> Outcome:
                 "the "
                 "paper's initialization says nothing, and not the limit of finite p, where P(global) stays near ½).")
 
-    parts = [each, uniform, agrees, coins, region, held]
+    parts = [each, uniform, agrees, *([proved] if proved.cases else []), coins, region, held]
     sensitivity = _sensitivity(plan, judged, parts) if settings.sensitivity else []
     return combine(
-        [each, uniform, agrees, coins, region, held], summary, figures=figures,
+        parts, summary, figures=figures,
         says="GD from random initialization recovers the true parameters with constant probability",
         where={"each-instance": where_each, "infimum": where_uniform},
         exclusions=("1ᵀa* = 0 at p = ∞: the paper's ball is the point a₀ = 0 and GD stays on the saddle cone "
@@ -229,7 +231,7 @@ def check(plan: Plan, seed: int) -> Outcome:
         quadrature_agreement=[c.instance for c in agrees.cases],
         infimum={**lowest.record(), "where": where(lowest.record())},
         large_kappa_limits=limits, sensitivity=sensitivity,
-        coverage=coverage([each, uniform, agrees, coins, region, held], plan.budget,
+        coverage=coverage(parts, plan.budget,
                           also=ig.covered(plan, [j.record() | {"runs": j.row.runs if j.row else 0} for j in judged])
                           + "; P_∞ by quadrature at p = ∞"))
 

@@ -26,13 +26,14 @@ from typing import Any, NamedTuple
 from checks.experiments import invariant_grid as ig
 from checks.experiments.cells import CellRow
 from checks.experiments.plan import Plan
-from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Record
+from checks.experiments.proved import ProvedPoint, proved_at
+from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
 from checks.verdicts.estimates import Estimate, Requirement, Schedule, sequential
 from theory import quadrature
 from theory.decisions import Outcome
 
-__all__ = ["KNOBS", "Judged", "Knob", "agreement_status", "estimate_at_infinity", "judge", "lowest", "quadrature_of",
-           "rejudged_at_infinity", "sampled_estimate", "schedule"]
+__all__ = ["KNOBS", "Judged", "Knob", "agreement_status", "estimate_at_infinity", "judge", "lowest", "proved_agreement",
+           "proved_of", "proved_part", "quadrature_of", "rejudged_at_infinity", "sampled_estimate", "schedule"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Judged:
     quadrature: quadrature.OutcomeQuadrature | None = None
     fallback: str = ""
     looks: int = 1
+    proved: ProvedPoint | None = None    # the proved enclosure beside (or behind) the estimate
 
     def key(self) -> tuple[int, float, float, float]:
         """(k, r/r_b, κ, p), rounded so that one configuration reached two ways is one key."""
@@ -70,6 +72,10 @@ class Judged:
             out[f"{name}_error_estimate"] = self.quadrature.error_estimate
         if self.fallback:
             out["sampled_because"] = self.fallback
+        if self.proved is not None:
+            enclosure = self.proved.estimate(self.outcome)
+            out.update({f"{name}_proved_low": enclosure.low, f"{name}_proved_high": enclosure.high,
+                        "proved_stopped": self.proved.enclosure.stopped})
         return out
 
 
@@ -97,6 +103,17 @@ def quadrature_of(point: ig.Point, tolerance: float,
     return _QUADRATURES[key]
 
 
+def proved_of(plan: Plan, point: ig.Point) -> ProvedPoint | None:
+    """The proved enclosure of a map point the plan names in ``invariant_grid.proved`` (None for
+    any other point, and where the prover could not start: its reason is then in the log of the
+    claim that asks, through :func:`checks.experiments.proved.proved_at`)."""
+    grid = plan.invariant_grid
+    if (point.k, point.ratio, point.kappa) not in grid.proved:
+        return None
+    found = proved_at(point, grid.proved_width, grid.proved_seconds)
+    return None if isinstance(found, str) else found
+
+
 def estimate_at_infinity(found: quadrature.OutcomeQuadrature, outcome: Outcome) -> Estimate:
     """P_∞(outcome) of a quadrature as an estimate whose interval is its error estimate."""
     value = found.global_ if outcome == Outcome.GLOBAL else found.spurious
@@ -117,9 +134,17 @@ def judge(seed: int, plan: Plan, point: ig.Point, p: float, outcome: Outcome, re
     fallback = ""
     if p == math.inf:
         found = quadrature_of(point, plan.invariant_grid.quadrature_tolerance)
+        proved = proved_of(plan, point)
+        if proved is not None and proved.reached_width:
+            enclosure = proved.estimate(outcome)
+            status = requirement.decide(enclosure)
+            if status in (PASS, FAIL):       # a theorem decides it: the verdict says proved
+                return Judged(point, p, outcome, requirement, status, enclosure,
+                              quadrature=None if isinstance(found, str) else found, proved=proved)
         if not isinstance(found, str):
             estimate = estimate_at_infinity(found, outcome)
-            return Judged(point, p, outcome, requirement, requirement.decide(estimate), estimate, quadrature=found)
+            return Judged(point, p, outcome, requirement, requirement.decide(estimate), estimate, quadrature=found,
+                          proved=proved)
         fallback = f"quadrature failed ({found})"
     rows: dict[int, CellRow] = {}
 
@@ -132,15 +157,39 @@ def judge(seed: int, plan: Plan, point: ig.Point, p: float, outcome: Outcome, re
                   fallback=fallback, looks=decided.looks)
 
 
-def agreement_status(judged: Judged, sampled: CellRow, alpha: float) -> tuple[str, dict[str, Any]]:
-    """Whether a quadrature estimate and the sampled runs of the same configuration agree: PASS when
-    the sampled exact interval (at confidence 1 − α) meets the quadrature's interval, FAIL when they
-    are disjoint; with the record that shows both."""
+def agreement_status(judged: Judged, sampled: CellRow, alpha: float) -> tuple[str, dict[str, Any], float]:
+    """Whether the quadrature estimate and the sampled runs of the same configuration agree: PASS
+    when the sampled exact interval (at confidence 1 − α) meets the quadrature's interval, FAIL when
+    they are disjoint; with the record that shows both, and their distance (0 when they meet)."""
     assert judged.quadrature is not None
+    quad = estimate_at_infinity(judged.quadrature, judged.outcome)
     runs = sampled_estimate(sampled, judged.outcome, alpha)
-    meets = runs.low <= judged.estimate.high and judged.estimate.low <= runs.high
+    distance = max(0.0, runs.low - quad.high, quad.low - runs.high)
     name = f"p_{judged.outcome.label}"
-    return (PASS if meets else FAIL), {**judged.record(), **runs.fields(f"{name}_runs"), "runs": sampled.runs}
+    return ((PASS if distance == 0 else FAIL), {**judged.record(), **runs.fields(f"{name}_runs"), "runs": sampled.runs},
+            distance)
+
+
+def proved_part(grid: Any) -> Part:
+    """The part that checks each proved enclosure against the quadrature and the sampled runs of
+    its configuration (:func:`proved_agreement`); a claim keeps it only where the plan proves points."""
+    return Part("proved-agrees", f"each map point whose P_∞ is proved (theory.certify, to width {grid.proved_width:g}) "
+                "also has the quadrature's estimate and sampled runs: the enclosure must meet both",
+                "largest distance of the enclosure from the quadrature's and the sampled interval (0: they meet)")
+
+
+def proved_agreement(judged: Judged, sampled: CellRow, alpha: float) -> tuple[str, dict[str, Any], float]:
+    """Whether a proved enclosure holds what the independent estimates say: PASS when it meets the
+    quadrature's interval and the sampled exact interval (at confidence 1 − α), FAIL when it misses
+    either — a proof that contradicts them is a bug in the prover or in them; with the record and
+    the larger of the two distances (0 when both meet)."""
+    assert judged.proved is not None
+    enclosure = judged.proved.estimate(judged.outcome)
+    others = [sampled_estimate(sampled, judged.outcome, alpha)]
+    if judged.quadrature is not None:
+        others.append(estimate_at_infinity(judged.quadrature, judged.outcome))
+    distance = max(max(0.0, other.low - enclosure.high, enclosure.low - other.high) for other in others)
+    return (PASS if distance == 0 else FAIL), {**judged.record(), **judged.proved.record()}, distance
 
 
 def lowest(judged: Sequence[Judged]) -> Judged:

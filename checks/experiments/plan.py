@@ -90,6 +90,11 @@ class InvariantGrid:
     max_runs: int = 0              # a finite-p configuration's largest sample (runs · 2^j; 0: runs)
     quadrature_tolerance: float = 1e-4   # P_∞ by quadrature, to this (its error estimate)
     chunk_runs: int = 500          # runs per seeded chunk of a cell
+    # map points (k, r/r_b, κ) whose P_∞ is also proved (theory.certify): their enclosure judges them
+    # where it decides, else the quadrature does; the prover's width, and its time per point
+    proved: tuple[tuple[int, float, float], ...] = ()
+    proved_width: float = 1e-2
+    proved_seconds: float = 60.0
 
     def __post_init__(self):
         if self.max_runs == 0:
@@ -100,7 +105,10 @@ class InvariantGrid:
                 f"quadrature to {self.quadrature_tolerance:g}, and {self.runs:,} sampled runs per cell beside it), "
                 f"p-series at p ∈ {shown((*self.ps, math.inf))}, each finite-p configuration decided sequentially "
                 f"from {self.runs:,} runs up to {self.max_runs:,}, κ*(k, r) at the first {self.threshold_ks} k (to "
-                f"{self.threshold_tolerance:g} relative, {self.threshold_angles} rim angles)")
+                f"{self.threshold_tolerance:g} relative, {self.threshold_angles} rim angles)"
+                + (f"; P_∞ proved (theory.certify, to width {self.proved_width:g}) at (k, r/r_b, κ) ∈ "
+                   f"{{{', '.join(f'({k:,}, {ratio:g}, {kappa:g})' for k, ratio, kappa in self.proved)}}}"
+                   if self.proved else "; no P_∞ proved at this budget"))
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,9 @@ PLANS: PerBudget[Plan] = PerBudget(
                   invariant_grid=InvariantGrid(ks=(2, 3, 10, 100, 1000, 10_000), ratios=(0.01, 0.1, 0.3, 0.6, 0.9),
                                                kappas=(0.1, 1.0, 10.0, 100.0, 1e4), ps=(2, 10, 100, 10_000, 10**6),
                                                runs=3000, threshold_ks=5, threshold_tolerance=0.02,
-                                               threshold_angles=360, max_runs=24_000)),
+                                               threshold_angles=360, max_runs=24_000,
+                                               # the prover's certified trap (4–6 s) and map (seconds) per point
+                                               proved=((10, 0.3, 10.0), (100, 0.3, 100.0)))),
 )
 
 
