@@ -26,6 +26,7 @@ from theory import (
     formulas,
     full_gd,
     initialization,
+    network_jax,
     overlap,
     plain_gd,
     reduced_gd,
@@ -275,6 +276,8 @@ FAULTS = (
     Fault("gaussian-input-variance", "draw_inputs", _gaussian_inputs_wrong_variance, ("beyond-sgd",), module=sampled),
     Fault("sgd-input-variance", "draw_inputs", beyond_faults._uniform_wrong_variance, ("beyond-input",),
           module=sampled),
+    # JAX's convolution with stride p − 1 (not the model; theory.network_jax imports without JAX)
+    Fault("jax-wrong-stride", "_stride", beyond_faults._stride_off_by_one, ("real-network",), module=network_jax),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

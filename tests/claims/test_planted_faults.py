@@ -4,6 +4,7 @@ small claims give the same evidence twice for one seed."""
 import pytest
 
 from checks.claims import all_claims, get, plan
+from checks.claims.real_network import jax_available
 from checks.verdicts.jsonable import jsonable
 from tests.faults import FAULTS
 from theory import reduced_gd
@@ -31,6 +32,8 @@ def _planted(fault, claim_id):
     """One (fault, claim) case; the claims of one step fault share a worker, which compiles the
     kernel around that fault once (about 2.5 s each) instead of once per worker."""
     marks = [pytest.mark.xdist_group(f"fault-{fault.name}")] if fault.module is reduced_gd else []
+    if claim_id == "real-network" and not jax_available():
+        marks.append(pytest.mark.skip(reason='JAX is an optional extra: pip install -e ".[jax]"'))
     return pytest.param(fault, claim_id, marks=marks, id=f"{fault.name}-{claim_id}")
 
 
