@@ -66,18 +66,21 @@ NOT_RUN = "not run, because JAX is an optional extra (pip install -e '.[jax]')"
 class Settings(ClaimSettings):
     configurations: tuple[tuple[str, str], ...] = setting("(optimizer, initialization) trained; the first is "
                                                           "(sgd, paper), judged against the population")
-    networks: int = setting("networks per configuration (one vmapped call)")
+    networks: int = setting("networks per configuration")
+    chunk: int = setting("networks per vmapped, jitted call (one compiled shape)")
     steps: int = setting("optimizer steps per network")
     batch: int = setting("fresh Gaussian inputs per step")
     population_runs: int = setting("theory.dynamics.outcome_counts runs at the same step")
 
 
 CONFIGURATIONS = (PAPER, ("adam", "paper"), ("sgd", "lecun"))
-SETTINGS = PerBudget(quick=Settings(configurations=CONFIGURATIONS, networks=192, steps=400, batch=32,
+# quick and standard share one compiled shape per configuration (chunk, steps, batch): a standard
+# report after a quick one loads the trainers from JAX's persistent cache instead of compiling them
+SETTINGS = PerBudget(quick=Settings(configurations=CONFIGURATIONS, networks=192, chunk=192, steps=400, batch=32,
                                     population_runs=10_000),
-                     standard=Settings(configurations=CONFIGURATIONS, networks=384, steps=400, batch=64,
+                     standard=Settings(configurations=CONFIGURATIONS, networks=576, chunk=192, steps=400, batch=32,
                                        population_runs=20_000),
-                     thorough=Settings(configurations=CONFIGURATIONS, networks=2048, steps=600, batch=128,
+                     thorough=Settings(configurations=CONFIGURATIONS, networks=3072, chunk=1024, steps=600, batch=128,
                                        population_runs=100_000))
 
 
@@ -138,7 +141,8 @@ def check(plan: Plan, seed: int) -> Outcome:
         runs = network_jax.train(chosen, settings.networks,
                                  seed=int(rng_for(seed, CLAIM_ID, optimizer, init).integers(2**31)),
                                  optimizer=optimizer, init=init, learning_rate=eta if optimizer == "sgd" else None,
-                                 n=None, batch=settings.batch, steps=settings.steps)
+                                 n=None, batch=settings.batch, steps=settings.steps,
+                                 chunk=settings.chunk)
         counts = runs.counts()
         undecided = counts["undecided"] + counts["diverged"]
         cell = {"optimizer": optimizer, "init": init, "learning_rate": runs.settings.learning_rate, "k": 4, "p": 4,
