@@ -49,8 +49,9 @@ from checks.verdicts.outcome import Evidence, Figure, Outcome, combine
 from checks.verdicts.stats import Proportion
 from theory import decisions, dynamics, landscape
 
-__all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "FORWARD_TOLERANCE", "NOT_RUN", "RELAXES", "REPORT_ORDER", "SETTINGS",
-           "SPURIOUS_TOLERANCE", "Settings", "check", "jax_available", "law_figure", "teacher"]
+__all__ = ["CLAIM", "CLAIM_ID", "CONFIGURATIONS", "FAMILY_ALPHA", "FORWARD_TOLERANCE", "NOT_RUN", "PAPER", "RELAXES",
+           "REPORT_ORDER", "SETTINGS",
+           "SPURIOUS_TOLERANCE", "Settings", "angle_figure", "check", "jax_available", "law_figure", "teacher"]
 
 REPORT_ORDER = 350
 CLAIM_ID = "real-network"
