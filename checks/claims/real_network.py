@@ -119,7 +119,7 @@ def check(plan: Plan, seed: int) -> Outcome:
     if not jax_available():
         return Outcome("inconclusive", Evidence(NOT_RUN, details={"relaxes": RELAXES}, why=NOT_RUN,
                                                 settle="pip install -e '.[jax]'"))
-    from theory import network_jax
+    from theory import network_jax  # JAX is an optional extra: imported only when it is installed
     chosen = teacher()
     eta = dynamics.default_eta(chosen) / 2
     alpha = FAMILY_ALPHA / (3 * len(settings.configurations) + 2)

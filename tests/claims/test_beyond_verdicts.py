@@ -4,7 +4,7 @@ seeds 0–3 and standard seed 0 (slow: about a minute of CPU; real-network needs
 import pytest
 
 from checks.claims import get, plan
-from checks.claims.real_network import jax_available
+from tests.extras import jax_installed as jax_available
 
 BEYOND = ["beyond-weight-norm", "beyond-activation", "beyond-overlap", "beyond-sgd", "beyond-input", "real-network"]
 

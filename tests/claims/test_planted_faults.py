@@ -4,8 +4,8 @@ small claims give the same evidence twice for one seed."""
 import pytest
 
 from checks.claims import all_claims, get, plan
-from checks.claims.real_network import jax_available
 from checks.verdicts.jsonable import jsonable
+from tests.extras import jax_installed as jax_available
 from tests.faults import FAULTS
 from theory import reduced_gd
 

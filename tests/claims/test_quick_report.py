@@ -7,7 +7,7 @@ import json
 import pytest
 
 from checks.claims import all_claims
-from checks.claims.real_network import jax_available
+from tests.extras import jax_installed as jax_available
 
 CLAIM_IDS = [c.id for c in all_claims()]
 
