@@ -26,6 +26,7 @@ from theory import (
     formulas,
     full_gd,
     initialization,
+    network_jax,
     overlap,
     plain_gd,
     quadrature,
@@ -292,6 +293,8 @@ FAULTS = (
     # its P_∞ then disagrees with the sampled runs beside it
     Fault("quadrature-uniform-disk", "radial_tail", _radial_tail_uniform_disk,
           ("success-probability", "spurious-probability"), module=quadrature),
+    # JAX's convolution with stride p − 1 (not the model; theory.network_jax imports without JAX)
+    Fault("jax-wrong-stride", "_stride", beyond_faults._stride_off_by_one, ("real-network",), module=network_jax),
     Fault("labels-without-relu", "draw_sample", _labels_without_relu, ("empirical-loss",),
           module=empirical),
 )

@@ -22,13 +22,23 @@ chunk, each with its own PRNG key (folded from one seed): initialization, sample
 
 Arithmetic is float32 (JAX's default, as a practitioner runs it). Outcomes: the final (v, a),
 in float64, by :func:`theory.sampled.classify` (the Gaussian population BasinRule).
+
+Compiling one trainer costs seconds of CPU (≈ 3 s for the real-network claim's quick settings, 2 cores
+at load ≈ 8); JAX's persistent compilation cache keeps the compiled code in the user cache folder
+(``$XDG_CACHE_HOME/theorycheck/jax``, else ``~/.cache/theorycheck/jax``; never the source tree), so a
+later process loads it in a fraction of a second. Like theory/compile_cache.py for numba it is
+optional: a folder that cannot be written, or ``THEORYCHECK_JAX_CACHE=off``, compiles in memory
+(one line on theory.compile_cache's logger).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +69,37 @@ def _jax():
     except ImportError as exc:  # pragma: no cover - exercised where the extra is missing
         raise ImportError('theory.network_jax needs JAX and optax: pip install -e ".[jax]"') from exc
     return jax, jnp, optax
+
+
+_CACHE_CHOSEN: list[Path | None] = []
+
+
+def _cache_folder() -> Path:
+    """Where JAX's compiled trainers are kept: the user cache folder, never the source tree."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "theorycheck" / "jax"
+
+
+def _use_persistent_cache(jax) -> Path | None:
+    """Point JAX's persistent compilation cache at :func:`_cache_folder` once per process, when
+    that folder can be written (else compile in memory, said once). Returns the folder or None."""
+    if _CACHE_CHOSEN:
+        return _CACHE_CHOSEN[0]
+    from theory.compile_cache import say_once
+    folder: Path | None = None
+    if os.environ.get("THEORYCHECK_JAX_CACHE", "").lower() not in ("off", "0", "no"):
+        try:
+            candidate = _cache_folder()
+            candidate.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=candidate):
+                pass
+            jax.config.update("jax_compilation_cache_dir", str(candidate))
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+            folder = candidate
+        except (OSError, AttributeError, ValueError) as error:
+            say_once(f"JAX's compilation cache is off ({error}): compiling the trainers in memory, seconds per process")
+    _CACHE_CHOSEN.append(folder)
+    return folder
 
 
 def _stride(p: int) -> int:
@@ -215,6 +256,7 @@ def train(teacher: Teacher, networks: int, seed: int, optimizer: str = "sgd", le
     learning_rate = float(validation.positive_real(learning_rate, "learning_rate"))
     settings = JaxSettings(optimizer, learning_rate, init, n, batch, steps, networks, int(seed))
     jax, _, _ = _jax()
+    _use_persistent_cache(jax)
     trainer = _trainer(teacher, settings)
     keys = jax.random.split(jax.random.PRNGKey(int(seed)), networks)
     size = min(chunk, networks)

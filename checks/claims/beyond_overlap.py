@@ -77,7 +77,7 @@ class Settings(ClaimSettings):
     monte_carlo: int = setting("Monte Carlo inputs per point")
 
 
-SETTINGS = PerBudget(quick=Settings(strides=(8, 4), runs=64, steps=2000, monte_carlo=40_000),
+SETTINGS = PerBudget(quick=Settings(strides=(8, 4), runs=64, steps=1500, monte_carlo=20_000),
                      standard=Settings(strides=(8, 6, 4), runs=128, steps=2000, monte_carlo=100_000),
                      thorough=Settings(strides=(8, 6, 4, 2, 1), runs=1024, steps=4000, monte_carlo=400_000))
 

@@ -5,6 +5,7 @@ import pytest
 
 from checks.claims import all_claims, get, plan
 from checks.verdicts.jsonable import jsonable
+from tests.extras import jax_installed as jax_available
 from tests.faults import FAULTS
 from theory import quadrature, reduced_gd
 
@@ -33,6 +34,8 @@ def _planted(fault, claim_id):
     marks = [pytest.mark.xdist_group(f"fault-{fault.name}")] if fault.module is reduced_gd else []
     if fault.module is quadrature:      # ~10 s of CPU each: the quadratures of a whole claim again
         marks.append(pytest.mark.slow)
+    if claim_id == "real-network" and not jax_available():
+        marks.append(pytest.mark.skip(reason='JAX is an optional extra: pip install -e ".[jax]"'))
     return pytest.param(fault, claim_id, marks=marks, id=f"{fault.name}-{claim_id}")
 
 
