@@ -37,10 +37,10 @@ from checks.verdicts.stats import Proportion
 from theory import reduced_gd
 from theory.validation import InvalidInput
 
-__all__ = ["HEARTBEAT_SECONDS", "MANIFEST", "SCHEMA_VERSION", "ClaimResult", "compare", "compare_numbers",
-           "comparison_warnings", "compile_notice", "describe_change", "document", "environment", "load_fuzz",
-           "load_previous", "progress_to_stderr", "render_html", "reproducer", "run_claims", "source_revision",
-           "to_json", "without_svg", "write_report"]
+__all__ = ["HEARTBEAT_SECONDS", "LONG_OTHERS", "MANIFEST", "SCHEMA_VERSION", "SHARED_GRID", "ClaimResult", "compare",
+           "compare_numbers", "comparison_warnings", "compile_notice", "describe_change", "document", "environment",
+           "load_fuzz", "load_previous", "progress_to_stderr", "render_html", "reproducer", "run_claims",
+           "source_revision", "to_json", "without_svg", "write_report"]
 
 SCHEMA_VERSION = 1
 
