@@ -124,10 +124,11 @@ def check(plan: Plan, seed: int) -> Outcome:
     eta = dynamics.default_eta(chosen) / 2
     alpha = FAMILY_ALPHA / (3 * len(settings.configurations) + 2)
     forward = Part("jax-is-the-network", "the JAX convolution (stride = kernel) → ReLU → linear layer computes "
-                   "theory.gaussian.network_output at 256 Gaussian inputs (float32)", "max relative difference")
+                   "the theory's network (network_output of theory/gaussian.py) at 256 Gaussian inputs (float32)",
+                   "max relative difference")
     agree = Part("agrees-with-population", "SGD from the paper's initialization at ½ default_eta on fresh inputs: "
-                 "the networks' P(spurious) interval (undecided counted both ways) meets "
-                 "theory.dynamics.outcome_counts' at the same step — two-sided", "gap between the intervals")
+                 "the networks' P(spurious) interval (undecided counted both ways) meets the "
+                 "population engine's (outcome_counts) at the same step — two-sided", "gap between the intervals")
     basin = Part("spurious-minimum", "the networks that end in the spurious basin sit at the population's spurious "
                  f"minimum: median |ℓ/ℓ_s − 1| ≤ {SPURIOUS_TOLERANCE:g}, every configuration", "median |ℓ/ℓ_s − 1|")
     global_part = Part("p-global", f"P(global) > {NEGLIGIBLE:g} in every configuration (exact interval)",
