@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 numba = pytest.importorskip("numba")
@@ -183,6 +183,7 @@ HYPOT_FLOATS = 4     # how many floats beyond the exact range (rounded outward) 
 
 
 @given(intervals_of(), intervals_of())
+@example(intervals.Interval(0.0, 0.0), intervals.Interval(-1.0, -7.437805711232037e-159))  # found 2026-12-08
 def test_hypot_encloses_the_exact_range(x, y):
     got = intervals.hypot(x, y)
     flint.ctx.prec = 2200
@@ -196,7 +197,10 @@ def test_hypot_encloses_the_exact_range(x, y):
     inner_lo, inner_hi = got.lo, got.hi
     for _ in range(HYPOT_FLOATS + 1):
         inner_lo, inner_hi = math.nextafter(inner_lo, math.inf), math.nextafter(inner_hi, -math.inf)
-    assert got.lo == 0 or bool(flint.arb(inner_lo) ** 2 > least)
+    # … and the lower bound is that tight unless its square underflows in the scaled box (below 2⁻¹⁰⁰⁰
+    # of the largest square: theory.intervals._hypot's documented loss of width, never of enclosure)
+    underflows = got.lo < 2.0 ** -500 * max(ax.hi, ay.hi)
+    assert got.lo == 0 or underflows or bool(flint.arb(inner_lo) ** 2 > least)
     assert got.hi == math.inf or inner_hi < 0 or bool(flint.arb(inner_hi) ** 2 < largest)
 
 
