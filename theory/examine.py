@@ -130,6 +130,10 @@ def examine(teacher: Teacher, ps: Iterable[float] = (), runs: int = 1000, seed: 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise validation.InvalidInput(f"seed must be a non-negative integer, got {validation.shown(seed)}")
     seed = int(seed)
+    number = isinstance(certify_seconds, (int, float)) and not isinstance(certify_seconds, bool)
+    if not (number and 0 <= certify_seconds <= 3600):
+        raise validation.InvalidInput(f"certify_seconds must be a number in [0, 3600], got "
+                                      f"{validation.shown(certify_seconds)}")
     sizes = tuple(initialization.patch_size(p) for p in ps)
     facts = invariants.of(teacher, v0_norm)
     k, r, kappa = facts.k, facts.r, facts.kappa
@@ -154,9 +158,6 @@ def examine(teacher: Teacher, ps: Iterable[float] = (), runs: int = 1000, seed: 
         p_infinity_note = _one_line(exc)
 
     enclosure, enclosure_note = None, ""
-    if not (isinstance(certify_seconds, (int, float)) and 0 <= certify_seconds <= 3600):
-        raise validation.InvalidInput(f"certify_seconds must be a number in [0, 3600], got "
-                                      f"{validation.shown(certify_seconds)}")
     if certify_seconds == 0:
         enclosure_note = "not attempted (certify_seconds = 0)"
     elif v0_norm != 1.0:
