@@ -25,7 +25,7 @@ import numpy as np
 from checks.experiments.beyond import bounded_below, disjoint, teacher_with_ratio
 from checks.experiments.outcomes import NEGLIGIBLE
 from checks.experiments.plan import ClaimSettings, Plan, setting
-from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
+from checks.figures.population import against_population_figure
 from checks.verdicts.assumptions import StatementFinding, finding_of
 from checks.verdicts.budget import PerBudget
 from checks.verdicts.cases import UNDECIDED, Part, Record
@@ -135,24 +135,10 @@ def check(plan: Plan, seed: int) -> Outcome:
 
 def law_figure(rows: list[Record]) -> Figure:
     """P(global) and P(spurious) per (n, batch) against the population's (intervals)."""
-    fig, axes = new_figure()
-    ax = axes[0, 0]
     labels = [f"n={r['n']:,}\nbatch {r['batch']}" for r in rows]
-    x = np.arange(len(rows))
-    for offset, (key, colour, label) in enumerate((("p_global", PALETTE[0], "P(global)"),
-                                                   ("p_spurious", PALETTE[1], "P(spurious)"))):
-        y = np.array([r[key].estimate for r in rows])
-        errors = np.array([[r[key].estimate - r[key].low for r in rows], [r[key].high - r[key].estimate for r in rows]])
-        ax.errorbar(x + (offset - 0.5) * 0.1, y, yerr=errors, fmt="o", color=colour, label=label, capsize=3)
-    population = rows[0]["population_p_spurious"]
-    ax.axhspan(population.low, population.high, color=PALETTE[1], alpha=0.2, label="population P(spurious)")
-    ax.set_xticks(x, labels)
-    ax.set_xlabel("sample size and minibatch")
-    ax.set_ylabel("probability")
-    ax.set_title("Outcomes on finite samples")
-    legend_outside(ax)
-    return to_figure(fig, "Outcomes on finite samples", f"k = p = 4, r/r_b = 0.3; {rows[0]['runs']:,} runs per "
-                     f"configuration, {POPULATION_RUNS:,} population runs (band); exact intervals (family-wise).")
+    caption = (f"k = p = 4, r/r_b = 0.3; {rows[0]['runs']:,} runs per configuration, {POPULATION_RUNS:,} population "
+               "runs (band); exact intervals (family-wise).")
+    return against_population_figure(rows, labels, "sample size and minibatch", "Outcomes on finite samples", caption)
 
 
 CLAIM = Claim(

@@ -46,6 +46,7 @@ import numpy as np
 from checks.experiments.beyond import bounded_below, disjoint, teacher_with_ratio
 from checks.experiments.outcomes import NEGLIGIBLE
 from checks.experiments.plan import ClaimSettings, Plan, setting
+from checks.figures.population import against_population_figure
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
 from checks.verdicts.assumptions import StatementFinding, finding_of
 from checks.verdicts.budget import PerBudget
@@ -215,24 +216,11 @@ def check(plan: Plan, seed: int) -> Outcome:
 
 def law_figure(rows: list[Record]) -> Figure:
     """P(global) and P(spurious) per configuration against the population's (intervals)."""
-    fig, axes = new_figure()
-    ax = axes[0, 0]
-    x = np.arange(len(rows))
-    for offset, (key, colour, label) in enumerate((("p_global", PALETTE[0], "P(global)"),
-                                                   ("p_spurious", PALETTE[1], "P(spurious)"))):
-        y = np.array([r[key].estimate for r in rows])
-        errors = np.array([[r[key].estimate - r[key].low for r in rows], [r[key].high - r[key].estimate for r in rows]])
-        ax.errorbar(x + (offset - 0.5) * 0.1, y, yerr=errors, fmt="o", color=colour, label=label, capsize=3)
-    population = rows[0]["population_p_spurious"]
-    ax.axhspan(population.low, population.high, color=PALETTE[1], alpha=0.2, label="population P(spurious)")
-    ax.set_xticks(x, [_label((r["optimizer"], r["init"])).replace(", ", "\n") for r in rows])
-    ax.set_xlabel("optimizer and initialization")
-    ax.set_ylabel("probability")
-    ax.set_title("Outcomes of the JAX networks")
-    legend_outside(ax)
-    return to_figure(fig, "Outcomes of the JAX networks", f"k = p = 4, r/r_b = 0.3; {rows[0]['networks']:,} "
-                     "networks per configuration (exact intervals, family-wise); band: the population engine at the "
-                     "same SGD step.")
+    labels = [_label((r["optimizer"], r["init"])).replace(", ", "\n") for r in rows]
+    caption = (f"k = p = 4, r/r_b = 0.3; {rows[0]['networks']:,} networks per configuration (exact intervals, "
+               "family-wise); band: the population engine at the same SGD step.")
+    return against_population_figure(rows, labels, "optimizer and initialization", "Outcomes of the JAX networks",
+                                     caption)
 
 
 def angle_figure(rows: list[Record]) -> Figure:
