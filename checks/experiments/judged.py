@@ -19,7 +19,7 @@ failure (:meth:`checks.verdicts.estimates.Estimate.sampled`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -29,11 +29,13 @@ from checks.experiments.plan import Plan
 from checks.experiments.proved import ProvedPoint, proved_at
 from checks.verdicts.cases import FAIL, PASS, UNDECIDED, Part, Record
 from checks.verdicts.estimates import Estimate, Requirement, Schedule, sequential
+from checks.verdicts.outcome import SensitivityRow
 from theory import quadrature
 from theory.decisions import Outcome
 
-__all__ = ["KNOBS", "Judged", "Knob", "agreement_status", "estimate_at_infinity", "judge", "lowest", "proved_agreement",
-           "proved_of", "proved_part", "quadrature_of", "rejudged_at_infinity", "sampled_estimate", "schedule"]
+__all__ = ["KNOBS", "Judged", "Knob", "agreement_status", "estimate_at_infinity", "judge", "knob_rows", "lowest",
+           "proved_agreement", "proved_of", "proved_part", "quadrature_of", "rejudged_at_infinity", "sampled_estimate",
+           "schedule"]
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,19 @@ KNOBS = (Knob("η (fraction of the stability limit)", "1/4", "1/8", 0.125, 1.0),
          Knob("η (fraction of the stability limit)", "1/4", "1/2", 0.5, 1.0),
          Knob("‖v₀‖ (κ = (‖w*‖‖a*‖/‖v₀‖)²)", "1", "1/2 (κ × 4)", 0.25, 4.0),
          Knob("‖v₀‖ (κ = (‖w*‖‖a*‖/‖v₀‖)²)", "1", "2 (κ / 4)", 0.25, 0.25))
+
+
+def knob_rows(judged: Sequence[Judged], tolerance: float, requirement: Requirement, ours: str,
+              verdict_with: Callable[[list[Judged], Requirement], tuple[str, str]]) -> list[SensitivityRow]:
+    """The sensitivity rows of our knobs at p = ∞ (:data:`KNOBS`): the p = ∞ configurations
+    re-judged by quadrature with each knob at its tried value (finite p as run), and the claim's
+    verdict then (``verdict_with``: the claim's own rule, with its readings)."""
+    rows = []
+    for knob in KNOBS:
+        verdict, readings = verdict_with(rejudged_at_infinity(judged, tolerance, knob), requirement)
+        rows.append(SensitivityRow(knob.knob, knob.ours, knob.tried, ours, verdict, readings,
+                                   "the p = ∞ configurations by quadrature (finite p as run)"))
+    return rows
 
 
 def rejudged_at_infinity(judged: Sequence[Judged], tolerance: float, knob: Knob) -> list[Judged]:
