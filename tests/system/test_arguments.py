@@ -10,6 +10,7 @@ import pytest
 
 from checks.app import cli, guards, sweep
 from checks.experiments import cells
+from tests.system.usage import one_line
 
 
 def one_line_exit_2(argv, capsys, fragment):
@@ -38,16 +39,6 @@ def test_a_cache_inside_the_source_tree_is_refused(capsys, tmp_path):
     source = Path(cli.__file__).resolve().parents[2]
     one_line_exit_2(["sweep", "--out", str(tmp_path), "--cache", str(source / "theory" / "cache")], capsys,
                     "inside the source tree")
-
-
-def one_line(argv, capsys, code, fragment, seconds=2.0):
-    start = time.perf_counter()
-    assert cli.main(argv) == code
-    err = capsys.readouterr().err
-    assert fragment in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert time.perf_counter() - start < seconds
-    return err
 
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.app import cli, guards
+from tests.system.usage import one_line
 
 
 def one_line_exit_2(argv, capsys, fragment):
@@ -49,16 +50,6 @@ def test_a_bad_comparison_file_stops_the_report_before_any_claim(content, tmp_pa
     (tmp_path / "old.json").write_text(content)
     assert one_line_exit_2(["report", "--out", str(tmp_path / "out"), "--compare", str(tmp_path / "old.json")],
                            capsys, "--compare") < 2
-
-
-def one_line(argv, capsys, code, fragment, seconds=2.0):
-    start = time.perf_counter()
-    assert cli.main(argv) == code
-    err = capsys.readouterr().err
-    assert fragment in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert time.perf_counter() - start < seconds
-    return err
 
 
 

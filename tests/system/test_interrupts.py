@@ -14,6 +14,7 @@ import pytest
 
 from checks.app import cli, fuzz, report, sweep
 from tests.processes import child_env, default_sigint
+from tests.system.usage import one_line
 
 
 def _sweep_process(tmp_path, *extra):
@@ -77,16 +78,6 @@ def test_a_killed_sweep_takes_its_workers_with_it(tmp_path):
 
 
 
-
-
-def one_line(argv, capsys, code, fragment, seconds=2.0):
-    start = time.perf_counter()
-    assert cli.main(argv) == code
-    err = capsys.readouterr().err
-    assert fragment in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert time.perf_counter() - start < seconds
-    return err
 
 
 

@@ -10,6 +10,7 @@ import pytest
 from checks.app import cli
 from checks.app.files import write_atomically
 from tests.processes import ROOT
+from tests.system.usage import one_line
 
 
 def test_a_staged_file_left_by_a_killed_writer_is_removed_by_the_next(tmp_path):
@@ -20,16 +21,6 @@ def test_a_staged_file_left_by_a_killed_writer_is_removed_by_the_next(tmp_path):
     assert not stale.exists() and (tmp_path / "claims.json").read_text() == "{}"
 
 
-
-
-def one_line(argv, capsys, code, fragment, seconds=2.0):
-    start = time.perf_counter()
-    assert cli.main(argv) == code
-    err = capsys.readouterr().err
-    assert fragment in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert time.perf_counter() - start < seconds
-    return err
 
 
 

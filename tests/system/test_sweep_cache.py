@@ -3,13 +3,13 @@ chunk is left alone, and a cache that cannot be written stops the sweep once, in
 
 import json
 import os
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from checks.app import cli, guards, sweep
+from tests.system.usage import one_line
 
 
 def test_a_cancelled_chunk_is_not_asked_for_its_exception(tmp_path):
@@ -35,16 +35,6 @@ def test_an_edited_cache_entry_with_a_recomputed_checksum_is_not_trusted(tmp_pat
     data["checksum"] = sweep.ChunkCache._checksum(data["key"], data["runs"], data["counts"])
     entry.write_text(json.dumps(data))
     assert sweep.run_sweep(grid, _Inline(), sweep.ChunkCache(tmp_path)).to_json()["rows"] == first.to_json()["rows"]
-
-
-def one_line(argv, capsys, code, fragment, seconds=2.0):
-    start = time.perf_counter()
-    assert cli.main(argv) == code
-    err = capsys.readouterr().err
-    assert fragment in err, err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert time.perf_counter() - start < seconds
-    return err
 
 
 class _Inline:
