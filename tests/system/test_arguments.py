@@ -1,7 +1,6 @@
 """Arguments beyond their range — process counts, sweep sizes, ratios a teacher cannot have, a cache
 in the source tree — are one line and exit 2, found before any work."""
 
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -10,15 +9,7 @@ import pytest
 
 from checks.app import cli, guards, sweep
 from checks.experiments import cells
-from tests.system.usage import one_line
-
-
-def one_line_exit_2(argv, capsys, fragment):
-    start = time.perf_counter()
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
-    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
-    return time.perf_counter() - start
+from tests.system.usage import one_line, one_line_exit_2
 
 
 @pytest.mark.parametrize("argv, fragment", [

@@ -3,22 +3,12 @@ stop the report before any claim runs, in one line and quickly."""
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from checks.app import cli, guards
-from tests.system.usage import one_line
-
-
-def one_line_exit_2(argv, capsys, fragment):
-    start = time.perf_counter()
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
-    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
-    return time.perf_counter() - start
-
+from tests.system.usage import one_line, one_line_exit_2
 
 _FINDING = ('{"time_budget_seconds": 60, "seed": 0, "targets": [{"target": "t", "claim": "c", "objective": "o", '
             '"examples": 1, "inside": INSIDE, "outside": {}, "near_misses": {}, "counterexample": null}]}')
