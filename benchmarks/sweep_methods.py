@@ -47,7 +47,7 @@ def quadrature(tolerance: float) -> tuple[float, float]:
     grid = cells.Grid(**GRID)
     started = time.perf_counter()
     with ThreadPoolExecutor(1) as pool:
-        result = quadrature_cells.run_quadrature(grid, pool, tolerance, with_thresholds=False)
+        result = quadrature_cells.run_quadrature(grid, pool, tolerance)
     seconds = time.perf_counter() - started
     assert all(r.computed for r in result.rows), [r.reason for r in result.rows if not r.computed]
     return seconds, max(r.error_estimate for r in result.rows)

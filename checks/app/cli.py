@@ -530,8 +530,7 @@ def _sweep_locked(args) -> int:
             sweep_display.print_quadrature_plan(console, grid, args.tolerance,
                                                 args.dask or f"{args.workers} local worker(s)")
             with sweep_display.ChunkProgress(console, "cells") as progress:
-                result = quadrature_cells.run_quadrature(grid, executor, args.tolerance, progress.update,
-                                                         with_thresholds=False)
+                result = quadrature_cells.run_quadrature(grid, executor, args.tolerance, progress.update)
         else:
             chunks = grid.chunks()
             # the pilot times only what is left to run: none at all for a sweep whose chunks are all cached

@@ -17,7 +17,7 @@ from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 from typing import Any
 
-from checks.experiments.cells import STEPS, Axes, Grid, Threshold, cell_r, grid_json, json_p, thresholds
+from checks.experiments.cells import STEPS, Axes, Grid, Threshold, cell_r, grid_json, json_p
 from theory import invariants, quadrature
 from theory.validation import InvalidInput
 
@@ -117,11 +117,11 @@ def quadrature_cell(k: int, ratio: float, kappa: float, eta_multiple: float, tol
 
 
 def run_quadrature(grid: Grid, executor: Executor, tolerance: float = DEFAULT_TOLERANCE,
-                   progress: Callable[[int, int], None] = lambda done, total: None, *,
-                   with_thresholds: bool = True) -> QuadratureResult:
+                   progress: Callable[[int, int], None] = lambda done, total: None) -> QuadratureResult:
     """Every cell of ``grid`` (p = ∞) by quadrature on ``executor``; ``progress`` is told (cells
-    done, cells in all); ``with_thresholds`` adds κ*(k, r) for the grid's ratios, as the sampled
-    sweep does. The result does not depend on the executor or the order cells finish."""
+    done, cells in all). The result does not depend on the executor or the order cells finish. Its
+    κ*(k, r) brackets are the caller's to add (``checks.app.sweep.thresholds``: after the cells are
+    written, and a bracket that cannot be found is said, not raised)."""
     if problem := quadrature_problem(grid):
         raise InvalidInput(problem)
     if not (isinstance(tolerance, float) and 1e-8 <= tolerance <= 0.1):
@@ -134,5 +134,4 @@ def run_quadrature(grid: Grid, executor: Executor, tolerance: float = DEFAULT_TO
     for done, future in enumerate(as_completed(futures), start=1):
         rows[futures[future]] = future.result()
         progress(done, len(keys))
-    return QuadratureResult(grid, tolerance, tuple(row for row in rows if row is not None),
-                            tuple(thresholds(grid)) if with_thresholds else ())
+    return QuadratureResult(grid, tolerance, tuple(row for row in rows if row is not None))
