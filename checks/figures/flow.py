@@ -23,10 +23,22 @@ from theory import dynamics, formulas, initialization, invariants, landscape
 from theory.arith import FLOAT64_ELEMENTWISE
 from theory.decisions import Outcome
 
-__all__ = ["COLOURS", "STEPS", "flow_figure"]
+__all__ = ["COLOURS", "EVERY_EARLY_STEP", "STEPS", "drawn_steps", "flow_figure"]
 
 STEPS = 3000
+EVERY_EARLY_STEP = 100
 COLOURS = OUTCOME_COLOURS
+
+
+def drawn_steps(count: int) -> np.ndarray:
+    """The steps a trajectory is drawn through: every one of the first :data:`EVERY_EARLY_STEP`
+    (the output layer's fast transient), then log-spaced up to the last (the slow drift along
+    a(φ), where a few hundred points draw the same curve as thousands, at a tenth of the page)."""
+    early = np.arange(min(EVERY_EARLY_STEP, count))
+    if count <= EVERY_EARLY_STEP:
+        return early
+    late = np.geomspace(EVERY_EARLY_STEP, count - 1, 200).round().astype(int)
+    return np.unique(np.concatenate([early, late]))
 
 
 def flow_figure(k: int, ratio: float, kappa: float, n: int, seed: int) -> Figure:
@@ -43,10 +55,11 @@ def flow_figure(k: int, ratio: float, kappa: float, n: int, seed: int) -> Figure
     outcome = batch.outcome
     fig, axes = new_figure(ncols=2, width=10.5, height=4.2)
     ax, disk = axes[0, 0], axes[0, 1]
+    drawn = drawn_steps(phi.shape[0])
     for code in COLOURS:
         chosen = np.flatnonzero(outcome == code)
         for j in chosen:
-            ax.plot(phi[:, j], along[:, j], color=COLOURS[code], linewidth=0.5, alpha=0.5,
+            ax.plot(phi[drawn, j], along[drawn, j], color=COLOURS[code], linewidth=0.5, alpha=0.5,
                     label=f"{code.label} ({len(chosen)})" if j == chosen[0] else None)
     angles = np.linspace(0, math.pi, 400)
     _, optimal = formulas.profile_from_scalars(FLOAT64_ELEMENTWISE, angle=formulas.Angle(angles, math.pi - angles),
@@ -85,9 +98,9 @@ def flow_figure(k: int, ratio: float, kappa: float, n: int, seed: int) -> Figure
     spurious_start = z[outcome == Outcome.SPURIOUS, 0]
     caption = (f"{n} runs of GD from the paper's initialization at p = ∞ on the canonical teacher (k = {k}, "
                f"r/r_b = {ratio:g}, κ = {kappa:g}), {STEPS:,} steps each (a run is coloured by the outcome decided "
-               f"within them): {counts[Outcome.GLOBAL]} global, {counts[Outcome.SPURIOUS]} spurious, "
-               f"{counts[Outcome.UNDECIDED]} "
-               "undecided. "
+               f"within them; each is drawn through {len(drawn)} of its steps, every one of the first "
+               f"{EVERY_EARLY_STEP} and log-spaced after): {counts[Outcome.GLOBAL]} global, "
+               f"{counts[Outcome.SPURIOUS]} spurious, {counts[Outcome.UNDECIDED]} undecided. "
                + (f"Every spurious run started with ã₀ᵀâ* between {spurious_start.min():.3g} and "
                   f"{spurious_start.max():.3g} (rim at ±{radius:.3g})." if len(spurious_start) else
                   "No run ended spurious."))

@@ -244,7 +244,7 @@ def _container_labels(ax) -> dict[int, str]:
 def _rows(*columns) -> tuple[tuple[float, ...], ...]:
     """Rows of the given columns with every value finite (points a figure cannot draw are not data)."""
     table = np.column_stack([np.asarray(c, dtype=float).ravel() for c in columns]) if columns else np.empty((0, 0))
-    return tuple(tuple(float(x) for x in row) for row in table if np.isfinite(row).all())
+    return tuple(map(tuple, table[np.isfinite(table).all(axis=1)].tolist()))
 
 
 def _marker_key(collection) -> str:
