@@ -17,6 +17,12 @@ import os
 # from the other worker. Passive waiting changes no number (the kernels do not depend on the
 # thread count) and is read when numba first starts its threads, after this.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Likewise each worker's BLAS would start a thread per core: with the workers already filling the
+# cores those threads spin against each other (as in checks.app.processes). Read when numpy loads
+# BLAS, which no plugin has done yet in an xdist worker.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 import contextlib
 import io

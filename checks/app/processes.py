@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["pool", "stop"]
+__all__ = ["BLAS_THREAD_VARIABLES", "pool", "stop"]
 
 
 def _watch_parent(parent: int, numba_threads: int | None) -> None:
@@ -41,25 +41,53 @@ def _watch_parent(parent: int, numba_threads: int | None) -> None:
             pass
 
 
+# The variables by which BLAS libraries take their thread count when they load: a worker loads
+# numpy while it starts (spawn imports the parent's main module), before any initializer runs.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _blas_threads(threads: int | None):
+    """Children spawned inside this context load BLAS with ``threads`` threads, unless the user set
+    a count: otherwise each worker's BLAS starts a thread per core, and on a machine the workers
+    already fill, those threads spin against each other (empirical-loss ran 3.6× slower in two
+    processes at once: 26 s against 7.2 s, 2026-12-08)."""
+    chosen = {name: str(threads) for name in BLAS_THREAD_VARIABLES if threads and name not in os.environ}
+    os.environ.update(chosen)
+    try:
+        yield
+    finally:
+        for name in chosen:
+            os.environ.pop(name, None)
+
+
 class _Pool(ProcessPoolExecutor):
     """Workers are started with Ctrl-C ignored (SIG_IGN survives exec; a Python handler does not):
     a Ctrl-C while a worker was still importing printed a KeyboardInterrupt traceback from it.
-    A Ctrl-C arriving in the milliseconds of a start is dropped."""
+    A Ctrl-C arriving in the milliseconds of a start is dropped. Workers inherit the BLAS thread
+    count of :func:`_blas_threads`."""
+
+    blas_threads: int | None = None
 
     def _spawn_process(self):
         if threading.current_thread() is not threading.main_thread():
-            return super()._spawn_process()  # type: ignore[misc]  # private: not in the stubs
+            with _blas_threads(self.blas_threads):
+                return super()._spawn_process()  # type: ignore[misc]  # private: not in the stubs
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            return super()._spawn_process()  # type: ignore[misc]
+            with _blas_threads(self.blas_threads):
+                return super()._spawn_process()  # type: ignore[misc]
         finally:
             signal.signal(signal.SIGINT, previous)
 
 
 def pool(workers: int, numba_threads: int | None = None) -> ProcessPoolExecutor:
-    """A spawned process pool whose workers exit when this process dies."""
-    return _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                 initializer=_watch_parent, initargs=(os.getpid(), numba_threads))
+    """A spawned process pool whose workers exit when this process dies; with ``numba_threads``,
+    each worker's numba and BLAS use that many threads."""
+    executor = _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                     initializer=_watch_parent, initargs=(os.getpid(), numba_threads))
+    executor.blas_threads = numba_threads
+    return executor
 
 
 def stop(executor: ProcessPoolExecutor, grace: float = 1.0) -> None:
