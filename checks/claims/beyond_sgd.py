@@ -56,7 +56,7 @@ class Settings(ClaimSettings):
 SETTINGS = PerBudget(quick=Settings(configurations=((10_000, 16),), runs=200, steps=1000),
                      standard=Settings(configurations=((1000, 64), (10_000, 16)), runs=300, steps=1000),
                      thorough=Settings(configurations=((1000, 64), (10_000, 1), (10_000, 16), (30_000, 256)),
-                                       runs=600, steps=1500))
+                                       runs=400, steps=1500))
 
 
 def teacher():

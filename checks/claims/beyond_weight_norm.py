@@ -70,7 +70,7 @@ class Settings(ClaimSettings):
 SETTINGS = PerBudget(quick=Settings(runs=2000, ratios=(0.3, 0.9), kappas=(1.0, 10.0), max_steps=5000),
                      standard=Settings(runs=4000, ratios=(0.3, 0.6, 0.9, 1.2), kappas=(1.0, 10.0),
                                        max_steps=40_000),
-                     thorough=Settings(runs=30_000, ratios=(0.1, 0.3, 0.6, 0.9, 1.2, 2.0), kappas=(0.3, 1.0, 10.0),
+                     thorough=Settings(runs=10_000, ratios=(0.1, 0.3, 0.6, 0.9, 1.2, 2.0), kappas=(0.3, 1.0, 10.0),
                                        max_steps=80_000))
 
 

@@ -48,7 +48,7 @@ SETTINGS = PerBudget(
                    eta_sweep_runs=200),
     standard=Settings(region_runs=2000, teachers_per_family=5, grid_families=GD_FAMILIES, grid_runs=1000,
                       eta_sweep_runs=1000),
-    thorough=Settings(region_runs=5000, teachers_per_family=10, grid_families=GD_FAMILIES, grid_runs=1000,
+    thorough=Settings(region_runs=5000, teachers_per_family=6, grid_families=GD_FAMILIES, grid_runs=500,
                       eta_sweep_runs=2000))
 
 

@@ -44,8 +44,8 @@ class Settings(ClaimSettings):
 
 
 SETTINGS = PerBudget(quick=Settings(random_starts=12, teachers_per_family=1, largest_k=8),
-                     standard=Settings(random_starts=30, teachers_per_family=3, largest_k=16),
-                     thorough=Settings(random_starts=60, teachers_per_family=6, largest_k=32))
+                     standard=Settings(random_starts=20, teachers_per_family=3, largest_k=16),
+                     thorough=Settings(random_starts=40, teachers_per_family=6, largest_k=32))
 
 
 def planar(teacher: Teacher) -> Teacher:

@@ -36,7 +36,7 @@ class Settings(ClaimSettings):
 
 SETTINGS = PerBudget(quick=Settings(steps=600, sizes=(250, 1000, 4000), repeats=3),
                      standard=Settings(steps=1500, sizes=(250, 1000, 4000, 16000), repeats=5),
-                     thorough=Settings(steps=2500, sizes=(250, 1000, 4000, 16000, 64000), repeats=6))
+                     thorough=Settings(steps=1500, sizes=(250, 1000, 4000, 16000, 64000), repeats=4))
 
 
 def gap(teacher: Teacher, v: np.ndarray, a: np.ndarray) -> float:

@@ -89,7 +89,7 @@ SETTINGS = PerBudget(quick=Settings(configurations=CONFIGURATIONS, networks=192,
                                     population_runs=10_000),
                      standard=Settings(configurations=CONFIGURATIONS, networks=576, chunk=192, steps=400, batch=32,
                                        population_runs=20_000),
-                     thorough=Settings(configurations=CONFIGURATIONS, networks=3072, chunk=1024, steps=600, batch=128,
+                     thorough=Settings(configurations=CONFIGURATIONS, networks=1024, chunk=1024, steps=600, batch=64,
                                        population_runs=100_000))
 
 

@@ -76,7 +76,7 @@ class Settings(ClaimSettings):
 
 SETTINGS = PerBudget(quick=Settings(groups=400, teachers_per_family=1, sensitivity=False),
                      standard=Settings(groups=2000, teachers_per_family=3, sensitivity=False),
-                     thorough=Settings(groups=8000, teachers_per_family=6, sensitivity=True))
+                     thorough=Settings(groups=4000, teachers_per_family=6, sensitivity=True))
 CAP_TRIED = 10 * SELECT_STEPS   # the selection's step cap tried in the sensitivity table
 
 

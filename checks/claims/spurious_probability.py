@@ -255,7 +255,7 @@ def _sensitivity(plan: Plan, judged: list[jd.Judged], parts: list[Part]) -> list
         verdict, readings = verdict_with(judged, replace(REQUIREMENT, threshold=constant))
         rows.append(SensitivityRow("the constant (P(spurious) > c)", f"{NEGLIGIBLE:g}", f"{constant:g}", ours, verdict,
                                    readings, "every configuration, the same estimates"))
-    return rows + jd.knob_rows(judged, plan.invariant_grid.quadrature_tolerance, REQUIREMENT, ours, verdict_with)
+    return rows + jd.knob_rows(judged, plan.invariant_grid.sensitivity_tolerance, REQUIREMENT, ours, verdict_with)
 
 
 def region_text(maps: Sequence[jd.Judged], found: Sequence[Threshold]) -> str:

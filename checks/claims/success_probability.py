@@ -272,7 +272,7 @@ def _sensitivity(plan: Plan, judged: list[jd.Judged], parts: list[Part]) -> list
         verdict, readings = verdict_with(judged, replace(REQUIREMENT, threshold=constant))
         rows.append(SensitivityRow("the constant (P(global) > c)", "1/4", f"{constant:.3g}", ours, verdict, readings,
                                    "every configuration, the same estimates"))
-    return rows + jd.knob_rows(judged, plan.invariant_grid.quadrature_tolerance, REQUIREMENT, ours, verdict_with)
+    return rows + jd.knob_rows(judged, plan.invariant_grid.sensitivity_tolerance, REQUIREMENT, ours, verdict_with)
 
 
 def where(row: dict) -> str:
