@@ -28,10 +28,12 @@ interval's lower end exceeds 2, fails when its upper end is below 2, and is unde
 the value reported is the median itself. A teacher (k, r, κ) holds when every p of its series
 passes, fails when one fails.
 
-Every grid run is drawn from ``rng_for(seed, "invariant-grid", k, repr(r), repr(κ), repr(p), n)``
-(κ a float, p an int or math.inf): the configuration alone fixes the runs, so another claim
-drawing n runs for the same configuration gets the same ones (the draw is the one of
-:func:`theory.dynamics.reduced_runs` with that generator).
+A configuration's runs come in blocks of BLOCK = 32: block b is drawn from
+``rng_for(seed, "invariant-grid", k, repr(r), repr(κ), repr(p), "block", b)`` (κ a float, p an int
+or math.inf; the draw of :func:`theory.initialization.reduced_start`), so the seed and the
+configuration alone fix the runs, whatever the budget, and n runs are the first n of any larger
+sample: a look that doubles the runs keeps the ones it had and runs only the new blocks (the
+looks are nested, as :func:`checks.verdicts.estimates.sequential` assumes).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from theory import (
 )
 
 __all__ = [
+    "BLOCK",
     "CLAIM",
     "CLAIM_ID",
     "CONFIDENCE",
@@ -88,6 +91,7 @@ __all__ = [
     "ZONE",
     "Configuration",
     "Grid",
+    "Runs",
     "Settings",
     "check",
     "configuration_status",
@@ -96,6 +100,8 @@ __all__ = [
     "failing_kappa",
     "grid_r",
     "grid_rng",
+    "grid_start",
+    "measure_runs",
     "median_interval",
     "modes_too_close",
     "p_label",
@@ -110,6 +116,7 @@ __all__ = [
     "run_sequentially",
     "speedup_figure",
     "speedup_median",
+    "summarise",
     "t1_figure",
     "teacher_status",
 ]
@@ -254,6 +261,7 @@ def _losses_after(teacher: Teacher, start, eta: float, steps: int) -> np.ndarray
     return reduced_gd.step(state.x, state.y, state.z1, state.z2, state.residual_sq, plane.constants(eta, eta)).loss
 V0_NORM = initialization.DEFAULT_V0_NORM
 DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
+BLOCK = 32                    # runs per block: a configuration's n runs are its first n/BLOCK blocks
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,10 @@ class Grid:
     p: tuple[float, ...]          # ends at math.inf
     runs: int
     max_runs: int = 0             # a configuration still undecided is re-run with 2×, 4×, … runs up to this
+
+    def __post_init__(self):
+        if self.runs < BLOCK or self.runs % BLOCK:
+            raise ValueError(f"a configuration's runs come in blocks of {BLOCK}, got {self.runs}")
 
     def schedule(self) -> Schedule:
         return Schedule(self.runs, max(self.runs, self.max_runs))
@@ -313,9 +325,10 @@ def grid_r(k: int, ratio: float) -> float:
     return min(ratio * invariants.boundary(k), float(k))
 
 
-def grid_rng(seed: int, k: int, r: float, kappa: float, p: float, n: int) -> np.random.Generator:
-    """The generator of the n runs of configuration (k, r, κ, p): from the configuration alone."""
-    return rng_for(seed, GRID_LABEL, k, repr(r), repr(kappa), repr(p), n)
+def grid_rng(seed: int, k: int, r: float, kappa: float, p: float, block: int) -> np.random.Generator:
+    """The generator of block ``block`` (BLOCK runs) of configuration (k, r, κ, p): from the seed and
+    the configuration alone, so n runs are the first n of any larger sample (nested looks)."""
+    return rng_for(seed, GRID_LABEL, k, repr(r), repr(kappa), repr(p), "block", block)
 
 
 def speedup_median(speedup: np.ndarray, unmeasured: int,
@@ -363,62 +376,121 @@ class Configuration:
     region_runs: int           # runs starting in the theorem's region (cos φ₀ > 0, a₀ᵀa* > 0)
     region_not_global: int     # … of which not decided `global`
     region_t1_over_bound: np.ndarray   # T₁/bound of the region's global runs (+∞: Phase I never ended)
+    runs: Runs | None = None   # every run, for a next look to extend
+
+
+@dataclass(frozen=True)
+class Runs:
+    """What each run of a configuration gave, in run order (so blocks concatenate: a look with
+    2n runs adds blocks to the n it had). ``speedup`` and ``relaxed`` are NaN for a run that is not
+    global or whose statistic is unmeasured (converged, T_floor not reached), 0 without a slow start
+    (T₁ = 0; for ``relaxed``, T₁ at or before the transient's end)."""
+
+    outcome: np.ndarray        # theory.decisions.Outcome codes
+    bound: np.ndarray          # the reconstructed Phase I bound (+∞ outside the theorem's region)
+    t1: np.ndarray             # T₁ of a global run (−1: never; −1 for runs not global)
+    speedup: np.ndarray
+    relaxed: np.ndarray
+    relaxed_from_step: int
+
+    @property
+    def size(self) -> int:
+        return len(self.outcome)
+
+    def __add__(self, more: Runs) -> Runs:
+        outcome, bound, t1, speedup, relaxed = (np.concatenate([a, b]) for a, b in zip(self.arrays(), more.arrays(),
+                                                                                        strict=True))
+        return Runs(outcome, bound, t1, speedup, relaxed, self.relaxed_from_step)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return self.outcome, self.bound, self.t1, self.speedup, self.relaxed
+
+
+def grid_start(teacher: Teacher, plane, seed: int, key: tuple[int, float, float, float], blocks: range):
+    """(x, y, z1, z2, residual_sq) of the configuration's runs in ``blocks``: block b draws BLOCK
+    starts of the paper's initialization (v₀ on the unit sphere of Rᵖ) from :func:`grid_rng`."""
+    k, r, kappa, p = key
+    drawn = [initialization.reduced_start(teacher, plane, BLOCK, grid_rng(seed, k, r, kappa, p, b), "paper", p,
+                                          V0_NORM) for b in blocks]
+    return tuple(np.concatenate(arrays) for arrays in zip(*drawn, strict=True))
+
+
+def measure_runs(teacher: Teacher, start, eta: float, max_steps: int) -> Runs:
+    """Decide each run's outcome (theory.decisions) and measure Phase I and II on every run decided
+    `global` (the module docstring's statistic, and the one from the relaxed output layer)."""
+    plane = dynamics.reduced_plane(teacher)
+    n = len(start[0])
+    batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
+                                  start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
+    chosen = batch.outcome == decisions.Outcome.GLOBAL
+    x, y, z1, z2, _ = start
+    bound = phase_one_bound(teacher, eta, x / np.hypot(x, y), plane.q_astar[0] * z1 + plane.q_astar[1] * z2)
+    relax = relaxation_steps(teacher, eta)
+    t1 = np.full(n, -1, np.int64)
+    speedup, relaxed = np.full(n, np.nan), np.full(n, np.nan)
+    if chosen.any():
+        runs = tuple(np.asarray(a)[chosen] for a in start)
+        measured = phases.measure(teacher, runs, eta, max_steps, floor_fraction=FLOOR)   # stops at the floor
+        t1_global, t_floor = measured.t1, measured.t_floor
+        before, after = measured.per_step_decrease()
+        loss_relaxed = _losses_after(teacher, runs, eta, relax)
+        reached = (t1_global > 0) & (t_floor > t1_global)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            judged = np.where(before > 0, after / before, math.inf)    # log ℓ did not fall before T₁: +∞
+            before_relaxed = np.log(loss_relaxed / measured.loss_t1) / (t1_global - relax)
+            shown = np.where(before_relaxed > 0, after / before_relaxed, math.inf)
+        # no Phase I (T₁ = 0), or none left after the transient: no slow start to measure, counted as 0
+        t1[chosen] = t1_global
+        speedup[chosen] = np.where(reached, judged, np.where(t1_global == 0, 0.0, np.nan))
+        relaxed[chosen] = np.where(reached | (t1_global == 0), np.where(t1_global > relax, shown, 0.0), np.nan)
+    return Runs(np.asarray(batch.outcome), bound, t1, speedup, relaxed, relax)
 
 
 def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed: int,
-                      max_steps: int, confidence: float = CONFIDENCE) -> Configuration:
-    """Draw the configuration's n runs (paper's initialization, v₀ on the unit sphere of Rᵖ),
-    decide each run's outcome, and measure Phase I and II on every run decided `global`."""
+                      max_steps: int, confidence: float = CONFIDENCE, runs: Runs | None = None) -> Configuration:
+    """The configuration's first n runs (n a multiple of BLOCK), decided and measured; ``runs``: its
+    first runs already measured (a previous look), to which only the missing blocks are added."""
+    if n % BLOCK or n < BLOCK:
+        raise ValueError(f"a configuration's runs come in blocks of {BLOCK}, got {n}")
     r = grid_r(k, ratio)
     teacher = invariants.canonical_teacher(k, r, kappa)
-    plane = dynamics.reduced_plane(teacher)
     eta = dynamics.default_eta(teacher, V0_NORM)
-    start = initialization.reduced_start(teacher, plane, n, grid_rng(seed, k, r, kappa, p, n), "paper", p, V0_NORM)
-    batch = dynamics.reduced_runs(teacher, n, np.random.default_rng(0), eta=eta, max_steps=DECISION_STEPS,
-                                  start=lambda *_: tuple(np.array(a) for a in start))   # the kernel runs in place
-    counts = OutcomeCounts.of_batch(batch).to_json()   # the row is evidence: outcomes by name
-    chosen = batch.outcome == decisions.Outcome.GLOBAL
-    x, y, z1, z2, _ = start
-    cos_phi0 = x / np.hypot(x, y)
-    a_dot0 = plane.q_astar[0] * z1 + plane.q_astar[1] * z2
-    bound_all = phase_one_bound(teacher, eta, cos_phi0, a_dot0)
-    in_region = np.isfinite(bound_all)
-    steps = max_steps   # every run stops at the floor; the cap only bounds a run that never gets there
-    if chosen.any():
-        measured = phases.measure(teacher, tuple(np.asarray(a)[chosen] for a in start), eta, steps,
-                                  floor_fraction=FLOOR)
-        t1, t_floor = measured.t1, measured.t_floor
-        before, after = measured.per_step_decrease()
-        relax = relaxation_steps(teacher, eta)
-        loss_relaxed = _losses_after(teacher, tuple(np.asarray(a)[chosen] for a in start), eta, relax)
-        late = (t1 > relax) & (t_floor > t1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            before_relaxed = np.where(late, np.log(loss_relaxed / measured.loss_t1) / (t1 - relax), np.nan)
-            relaxed = np.where(before_relaxed[late] > 0, after[late] / before_relaxed[late], math.inf)
-        # Phase I over before the transient relaxed: no slow start left to measure (0, as T₁ = 0)
-        relaxed = np.concatenate([relaxed, np.zeros(int(np.sum((t1 <= relax) & (t_floor > t1))))])
-    else:
-        t1 = t_floor = np.zeros(0, np.int64)
-        before = after = relaxed = np.zeros(0)
-        relax = relaxation_steps(teacher, eta)
-    no_phase_one = t1 == 0
-    reached = (t1 > 0) & (t_floor > t1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speedup = np.where(before[reached] > 0, after[reached] / before[reached], math.inf)
-    speedup = np.concatenate([speedup, np.zeros(int(no_phase_one.sum()))])   # no Phase I: no slow start
-    unmeasured = int(np.sum(~reached & ~no_phase_one))
-    bound = bound_all[chosen]
+    done = 0 if runs is None else runs.size
+    if done < n:
+        start = grid_start(teacher, dynamics.reduced_plane(teacher), seed, (k, r, kappa, p),
+                           range(done // BLOCK, n // BLOCK))
+        more = measure_runs(teacher, start, eta, max_steps)
+        runs = more if runs is None else runs + more
+    assert runs is not None and runs.size == n
+    return summarise(runs, (k, r, kappa, p), eta, max_steps, confidence)
+
+
+def summarise(runs: Runs, key: tuple[int, float, float, float], eta: float, max_steps: int,
+              confidence: float) -> Configuration:
+    """The evidence row and the arrays the parts read, from a configuration's runs."""
+    k, r, kappa, p = key
+    chosen = runs.outcome == decisions.Outcome.GLOBAL
+    in_region = np.isfinite(runs.bound)
+    t1, bound = runs.t1[chosen], runs.bound[chosen]
+    speedup = runs.speedup[chosen]
+    unmeasured = int(np.isnan(speedup).sum())
+    measured = speedup[~np.isnan(speedup)]
+    relaxed = runs.relaxed[chosen]
+    relaxed = relaxed[~np.isnan(relaxed)]
     region_global = in_region[chosen]
     with np.errstate(divide="ignore", invalid="ignore"):
         over = np.where(t1[region_global] >= 0, t1[region_global] / bound[region_global], math.inf)
+    no_phase_one = int(np.sum(t1 == 0))
+    counts = OutcomeCounts.of_codes(runs.outcome).to_json()   # the row is evidence: outcomes by name
     row = {"k": k, "r": r, "ratio_over_boundary": r / invariants.boundary(k), "kappa": kappa, "p": p_label(p),
-           "v0_norm": V0_NORM, "eta": eta, "runs": n, **counts, "speedup_runs": int(reached.sum()),
-           "no_phase_one": int(no_phase_one.sum()), "unmeasured": unmeasured,
-           "theorem_region_runs": int(in_region.sum()), "step_cap": steps}
-    if speedup.size + unmeasured:
-        row["speedup_median"], row["speedup_low"], row["speedup_high"] = speedup_median(speedup, unmeasured, confidence)
-    row["relaxed_from_step"] = relax
-    if relaxed.size + unmeasured:     # shown beside the judged statistic, not judged (docs/claims.md)
+           "v0_norm": V0_NORM, "eta": eta, "runs": runs.size, **counts,
+           "speedup_runs": int(measured.size) - no_phase_one, "no_phase_one": no_phase_one,
+           "unmeasured": unmeasured, "theorem_region_runs": int(in_region.sum()), "step_cap": max_steps}
+    if speedup.size:
+        row["speedup_median"], row["speedup_low"], row["speedup_high"] = speedup_median(measured, unmeasured,
+                                                                                         confidence)
+    row["relaxed_from_step"] = runs.relaxed_from_step
+    if speedup.size:     # shown beside the judged statistic, not judged (docs/claims.md)
         (row["speedup_after_transient_median"], row["speedup_after_transient_low"],
          row["speedup_after_transient_high"]) = speedup_median(relaxed, unmeasured, confidence)
     ended = t1[t1 >= 0]
@@ -426,8 +498,8 @@ def run_configuration(k: int, ratio: float, kappa: float, p: float, n: int, seed
         row["T1_median"], row["T1_max"] = float(np.median(ended)), int(ended.max())
     finite = bound[np.isfinite(bound)]
     row["bound_median"] = float(np.median(finite)) if finite.size else "inf"
-    return Configuration(row, (k, r, kappa), speedup, t1, bound, int(in_region.sum()),
-                         int(np.sum(in_region & ~chosen)), over)
+    return Configuration(row, (k, r, kappa), measured, t1, bound, int(in_region.sum()),
+                         int(np.sum(in_region & ~chosen)), over, runs)
 
 
 def configuration_status(row: dict) -> str:
@@ -451,10 +523,13 @@ def _slope_interval(bound: np.ndarray, t1: np.ndarray, alpha: float) -> tuple[fl
 def run_sequentially(k: int, ratio: float, kappa: float, p: float, grid: Grid, seed: int, max_steps: int,
                      alpha: float) -> Configuration:
     """One configuration decided sequentially: its runs doubled from ``grid.runs`` while undecided, up
-    to ``grid.max_runs``, each look's interval at α/looks (so they hold together with 1 − α)."""
+    to ``grid.max_runs``, each look's interval at α/looks (so they hold together with 1 − α). The
+    looks are nested: a look keeps the runs of the one before and adds as many (its next blocks)."""
     schedule = grid.schedule()
+    runs: Runs | None = None
     for n in schedule.sizes():
-        c = run_configuration(k, ratio, kappa, p, n, seed, max_steps, 1 - alpha / schedule.looks)
+        c = run_configuration(k, ratio, kappa, p, n, seed, max_steps, 1 - alpha / schedule.looks, runs)
+        runs = c.runs
         if configuration_status(c.row) != UNDECIDED:
             break
     return c

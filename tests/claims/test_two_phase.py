@@ -114,17 +114,39 @@ def test_no_part_judges_a_constant_on_the_runs_that_fitted_it(quick):
     assert low <= phase_one["log_log_slope"] <= high < 1
 
 
-def test_a_configuration_draws_the_runs_any_claim_gets_from_its_seed():
-    """The runs depend on (seed, k, r, κ, p, n) only: the same outcomes as reduced_runs from
-    rng_for(seed, "invariant-grid", k, repr(r), repr(κ), repr(p), n)."""
-    from theory import invariants
+def test_a_configuration_draws_its_runs_in_blocks_from_its_seed():
+    """The runs depend on (seed, k, r, κ, p, block) only: the outcomes of reduced_runs from each block's
+    rng_for(seed, "invariant-grid", k, repr(r), repr(κ), repr(p), "block", b), and n runs are the first n
+    of 2n (nested looks) — measured afresh or by extending the first n."""
+    from theory import initialization, invariants
     for k, ratio, kappa, p in ((2, 0.3, 10.0, 10), (10, 0.3, 1.0, math.inf)):
-        config = two_phase.run_configuration(k, ratio, kappa, p, 40, 0, 50_000)
         r = two_phase.grid_r(k, ratio)
-        batch = dynamics.reduced_runs(invariants.canonical_teacher(k, r, kappa), 40,
-                                      two_phase.grid_rng(0, k, r, kappa, p, 40), p=p,
-                                      max_steps=two_phase.DECISION_STEPS)
-        assert dynamics.batch_counts(batch) == {key: config.row[key] for key in dynamics.OUTCOMES}
+        teacher = invariants.canonical_teacher(k, r, kappa)
+        plane = dynamics.reduced_plane(teacher)
+        first = two_phase.run_configuration(k, ratio, kappa, p, 32, 0, 50_000)
+        both = two_phase.run_configuration(k, ratio, kappa, p, 64, 0, 50_000)
+        extended = two_phase.run_configuration(k, ratio, kappa, p, 64, 0, 50_000, runs=first.runs)
+        assert both.row == extended.row
+        assert first.runs is not None and both.runs is not None
+        assert np.array_equal(both.runs.outcome[:32], first.runs.outcome)
+        assert np.array_equal(both.runs.speedup[:32], first.runs.speedup, equal_nan=True)
+        counts = dict.fromkeys(dynamics.OUTCOMES, 0)
+        for block in (0, 1):
+            start = initialization.reduced_start(teacher, plane, two_phase.BLOCK,
+                                                 two_phase.grid_rng(0, k, r, kappa, p, block), "paper", p)
+            batch = dynamics.reduced_runs(teacher, two_phase.BLOCK, np.random.default_rng(0), eta=first.row["eta"],
+                                          start=lambda *_, s=start: tuple(np.array(a) for a in s),
+                                          max_steps=two_phase.DECISION_STEPS)
+            for key, value in dynamics.batch_counts(batch).items():
+                counts[key] += value
+        assert counts == {key: both.row[key] for key in dynamics.OUTCOMES}
+
+
+def test_a_grid_takes_its_runs_in_whole_blocks():
+    with pytest.raises(ValueError, match="blocks of 32"):
+        two_phase.Grid((2,), (0.3,), (1.0,), (10,), 48)
+    with pytest.raises(ValueError, match="blocks of 32"):
+        two_phase.run_configuration(2, 0.3, 1.0, 10, 40, 0, 1000)
 
 
 def test_unmeasured_runs_widen_the_interval_both_ways():
