@@ -110,6 +110,7 @@ __all__ = [
     "predicted_rate",
     "rate_error",
     "region_phases",
+    "region_sentence",
     "region_text",
     "relaxation_steps",
     "run_configuration",
@@ -119,6 +120,7 @@ __all__ = [
     "summarise",
     "t1_figure",
     "teacher_status",
+    "teacher_statuses",
 ]
 
 REPORT_ORDER = 160
@@ -536,9 +538,14 @@ def run_sequentially(k: int, ratio: float, kappa: float, p: float, grid: Grid, s
 
 
 def teacher_status(rows: list[dict]) -> str:
-    """A teacher holds when every p of its series passes, fails when one fails."""
+    """A teacher holds when every p of its series passes, fails when one fails; otherwise it is at
+    the threshold when every p is decided (some inside 2 ± ZONE), and undecided when one is not."""
     statuses = [configuration_status(r) for r in rows]
-    return FAIL if FAIL in statuses else PASS if all(s == PASS for s in statuses) else UNDECIDED
+    if FAIL in statuses:
+        return FAIL
+    if all(s == PASS for s in statuses):
+        return PASS
+    return UNDECIDED if UNDECIDED in statuses else AT_THRESHOLD
 
 
 def counterexample_size(row: dict) -> float:
@@ -553,36 +560,43 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def region_text(teachers: dict, status: str) -> str:
-    """Where the teachers of ``status`` lie in (k, r/r_b, κ): per k, the κ of each r/r_b (merged
-    over r/r_b when equal, written κ ≤ … when they are every grid κ up to one)."""
-    kappas = sorted({key[2] for key in teachers})
+def teacher_statuses(teachers: dict) -> dict[tuple[int, float, float], str]:
+    """(k, r/r_b, κ) → the teacher's status (:func:`teacher_status`), for every teacher of the grid."""
+    return {(key[0], rows[0]["ratio_over_boundary"], key[2]): teacher_status(rows) for key, rows in teachers.items()}
+
+
+def region_text(statuses: dict[tuple[int, float, float], str], status: str) -> str:
+    """Which teachers (k, r/r_b, κ) have ``status``, by their grid values only (no range is implied
+    between or beyond them): per k, the κ of each r/r_b, r/r_b merged where their κ are the same —
+    e.g. "k = 10: κ = 0.1, 1 (r/r_b = 0.3)"; "none" when no teacher has it."""
     parts = []
-    for k in sorted({key[0] for key in teachers}):
-        by_ratio: dict[str, list[str]] = {}
-        ratios = sorted({rows[0]["ratio_over_boundary"] for key, rows in teachers.items() if key[0] == k})
-        for ratio in ratios:
-            chosen = sorted(key[2] for key, rows in teachers.items()
-                            if key[0] == k and rows[0]["ratio_over_boundary"] == ratio
-                            and teacher_status(rows) == status)
-            if not chosen:
-                continue
-            if chosen == kappas:
-                text = "every κ"
-            elif len(chosen) == 1:
-                text = f"κ = {_fmt(chosen[0])}"
-            elif chosen == kappas[:len(chosen)]:
-                text = f"κ ≤ {_fmt(chosen[-1])}"
-            elif chosen == kappas[-len(chosen):]:
-                text = f"κ ≥ {_fmt(chosen[0])}"
-            else:
-                text = "κ ∈ {" + ", ".join(_fmt(c) for c in chosen) + "}"
-            by_ratio.setdefault(text, []).append(f"{ratio:.2g}")
-        if by_ratio:
-            pieces = [f"{text} (r/r_b = {', '.join(rs)})" if len(rs) < len(ratios) else f"{text} (every r/r_b)"
-                      for text, rs in by_ratio.items()]
-            parts.append(f"k = {k:,}: " + "; ".join(pieces))
-    return " — ".join(parts) if parts else "nowhere"
+    for k in sorted({key[0] for key in statuses}):
+        by_kappas: dict[str, list[str]] = {}
+        for ratio in sorted({key[1] for key in statuses if key[0] == k}):
+            chosen = sorted(key[2] for key, found in statuses.items() if key[:2] == (k, ratio) and found == status)
+            if chosen:
+                by_kappas.setdefault("κ = " + ", ".join(_fmt(c) for c in chosen), []).append(f"{ratio:.2g}")
+        if by_kappas:
+            parts.append(f"k = {k:,}: " + "; ".join(f"{text} (r/r_b = {', '.join(ratios)})"
+                                                     for text, ratios in by_kappas.items()))
+    return " — ".join(parts) if parts else "none"
+
+
+def region_sentence(statuses: dict[tuple[int, float, float], str]) -> str:
+    """Where 'much faster' holds, fails, is at the threshold and is undecided, teacher by teacher of
+    the grid (each at every p of its series): every teacher is named in exactly one list, and a list
+    names grid values only — the sentence says nothing about a teacher the grid did not decide."""
+    counts = {status: sum(found == status for found in statuses.values())
+              for status in (PASS, FAIL, AT_THRESHOLD, UNDECIDED)}
+    pieces = [f"holds for {counts[PASS]} of {len(statuses)} teachers (k, r/r_b, κ) of the grid, at every p of "
+              f"its series: {region_text(statuses, PASS)}",
+              f"fails for {counts[FAIL]} (at some p): {region_text(statuses, FAIL)}"]
+    if counts[AT_THRESHOLD]:
+        pieces.append(f"at the threshold (inside 2 ± {ZONE:g} at some p, decided elsewhere) for "
+                      f"{counts[AT_THRESHOLD]}: {region_text(statuses, AT_THRESHOLD)}")
+    pieces.append(f"undecided for {counts[UNDECIDED]} (some p's interval still meets an edge of 2 ± {ZONE:g} after "
+                  f"its last look): {region_text(statuses, UNDECIDED)}")
+    return "; ".join(pieces)
 
 
 def failing_kappa(teachers: dict) -> float | None:
@@ -645,7 +659,7 @@ def check(plan: Plan, seed: int) -> Outcome:
     for c in configurations:
         teachers.setdefault(c.teacher_key, []).append(c.row)
     for row in rows:
-        status = configuration_status(row)
+        status = row["status"] = configuration_status(row)
         note = ("no run converged to the global minimum" if "speedup_median" not in row
                 else f"the median's interval straddles 2 ± {ZONE:g}" if status == UNDECIDED
                 else f"the median's interval lies inside 2 ± {ZONE:g}" if status == AT_THRESHOLD else "")
@@ -654,8 +668,8 @@ def check(plan: Plan, seed: int) -> Outcome:
 
     def least_median(rows_):
         return min(r.get("speedup_median", 0.0) for r in rows_)
-    best_key = max(teachers, key=lambda key: ({PASS: 2, UNDECIDED: 1, FAIL: 0}[teacher_status(teachers[key])],
-                                             least_median(teachers[key])))
+    rank = {PASS: 2, AT_THRESHOLD: 1, UNDECIDED: 1, FAIL: 0}
+    best_key = max(teachers, key=lambda key: (rank[teacher_status(teachers[key])], least_median(teachers[key])))
     best = teachers[best_key]
     holding = [key for key, rows_ in teachers.items() if teacher_status(rows_) == PASS]
     some_status = PASS if holding else FAIL if all(teacher_status(r) == FAIL for r in teachers.values()) else UNDECIDED
@@ -745,8 +759,10 @@ def check(plan: Plan, seed: int) -> Outcome:
                                                          "speedup_runs", "no_phase_one", "unmeasured")}
     figures = [speedup_figure(teachers, grid), speedup_figure(teachers, grid, "speedup_after_transient"),
                t1_figure(configurations)]
-    holds_text, fails_text = region_text(teachers, PASS), region_text(teachers, FAIL)
+    statuses = teacher_statuses(teachers)
+    holds_text, fails_text = region_text(statuses, PASS), region_text(statuses, FAIL)
     undecided_teachers = [key for key, r in teachers.items() if teacher_status(r) == UNDECIDED]
+    undecided_text = region_text(statuses, UNDECIDED)
     kappa_fail = failing_kappa(teachers)
     runs_text = (f"{totals['runs']:,} runs drawn, {totals['global']:,} global ({totals['no_phase_one']} without a "
                  f"Phase I, T₁ = 0, counted as speedup 0; {totals['unmeasured']} unmeasured), "
@@ -762,16 +778,15 @@ def check(plan: Plan, seed: int) -> Outcome:
                   + (f", and a teacher's median T₁ moves by at most ×{change:.2g} across its p, ∞ included"
                      if change else ""))
 
+    sentence = region_sentence(statuses)
+    kappa_text = (f" (at κ = {', '.join(_fmt(c) for c in grid.kappa if c >= kappa_fail)} every teacher of the grid "
+                  "fails)" if kappa_fail else "")
+
     def summary_qualified():
         counter = every_part.failure()
         row = counter.instance
         return (f"'much faster' (median speedup > {SHAPE_THRESHOLD:g} + {ZONE:g}, family-wise error {FAMILY_ALPHA:g}, "
-                f"at every p up to ∞) holds for "
-                f"{len(holding)} of {len(teachers)} teachers (k, r/r_b, κ): {holds_text}; fails for "
-                f"{sum(teacher_status(r) == FAIL for r in teachers.values())}: {fails_text}"
-                + (f" (every teacher with κ ≥ {_fmt(kappa_fail)} fails, at every k and r/r_b tried)" if kappa_fail
-                   else "")
-                + (f"; {len(undecided_teachers)} undecided" if undecided_teachers else "")
+                f"at every p up to ∞) {sentence}{kappa_text}"
                 + f"; smallest counterexample k = {row['k']}, r = {row['r']:.3g} (r/r_b = "
                   f"{row['ratio_over_boundary']:.2g}), κ = {_fmt(row['kappa'])}, p = {row['p']}: median speedup "
                   f"{row['speedup_median']:.2f} over {row['global']} global runs; {runs_text}; {bound_text}; "
@@ -789,12 +804,18 @@ def check(plan: Plan, seed: int) -> Outcome:
                    says="the gradient descent dynamics has two phases: it starts off slow, but converges much faster "
                         "after several iterations",
                    where={"much-faster-for-some-teacher": lambda: f"the teachers that hold at every p: {holds_text}",
-                          "much-faster-everywhere": lambda: (f"the teachers that fail at some p: {fails_text} "
-                                                             f"({decided} of {len(rows)} configurations decided)")},
+                          "much-faster-everywhere": lambda: (f"the teachers that fail at some p: {fails_text}; "
+                                                             f"undecided: {undecided_text} ({decided} of {len(rows)} "
+                                                             "configurations decided)")},
                    exclusions=(f"'much faster' read as a median speedup above 2 ± {ZONE:g} (ours)",
                                "‖v₀‖ = 1 (ours): κ is the teacher's scale against it"),
                    regions={"holds": holds_text, "fails": fails_text,
+                            "at_threshold": region_text(statuses, AT_THRESHOLD),
+                            "undecided_text": undecided_text, "sentence": sentence,
                             "undecided": [list(key) for key in undecided_teachers],
+                            "teachers": [{"k": key[0], "r": key[1],
+                                          "ratio_over_boundary": rows_[0]["ratio_over_boundary"], "kappa": key[2],
+                                          "status": teacher_status(rows_)} for key, rows_ in teachers.items()],
                             "every_teacher_fails_from_kappa": kappa_fail},
                    phase_one=phase_one, sensitivity=sensitivity,
                    coverage=grid_coverage(rows, plan.budget, parts))

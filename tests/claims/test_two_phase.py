@@ -149,6 +149,29 @@ def test_a_grid_takes_its_runs_in_whole_blocks():
         two_phase.run_configuration(2, 0.3, 1.0, 10, 40, 0, 1000)
 
 
+def test_the_region_sentence_names_every_teacher_once_by_its_grid_values():
+    statuses = {(2, 0.3, 0.1): "pass", (2, 0.3, 1.0): "pass", (2, 0.3, 10.0): "fail", (2, 1.5, 0.1): "pass",
+                (2, 1.5, 1.0): "undecided", (2, 1.5, 10.0): "fail", (10, 0.3, 1.0): "at-threshold"}
+    sentence = two_phase.region_sentence(statuses)
+    assert sentence.startswith("holds for 3 of 7 teachers (k, r/r_b, κ) of the grid, at every p of its series: "
+                               "k = 2: κ = 0.1, 1 (r/r_b = 0.3); κ = 0.1 (r/r_b = 1.5); fails for 2 (at some p): "
+                               "k = 2: κ = 10 (r/r_b = 0.3, 1.5); at the threshold")
+    assert sentence.endswith("for 1: k = 10: κ = 1 (r/r_b = 0.3); undecided for 1 (some p's interval still meets an "
+                             "edge of 2 ± 0.1 after its last look): k = 2: κ = 1 (r/r_b = 1.5)")
+    assert "≤" not in sentence and "every κ" not in sentence      # grid values only, no range
+    assert "undecided for 0 (" in two_phase.region_sentence({(2, 0.3, 0.1): "pass"})
+
+
+def test_a_teacher_is_at_the_threshold_only_when_every_p_is_decided():
+    def row(low, high):
+        return {"speedup_median": (low + high) / 2, "speedup_low": low, "speedup_high": high}
+    holds, inside, straddles, fails = row(2.2, 2.5), row(1.95, 2.05), row(2.0, 2.5), row(1.0, 1.5)
+    assert two_phase.teacher_status([holds, inside]) == "at-threshold"
+    assert two_phase.teacher_status([holds, inside, straddles]) == "undecided"
+    assert two_phase.teacher_status([inside, fails, straddles]) == "fail"
+    assert two_phase.teacher_status([holds, holds]) == "pass"
+
+
 def test_unmeasured_runs_widen_the_interval_both_ways():
     speedup = np.full(30, 3.0)
     median, low, high = two_phase.speedup_median(speedup, 0)
