@@ -726,6 +726,14 @@ def check(plan: Plan, seed: int) -> Outcome:
                  "fitted_at": None if fitted_at is None else {key: fitted_at.row[key] for key in
                                                               ("k", "r", "ratio_over_boundary", "kappa", "p")},
                  "largest_T1_median_change_over_p": max(t1_change.values(), default=None),
+                 # per configuration, so that budgets can be compared on the configurations they share (a
+                 # largest value grows with the grid: standard's sits at a teacher quick's grid lacks)
+                 "C_by_configuration": [{**{key: c.row[key] for key in ("k", "ratio_over_boundary", "kappa", "p")},
+                                         "region_runs": c.region_runs,
+                                         "largest_T1_over_bound": float(np.max(c.region_t1_over_bound, initial=0.0,
+                                                                               where=np.isfinite(
+                                                                                   c.region_t1_over_bound)))}
+                                        for c in region],
                  "median_looseness": float(np.median(fitted / ended[ended > 0])) if np.any(ended > 0) else None,
                  "at_infinity": at_infinity}
 
