@@ -82,7 +82,7 @@ def test_quick_verdict_and_evidence_carry_the_invariants(quick):
     assert counter["part"] == "much-faster-everywhere"
     instance = counter["instance"]
     assert instance["ratio_over_boundary"] < 1                     # a teacher with a spurious minimum
-    assert counter["measured"] == instance["speedup_median"] < two_phase.SHAPE_THRESHOLD   # the statistic itself
+    assert counter["measured"] == instance["design_speedup_median"] < two_phase.SHAPE_THRESHOLD   # the statistic
     assert math.isinf(float(quick[1]["phase_one"]["at_infinity"][0]["bound"]))
     assert all(r["T1_median"] is not None for r in quick[1]["phase_one"]["at_infinity"])
 
@@ -96,7 +96,8 @@ def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
     assert len(rows) == len(grid.configurations()) == len(grid.k) * len(grid.ratio) * len(grid.kappa) * len(grid.p)
     assert quick[1]["parts"]["much-faster-everywhere"]["cases"] == len(rows)
     for row in rows:
-        assert row["runs"] in grid.schedule().sizes()       # runs doubled while undecided
+        assert row["runs"] == grid.runs
+        assert row["design_points"] in two_phase.DESIGN.sizes()     # the design doubled while undecided
         assert row["global"] + row["spurious"] + row["undecided"] + row["diverged"] == row["runs"]
         assert row["speedup_runs"] + row["no_phase_one"] + row["unmeasured"] == row["global"]
     assert quick[1]["totals"]["runs"] == sum(row["runs"] for row in rows)
@@ -156,8 +157,8 @@ def test_the_region_sentence_names_every_teacher_once_by_its_grid_values():
     assert sentence.startswith("holds for 3 of 7 teachers (k, r/r_b, κ) of the grid, at every p of its series: "
                                "k = 2: κ = 0.1, 1 (r/r_b = 0.3); κ = 0.1 (r/r_b = 1.5); fails for 2 (at some p): "
                                "k = 2: κ = 10 (r/r_b = 0.3, 1.5); at the threshold")
-    assert sentence.endswith("for 1: k = 10: κ = 1 (r/r_b = 0.3); undecided for 1 (some p's interval still meets an "
-                             "edge of 2 ± 0.1 after its last look): k = 2: κ = 1 (r/r_b = 1.5)")
+    assert sentence.endswith("for 1: k = 10: κ = 1 (r/r_b = 0.3); undecided for 1 (at some p the design's interval "
+                             "still meets an edge of 2 ± 0.1 after its last doubling): k = 2: κ = 1 (r/r_b = 1.5)")
     assert "≤" not in sentence and "every κ" not in sentence      # grid values only, no range
     assert "undecided for 0 (" in two_phase.region_sentence({(2, 0.3, 0.1): "pass"})
 
