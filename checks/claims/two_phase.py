@@ -654,6 +654,12 @@ def design_estimate(runs: Runs, medians: list[float]) -> Estimate | None:
                     note=f"{runs.size:,} Halton points")
 
 
+def _first(runs: Runs, n: int) -> Runs:
+    """The first n runs."""
+    outcome, bound, t1, speedup, relaxed = (a[:n] for a in runs.arrays())
+    return Runs(outcome, bound, t1, speedup, relaxed, runs.relaxed_from_step)
+
+
 def run_design(k: int, ratio: float, kappa: float, p: float, max_steps: int) -> Design:
     """The configuration judged on the seed-free design: Halton points of the start law, doubled from
     DESIGN.first while the estimate's interval meets an edge of 2 ± ZONE, up to DESIGN.last; the same
@@ -665,16 +671,21 @@ def run_design(k: int, ratio: float, kappa: float, p: float, max_steps: int) -> 
     runs: Runs | None = None
     medians: list[float] = []
     status, estimate = UNDECIDED, None
-    for n in DESIGN.sizes():
+    sizes = DESIGN.sizes()
+    for n in sizes:
         done = 0 if runs is None else runs.size
-        more = measure_runs(teacher, design_start(teacher, plane, p, design_uniforms(done, n)), eta, max_steps,
-                            relaxed_too=False)
-        runs = more if runs is None else runs + more
-        speedup = runs.speedup[runs.outcome == decisions.Outcome.GLOBAL]
-        medians.append(float(np.median(np.where(np.isnan(speedup), 0.0, speedup))) if speedup.size else math.nan)
-        estimate = design_estimate(runs, medians)
+        if done < n:       # the first three sizes in one batch: the first estimate needs their three medians
+            upto = max(n, sizes[min(2, len(sizes) - 1)])
+            more = measure_runs(teacher, design_start(teacher, plane, p, design_uniforms(done, upto)), eta,
+                                max_steps, relaxed_too=False)
+            runs = more if runs is None else runs + more
+        assert runs is not None
+        first = runs.speedup[:n][runs.outcome[:n] == decisions.Outcome.GLOBAL]
+        medians.append(float(np.median(np.where(np.isnan(first), 0.0, first))) if first.size else math.nan)
+        estimate = design_estimate(_first(runs, n), medians)
         status = UNDECIDED if estimate is None else REQUIREMENT.decide(estimate)
         if status != UNDECIDED:
+            runs = _first(runs, n)
             break
     assert runs is not None
     return Design(status, estimate, runs.size, tuple(medians), runs)
