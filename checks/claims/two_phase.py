@@ -24,15 +24,12 @@ configuration's value is the median over **every** run of it that converges to t
 
 **Seed-free decisions.** Population GD is deterministic, so a run's speedup is a function of its
 start, and the configuration's median is a functional of the start law alone — no seed in it. Each
-configuration is therefore judged on a fixed design (:func:`run_design`): the points of the
-unscrambled Halton sequence in [0, 1)⁴ mapped through the inverse distribution functions of the
-start law (:func:`design_start`: φ₀, and a₀'s radius, share in span{a*, 1} and turn), DESIGN.first
-of them, doubled while undecided up to DESIGN.last. Its interval is the median ± DESIGN_SAFETY × the
-largest change of the median over the last two doublings (never below the design's resolution at
-the median): *estimated by quadrature*, like P_∞ in :mod:`theory.quadrature` — not a confidence
-interval and not proved. So the decisions, and every sentence drawn from them, are the same at
-every seed and at every budget (the design does not depend on either); a configuration the design
-leaves within its error of an edge of 2 ± ZONE is undecided at every seed alike.
+configuration is therefore judged on the seed-free design of :mod:`checks.experiments.design`
+(:func:`configuration_design`: Halton points mapped to the paper's initialization by
+:func:`theory.initialization.paper_start_at`, doubled while undecided; its interval *estimated by
+quadrature* — not a confidence interval and not proved). So the decisions, and every sentence drawn
+from them, are the same at every seed and at every budget; a configuration the design leaves within
+its error of an edge of 2 ± ZONE is undecided at every seed alike.
 
 The seed still draws Grid.runs runs per configuration beside the design (the Phase I bound and
 slope are judged on them), and part ``design-agrees`` checks the design against them: the sampled
@@ -62,9 +59,9 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import NullLocator
 from scipy import stats
-from scipy.stats import qmc
 
 from checks.experiments.counts import OutcomeCounts
+from checks.experiments.design import DESIGN, DESIGN_SAFETY, Design, run_design
 from checks.experiments.plan import ClaimSettings, Plan, setting, shown
 from checks.experiments.teachers import gd_teachers, region_init
 from checks.figures.render import new_figure, series_style, to_figure
@@ -72,7 +69,7 @@ from checks.verdicts.budget import PerBudget
 from checks.verdicts.cases import AT_THRESHOLD, FAIL, PASS, UNDECIDED, Part
 from checks.verdicts.claim import Claim, rng_for
 from checks.verdicts.coverage import grid_coverage
-from checks.verdicts.estimates import Estimate, Requirement, Schedule
+from checks.verdicts.estimates import Estimate, Requirement
 from checks.verdicts.outcome import Figure, FigureLine, Outcome, SensitivityRow, combine
 from theory import (
     Teacher,
@@ -93,8 +90,6 @@ __all__ = [
     "CLAIM_ID",
     "CONFIDENCE",
     "DECISION_STEPS",
-    "DESIGN",
-    "DESIGN_SAFETY",
     "FAMILY_ALPHA",
     "FLOOR",
     "GRID_LABEL",
@@ -109,18 +104,15 @@ __all__ = [
     "WINDOW",
     "ZONE",
     "Configuration",
-    "Design",
     "Grid",
     "Runs",
     "Settings",
     "check",
+    "configuration_design",
     "configuration_status",
     "counterexample_size",
     "deep_rate_error",
     "design_agreement",
-    "design_estimate",
-    "design_start",
-    "design_uniforms",
     "failing_kappa",
     "grid_r",
     "grid_rng",
@@ -138,7 +130,6 @@ __all__ = [
     "region_text",
     "relaxation_steps",
     "run_configuration",
-    "run_design",
     "speedup_figure",
     "speedup_median",
     "summarise",
@@ -428,6 +419,15 @@ class Runs:
     def arrays(self) -> tuple[np.ndarray, ...]:
         return self.outcome, self.bound, self.t1, self.speedup, self.relaxed
 
+    def first(self, n: int) -> Runs:
+        """The first n runs."""
+        outcome, bound, t1, speedup, relaxed = (a[:n] for a in self.arrays())
+        return Runs(outcome, bound, t1, speedup, relaxed, self.relaxed_from_step)
+
+    def statistic(self) -> np.ndarray:
+        """The judged speedup of the global runs, in run order (NaN: unmeasured): what a median is taken over."""
+        return self.speedup[self.outcome == decisions.Outcome.GLOBAL]
+
 
 def grid_start(teacher: Teacher, plane, seed: int, key: tuple[int, float, float, float], blocks: range):
     """(x, y, z1, z2, residual_sq) of the configuration's runs in ``blocks``: block b draws BLOCK
@@ -576,119 +576,19 @@ def _slope_interval(bound: np.ndarray, t1: np.ndarray, alpha: float) -> tuple[fl
     return float(fit.slope), float(fit.slope) - half, float(fit.slope) + half
 
 
-# --- the seed-free design: where the statistic is judged -----------------------------------------
-
-DESIGN = Schedule(32, 2048)   # Halton points per configuration: 32, doubled while undecided, up to 2,048
-DESIGN_SAFETY = 2.0           # error estimate: 2 × the largest change of the median over the last two doublings
-_DESIGN_DIMENSIONS = 4        # φ₀; the radius, the plane's share and the turn of a₀ (theory.initialization)
-_HALTON: list[np.ndarray] = []
-
-
-def design_uniforms(first: int, last: int) -> np.ndarray:
-    """Points ``first`` … ``last`` − 1 of the unscrambled Halton sequence in [0, 1)⁴, its point 0 (the
-    origin) left out: deterministic and nested — n points are the first n of any larger design."""
-    if not _HALTON:
-        sequence = qmc.Halton(_DESIGN_DIMENSIONS, scramble=False)
-        sequence.fast_forward(1)
-        _HALTON.append(sequence.random(DESIGN.last))
-    return _HALTON[0][first:last]
-
-
-def design_start(teacher: Teacher, plane, p: float, uniforms: np.ndarray):
-    """(x, y, z1, z2, residual_sq) of the paper's initialization (‖v₀‖ = V0_NORM) at the given points
-    of [0, 1)⁴, by inverse distribution functions of the law :func:`theory.initialization.reduced_start`
-    draws from: cos φ₀ = 2B − 1 with B ~ Beta((p − 1)/2, (p − 1)/2) (φ₀ = π/2 at p = ∞); a₀'s radius
-    R·U^{1/k}; the share of a₀'s direction in span{a*, 1}, Beta(m/2, (k − m)/2); its turn in that
-    plane, uniform (m = 1: its sign)."""
-    n, k, m = len(uniforms), teacher.k, initialization.plane_dimension(plane)
-    if p == math.inf:
-        cos_phi, sin_phi = np.zeros(n), np.ones(n)
-    else:
-        half = stats.beta.ppf(uniforms[:, 0], (p - 1) / 2, (p - 1) / 2)
-        cos_phi, sin_phi = 2 * half - 1, 2 * np.sqrt(half * (1 - half))
-    radius = initialization.paper_radius(teacher) * uniforms[:, 1] ** (1 / k)
-    share = np.ones(n) if k <= m else stats.beta.ppf(uniforms[:, 2], m / 2, (k - m) / 2)
-    if m == 1:
-        z = np.stack([np.where(uniforms[:, 3] < 0.5, -1.0, 1.0) * np.sqrt(share), np.zeros(n)], axis=1)
-    else:
-        turn = 2 * math.pi * uniforms[:, 3]
-        z = np.sqrt(share)[:, None] * np.stack([np.cos(turn), np.sin(turn)], axis=1)
-    z = radius[:, None] * z
-    return V0_NORM * cos_phi, V0_NORM * sin_phi, z[:, 0], z[:, 1], radius ** 2 * (1 - share)
-
-
-@dataclass(frozen=True)
-class Design:
-    """A configuration's statistic on the seed-free design: the decision, the estimate that made it
-    (kind ``quadrature``: the median ± the error estimate), the points used, the medians at each
-    doubling, and the runs."""
-
-    status: str
-    estimate: Estimate | None
-    points: int
-    medians: tuple[float, ...]
-    runs: Runs
-
-
-def design_estimate(runs: Runs, medians: list[float]) -> Estimate | None:
-    """The median speedup of the design's global runs, its interval ± DESIGN_SAFETY × the largest
-    change of the median over the last two doublings — never less than the gap between the median
-    and its neighbouring values, the design's own resolution (so that medians that happen to repeat
-    do not give a width of 0) — with unmeasured runs at 0 for the lower end and +∞ for the upper (as
-    :func:`speedup_median`); None before three nested medians or without a global run."""
-    if len(medians) < 3 or math.isnan(medians[-1]):
-        return None
-    speedup = runs.speedup[runs.outcome == decisions.Outcome.GLOBAL]
-    values = np.sort(speedup[~np.isnan(speedup)])
-    middle = np.searchsorted(values, medians[-1])
-    neighbours = values[max(middle - 1, 0):middle + 2]
-    neighbours = neighbours[np.isfinite(neighbours)]
-    resolution = float(np.max(np.abs(neighbours - medians[-1]))) if neighbours.size else 0.0
-    error = max(DESIGN_SAFETY * max(abs(medians[-1] - medians[-2]), abs(medians[-2] - medians[-3])), resolution)
-    unmeasured = np.isnan(speedup)
-    low_side = float(np.median(np.where(unmeasured, 0.0, speedup)))
-    high_side = float(np.median(np.where(unmeasured, math.inf, speedup)))
-    if math.isnan(error):
-        return None
-    return Estimate(medians[-1], low_side - error, high_side + error, "quadrature", error=error,
-                    note=f"{runs.size:,} Halton points")
-
-
-def _first(runs: Runs, n: int) -> Runs:
-    """The first n runs."""
-    outcome, bound, t1, speedup, relaxed = (a[:n] for a in runs.arrays())
-    return Runs(outcome, bound, t1, speedup, relaxed, runs.relaxed_from_step)
-
-
-def run_design(k: int, ratio: float, kappa: float, p: float, max_steps: int) -> Design:
-    """The configuration judged on the seed-free design: Halton points of the start law, doubled from
-    DESIGN.first while the estimate's interval meets an edge of 2 ± ZONE, up to DESIGN.last; the same
-    at every seed and budget (no generator is drawn from)."""
+def configuration_design(k: int, ratio: float, kappa: float, p: float, max_steps: int) -> Design[Runs]:
+    """The configuration judged on the seed-free design (:mod:`checks.experiments.design`): the
+    paper's initialization (‖v₀‖ = V0_NORM) at the design's points, measured as the seed's runs are
+    (without the relaxed statistic), against REQUIREMENT; the same at every seed and budget."""
     r = grid_r(k, ratio)
     teacher = invariants.canonical_teacher(k, r, kappa)
     plane = dynamics.reduced_plane(teacher)
     eta = dynamics.default_eta(teacher, V0_NORM)
-    runs: Runs | None = None
-    medians: list[float] = []
-    status, estimate = UNDECIDED, None
-    sizes = DESIGN.sizes()
-    for n in sizes:
-        done = 0 if runs is None else runs.size
-        if done < n:       # the first three sizes in one batch: the first estimate needs their three medians
-            upto = max(n, sizes[min(2, len(sizes) - 1)])
-            more = measure_runs(teacher, design_start(teacher, plane, p, design_uniforms(done, upto)), eta,
-                                max_steps, relaxed_too=False)
-            runs = more if runs is None else runs + more
-        assert runs is not None
-        first = runs.speedup[:n][runs.outcome[:n] == decisions.Outcome.GLOBAL]
-        medians.append(float(np.median(np.where(np.isnan(first), 0.0, first))) if first.size else math.nan)
-        estimate = design_estimate(_first(runs, n), medians)
-        status = UNDECIDED if estimate is None else REQUIREMENT.decide(estimate)
-        if status != UNDECIDED:
-            runs = _first(runs, n)
-            break
-    assert runs is not None
-    return Design(status, estimate, runs.size, tuple(medians), runs)
+
+    def measure(uniforms: np.ndarray) -> Runs:
+        start = initialization.paper_start_at(teacher, plane, uniforms, p, V0_NORM)
+        return measure_runs(teacher, start, eta, max_steps, relaxed_too=False)
+    return run_design(measure, REQUIREMENT)
 
 
 def teacher_status(rows: list[dict]) -> str:
@@ -814,7 +714,8 @@ def check(plan: Plan, seed: int) -> Outcome:
 
     alpha = FAMILY_ALPHA / len(grid.configurations())
     configurations = [with_design(run_configuration(k, ratio, kappa, p, grid.runs, seed, settings.phase_steps,
-                                                    1 - alpha), run_design(k, ratio, kappa, p, settings.phase_steps))
+                                                    1 - alpha),
+                                  configuration_design(k, ratio, kappa, p, settings.phase_steps))
                       for k, ratio, kappa, p in grid.configurations()]
     rows = [c.row for c in configurations]
     teachers: dict[tuple, list[dict]] = {}

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from checks.claims import two_phase
+from checks.experiments import design
 from checks.experiments.teachers import region_init
 from tests.faults import Fault
-from theory import Teacher, arith, dynamics, full_gd
+from theory import Teacher, arith, dynamics, full_gd, initialization
 
 _W = np.random.default_rng(6).standard_normal(60)
 TEACHER = Teacher(_W / np.linalg.norm(_W), np.eye(6)[0])   # p = 60: some runs have a Phase I of 8 steps or more
@@ -97,7 +98,7 @@ def test_no_part_selects_runs_every_run_drawn_is_counted(quick):
     assert quick[1]["parts"]["much-faster-everywhere"]["cases"] == len(rows)
     for row in rows:
         assert row["runs"] == grid.runs
-        assert row["design_points"] in two_phase.DESIGN.sizes()     # the design doubled while undecided
+        assert row["design_points"] in design.DESIGN.sizes()     # the design doubled while undecided
         assert row["global"] + row["spurious"] + row["undecided"] + row["diverged"] == row["runs"]
         assert row["speedup_runs"] + row["no_phase_one"] + row["unmeasured"] == row["global"]
     assert quick[1]["totals"]["runs"] == sum(row["runs"] for row in rows)
@@ -173,32 +174,13 @@ def test_a_teacher_is_at_the_threshold_only_when_every_p_is_decided():
     assert two_phase.teacher_status([holds, holds]) == "pass"
 
 
-@pytest.mark.parametrize("k, ratio, p", [(10, 0.3, 10), (10, 1.5, 1000), (100, 0.3, math.inf), (2, 0.3, 10)])
-def test_the_design_maps_its_points_to_the_law_of_the_paper_initialization(k, ratio, p):
-    """design_start's points, as a sample, have the law reduced_start draws from: each coordinate's
-    two-sample Kolmogorov–Smirnov test against 4,096 draws (fixed generator: deterministic) passes
-    at 1e-3; r/r_b = 1.5 at k = 10 is a* ∥ 1 (the plane is a line)."""
-    from scipy import stats as scipy_stats
-
-    from theory import initialization, invariants
-    teacher = invariants.canonical_teacher(k, two_phase.grid_r(k, ratio), 1.0)
-    plane = dynamics.reduced_plane(teacher)
-    design = two_phase.design_start(teacher, plane, p, two_phase.design_uniforms(0, 2048))
-    drawn = initialization.reduced_start(teacher, plane, 4096, np.random.default_rng(11), "paper", p)
-    for ours, theirs in zip(design, drawn, strict=True):
-        if np.ptp(theirs) == 0:
-            assert np.allclose(ours, theirs[0])
-        else:
-            assert scipy_stats.ks_2samp(ours, theirs).pvalue > 1e-3
-
-
 def test_the_design_is_the_same_whatever_the_seed_and_its_interval_never_has_width_zero():
-    one = two_phase.run_design(10, 1.5, 0.1, 1000, 200_000)
-    again = two_phase.run_design(10, 1.5, 0.1, 1000, 200_000)
+    one = two_phase.configuration_design(10, 1.5, 0.1, 1000, 200_000)
+    again = two_phase.configuration_design(10, 1.5, 0.1, 1000, 200_000)
     assert one.estimate == again.estimate and one.medians == again.medians
     assert one.estimate is not None and one.estimate.kind == "quadrature" and one.estimate.high > one.estimate.low
-    assert one.points in two_phase.DESIGN.sizes() and one.points >= 4 * two_phase.DESIGN.first   # three medians
-    assert two_phase.design_estimate(one.runs, [2.0, 2.0, 2.0]).error > 0     # repeated medians: resolution
+    assert one.points in design.DESIGN.sizes() and one.points >= 4 * design.DESIGN.first   # three medians
+    assert design.design_estimate(one.runs, [2.0, 2.0, 2.0]).error > 0     # repeated medians: resolution
 
 
 def test_a_wrong_design_law_is_caught_by_the_seeds_runs(monkeypatch):
@@ -206,11 +188,11 @@ def test_a_wrong_design_law_is_caught_by_the_seeds_runs(monkeypatch):
     moves the design's median at p = 1,000 away from what the seed's runs give: design-agrees fails."""
     def row():
         return two_phase.with_design(two_phase.run_configuration(100, 0.3, 1.0, 1000, 128, 0, 200_000, 0.99),
-                                     two_phase.run_design(100, 0.3, 1.0, 1000, 200_000)).row
+                                     two_phase.configuration_design(100, 0.3, 1.0, 1000, 200_000)).row
     assert two_phase.design_agreement(row())[0] == "pass"
-    original = two_phase.design_start
-    monkeypatch.setattr(two_phase, "design_start", lambda teacher, plane, p, uniforms:
-                        original(teacher, plane, min(p, 10), uniforms))
+    original = initialization.paper_start_at
+    monkeypatch.setattr(initialization, "paper_start_at", lambda teacher, plane, uniforms, p, v0_norm:
+                        original(teacher, plane, uniforms, min(p, 10), v0_norm))
     planted = row()
     assert two_phase.design_agreement(planted)[0] == "fail", planted
 
