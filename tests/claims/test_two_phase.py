@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from checks.claims import two_phase
-from checks.experiments import design
+from checks.experiments import design, phase_runs, phase_two_rate
 from checks.experiments.teachers import region_init
 from tests.faults import Fault
 from theory import Teacher, arith, dynamics, full_gd, initialization
@@ -20,15 +20,15 @@ TEACHER = Teacher(_W / np.linalg.norm(_W), np.eye(6)[0])   # p = 60: some runs h
 
 def _phases(monkeypatch, float64_error, deep_error, deep_budget=100, runs=12):
     """(runs with a Phase II fit, the rate record, 40-digit measurements made)."""
-    monkeypatch.setattr(two_phase, "rate_error", lambda *args: float64_error)
+    monkeypatch.setattr(phase_two_rate, "rate_error", lambda *args: float64_error)
     deep_calls = []
 
     def deep(*args):
         deep_calls.append(args)
         return deep_error
-    monkeypatch.setattr(two_phase, "deep_rate_error", deep)
+    monkeypatch.setattr(phase_two_rate, "deep_rate_error", deep)
     V0, A0 = region_init(TEACHER, runs, np.random.default_rng(3))
-    t1, rate = two_phase.region_phases(TEACHER, V0, A0, dynamics.default_eta(TEACHER), runs, deep_budget)
+    t1, rate = phase_two_rate.region_phases(TEACHER, V0, A0, dynamics.default_eta(TEACHER), runs, deep_budget)
     fitted = int(np.sum(t1 >= 8))      # Phase II is fitted only after a Phase I of 8 steps or more
     assert fitted >= 3
     return fitted, rate, len(deep_calls)
@@ -122,23 +122,23 @@ def test_a_configuration_draws_its_runs_in_blocks_from_its_seed():
     of 2n (nested looks) — measured afresh or by extending the first n."""
     from theory import initialization, invariants
     for k, ratio, kappa, p in ((2, 0.3, 10.0, 10), (10, 0.3, 1.0, math.inf)):
-        r = two_phase.grid_r(k, ratio)
+        r = phase_runs.grid_r(k, ratio)
         teacher = invariants.canonical_teacher(k, r, kappa)
         plane = dynamics.reduced_plane(teacher)
-        first = two_phase.run_configuration(k, ratio, kappa, p, 32, 0, 50_000)
-        both = two_phase.run_configuration(k, ratio, kappa, p, 64, 0, 50_000)
-        extended = two_phase.run_configuration(k, ratio, kappa, p, 64, 0, 50_000, runs=first.runs)
+        first = phase_runs.run_configuration(k, ratio, kappa, p, 32, 0, 50_000)
+        both = phase_runs.run_configuration(k, ratio, kappa, p, 64, 0, 50_000)
+        extended = phase_runs.run_configuration(k, ratio, kappa, p, 64, 0, 50_000, runs=first.runs)
         assert both.row == extended.row
         assert first.runs is not None and both.runs is not None
         assert np.array_equal(both.runs.outcome[:32], first.runs.outcome)
         assert np.array_equal(both.runs.speedup[:32], first.runs.speedup, equal_nan=True)
         counts = dict.fromkeys(dynamics.OUTCOMES, 0)
         for block in (0, 1):
-            start = initialization.reduced_start(teacher, plane, two_phase.BLOCK,
-                                                 two_phase.grid_rng(0, k, r, kappa, p, block), "paper", p)
-            batch = dynamics.reduced_runs(teacher, two_phase.BLOCK, np.random.default_rng(0), eta=first.row["eta"],
+            start = initialization.reduced_start(teacher, plane, phase_runs.BLOCK,
+                                                 phase_runs.grid_rng(0, k, r, kappa, p, block), "paper", p)
+            batch = dynamics.reduced_runs(teacher, phase_runs.BLOCK, np.random.default_rng(0), eta=first.row["eta"],
                                           start=lambda *_, s=start: tuple(np.array(a) for a in s),
-                                          max_steps=two_phase.DECISION_STEPS)
+                                          max_steps=phase_runs.DECISION_STEPS)
             for key, value in dynamics.batch_counts(batch).items():
                 counts[key] += value
         assert counts == {key: both.row[key] for key in dynamics.OUTCOMES}
@@ -146,9 +146,9 @@ def test_a_configuration_draws_its_runs_in_blocks_from_its_seed():
 
 def test_a_grid_takes_its_runs_in_whole_blocks():
     with pytest.raises(ValueError, match="blocks of 32"):
-        two_phase.Grid((2,), (0.3,), (1.0,), (10,), 48)
+        phase_runs.Grid((2,), (0.3,), (1.0,), (10,), 48)
     with pytest.raises(ValueError, match="blocks of 32"):
-        two_phase.run_configuration(2, 0.3, 1.0, 10, 40, 0, 1000)
+        phase_runs.run_configuration(2, 0.3, 1.0, 10, 40, 0, 1000)
 
 
 def test_the_region_sentence_names_every_teacher_once_by_its_grid_values():
@@ -187,7 +187,7 @@ def test_a_wrong_design_law_is_caught_by_the_seeds_runs(monkeypatch):
     """A planted fault in the design — φ₀ drawn as if p were 10 whatever the configuration's p —
     moves the design's median at p = 1,000 away from what the seed's runs give: design-agrees fails."""
     def row():
-        return two_phase.with_design(two_phase.run_configuration(100, 0.3, 1.0, 1000, 128, 0, 200_000, 0.99),
+        return two_phase.with_design(phase_runs.run_configuration(100, 0.3, 1.0, 1000, 128, 0, 200_000, 0.99),
                                      two_phase.configuration_design(100, 0.3, 1.0, 1000, 200_000)).row
     assert two_phase.design_agreement(row())[0] == "pass"
     original = initialization.paper_start_at
@@ -199,9 +199,9 @@ def test_a_wrong_design_law_is_caught_by_the_seeds_runs(monkeypatch):
 
 def test_unmeasured_runs_widen_the_interval_both_ways():
     speedup = np.full(30, 3.0)
-    median, low, high = two_phase.speedup_median(speedup, 0)
+    median, low, high = phase_runs.speedup_median(speedup, 0)
     assert median == low == high == 3.0
-    median, low, high = two_phase.speedup_median(speedup[:10], 20)     # most runs unmeasured
+    median, low, high = phase_runs.speedup_median(speedup[:10], 20)     # most runs unmeasured
     assert median == 0.0 and low == 0.0 and high == math.inf
 
 
@@ -226,12 +226,12 @@ def test_the_40_digit_rate_error_is_measured_by_the_full_engine_and_a_planted_fa
     made 10 % too long (its a-modes then contract at 1 − 1.1ηλ) moves the measured rate off."""
     V0, A0 = region_init(TEACHER, 1, np.random.default_rng(3))
     eta = dynamics.default_eta(TEACHER)
-    honest = two_phase.deep_rate_error(TEACHER, eta, V0[0], A0[0])
+    honest = phase_two_rate.deep_rate_error(TEACHER, eta, V0[0], A0[0])
     assert honest is not None and honest < 1e-6
     Fault("full-a-gradient-ten-percent-long", "batch_gradient", _a_gradient_ten_percent_long, (),
           module=full_gd).plant(monkeypatch)
-    planted = two_phase.deep_rate_error(TEACHER, eta, V0[0], A0[0])
-    assert planted is not None and planted > two_phase.RATE_TOLERANCE
+    planted = phase_two_rate.deep_rate_error(TEACHER, eta, V0[0], A0[0])
+    assert planted is not None and planted > phase_two_rate.RATE_TOLERANCE
 
 
 def test_the_full_engine_in_mpmath_follows_its_float64_run():
