@@ -64,7 +64,6 @@ __all__ = ["CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "REPORT_ORDER", "REQUIREMENT", "
 
 REPORT_ORDER = 160
 CLAIM_ID = "two-phase"
-# --- the grid over the invariants ------------------------------------------------------------
 
 SHAPE_THRESHOLD = 2.0         # "much faster": log ℓ falls at least twice as fast per step after T₁
 FAMILY_ALPHA = 0.01           # the claim's family-wise error: split over its configurations' sampled intervals
@@ -104,7 +103,7 @@ def configuration_status(row: dict) -> str:
     return REQUIREMENT.decide(Estimate(row[f"{key}_median"], row[f"{key}_low"], row[f"{key}_high"], "sampled"))
 
 
-def with_design(c: Configuration, design: Design) -> Configuration:
+def with_design(c: Configuration, design: Design[Runs]) -> Configuration:
     """The configuration's row with the design's decision beside its sampled runs: ``design_speedup_*``
     (median, interval ends), the points, the medians at each doubling and ``sampled_status``, the
     sampled interval's own decision (shown; the design's decides)."""

@@ -53,9 +53,9 @@ __all__ = ["BLOCK", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "RELA
 
 GRID_LABEL = "invariant-grid"  # the runs of a configuration are shared with any claim using this label
 FLOOR = 1e-8                  # Phase II is measured down to ℓ ≤ FLOOR · ℓ(a = 0)
-CONFIDENCE = 0.99             # default of the order-statistic interval on a median (the check uses FAMILY_ALPHA)
+CONFIDENCE = 0.99             # default of the order-statistic interval on a median (two-phase passes its own)
 RELAX_E_FOLDS = 3.0           # the output layer's fast 1ᵀa mode has relaxed after 3 e-folds (fixed before the data)
-V0_NORM = initialization.DEFAULT_V0_NORM
+V0_NORM = initialization.DEFAULT_V0_NORM   # ‖v₀‖ = 1: our reconstruction of the paper's sphere
 DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
 BLOCK = 32                    # runs per block: a configuration's n runs are its first n/BLOCK blocks
 
@@ -77,10 +77,12 @@ class Grid:
             raise ValueError(f"a configuration's runs come in blocks of {BLOCK}, got {self.runs}")
 
     def configurations(self) -> list[tuple[int, float, float, float]]:
+        """Every (k, r/r_b, κ, p), p varying fastest."""
         return [(k, ratio, kappa, p) for k in self.k for ratio in self.ratio for kappa in self.kappa
                 for p in self.p]
 
     def describe(self) -> str:
+        """The grid in words, for the report's What ran."""
         return (f"k ∈ {shown(self.k)} × r/r_b ∈ {shown(self.ratio)} × κ ∈ {shown(self.kappa)} × p ∈ {shown(self.p)}, "
                 f"each judged on a seed-free design of {DESIGN.first:,} to {DESIGN.last:,} points, with "
                 f"{self.runs:,} runs from the seed beside it")
