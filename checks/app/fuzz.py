@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from checks.claims.spurious_condition_sharp import independent_condition
-from checks.claims.two_phase import RATE_TOLERANCE, deep_rate_error, rate_error
 from checks.experiments.counts import codes
+from checks.experiments.phase_two_rate import RATE_TOLERANCE, deep_rate_error, rate_error
 from checks.experiments.teachers import a_star_with_ratio, boundary_ratio
 from checks.verdicts.claim import rng_for
 from checks.verdicts.stats import clopper_pearson

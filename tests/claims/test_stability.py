@@ -36,3 +36,41 @@ def test_verdicts_are_the_same_at_every_seed_and_budget(claim_id):
     for config in set().union(*quick):
         seen = {d[config] for d in quick if config in d}
         assert not {"pass", "fail"} <= seen, (claim_id, config, seen)
+
+
+def _teacher_statuses(evidence: dict) -> dict:
+    """(k, r/r_b, κ) → status of every teacher two-phase's region sentence speaks of."""
+    return {(t["k"], t["ratio_over_boundary"], t["kappa"]): t["status"] for t in evidence["regions"]["teachers"]}
+
+
+@pytest.mark.slow
+def test_two_phase_region_sentences_are_the_same_at_every_seed_and_budget():
+    """Two-phase at quick seeds 0–3 and standard seed 0: the same claim and part verdicts, the same
+    region sentence at every quick seed, and standard's teachers that quick's grid also has in the
+    same lists — so that its sentence restricted to them is quick's, word for word. Every teacher of
+    the grid is named in exactly one list (holds, fails, at the threshold, undecided). The decisions
+    come from the seed-free design; the seed's runs beside it must agree (part design-agrees)."""
+    from checks.claims import two_phase
+    claim = next(c for c in all_claims() if c.id == "two-phase")
+    results = {key: claim.run(plan(key[0]), key[1])[0] for key in RUNS}
+    evidence = {key: jsonable(outcome.evidence) for key, outcome in results.items()}
+    first = _verdicts(evidence[RUNS[0]], results[RUNS[0]].verdict)
+    statuses = {key: _teacher_statuses(found) for key, found in evidence.items()}
+    quick_sentence = evidence[RUNS[0]]["regions"]["sentence"]
+    quick_grid = two_phase.SETTINGS["quick"].grid
+    quick_teachers = {(k, round(ratio, 9), kappa) for k in quick_grid.k for ratio in quick_grid.ratio
+                      for kappa in quick_grid.kappa}
+    for key, found in evidence.items():
+        assert _verdicts(found, results[key].verdict) == first, key
+        assert found["parts"]["design-agrees"]["verdict"] == "confirmed", key
+        assert found["regions"]["sentence"] == two_phase.region_sentence(statuses[key]), key
+        shared = {teacher: status for teacher, status in statuses[key].items()
+                  if (teacher[0], round(teacher[1], 9), teacher[2]) in quick_teachers}
+        assert len(shared) == len(quick_teachers), key
+        assert two_phase.region_sentence(shared) == quick_sentence, key
+    rows: dict = {}
+    for found in evidence.values():
+        for row in found["grid"]:
+            config = (row["k"], round(row["ratio_over_boundary"], 9), row["kappa"], str(row["p"]))
+            rows.setdefault(config, set()).add((row["status"], row["design_speedup_median"], row["design_points"]))
+    assert all(len(seen) == 1 for seen in rows.values())   # each configuration: one decision, one estimate

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from checks.experiments.design import design_uniforms
 from checks.verdicts.claim import rng_for
 from checks.verdicts.stats import clopper_pearson
-from theory import Teacher, dynamics, initialization, reduced_gd
+from theory import Teacher, dynamics, initialization, invariants, reduced_gd
 from theory.dynamics import Embedding
 
 TEACHERS = {   # (k, p) small enough for full-dimensional sampling; every kind of span{a*, 1}
@@ -77,6 +78,55 @@ def test_a_wrong_law_is_caught(monkeypatch):
         return 2 * half - 1, 2 * np.sqrt(half * (1 - half))
     monkeypatch.setattr(initialization, "sphere_angles", wrong)
     assert any(statistic == "angle φ₀" for _, _, statistic, _ in law_differences())
+
+
+DESIGN_TEACHERS = {   # (k, r/r_b, p) of two-phase's grid: a plane, a* ∥ 1 (r/r_b = 1.5 at k = 10: r capped at k), p = ∞
+    "k=10, r/r_b=0.3, p=10": (10, 0.3, 10), "k=10, r/r_b=1.5, p=1000": (10, 1.5, 1000),
+    "k=100, r/r_b=0.3, p=inf": (100, 0.3, math.inf), "k=2, r/r_b=0.3, p=10": (2, 0.3, 10),
+}
+
+
+def design_law_differences(name, wrong_p=None):
+    """Coordinates of paper_start_at at 2,048 Halton points (with p replaced by ``wrong_p``: a planted
+    fault) whose two-sample Kolmogorov–Smirnov test against 4,096 draws of reduced_start (fixed
+    generator: deterministic) rejects at 1e-3; a point mass must be the same point."""
+    k, ratio, p = DESIGN_TEACHERS[name]
+    teacher = invariants.canonical_teacher(k, min(ratio * invariants.boundary(k), float(k)), 1.0)
+    plane = dynamics.reduced_plane(teacher)
+    design = initialization.paper_start_at(teacher, plane, design_uniforms(0, 2048), p if wrong_p is None else wrong_p)
+    drawn = initialization.reduced_start(teacher, plane, 4096, np.random.default_rng(11), "paper", p)
+    rejected = []
+    for coordinate, (ours, theirs) in enumerate(zip(design, drawn, strict=True)):
+        if np.ptp(theirs) == 0:
+            if not np.allclose(ours, theirs[0]):
+                rejected.append(coordinate)
+        elif stats.ks_2samp(ours, theirs).pvalue <= 1e-3:
+            rejected.append(coordinate)
+    return rejected
+
+
+@pytest.mark.parametrize("name", DESIGN_TEACHERS)
+def test_the_quantile_form_at_design_points_has_the_samplers_law(name):
+    """paper_start_at at the seed-free design's points, as a sample, has the law reduced_start draws from."""
+    assert design_law_differences(name) == []
+
+
+def test_a_wrong_quantile_law_is_caught():
+    """φ₀ read at p = 10 for a configuration at p = 1,000 (two-phase's planted design fault) is rejected."""
+    assert 0 in design_law_differences("k=10, r/r_b=1.5, p=1000", wrong_p=10)
+
+
+def test_the_quantile_form_rejects_bad_points_in_one_line():
+    teacher = TEACHERS["k=2, p=2"]
+    plane = reduced_gd.Plane.for_teacher(teacher)
+    for bad in (np.full((3, 4), 1.0), np.full((3, 4), -0.1), np.full((3, 4), np.nan), np.zeros((3, 3)), np.zeros(4),
+                [["a", "b", "c", "d"]], [[0.1, 0.2], [0.3]]):
+        with pytest.raises(ValueError, match=r"^uniforms must be an array of shape \(n, 4\) with values in \[0, 1\)"):
+            initialization.paper_start_at(teacher, plane, bad)
+    with pytest.raises(ValueError, match="p must be"):
+        initialization.paper_start_at(teacher, plane, np.zeros((1, 4)), p=0)
+    x, y, z1, z2, residual_sq = initialization.paper_start_at(teacher, plane, np.zeros((1, 4)))
+    assert x[0] == -1.0 and y[0] == 0.0 and z1[0] == z2[0] == residual_sq[0] == 0.0   # the origin: φ₀ = π, a₀ = 0
 
 
 def test_the_paper_initialization_is_inside_the_ball_and_its_sum_bound():
