@@ -42,6 +42,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 
 @pytest.fixture(autouse=True)
+def one_numba_thread_per_worker():
+    """Under xdist the workers already fill the cores: each test starts with one numba thread
+    (numba's count is per calling thread; a test that varies it sets its own). The kernels'
+    numbers do not depend on it (tests/unit/test_threads.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import numba
+        numba.set_num_threads(1)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def restore_mpmath_precision():
     """No test may leak a changed mpmath precision into the next one."""
     prec = mpmath.mp.prec
