@@ -49,7 +49,8 @@ def test_two_phase_region_sentences_are_the_same_at_every_seed_and_budget():
     region sentence at every quick seed, and standard's teachers that quick's grid also has in the
     same lists — so that its sentence restricted to them is quick's, word for word. Every teacher of
     the grid is named in exactly one list (holds, fails, at the threshold, undecided). The decisions
-    come from the seed-free design; the seed's runs beside it must agree (part design-agrees)."""
+    come from the seed-free design; the seed's runs beside it must agree (part design-agrees). The
+    judged constant of the Phase I bound (the slope of T₁ on the bound) agrees within its intervals."""
     from checks.claims import two_phase
     claim = next(c for c in all_claims() if c.id == "two-phase")
     results = {key: claim.run(plan(key[0]), key[1])[0] for key in RUNS}
@@ -74,3 +75,7 @@ def test_two_phase_region_sentences_are_the_same_at_every_seed_and_budget():
             config = (row["k"], round(row["ratio_over_boundary"], 9), row["kappa"], str(row["p"]))
             rows.setdefault(config, set()).add((row["status"], row["design_speedup_median"], row["design_points"]))
     assert all(len(seen) == 1 for seen in rows.values())   # each configuration: one decision, one estimate
+    # the Phase I bound's judged constant is the fit-free slope of T₁ on the bound: every run's
+    # interval meets every other's (in one dimension: the largest lower end is below the least upper)
+    slopes = [found["phase_one"]["log_log_slope_interval"] for found in evidence.values()]
+    assert max(low for low, _ in slopes) <= min(high for _, high in slopes), slopes
