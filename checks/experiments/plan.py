@@ -90,7 +90,8 @@ class InvariantGrid:
     max_runs: int = 0              # a finite-p configuration's largest sample (runs · 2^j; 0: runs)
     quadrature_tolerance: float = 1e-4   # P_∞ by quadrature, to this (its error estimate)
     # the sensitivity table's re-judgements by quadrature (η, ‖v₀‖ at other values): they ask only
-    # whether a verdict flips against a zone of ± 0.02 or more, so a coarser tolerance (3× fewer runs)
+    # whether a verdict flips against a zone of ± 0.02 or more, so a coarser tolerance (fewer panels
+    # and bisections; the disk's structure scan costs the same at any tolerance)
     sensitivity_tolerance: float = 1e-3
     chunk_runs: int = 500          # runs per seeded chunk of a cell
     # map points (k, r/r_b, κ) whose P_∞ is also proved (theory.certify): their enclosure judges them
@@ -166,7 +167,7 @@ PLANS: PerBudget[Plan] = PerBudget(
                   grid_run_steps=400_000, grid_instance_steps=3e7, cell_steps=cells.STEPS,
                   dimensions=DimensionGrid(ks=(2, 10, 100, 1000, 10**4, 10**6), ps=(2, 10, 100, 10**4, 10**6)),
                   invariant_grid=InvariantGrid(ks=(2, 10, 100, 10_000), ratios=(0.01, 0.3, 0.9),
-                                               # κ ≥ 1,000 is thorough's: its runs take ~κ steps (3× the claims' time)
+                                               # κ = 1,000 is thorough's (runs take ~κ steps there)
                                                kappas=(0.1, 1.0, 10.0, 100.0), ps=(2, 10, 1000, 100_000),
                                                runs=2000, threshold_ks=3, threshold_tolerance=0.05,
                                                threshold_angles=240, max_runs=16_000,
