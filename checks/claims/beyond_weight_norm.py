@@ -23,7 +23,8 @@ against what the claim states, both ways, fixed before measuring:
   is the median over every run decided `global` (T₁ = 0 counts 0, runs short of the floor at
   the step cap at 0 and at +∞ in the order-statistic interval), judged against two-phase's
   2 ± 0.1. Phase runs are drawn on their own (not selected by outcome); no phase bound is judged
-  (‖w‖ is not monotone).
+  (‖w‖ is not monotone). Beside each teacher, two-phase's own statistic with weight normalization
+  (same teacher, p, interval level): where the two intervals are disjoint the statement changes.
 
 Exact Clopper–Pearson intervals, family-wise error FAMILY_ALPHA over every interval of the claim.
 Decisions by the stated rule of theory.decisions.DecisionTable.stated (estimated); a run at its
@@ -43,7 +44,7 @@ import numpy as np
 from checks.claims.two_phase import REQUIREMENT as SPEEDUP_REQUIREMENT
 from checks.experiments.beyond import bounded_below
 from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
-from checks.experiments.phase_runs import FLOOR, speedup_median
+from checks.experiments.phase_runs import FLOOR, V0_NORM, measure_runs, speedup_median
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
 from checks.verdicts.assumptions import StatementFinding, finding_of
@@ -54,7 +55,7 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.estimates import Estimate
 from checks.verdicts.outcome import Figure, Outcome, combine
 from checks.verdicts.stats import Proportion
-from theory import Teacher, decisions, dynamics, invariants, landscape
+from theory import Teacher, decisions, dynamics, initialization, invariants, landscape
 
 __all__ = ["AGREE_RTOL", "AGREE_RUNS", "AGREE_STEPS", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "GRID_K", "GRID_P",
            "MINIMUM_RATIOS", "PROBE", "PROBE_DIRECTIONS", "PROBE_UNDECIDED", "RELAXES", "REPORT_ORDER", "SETTINGS",
@@ -253,6 +254,12 @@ def check(plan: Plan, seed: int) -> Outcome:
             median, low, high = speedup_median(values, unmeasured, 1 - alpha)
             row.update(median=median, low=low, high=high,
                        status=SPEEDUP_REQUIREMENT.decide(Estimate(median, low, high, "sampled")))
+        wn_rng = rng_for(seed, CLAIM_ID, "phases-wn", f"{ratio:g}", f"{kappa:g}")
+        wn_values, wn_unmeasured = _normalized_speedups(_grid_teacher(ratio, kappa), settings.phase_runs,
+                                                        settings.max_steps, wn_rng)
+        row.update(zip(("median_weight_normalized", "low_weight_normalized", "high_weight_normalized"),
+                       speedup_median(wn_values, wn_unmeasured, 1 - alpha) if wn_values.size + wn_unmeasured
+                       else (math.nan,) * 3, strict=True))
         phase_rows.append(row)
         if (ratio, kappa) == WITNESS:
             phases.add({key: row[key] for key in row if key != "status"}, row["low"], SPEEDUP_REQUIREMENT.threshold,
@@ -311,10 +318,28 @@ def check(plan: Plan, seed: int) -> Outcome:
                                      f"{settings.kappas}; step cap {settings.max_steps:,}"))
 
 
+def _normalized_speedups(teacher: Teacher, runs: int, max_steps: int,
+                         rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Two-phase's statistic with weight normalization at the same teacher and p (its engine,
+    :func:`checks.experiments.phase_runs.measure_runs`): (the measured speedups of the global runs,
+    how many global runs are unmeasured), shown beside plain GD's."""
+    start = initialization.reduced_start(teacher, dynamics.reduced_plane(teacher), runs, rng, "paper", GRID_P,
+                                         V0_NORM)
+    values = measure_runs(teacher, start, dynamics.default_eta(teacher, V0_NORM), max_steps,
+                          relaxed_too=False).statistic()
+    return values[~np.isnan(values)], int(np.isnan(values).sum())
+
+
+def _moved(row: Record) -> bool:
+    """Plain GD's speedup interval and the weight-normalized one are disjoint."""
+    return bool(row["high"] < row["low_weight_normalized"] or row["high_weight_normalized"] < row["low"])
+
+
 def slow_then_fast_finding(part: Part, rows: list[Record]) -> StatementFinding:
-    """The finding read off the witness's case (``part``) and every phase teacher's decision
-    (``rows``): the witness passes and no teacher fails → holds; the witness passes and some
-    teacher fails → changes, the teachers saying where; the witness fails → fails; else undecided.
+    """The finding read off the witness's case (``part``) and every phase teacher's row: the witness
+    passes, no teacher fails and no teacher's interval is disjoint from the weight-normalized one
+    → holds; the witness passes and some teacher fails or moves → changes, the teachers saying
+    where; the witness fails → fails; else undecided.
     Teachers left undecided or at the threshold are named in the parameter."""
     def where(*statuses: str) -> str:
         return ", ".join(f"r/r_b = {r['ratio_over_boundary']:g}, κ = {r['kappa']:g} (median {r['median']:.2f}, "
@@ -322,9 +347,13 @@ def slow_then_fast_finding(part: Part, rows: list[Record]) -> StatementFinding:
     witness = finding_of(part, "slow-then-fast", "holds", "")
     open_rows = where(UNDECIDED, AT_THRESHOLD)
     still_open = f"; undecided or at the threshold: {open_rows}" if open_rows else ""
-    if witness.finding == "holds" and any(r["status"] == FAIL for r in rows):
-        return StatementFinding("slow-then-fast", "changes", f"holds at {where(PASS)}; fails at {where(FAIL)}"
-                                + still_open, part.name)
+    moved = "; ".join(f"r/r_b = {r['ratio_over_boundary']:g}, κ = {r['kappa']:g}: {r['median']:.2f} against "
+                      f"{r['median_weight_normalized']:.2f} with normalization" for r in rows if _moved(r))
+    if witness.finding == "holds" and (moved or any(r["status"] == FAIL for r in rows)):
+        failing = f"; fails at {where(FAIL)}" if any(r["status"] == FAIL for r in rows) else ""
+        law = f"; its speedup moves: {moved}" if moved else ""
+        return StatementFinding("slow-then-fast", "changes", f"holds at {where(PASS)}{failing}{law}" + still_open,
+                                part.name)
     if witness.finding == "holds":
         return StatementFinding("slow-then-fast", "holds", f"median speedup above {SPEEDUP_THRESHOLD} at "
                                 f"{where(PASS)}" + still_open, part.name)
