@@ -41,10 +41,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from checks.claims.two_phase import REQUIREMENT as SPEEDUP_REQUIREMENT
 from checks.experiments.beyond import bounded_below
 from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
-from checks.experiments.phase_runs import FLOOR, V0_NORM, measure_runs, speedup_median
+from checks.experiments.phase_runs import FLOOR, SPEEDUP_REQUIREMENT, V0_NORM, measure_runs, speedup_median
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
 from checks.verdicts.assumptions import StatementFinding, finding_of
