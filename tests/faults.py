@@ -159,6 +159,20 @@ def _plain_step_as_normalized(x, y, z1, z2, residual_sq, consts):
     return _step(x, y, z1, z2, residual_sq, consts)
 
 
+_plain_step = plain_gd.plain_step
+
+
+@_inline
+def _plain_step_slow_after_phase_one(x, y, z1, z2, residual_sq, consts):
+    """Plain GD whose step past Phase I (φ < π/4 and bᵀa* ≥ ½‖w*‖‖a*‖², teacher_part = (π − 1)‖w*‖²‖a*‖²)
+    moves a fifth of the way: Phase II is five times slower, so the speedup falls below 2."""
+    out = _plain_step(x, y, z1, z2, residual_sq, consts)
+    after = (out.phi < np.pi / 4) * (out.a_dot >= 0.5 * consts.teacher_part / ((np.pi - 1) * consts.c))
+    factor = 1.0 - 0.8 * after
+    return moved_to(out, x + factor * (out.x - x), y + factor * (out.y - y), z1 + factor * (out.z1 - z1),
+                    z2 + factor * (out.z2 - z2))
+
+
 _batch_gradient, _batch_state = full_gd.batch_gradient, full_gd.batch_state
 
 
@@ -271,6 +285,8 @@ FAULTS = (
     Fault("v-step-extra-delta", "step", _v_step_extra_delta, ("spurious-sublinear",), module=reduced_gd),
     Fault("a-step-slow-after-phase-one", "step", _a_step_slow_after_phase_one, ("two-phase",), module=reduced_gd),
     Fault("plain-step-as-normalized", "plain_step", _plain_step_as_normalized, ("beyond-weight-norm",),
+          module=plain_gd),
+    Fault("plain-step-slow-after-phase-one", "plain_step", _plain_step_slow_after_phase_one, ("beyond-weight-norm",),
           module=plain_gd),
     Fault("plain-gradient-without-radial", "plain_gradient", _plain_gradient_without_radial, ("beyond-weight-norm",),
           module=full_gd),

@@ -45,9 +45,11 @@ from checks.experiments.counts import OutcomeCounts
 from checks.experiments.design import DESIGN
 from checks.experiments.plan import shown
 from checks.verdicts.claim import rng_for
+from checks.verdicts.estimates import Requirement
 from theory import Teacher, decisions, dynamics, initialization, invariants, phases, reduced_gd
 
-__all__ = ["BLOCK", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "RELAX_E_FOLDS", "V0_NORM",
+__all__ = ["BLOCK", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "RELAX_E_FOLDS", "SHAPE_THRESHOLD",
+           "SPEEDUP_REQUIREMENT", "V0_NORM", "ZONE",
            "Configuration", "Grid", "Runs", "grid_r", "grid_rng", "grid_start", "measure_runs", "median_interval",
            "p_label", "phase_one_bound", "relaxation_steps", "run_configuration", "speedup_median", "summarise"]
 
@@ -58,6 +60,10 @@ RELAX_E_FOLDS = 3.0           # the output layer's fast 1ᵀa mode has relaxed a
 V0_NORM = initialization.DEFAULT_V0_NORM   # ‖v₀‖ = 1: our reconstruction of the paper's sphere
 DECISION_STEPS = 100_000      # steps a run may take to be decided (global, spurious, diverged)
 BLOCK = 32                    # runs per block: a configuration's n runs are its first n/BLOCK blocks
+SHAPE_THRESHOLD = 2.0         # "much faster": log ℓ falls at least twice as fast per step after T₁
+ZONE = 0.1                    # a speedup within 2 ± 0.1 is at the threshold (stated before any run)
+# the one requirement on the speedup, for two-phase and for every claim that re-judges "slow, then fast"
+SPEEDUP_REQUIREMENT = Requirement(SHAPE_THRESHOLD, ZONE, above=True)
 
 
 @dataclass(frozen=True)
