@@ -26,6 +26,7 @@ def test_planted_wrong_threshold_is_found_inside_the_hypotheses(tmp_path, monkey
     assert found.counterexample is not None and found.counterexample["reference"] is not None
 
 
+@pytest.mark.slow   # 1 s: two fuzz rounds
 def test_each_round_explores_new_examples_even_under_a_fixed_process_seed(tmp_path, monkeypatch):
     """pytest --hypothesis-seed fixes one seed for the whole process; the rounds must still differ."""
     import hypothesis.core

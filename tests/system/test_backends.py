@@ -13,6 +13,7 @@ from checks import claims as catalogue
 from tests.processes import ROOT, child_env
 
 
+@pytest.mark.slow   # a child process that imports everything without numba's JIT
 def test_with_the_jit_disabled_the_numpy_engine_runs_and_the_environment_says_so():
     code = ("import numpy as np; from theory import Teacher, dynamics, reduced_gd; from checks.app import report;"
             "from checks.verdicts import budget as registry;"

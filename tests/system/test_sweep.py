@@ -120,6 +120,7 @@ def test_interrupted_sweep_resumes_from_its_cache(reference, tmp_path):
     assert resumed.from_cache >= 1 and rows(resumed) == reference
 
 
+@pytest.mark.slow   # 1 s of a pool's start; the fast group keeps the p = ∞ map and the workers' determinism
 def test_sweep_has_a_p_axis_up_to_a_million(tmp_path, capsys, threads_for_workers):
     code = cli.main(["sweep", "--ks", "10", "--ps", "10,1000000", "--ratios", "0.5", "--etas", "1", "--runs",
                      "200", "--chunk-runs", "200", "--workers", "1", "--out", str(tmp_path / "o"),

@@ -330,6 +330,7 @@ def test_bad_input_is_one_value_error(arguments, message):
         certify.enclosure(*arguments)
 
 
+@PROVER    # 1.3 s: the map kernels load for a refusal
 def test_given_cells_must_lie_in_the_domain():
     with pytest.raises(ValueError, match="not a cell"):
         basins.map_basins(K, _r(K, RATIO), KAPPA, cells=np.array([[0.2, 0.1, 0.0, 0.1, 0.0, 0.0]]))
