@@ -20,7 +20,7 @@ import numpy as np
 from theory import reduced_gd
 from theory.teacher import Teacher
 
-__all__ = ["Phases", "measure"]
+__all__ = ["Phases", "loss_at_zero", "measure"]
 
 
 @dataclass
@@ -47,6 +47,12 @@ class Phases:
         return before, after
 
 
+def loss_at_zero(teacher: Teacher) -> float:
+    """ℓ at a = 0 (whatever v): ½E f*² = ‖w*‖²((π − 1)‖a*‖² + (1ᵀa*)²)/(4π), the scale of the loss floor."""
+    c, s, a_sq = teacher.w_norm, teacher.a_sum, teacher.a_sq
+    return c * c * ((math.pi - 1) * a_sq + s * s) / (4 * math.pi)
+
+
 def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: float = 1e-10,
             samples: int = 400, engine: str = "auto") -> Phases:
     """Phases of trajectories starting at ``start`` (a :class:`theory.reduced_gd.ReducedState`,
@@ -61,8 +67,8 @@ def measure(teacher: Teacher, start, eta: float, steps: int, floor_fraction: flo
     plane = reduced_gd.Plane.for_teacher(teacher)
     x, y, z1, z2, residual_sq = (np.ascontiguousarray(a, dtype=float).copy() for a in start)
     n = x.shape[0]
-    c, s, a_sq = teacher.w_norm, teacher.a_sum, teacher.a_sq
-    scale = c * c * ((math.pi - 1) * a_sq + s * s) / (4 * math.pi)      # ℓ at a = 0
+    c, a_sq = teacher.w_norm, teacher.a_sq
+    scale = loss_at_zero(teacher)
     rho = reduced_gd.residual_rate(eta)
     stride = max(1, -(-steps // samples))
     out = Phases(np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n), np.full(n, np.nan),

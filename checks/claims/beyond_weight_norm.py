@@ -43,7 +43,7 @@ import numpy as np
 
 from checks.experiments.beyond import bounded_below
 from checks.experiments.outcomes import NEGLIGIBLE, decisions_part, decisions_that_fail_to_hold
-from checks.experiments.phase_runs import FLOOR, SPEEDUP_REQUIREMENT, V0_NORM, measure_runs, speedup_median
+from checks.experiments.phase_runs import FLOOR, SPEEDUP_REQUIREMENT, V0_NORM, measure_runs, speedup_median, speedups
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
 from checks.verdicts.assumptions import StatementFinding, finding_of
@@ -54,7 +54,7 @@ from checks.verdicts.coverage import coverage
 from checks.verdicts.estimates import Estimate
 from checks.verdicts.outcome import Figure, Outcome, combine
 from checks.verdicts.stats import Proportion
-from theory import Teacher, decisions, dynamics, initialization, invariants, landscape
+from theory import Teacher, decisions, dynamics, initialization, invariants, landscape, phases
 
 __all__ = ["AGREE_RTOL", "AGREE_RUNS", "AGREE_STEPS", "CLAIM", "CLAIM_ID", "FAMILY_ALPHA", "GRID_K", "GRID_P",
            "MINIMUM_RATIOS", "PROBE", "PROBE_DIRECTIONS", "PROBE_UNDECIDED", "RELAXES", "REPORT_ORDER", "SETTINGS",
@@ -124,20 +124,15 @@ def phase_speedups(teacher: Teacher, runs: int, steps: int, rng: np.random.Gener
     step with φ < π/4 and bᵀa* ≥ ½‖w*‖‖a*‖², T_floor the first with ℓ ≤ FLOOR·ℓ(a = 0)."""
     batch, history = dynamics.reduced_runs(teacher, runs, rng, max_steps=steps, weight_norm=False,
                                            record=("phi", "a_dot", "loss"), until_decided=False)
-    c, a_sq, a_sum = teacher.w_norm, teacher.a_sq, teacher.a_sum
-    loss_at_zero = c * c * ((math.pi - 1) * a_sq + a_sum * a_sum) / (4 * math.pi)
-    loss = history["loss"]
-    t1 = _first((history["phi"] < math.pi / 4) & (history["a_dot"] >= 0.5 * c * a_sq))
-    t_floor = _first(loss <= FLOOR * loss_at_zero)
+    loss, phi, b_dot = history["loss"], history["phi"], history["a_dot"]
+    t1 = _first((phi < math.pi / 4) & (b_dot >= 0.5 * teacher.w_norm * teacher.a_sq))
+    t_floor = _first(loss <= FLOOR * phases.loss_at_zero(teacher))
     columns = np.arange(runs)
-    reached = (t1 > 0) & (t_floor > t1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loss_t1, loss_floor = loss[np.maximum(t1, 0), columns], loss[np.maximum(t_floor, 0), columns]
-        before = np.log(loss[0] / loss_t1) / t1
-        after = np.log(loss_t1 / loss_floor) / (t_floor - t1)
-        judged = np.where(before > 0, after / before, math.inf)
-    speedup = np.where(reached, judged, np.where(t1 == 0, 0.0, np.nan))
-    speedup = np.where(np.asarray(batch.outcome) == decisions.Outcome.GLOBAL, speedup, np.nan)
+    # the histories as theory.phases.measure reports a run (every step sampled), so that the statistic
+    # is two-phase's own (checks.experiments.phase_runs.speedups)
+    measured = phases.Phases(t1, t_floor, loss[0], loss[np.maximum(t1, 0), columns],
+                             loss[np.maximum(t_floor, 0), columns], loss.T, 1, np.cos(phi[0]), b_dot[0])
+    speedup = np.where(np.asarray(batch.outcome) == decisions.Outcome.GLOBAL, speedups(measured), np.nan)
     return PhaseSpeedups(np.asarray(batch.outcome), t1, t_floor, speedup)
 
 

@@ -51,7 +51,8 @@ from theory import Teacher, decisions, dynamics, initialization, invariants, pha
 __all__ = ["BLOCK", "CONFIDENCE", "DECISION_STEPS", "FLOOR", "GRID_LABEL", "RELAX_E_FOLDS", "SHAPE_THRESHOLD",
            "SPEEDUP_REQUIREMENT", "V0_NORM", "ZONE",
            "Configuration", "Grid", "Runs", "grid_r", "grid_rng", "grid_start", "measure_runs", "median_interval",
-           "p_label", "phase_one_bound", "relaxation_steps", "run_configuration", "speedup_median", "summarise"]
+           "p_label", "phase_one_bound", "relaxation_steps", "run_configuration", "speedup_median", "speedups",
+           "summarise"]
 
 GRID_LABEL = "invariant-grid"  # the runs of a configuration are shared with any claim using this label
 FLOOR = 1e-8                  # Phase II is measured down to ℓ ≤ FLOOR · ℓ(a = 0)
@@ -221,6 +222,17 @@ def grid_start(teacher: Teacher, plane, seed: int, key: tuple[int, float, float,
     return tuple(np.concatenate(arrays) for arrays in zip(*drawn, strict=True))
 
 
+def speedups(measured: phases.Phases) -> np.ndarray:
+    """The statistic of each measured run: its mean per-step decrease of log ℓ from T₁ to T_floor
+    over the one before T₁ (+∞ where log ℓ did not fall before T₁); 0 where T₁ = 0 (no slow start
+    to measure); NaN where T₁ or T_floor was not reached."""
+    before, after = measured.per_step_decrease()
+    reached = (measured.t1 > 0) & (measured.t_floor > measured.t1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        judged = np.where(before > 0, after / before, math.inf)
+    return np.where(reached, judged, np.where(measured.t1 == 0, 0.0, np.nan))
+
+
 def measure_runs(teacher: Teacher, start, eta: float, max_steps: int, relaxed_too: bool = True) -> Runs:
     """Decide each run's outcome (theory.decisions) and measure Phase I and II on every run decided
     `global` (the module docstring's statistic, and — with ``relaxed_too`` — the one from the relaxed
@@ -239,16 +251,15 @@ def measure_runs(teacher: Teacher, start, eta: float, max_steps: int, relaxed_to
         runs = tuple(np.asarray(a)[chosen] for a in start)
         measured = phases.measure(teacher, runs, eta, max_steps, floor_fraction=FLOOR)   # stops at the floor
         t1_global, t_floor = measured.t1, measured.t_floor
-        before, after = measured.per_step_decrease()
+        _, after = measured.per_step_decrease()
         loss_relaxed = _losses_after(teacher, runs, eta, relax) if relaxed_too else np.full(len(runs[0]), np.nan)
         reached = (t1_global > 0) & (t_floor > t1_global)
         with np.errstate(divide="ignore", invalid="ignore"):
-            judged = np.where(before > 0, after / before, math.inf)    # log ℓ did not fall before T₁: +∞
             before_relaxed = np.log(loss_relaxed / measured.loss_t1) / (t1_global - relax)
             shown = np.where(before_relaxed > 0, after / before_relaxed, math.inf)
         # no Phase I (T₁ = 0), or none left after the transient: no slow start to measure, counted as 0
         t1[chosen] = t1_global
-        speedup[chosen] = np.where(reached, judged, np.where(t1_global == 0, 0.0, np.nan))
+        speedup[chosen] = speedups(measured)
         if relaxed_too:
             relaxed[chosen] = np.where(reached | (t1_global == 0), np.where(t1_global > relax, shown, 0.0), np.nan)
     return Runs(np.asarray(batch.outcome), bound, t1, speedup, relaxed, relax)
