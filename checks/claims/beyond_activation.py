@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from checks.experiments.beyond import bounded_below
+from checks.experiments.beyond import bounded_below, teacher_with_ratio
 from checks.experiments.outcomes import NEGLIGIBLE
 from checks.experiments.plan import ClaimSettings, Plan, setting
 from checks.figures.render import PALETTE, legend_outside, new_figure, to_figure
@@ -97,14 +97,7 @@ def sigmas(gelu: bool = True) -> tuple[activations.Activation, ...]:
 def teacher_at(ratio: float) -> Teacher:
     """k = K, p = P, ‖w*‖ = 1 (GELU is not homogeneous: ‖w*‖ is part of its model), ‖a*‖² = k and
     (1ᵀa*)²/‖a*‖² = ratio · r_b(ReLU); a* and w* fixed (seeded by the ratio alone)."""
-    rng = np.random.default_rng(np.random.SeedSequence([26, round(ratio * 1000)]))
-    r = ratio * (K + math.pi - 1) / math.pi
-    ones = np.ones(K) / math.sqrt(K)
-    other = rng.standard_normal(K)
-    other -= (other @ ones) * ones
-    other /= np.linalg.norm(other)
-    w = rng.standard_normal(P)
-    return Teacher(w / np.linalg.norm(w), math.sqrt(r) * ones + math.sqrt(K - r) * other)
+    return teacher_with_ratio(K, P, ratio, np.random.SeedSequence([26, round(ratio * 1000)]))
 
 
 def least_rise(land: activations.Landscape, rng: np.random.Generator) -> float:

@@ -34,7 +34,7 @@ def bounded_below(part: Part, instance: Record, successes: int, undecided: int, 
     return has
 
 
-def teacher_with_ratio(k: int, p: int, ratio: float, seed: int, unit: bool = True) -> Teacher:
+def teacher_with_ratio(k: int, p: int, ratio: float, seed: int | np.random.SeedSequence, unit: bool = True) -> Teacher:
     """A teacher with (1ᵀa*)²/‖a*‖² = ratio · r_b(k) (the ReLU's boundary (k + π − 1)/π), ‖a*‖² = k and a
     random w* (of norm 1 when ``unit``), all from ``seed``: the teachers of benchmarks/beyond_findings.py."""
     rng = np.random.default_rng(seed)
